@@ -1,0 +1,93 @@
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import Fastify, { type FastifyServerOptions } from 'fastify'
+import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
+import { randomUUID } from 'node:crypto'
+import type { Config } from './config.ts'
+import type { Database } from './db/connect.ts'
+import opsRoutes from './http/ops.ts'
+import auth from './plugins/auth.ts'
+import db from './plugins/db.ts'
+import errors from './plugins/errors.ts'
+
+export const API_VERSION = '1.0.0'
+
+/** Pino options shared by the app and the bare benchmark baseline. Secrets never reach a log line. */
+export function logOptions (config: Pick<Config, 'LOG_LEVEL'>): FastifyServerOptions['logger'] {
+  return {
+    level: config.LOG_LEVEL,
+    redact: {
+      paths: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.query.api_key', 'headers.authorization'],
+      censor: '[redacted]',
+    },
+    serializers: {
+      // The URL may carry ?api_key= for spreadsheet tools: strip it before logging.
+      req: (req: { method: string, url: string, id: string }) => ({ method: req.method, url: req.url.replace(/([?&]api_key=)[^&]*/gi, '$1[redacted]'), id: req.id }),
+    },
+  }
+}
+
+export interface BuildOptions {
+  /** an already-migrated connection (tests share one per file) */
+  database?: Database
+  logger?: FastifyServerOptions['logger']
+}
+
+export async function buildApp (config: Config, opts: BuildOptions = {}) {
+  const app = Fastify({
+    logger: opts.logger ?? logOptions(config),
+    genReqId: (req) => {
+      const given = req.headers['x-request-id']
+      return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID()
+    },
+    requestIdHeader: false,
+    bodyLimit: 1024 * 1024,
+    connectionTimeout: 30_000,
+    requestTimeout: 60_000,
+    return503OnClosing: true,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+  }).withTypeProvider<ZodTypeProvider>()
+  app.setValidatorCompiler(validatorCompiler)
+  app.setSerializerCompiler(serializerCompiler)
+  app.addHook('onRequest', async (req, reply) => { reply.header('x-request-id', req.id) })
+  // While closing, tell keep-alive clients to go away so close does not wait for their idle sockets.
+  let closing = false
+  app.addHook('preClose', async () => { closing = true })
+  app.addHook('onSend', async (_req, reply) => { if (closing) reply.header('connection', 'close') })
+
+  await app.register(errors)
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'CPX compute price index API',
+        version: API_VERSION,
+        description: 'Daily reference indices for compute prices: USD per GPU-hour and USD per 1M tokens, reproducible from stored quotes, with revisions and as-of reads.',
+        license: { name: 'Proprietary' },
+      },
+      servers: [{ url: 'http://localhost:3000', description: 'local' }],
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'API key: Authorization: Bearer cpx_…' },
+          api_key: { type: 'apiKey', in: 'query', name: 'api_key', description: 'API key in the query, for spreadsheet tools that cannot set headers' },
+        },
+      },
+      tags: [
+        { name: 'indices', description: 'Index definitions and fixings' },
+        { name: 'quotes', description: 'Raw price quotes' },
+        { name: 'catalog', description: 'Providers, products and FX rates' },
+        { name: 'operations', description: 'Health and readiness' },
+      ],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' }, staticCSP: true })
+  await app.register(db, { config, database: opts.database })
+  await app.register(auth, { config })
+
+  await app.register(opsRoutes)
+  return app
+}
+
+export type App = Awaited<ReturnType<typeof buildApp>>

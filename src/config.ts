@@ -1,0 +1,37 @@
+import { z } from 'zod'
+
+const Bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')
+
+const Env = z.object({
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional(),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ADMIN_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  READ_API_KEY_REQUIRED: Bool.default(false),
+  FIXING_TIME: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (UTC), for example 00:15').default('00:15'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  DEMO_DATA: Bool.default(true),
+  SCHEDULER: Bool.default(true),
+  CORS_ORIGINS: z.string().default('*'),
+  RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(600),
+  RATE_LIMIT_WINDOW: z.string().default('1 minute'),
+})
+
+export type Config = Readonly<z.infer<typeof Env> & {
+  /** in-memory embedded database (tests); never read from the environment */
+  memory?: boolean
+}>
+
+export class ConfigError extends Error {}
+
+/** Parses the environment once. Empty strings count as unset so `FOO= npm start` keeps defaults. */
+export function loadConfig (env: Record<string, string | undefined> = process.env, overrides: Partial<Config> = {}): Config {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([k, v]) => k in Env.shape && v !== ''))
+  const r = Env.safeParse(cleaned)
+  if (!r.success) {
+    const issue = r.error.issues[0]!
+    throw new ConfigError(`Bad environment: ${String(issue.path[0])} ${issue.message}`)
+  }
+  return Object.freeze({ ...r.data, ...overrides })
+}

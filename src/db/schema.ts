@@ -1,0 +1,147 @@
+import type { ColumnType, Generated } from 'kysely'
+
+// Hand-written table types (STYLE §5). numeric columns are strings: exact decimals, never floats.
+// Timestamps come back as RFC 3339 strings (see connect.ts) and go in as strings.
+type Timestamp = ColumnType<string, string | undefined, string>
+type Json = ColumnType<unknown, string, string>
+
+export interface ProviderTable {
+  slug: string
+  name: string
+  kind: string
+  website: string | null
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+export interface ProductTable {
+  code: string
+  kind: string
+  name: string
+  family: string
+  variant: string | null
+  tier: string | null
+  open_weights: boolean | null
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+export interface FxRateTable {
+  currency: string
+  date: string
+  usd_per_unit: string
+  source: string
+  created_at: Timestamp
+}
+
+export interface QuoteTable {
+  id: Generated<number>
+  provider: string
+  product: string
+  segment: string
+  term_months: number | null
+  service_tier: string | null
+  region: string | null
+  price: string
+  currency: string
+  unit: string
+  gpus_per_instance: number | null
+  fx_usd_per_unit: string
+  usd_price: string
+  observed_at: string
+  observed_day: string
+  source: string | null
+  ingested_at: Timestamp
+}
+
+export interface IndexDefinitionTable {
+  code: string
+  name: string
+  description: string
+  kind: string
+  filter: Json
+  segments: Json
+  term_months: number | null
+  methodology: Json
+  methodology_version: Generated<number>
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+export interface IndexDefinitionVersionTable {
+  code: string
+  methodology_version: number
+  filter: Json
+  segments: Json
+  term_months: number | null
+  methodology: Json
+  created_at: Timestamp
+}
+
+export interface FixingTable {
+  id: Generated<number>
+  index_code: string
+  date: string
+  revision: number
+  status: string
+  value: string | null
+  level: string | null
+  window_days: number
+  n_providers: number
+  n_contributors: number
+  n_quotes: number
+  n_excluded: number
+  min: string | null
+  p25: string | null
+  p75: string | null
+  max: string | null
+  hhi: string | null
+  max_provider_impact: string | null
+  methodology_version: number
+  reason: string
+  hash: string
+  published_at: Timestamp
+}
+
+export interface FixingConstituentTable {
+  fixing_id: number
+  provider: string
+  product: string
+  value: string | null
+  segments: Json
+  n_quotes: number
+  quote_ids: ColumnType<number[], number[], never>
+  excluded: boolean
+  reason: string | null
+}
+
+export interface ApiKeyTable {
+  id: Generated<number>
+  name: string
+  scope: string
+  prefix: string
+  key_hash: string
+  created_at: Timestamp
+  revoked_at: string | null
+  last_used_at: string | null
+}
+
+export interface SchemaMigrationTable {
+  version: number
+  name: string
+  checksum: string
+  applied_at: Timestamp
+}
+
+export interface Schema {
+  providers: ProviderTable
+  products: ProductTable
+  fx_rates: FxRateTable
+  quotes: QuoteTable
+  index_definitions: IndexDefinitionTable
+  index_definition_versions: IndexDefinitionVersionTable
+  fixings: FixingTable
+  fixing_constituents: FixingConstituentTable
+  api_keys: ApiKeyTable
+  schema_migrations: SchemaMigrationTable
+}

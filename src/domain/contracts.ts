@@ -1,0 +1,39 @@
+import { z } from 'zod'
+
+// Cross-cutting contract pieces. Resource schemas live beside their domain (quotes.ts, fixings.ts…).
+
+export const FieldErrorSchema = z.object({
+  path: z.string().meta({ example: 'quotes/3/price' }),
+  reason: z.string().meta({ example: 'must be a decimal greater than 0' }),
+  index: z.number().int().optional().meta({ description: 'row index in a batch' }),
+}).meta({ id: 'FieldError' })
+
+export const Problem = z.object({
+  type: z.string().meta({ example: 'https://cpx.dev/problems/validation-error' }),
+  title: z.string().meta({ example: 'Invalid request' }),
+  status: z.number().int().meta({ example: 400 }),
+  detail: z.string().meta({ example: 'querystring/from: must be a date YYYY-MM-DD' }),
+  instance: z.string().optional(),
+  request_id: z.string().meta({ example: 'req-1a' }),
+  errors: z.array(FieldErrorSchema).optional(),
+}).meta({ id: 'Problem', description: 'RFC 9457 problem details (application/problem+json)' })
+
+/** Responses every route may give; spread into a route's `response`. */
+export const problemResponses = (...codes: number[]) =>
+  Object.fromEntries(codes.map((c) => [c, Problem])) as Record<number, typeof Problem>
+
+export const IsoDate = z.string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
+  .refine((s) => !Number.isNaN(Date.parse(s + 'T00:00:00Z')) && new Date(s + 'T00:00:00Z').toISOString().startsWith(s), 'must be a real calendar date')
+  .meta({ example: '2026-11-02' })
+
+/** RFC 3339 with an explicit offset (Z or ±hh:mm). */
+export const Rfc3339 = z.string()
+  .regex(/^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/, 'must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z')
+  .refine((s) => !Number.isNaN(Date.parse(s.replace(' ', 'T'))), 'must be a real time')
+  .meta({ example: '2026-11-02T12:00:00Z' })
+
+export const ListOf = <T extends z.ZodType>(item: T, id: string) => z.object({
+  data: z.array(item),
+  next_cursor: z.string().nullable().meta({ description: 'pass as `cursor` to get the next page; null on the last page' }),
+}).meta({ id })

@@ -1,0 +1,59 @@
+import type { FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import type { Config } from '../config.ts'
+import { findKeyScope, sameSecret, scopeAllows, type Scope } from '../domain/api-keys.ts'
+import { Forbidden, Unauthorized } from '../domain/errors.ts'
+
+/** What a route needs. GET routes default to 'read', every other method to 'admin' (safe default). */
+export type Access = Scope | 'public'
+
+declare module 'fastify' {
+  interface FastifyContextConfig { access?: Access }
+  interface FastifyRequest { scope?: Scope }
+}
+
+// Key lookups are cached briefly so reads stay cheap; a revoked key stops working within this time.
+const CACHE_MS = 10_000
+
+function presentedKey (req: FastifyRequest): string | undefined {
+  const h = req.headers.authorization
+  if (h) return /^Bearer\s+(\S+)$/i.exec(h)?.[1] ?? ''
+  const q = (req.query as Record<string, unknown> | undefined)?.api_key
+  return typeof q === 'string' ? q : undefined
+}
+
+export default fp(async (app, { config }: { config: Config }) => {
+  const cache = new Map<string, { scope: Scope | null, until: number }>()
+
+  async function scopeOf (key: string): Promise<Scope | null> {
+    if (config.ADMIN_API_KEY && sameSecret(key, config.ADMIN_API_KEY)) return 'admin'
+    const hit = cache.get(key)
+    if (hit && hit.until > Date.now()) return hit.scope
+    const scope = await findKeyScope(app.db, key)
+    if (cache.size > 10_000) cache.clear()
+    cache.set(key, { scope, until: Date.now() + CACHE_MS })
+    return scope
+  }
+
+  app.decorate('clearKeyCache', () => cache.clear())
+
+  // onRequest: refuse before a body is read or validated, so an anonymous client cannot make us parse 10 MB.
+  app.addHook('onRequest', async (req) => {
+    // No route matched: the 404 handler answers, whatever the key.
+    if (!req.routeOptions.url) return
+    // Swagger UI's own routes (/docs/*) are public like /openapi.json.
+    const declared = req.routeOptions.url?.startsWith('/docs') ? 'public' : req.routeOptions.config.access
+    const need: Access = declared ?? (req.method === 'GET' || req.method === 'HEAD' ? 'read' : 'admin')
+    if (need === 'public' || (need === 'read' && !config.READ_API_KEY_REQUIRED)) return
+    const key = presentedKey(req)
+    if (key === undefined) throw new Unauthorized('An API key is required: send Authorization: Bearer <key>')
+    const scope = key ? await scopeOf(key) : null
+    if (!scope) throw new Unauthorized('The API key is unknown or revoked')
+    if (!scopeAllows(scope, need)) throw new Forbidden(`This operation needs a key with scope ${need}; this key has scope ${scope}`)
+    req.scope = scope
+  })
+}, { name: 'auth', dependencies: ['db'] })
+
+declare module 'fastify' {
+  interface FastifyInstance { clearKeyCache: () => void }
+}

@@ -1,0 +1,27 @@
+import { buildApp, type App } from './app.ts'
+import type { Config } from './config.ts'
+
+/** How long shutdown may take before the process gives up on in-flight work and exits. */
+export const SHUTDOWN_GRACE_MS = 10_000
+
+/**
+ * Builds, listens, and closes gracefully on SIGTERM/SIGINT: stop accepting, let in-flight requests
+ * finish (new ones get 503 while closing), close the pool, exit 0. A second signal or the grace
+ * period running out exits 1.
+ */
+export async function serve (config: Config): Promise<App> {
+  const app = await buildApp(config)
+  let closing = false
+  const shutdown = (signal: string) => {
+    if (closing) { app.log.warn({ signal }, 'second signal: exiting now'); process.exit(1) }
+    closing = true
+    app.log.info({ signal }, 'shutting down')
+    const timer = setTimeout(() => { app.log.error('shutdown grace period over: exiting'); process.exit(1) }, SHUTDOWN_GRACE_MS)
+    timer.unref()
+    app.close().then(() => { app.log.info('closed'); process.exit(0) }, (err) => { app.log.error({ err }, 'close failed'); process.exit(1) })
+  }
+  process.on('SIGTERM', () => shutdown('SIGTERM'))
+  process.on('SIGINT', () => shutdown('SIGINT'))
+  await app.listen({ port: config.PORT, host: config.HOST })
+  return app
+}
