@@ -5,7 +5,9 @@ import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, val
 import { randomUUID } from 'node:crypto'
 import type { Config } from './config.ts'
 import type { Database } from './db/connect.ts'
+import catalogRoutes from './http/catalog.ts'
 import opsRoutes from './http/ops.ts'
+import quoteRoutes from './http/quotes.ts'
 import auth from './plugins/auth.ts'
 import db from './plugins/db.ts'
 import errors from './plugins/errors.ts'
@@ -87,6 +89,8 @@ export async function buildApp (config: Config, opts: BuildOptions = {}) {
   await app.register(auth, { config })
 
   await app.register(opsRoutes)
+  await app.register(catalogRoutes)
+  await app.register(quoteRoutes)
   return app
 }
 

@@ -1,0 +1,77 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import { ListOf, problemResponses } from '../domain/contracts.ts'
+import { BadRequest } from '../domain/errors.ts'
+import {
+  FxRate, FxRateQuery, FxRatesBody, getProduct, getProvider, listFxRates, listProducts, listProviders, Product, ProductBody,
+  ProductCode, ProductQuery, Provider, ProviderBody, ProviderQuery, ProviderSlug, upsertFxRates, upsertProduct, upsertProvider,
+} from '../domain/catalog.ts'
+
+// Catalog writes need the `ingest` scope (admin also passes): the same clients that send quotes
+// register the providers, products and FX rates those quotes refer to.
+const ingest = { access: 'ingest' as const }
+const tags = ['catalog']
+const writeProblems = problemResponses(400, 401, 403, 409, 413, 415)
+const list = <T>(data: T[]) => ({ data, next_cursor: null })
+
+const routes: FastifyPluginAsyncZod = async (app) => {
+  app.get('/v1/providers', {
+    schema: { operationId: 'listProviders', tags, querystring: ProviderQuery, response: { 200: ListOf(Provider, 'ProviderList'), ...problemResponses(400, 401) } },
+  }, async (req) => list(await listProviders(app.db, req.query)))
+
+  app.get('/v1/providers/:slug', {
+    schema: { operationId: 'getProvider', tags, params: z.object({ slug: ProviderSlug }), response: { 200: Provider, ...problemResponses(400, 401, 404) } },
+  }, (req) => getProvider(app.db, req.params.slug))
+
+  app.put('/v1/providers/:slug', {
+    config: ingest,
+    schema: { operationId: 'putProvider', tags, params: z.object({ slug: ProviderSlug }), body: ProviderBody, response: { 200: Provider, 201: Provider, ...writeProblems } },
+  }, async (req, reply) => {
+    const { created, ...provider } = await upsertProvider(app.db, req.params.slug, req.body)
+    return reply.code(created ? 201 : 200).send(provider)
+  })
+
+  app.get('/v1/products', {
+    schema: { operationId: 'listProducts', tags, querystring: ProductQuery, response: { 200: ListOf(Product, 'ProductList'), ...problemResponses(400, 401) } },
+  }, async (req) => list(await listProducts(app.db, req.query)))
+
+  // A model code holds a slash (openai/gpt-5.5): send it URL-encoded as %2F; the router decodes it.
+  app.get('/v1/products/:code', {
+    schema: { operationId: 'getProduct', tags, params: z.object({ code: ProductCode }), response: { 200: Product, ...problemResponses(400, 401, 404) } },
+  }, (req) => getProduct(app.db, req.params.code))
+
+  app.put('/v1/products/:code', {
+    config: ingest,
+    schema: { operationId: 'putProduct', tags, params: z.object({ code: ProductCode }), body: ProductBody, response: { 200: Product, 201: Product, ...writeProblems } },
+  }, async (req, reply) => {
+    const { created, ...product } = await upsertProduct(app.db, req.params.code, req.body)
+    return reply.code(created ? 201 : 200).send(product)
+  })
+
+  // The same with the slash unencoded (/v1/products/openai/gpt-5.5), for hand-typed URLs.
+  const Split = z.object({ org: z.string(), model: z.string() })
+  app.get('/v1/products/:org/:model', { schema: { hide: true, params: Split } }, (req) => getProduct(app.db, `${req.params.org}/${req.params.model}`))
+  app.put('/v1/products/:org/:model', { config: ingest, schema: { hide: true, params: Split, body: ProductBody } }, async (req, reply) => {
+    const code = ProductCode.safeParse(`${req.params.org}/${req.params.model}`)
+    if (!code.success) throw new BadRequest(`params/code: ${code.error.issues[0]!.message}`)
+    const { created, ...product } = await upsertProduct(app.db, code.data, req.body)
+    return reply.code(created ? 201 : 200).send(product)
+  })
+
+  app.get('/v1/fx-rates', {
+    schema: { operationId: 'listFxRates', tags, querystring: FxRateQuery, response: { 200: ListOf(FxRate, 'FxRateList'), ...problemResponses(400, 401) } },
+  }, (req) => listFxRates(app.db, req.query))
+
+  app.put('/v1/fx-rates', {
+    config: ingest,
+    bodyLimit: 4 * 1024 * 1024,
+    schema: {
+      operationId: 'putFxRates',
+      tags,
+      body: FxRatesBody,
+      response: { 200: z.object({ created: z.number().int(), updated: z.number().int() }).meta({ id: 'FxRatesResult' }), ...writeProblems },
+    },
+  }, (req) => upsertFxRates(app.db, req.body.rates))
+}
+
+export default routes

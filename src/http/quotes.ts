@@ -1,0 +1,54 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { validatorCompiler } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import { ListOf, problemResponses } from '../domain/contracts.ts'
+import { parseNdjson, parseQuoteCsv } from '../domain/quote-files.ts'
+import { listQuotes, Quote, QuoteQuery } from '../domain/quote-list.ts'
+import { ingestQuotes, MAX_QUOTES_PER_REQUEST, QuoteInput } from '../domain/quotes.ts'
+
+const tags = ['quotes']
+
+const QuoteBatch = z.object({ quotes: z.array(QuoteInput) }).meta({
+  id: 'QuoteBatch',
+  description: `Up to ${MAX_QUOTES_PER_REQUEST} quotes. Also accepted: NDJSON (application/x-ndjson, one quote a line) and CSV (text/csv, header row of these field names).`,
+})
+// Only the envelope is checked by the route: rows are checked together by ingestQuotes, which
+// lists every bad row (422) rather than stopping at the first.
+const Envelope = z.strictObject({ quotes: z.array(z.unknown(), 'must be an array of quotes') })
+
+const IngestAnswer = z.object({
+  accepted: z.number().int().meta({ description: 'rows stored by this request' }),
+  duplicates: z.number().int().meta({ description: 'rows identical to a stored quote (or to an earlier row of this batch), skipped' }),
+}).meta({ id: 'IngestResult' })
+
+const routes: FastifyPluginAsyncZod = async (app) => {
+  app.addContentTypeParser('application/x-ndjson', { parseAs: 'string' }, (_req, body, done) => {
+    try { done(null, { quotes: parseNdjson(body as string) }) } catch (err) { done(err as Error) }
+  })
+  app.addContentTypeParser('text/csv', { parseAs: 'string' }, (_req, body, done) => {
+    try { done(null, { quotes: parseQuoteCsv(body as string) }) } catch (err) { done(err as Error) }
+  })
+
+  app.post('/v1/quotes', {
+    config: { access: 'ingest' },
+    // 10,000 quotes of ~300 bytes each, with room for long source URLs.
+    bodyLimit: 8 * 1024 * 1024,
+    schema: {
+      operationId: 'postQuotes',
+      tags,
+      consumes: ['application/json', 'application/x-ndjson', 'text/csv'],
+      body: QuoteBatch,
+      response: { 200: IngestAnswer, ...problemResponses(400, 401, 403, 413, 415, 422) },
+    },
+    validatorCompiler: (ctx) => validatorCompiler({ ...ctx, schema: ctx.httpPart === 'body' ? Envelope : ctx.schema as unknown as z.ZodType }),
+  }, async (req) => {
+    const r = await ingestQuotes(app.db, req.body.quotes, { maxRows: MAX_QUOTES_PER_REQUEST })
+    return { accepted: r.accepted, duplicates: r.duplicates }
+  })
+
+  app.get('/v1/quotes', {
+    schema: { operationId: 'listQuotes', tags, querystring: QuoteQuery, response: { 200: ListOf(Quote, 'QuoteList'), ...problemResponses(400, 401) } },
+  }, (req) => listQuotes(app.db, req.query))
+}
+
+export default routes
