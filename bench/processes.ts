@@ -1,0 +1,75 @@
+// The service and the bare baseline run as real listening processes, started the same way
+// (`node --import tsx <entry>`), each with its own pid so its memory can be read from /proc.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { fileURLToPath } from 'node:url'
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
+
+export interface Running {
+  pid: number
+  url: string
+  /** resident set size in MiB, from /proc/<pid>/status VmRSS */
+  rssMb: () => number | null
+  stop: () => Promise<void>
+}
+
+export async function freePort (): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer()
+    s.once('error', reject)
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port
+      s.close(() => resolve(port))
+    })
+  })
+}
+
+export function rssMb (pid: number): number | null {
+  try {
+    const kb = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]
+    return kb ? Math.round(Number(kb) / 1024) : null
+  } catch {
+    return null
+  }
+}
+
+/** Starts `node --import tsx <entry>` with exactly `env` (plus PATH/HOME) and waits until `probe` answers 200. */
+export async function startProcess (entry: string, env: Record<string, string>, probe: string): Promise<Running> {
+  const port = await freePort()
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', entry], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env, PORT: String(port), HOST: '127.0.0.1' },
+    // Logs go to /dev/null for both servers alike: pino still formats and writes every line.
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
+  let stderr = ''
+  child.stderr!.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000) })
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  const url = `http://127.0.0.1:${port}`
+  const deadline = Date.now() + 120_000
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${entry} exited with ${child.exitCode}: ${stderr.trim()}`)
+    if (Date.now() > deadline) { child.kill('SIGKILL'); throw new Error(`${entry} did not answer ${probe} within 120 s: ${stderr.trim()}`) }
+    const ok = await fetch(url + probe).then((r) => r.status === 200, () => false)
+    if (ok) break
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+  const pid = child.pid!
+  return {
+    pid,
+    url,
+    rssMb: () => rssMb(pid),
+    async stop () {
+      if (child.exitCode !== null) return
+      child.kill('SIGTERM')
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000)
+      await exited
+      clearTimeout(timer)
+    },
+  }
+}
+
+export const SERVICE_ENTRY = 'src/main.ts'
+export const BARE_ENTRY = 'bench/bare-server.ts'

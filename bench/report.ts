@@ -1,0 +1,114 @@
+// The result tables: ratios against the baselines measured in the same run, and the targets.
+import type { BenchOptions } from './options.ts'
+import type { SizeResult } from './size-run.ts'
+
+export interface Machine { cpus: number, cpuModel: string, memoryGb: number, node: string, postgres: string, loadavg: number[] }
+export interface Target { what: string, target: string, measured: string, met: boolean | null, note?: string }
+export interface Report {
+  date: string
+  startedAt: string
+  minutes: number
+  command: string
+  machine: Machine
+  options: Omit<BenchOptions, 'serverUrl'>
+  main: SizeResult
+  growth: SizeResult[]
+  embedded?: SizeResult
+  targets: Target[]
+}
+
+const NA = 'not available'
+const f0 = (n: number) => Math.round(n).toLocaleString('en')
+const ms = (n: number | null | undefined) => n === null || n === undefined ? NA : n >= 100 ? f0(n) + ' ms' : n.toFixed(n >= 10 ? 1 : 2) + ' ms'
+const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`
+
+export function targets (m: SizeResult): Target[] {
+  const at = `${m.database}, ${m.quotes.toLocaleString('en')} quotes`
+  const latest = m.reads.find((r) => r.name === 'latest')
+  const history = m.reads.find((r) => r.name.includes('JSON'))
+  const out: Target[] = []
+  out.push(latest?.cpx && latest.bare
+    ? { what: 'latest req/s vs bare route', target: '≥ 0.8×', measured: ratio(latest.cpx.rps, latest.bare.rps), met: latest.cpx.rps >= 0.8 * latest.bare.rps }
+    : { what: 'latest req/s vs bare route', target: '≥ 0.8×', measured: NA, met: null, note: latest?.note })
+  const api = m.ingest?.api
+  out.push(api && m.ingest
+    ? { what: 'ingest rows/s vs bare unnest INSERT', target: '≥ 0.6×', measured: ratio(api.rowsPerSec, m.ingest.insert.rowsPerSec), met: api.rowsPerSec >= 0.6 * m.ingest.insert.rowsPerSec }
+    : { what: 'ingest rows/s vs bare unnest INSERT', target: '≥ 0.6×', measured: NA, met: null, note: m.ingest?.note })
+  const c = m.compute
+  out.push(c.year
+    ? { what: 'full-year catalog compute vs bare GROUP BY', target: '≤ 2×', measured: `${ratio(c.year.ms, c.yearBare)} (${ms(c.year.ms)} vs ${ms(c.yearBare)})`, met: c.year.ms <= 2 * c.yearBare }
+    : { what: 'full-year catalog compute vs bare GROUP BY', target: '≤ 2×', measured: NA, met: null, note: c.note })
+  out.push(c.day
+    ? { what: 'one day of the catalog', target: '≤ 100 ms at 1M quotes', measured: ms(c.day.ms), met: c.day.ms <= 100, note: m.quotes < 1_000_000 ? `measured at ${at}` : undefined }
+    : { what: 'one day of the catalog', target: '≤ 100 ms at 1M quotes', measured: NA, met: null, note: c.note })
+  out.push(history?.cpx
+    ? { what: 'a year of history, p50', target: '≤ 10 ms', measured: ms(history.cpx.p50), met: history.cpx.p50 <= 10 }
+    : { what: 'a year of history, p50', target: '≤ 10 ms', measured: NA, met: null, note: history?.note })
+  return out
+}
+
+function readsTable (r: SizeResult): string[] {
+  const lines = ['| route | CPX req/s | p50 | p99 | bare req/s | bare p50 | bare p99 | req/s ratio | body |', '|---|---:|---:|---:|---:|---:|---:|---:|---|']
+  for (const row of r.reads) {
+    if (!row.cpx) { lines.push(`| ${row.name} | ${NA} | | | | | | | ${row.note ?? ''} |`); continue }
+    const b = row.bare
+    const fail = row.cpx.failures ? ` (${row.cpx.failures} failed)` : ''
+    lines.push(`| ${row.name} | ${f0(row.cpx.rps)}${fail} | ${ms(row.cpx.p50)} | ${ms(row.cpx.p99)} | ${b ? f0(b.rps) : NA} | ${b ? ms(b.p50) : ''} | ${b ? ms(b.p99) : ''} | ${b ? ratio(row.cpx.rps, b.rps) : ''} | ${row.body ?? ''} |`)
+  }
+  return lines
+}
+
+function ingestTable (r: SizeResult): string[] {
+  const i = r.ingest
+  if (!i) return []
+  const rate = (x: { rowsPerSec: number } | null) => x ? f0(x.rowsPerSec) : NA
+  return [
+    `| method (${f0(i.rows)} rows, 10,000 a batch) | rows/s | vs bare INSERT |`, '|---|---:|---:|',
+    `| POST /v1/quotes | ${rate(i.api)} | ${i.api ? ratio(i.api.rowsPerSec, i.insert.rowsPerSec) : i.note ?? NA} |`,
+    `| bare INSERT … SELECT FROM unnest (FX + usd_price in SQL) | ${rate(i.insert)} | 1.00× |`,
+    `| COPY (FX + usd_price precomputed, untimed) | ${rate(i.copy)} | ${ratio(i.copy.rowsPerSec, i.insert.rowsPerSec)} |`,
+  ]
+}
+
+function computeTable (r: SizeResult): string[] {
+  const c = r.compute
+  return [
+    '| work | CPX | bare GROUP BY + percentile_cont | ratio |', '|---|---:|---:|---:|',
+    `| one day, whole catalog (median of ${c.days.length} days) | ${ms(c.day?.ms)} | ${ms(c.dayBare)} | ${c.day ? ratio(c.day.ms, c.dayBare) : c.note ?? NA} |`,
+    `| full year, whole catalog | ${ms(c.year?.ms)} | ${ms(c.yearBare)} | ${c.year ? ratio(c.year.ms, c.yearBare) : c.note ?? NA} |`,
+  ]
+}
+
+function growthTable (sizes: SizeResult[]): string[] {
+  const lines = ['| quotes | one day (CPX) | one day (bare) | full year (CPX) | full year (bare) | year of history p50 | history req/s |', '|---:|---:|---:|---:|---:|---:|---:|']
+  for (const s of sizes) {
+    const h = s.reads.find((r) => r.name.includes('JSON'))?.cpx
+    lines.push(`| ${f0(s.quotes)} | ${ms(s.compute.day?.ms)} | ${ms(s.compute.dayBare)} | ${ms(s.compute.year?.ms)} | ${ms(s.compute.yearBare)} | ${h ? ms(h.p50) : NA} | ${h ? f0(h.rps) : NA} |`)
+  }
+  return lines
+}
+
+function sizeSection (title: string, r: SizeResult): string[] {
+  return [
+    `### ${title}: ${r.database} (${r.version}), ${f0(r.quotes)} quotes (seeded in ${r.seedSeconds.toFixed(1)} s)`, '',
+    '**Reads**', '', ...readsTable(r), '',
+    ...(r.ingest ? ['**Ingest**', '', ...ingestTable(r), ''] : []),
+    '**Compute**', '', ...computeTable(r), '',
+    `**Memory**: service RSS ${r.rssMb?.idle ?? NA} MiB after start, ${r.rssMb?.afterLoad ?? NA} MiB after the load above.`, '',
+  ]
+}
+
+export function markdown (rep: Report): string {
+  const m = rep.machine
+  const mark = (t: Target) => t.met === null ? '—' : t.met ? 'met' : '**missed**'
+  return [
+    `## Benchmark ${rep.date} (\`${rep.command}\`, ${rep.minutes.toFixed(1)} min)`, '',
+    `Machine: ${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGb} GB RAM, Node ${m.node}, ${m.postgres}; load average at start ${m.loadavg.map((x) => x.toFixed(1)).join(' / ')}. ` +
+    `Reads: autocannon in its own process, ${rep.options.connections} connections, ${rep.options.rounds} round(s) of ${rep.options.seconds} s per route (median round), LOG_LEVEL=${rep.options.logLevel} on both servers.`, '',
+    '### Targets', '', '| target | goal | measured | |', '|---|---|---|---|',
+    ...rep.targets.map((t) => `| ${t.what} | ${t.target} | ${t.measured} | ${mark(t)}${t.note ? ` (${t.note})` : ''} |`), '',
+    ...sizeSection('Main run', rep.main),
+    '### Growth', '', ...growthTable([...rep.growth, rep.main].sort((a, b) => a.quotes - b.quotes)), '',
+    ...(rep.embedded ? sizeSection('Embedded (PGlite, smaller run)', rep.embedded) : []),
+  ].join('\n')
+}

@@ -1,0 +1,190 @@
+// One dataset size on one database: seed, bare baselines, then the service as a real process driven
+// from outside. A `full` run measures everything; a growth run only compute and history reads.
+import { randomBytes } from 'node:crypto'
+import type { PGlite } from '@electric-sql/pglite'
+import { bareGroupBy, computeThroughApi, type Timed } from './compute.ts'
+import type { BenchDatabase } from './databases.ts'
+import { ingestBareInsert, ingestCopy, ingestThroughApi, pgliteRaw, pgRaw, type IngestResult, type RawSql } from './ingest.ts'
+import { load, median, medianRun, type LoadResult } from './load.ts'
+import type { BenchOptions } from './options.ts'
+import { BARE_ENTRY, SERVICE_ENTRY, startProcess, type Running } from './processes.ts'
+import { addDays, benchYear, ingestRows, seedYear } from './seed.ts'
+
+export const INDEX = 'H100-SXM-OD'
+
+export interface ReadRow { name: string, path: string, cpx: LoadResult | null, bare: LoadResult | null, body?: string, note?: string }
+export interface SizeResult {
+  database: 'server' | 'embedded'
+  quotes: number
+  seedSeconds: number
+  version: string
+  compute: {
+    days: string[]
+    day: Timed | null
+    dayBare: number
+    year: Timed | null
+    yearBare: number
+    yearBareRows: number
+    note?: string
+  }
+  reads: ReadRow[]
+  ingest?: { rows: number, api: IngestResult | null, insert: IngestResult, copy: IngestResult, note?: string }
+  rssMb?: { idle: number | null, afterLoad: number | null }
+}
+
+export type Log = (msg: string) => void
+
+const ROUTES = {
+  compute: 'POST /v1/indices/compute',
+  ingest: 'POST /v1/quotes',
+  latest: 'GET /v1/indices/{code}/latest',
+  values: 'GET /v1/indices/{code}/values',
+  list: 'GET /v1/indices',
+} as const
+
+async function availableRoutes (url: string): Promise<Set<string>> {
+  const doc = await (await fetch(`${url}/openapi.json`)).json() as { paths?: Record<string, Record<string, unknown>> }
+  return new Set(Object.entries(doc.paths ?? {}).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`)))
+}
+
+function rawFor (bdb: BenchDatabase, database: unknown): Promise<RawSql> {
+  return bdb.kind === 'server' ? pgRaw(bdb.url!) : Promise.resolve(pgliteRaw((database as { pglite: PGlite }).pglite))
+}
+
+export async function runSize (bdb: BenchDatabase, quotes: number, full: boolean, o: BenchOptions, log: Log): Promise<SizeResult> {
+  const year = benchYear()
+  // Days spread over the year's last months: the ones a daily fixing run computes.
+  const days = Array.from({ length: o.computeDays }, (_, i) => addDays(year.to, -1 - i * 17))
+  const database = await bdb.open()
+  let t0 = performance.now()
+  await seedYear(database, year, quotes, (done) => log(`  seeded ${done.toLocaleString('en')} / ${quotes.toLocaleString('en')} quotes`))
+  const seedSeconds = (performance.now() - t0) / 1000
+  const raw = await rawFor(bdb, database)
+  const version = String((await raw.query('select version() as v'))[0]?.v ?? '').split(' on ')[0]!
+  log(`  bare GROUP BY: ${days.length} single days and the year`)
+  const dayBare = median(await seq(days, async (d) => (await bareGroupBy(raw, d, d)).ms))
+  const yearRuns = [await bareGroupBy(raw, year.from, year.to), await bareGroupBy(raw, year.from, year.to)]
+  const yearBare = Math.min(...yearRuns.map((r) => r.ms))
+  let bareIngest: { insert: IngestResult, copy: IngestResult } | undefined
+  if (full) {
+    log(`  bare ingest: ${o.ingestRows.toLocaleString('en')} rows by unnest INSERT, then by COPY`)
+    bareIngest = { insert: await ingestBareInsert(raw, ingestRows(year, o.ingestRows, 1)), copy: await ingestCopy(raw, ingestRows(year, o.ingestRows, 2)) }
+  }
+  await raw.close()
+  await database.close() // embedded: the service opens the data directory next, alone
+
+  const key = 'bench-admin-' + randomBytes(16).toString('hex')
+  const env: Record<string, string> = {
+    LOG_LEVEL: o.logLevel,
+    DEMO_DATA: 'false',
+    SCHEDULER: 'false',
+    ADMIN_API_KEY: key,
+    // The benchmark is one client hammering the API: the per-client rate limit would answer 429.
+    RATE_LIMIT_MAX: '1000000000',
+    ...(bdb.kind === 'server' ? { DATABASE_URL: bdb.url! } : { DATA_DIR: bdb.dataDir! }),
+  }
+  log('  starting the service' + (full ? ' and the bare server' : ''))
+  const service = await startProcess(SERVICE_ENTRY, env, '/healthz')
+  const bare = full ? await startProcess(BARE_ENTRY, { LOG_LEVEL: o.logLevel }, '/healthz') : undefined
+  try {
+    const idle = service.rssMb()
+    const routes = await availableRoutes(service.url)
+    const missing = (r: keyof typeof ROUTES) => !routes.has(ROUTES[r])
+
+    let day: Timed | null = null
+    let yearTimed: Timed | null = null
+    let note: string | undefined
+    if (missing('compute')) {
+      note = `${ROUTES.compute} not available in this build`
+    } else {
+      log(`  compute through the API: ${days.length} single days, then the year ${year.from}..${year.to}`)
+      const dayRuns = await seq(days, (d) => computeThroughApi(service.url, key, d, d))
+      day = { ms: median(dayRuns.map((r) => r.ms)), detail: dayRuns[0]?.detail }
+      t0 = performance.now()
+      yearTimed = await computeThroughApi(service.url, key, year.from, year.to)
+      log(`  year computed in ${(yearTimed.ms / 1000).toFixed(1)} s (${yearTimed.detail ?? ''})`)
+    }
+    const reads = await measureReads(service, bare, routes, year, o, full, log)
+    let ingest: SizeResult['ingest']
+    if (bareIngest) {
+      let api: IngestResult | null = null
+      let ingestNote: string | undefined
+      if (missing('ingest')) ingestNote = `${ROUTES.ingest} not available in this build`
+      else {
+        log(`  ingest through the API: ${o.ingestRows.toLocaleString('en')} rows in 10,000-row batches`)
+        api = await ingestThroughApi(service.url, key, ingestRows(year, o.ingestRows, 0))
+      }
+      ingest = { rows: o.ingestRows, api, ...bareIngest, note: ingestNote }
+    }
+    return {
+      database: bdb.kind,
+      quotes,
+      seedSeconds,
+      version,
+      compute: { days, day, dayBare, year: yearTimed, yearBare, yearBareRows: yearRuns[0]!.rows, note },
+      reads,
+      ingest,
+      rssMb: { idle, afterLoad: service.rssMb() },
+    }
+  } finally {
+    await service.stop()
+    await bare?.stop()
+  }
+}
+
+async function seq<T, R> (items: T[], fn: (x: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = []
+  for (const x of items) out.push(await fn(x))
+  return out
+}
+
+async function measureReads (service: Running, bare: Running | undefined, routes: Set<string>, year: { from: string, to: string },
+  o: BenchOptions, full: boolean, log: Log): Promise<ReadRow[]> {
+  const history = `/v1/indices/${INDEX}/values?from=${year.from}&to=${year.to}`
+  const targets = [
+    { name: 'latest', route: ROUTES.latest, path: `/v1/indices/${INDEX}/latest` },
+    { name: 'values, one year, JSON', route: ROUTES.values, path: history },
+    { name: 'values, one year, CSV', route: ROUTES.values, path: history + '&format=csv' },
+    { name: 'index list', route: ROUTES.list, path: '/v1/indices' },
+  ].filter((t) => full || t.name.includes('JSON'))
+  const rows: ReadRow[] = targets.map((t) => ({ name: t.name, path: t.path, cpx: null, bare: null }))
+  const live: typeof targets = []
+  for (const [i, t] of targets.entries()) {
+    if (!routes.has(t.route)) { rows[i]!.note = 'not available in this build'; continue }
+    const res = await fetch(service.url + t.path)
+    const text = await res.text()
+    if (res.status !== 200) { rows[i]!.note = `answers ${res.status}: ${text.slice(0, 120)}`; continue }
+    rows[i]!.body = describeBody(text)
+    live.push(t)
+  }
+  const opts = { connections: o.connections, seconds: o.seconds }
+  const runs = new Map<string, LoadResult[]>()
+  log(`  reads: ${o.rounds} round(s) of ${o.seconds} s per route${bare ? ', bare route in every round' : ''}`)
+  // Warm up JIT and caches, then alternate bare and CPX so background noise hits both alike.
+  for (const t of live) await load(service.url + t.path, { ...opts, seconds: 1 })
+  if (bare) await load(bare.url + '/bare', { ...opts, seconds: 1 })
+  for (let r = 0; r < o.rounds; r++) {
+    for (const t of live) {
+      if (bare) push(runs, 'bare', await load(bare.url + '/bare', opts))
+      push(runs, t.name, await load(service.url + t.path, opts))
+    }
+  }
+  const bareRun = runs.has('bare') ? medianRun(runs.get('bare')!) : null
+  for (const row of rows) {
+    const r = runs.get(row.name)
+    if (r) { row.cpx = medianRun(r); row.bare = bareRun }
+  }
+  return rows
+}
+
+function push (m: Map<string, LoadResult[]>, k: string, v: LoadResult) { m.set(k, [...(m.get(k) ?? []), v]) }
+
+function describeBody (text: string): string {
+  const size = `${(Buffer.byteLength(text) / 1024).toFixed(1)} KiB`
+  try {
+    const body = JSON.parse(text) as { data?: unknown[] }
+    return Array.isArray(body.data) ? `${body.data.length} items, ${size}` : size
+  } catch {
+    return `${text.split('\n').filter(Boolean).length - 1} rows, ${size}`
+  }
+}
