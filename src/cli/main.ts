@@ -3,7 +3,9 @@ import { ConfigError, loadConfig } from '../config.ts'
 import { connect } from '../db/connect.ts'
 import { migrate } from '../db/migrate.ts'
 import { serve } from '../server.ts'
+import { importCommand } from './import.ts'
 import { keysCommand } from './keys.ts'
+import { quotesCommand } from './quotes.ts'
 
 const USAGE = `Usage: cpx <command> [options]
 
@@ -13,6 +15,10 @@ Commands:
   keys create --scope S --name N   create an API key (printed once)
   keys list                     list API keys (never the secrets)
   keys revoke <id|prefix>       revoke a key
+  quotes load FILE [--rejects F]   bulk-load quotes (JSON, NDJSON or CSV) in batches of 10,000;
+                                bad rows go to FILE.rejected.<ext> with their reasons
+  import <source> [--file PATH | --url URL] [--observed-at T] [--dry-run]
+                                import public prices (openrouter, litellm, genai-prices, llm-prices, skypilot, vast, csv)
 
 The database is DATABASE_URL when set, else the embedded database under DATA_DIR.`
 
@@ -29,6 +35,8 @@ const commands: Record<string, Command> = {
     } finally { await database.close() }
   },
   keys: keysCommand,
+  quotes: quotesCommand,
+  import: importCommand,
 }
 
 export function registerCommand (name: string, command: Command) { commands[name] = command }

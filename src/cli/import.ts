@@ -1,0 +1,75 @@
+import { parseArgs } from 'node:util'
+import { SingleBar } from 'cli-progress'
+import { loadConfig } from '../config.ts'
+import { connect } from '../db/connect.ts'
+import { migrate } from '../db/migrate.ts'
+import { fetchSource, readSourceFile } from '../importers/read-source.ts'
+import { runImport, type ImportSummary } from '../importers/run.ts'
+import { SOURCES } from '../importers/sources.ts'
+
+export const IMPORT_USAGE = `cpx import <source> [--file PATH | --url URL] [--observed-at T] [--provider SLUG] [--dry-run] [--json]
+  sources: ${Object.keys(SOURCES).join(', ')}
+  no --file and no --url: fetch the source's public address (openrouter, litellm, genai-prices)`
+
+const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$/
+
+/** The summary as lines a person reads: counts first, then every reason and unmapped name. */
+export function formatSummary (s: ImportSummary): string {
+  const lines = [
+    `${s.dry_run ? 'dry run: nothing stored. ' : ''}${s.source}: ${s.rows_read} rows read, ${s.quotes} quotes` +
+      (s.dry_run ? '' : `, ${s.accepted} accepted, ${s.duplicates} duplicates`) +
+      `, ${Object.values(s.invalid).reduce((a, b) => a + b, 0)} invalid`,
+  ]
+  const list = (title: string, rec: Record<string, number>, max = 30) => {
+    const entries = Object.entries(rec).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    if (!entries.length) return
+    lines.push(`${title} (${entries.reduce((a, [, n]) => a + n, 0)}):`)
+    for (const [k, n] of entries.slice(0, max)) lines.push(`  ${String(n).padStart(5)}  ${k}`)
+    if (entries.length > max) lines.push(`  … and ${entries.length - max} more (--json lists all)`)
+  }
+  list('skipped by reason', s.skipped)
+  list('invalid by reason', s.invalid)
+  list('unmapped (add them to src/importers/mappings.ts or models.ts to import them)', s.unmapped, 15)
+  const created = (what: string, xs: string[]) => xs.length && lines.push(`${s.dry_run ? 'would create' : 'created'} ${what}: ${xs.join(', ')}`)
+  created('providers', s.created_providers)
+  created('products', s.created_products)
+  return lines.join('\n')
+}
+
+export async function importCommand (args: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      file: { type: 'string' },
+      url: { type: 'string' },
+      'observed-at': { type: 'string' },
+      provider: { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      json: { type: 'boolean' },
+    },
+  })
+  const name = positionals[0] ?? ''
+  const source = SOURCES[name]
+  if (!source) { process.stderr.write(`cpx import: unknown source ${name || '(none)'}\n${IMPORT_USAGE}\n`); return 1 }
+  if (values.file && values.url) { process.stderr.write('cpx import: give --file or --url, not both\n'); return 1 }
+  const observedAt = values['observed-at'] ?? new Date().toISOString()
+  if (!RFC3339.test(observedAt)) { process.stderr.write('cpx import: --observed-at must be RFC 3339 with an offset, for example 2026-11-02T12:00:00Z\n'); return 1 }
+  const url = values.url ?? (values.file ? undefined : source.url)
+  if (!values.file && !url) { process.stderr.write(`cpx import ${name}: this source has no public address; give --file PATH\n`); return 1 }
+  const text = values.file ? readSourceFile(values.file, source.folder ?? false) : await fetchSource(url!)
+  const batch = source.parse(text, { observedAt, provider: values.provider, fileName: values.file ?? url })
+  const database = await connect(loadConfig())
+  const bar = process.stderr.isTTY ? new SingleBar({ format: `${name} {bar} {value}/{total} quotes`, hideCursor: true }) : undefined
+  try {
+    await migrate(database)
+    bar?.start(batch.quotes.length + batch.raw.length, 0)
+    const summary = await runImport(database.db, batch, { dryRun: values['dry-run'], onProgress: (done) => bar?.update(done) })
+    bar?.stop()
+    process.stdout.write((values.json ? JSON.stringify(summary, null, 2) : formatSummary(summary)) + '\n')
+    return 0
+  } finally {
+    bar?.stop()
+    await database.close()
+  }
+}

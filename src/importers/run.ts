@@ -1,0 +1,100 @@
+import type { Kysely } from 'kysely'
+import type { Schema } from '../db/schema.ts'
+import { upsertProduct, upsertProvider } from '../domain/catalog.ts'
+import { checkQuoteShapes, ingestQuotes } from '../domain/quotes.ts'
+import type { ImportBatch } from './batch.ts'
+import type { ProductSpec } from './mappings.ts'
+
+export interface ImportSummary {
+  source: string
+  dry_run: boolean
+  rows_read: number
+  /** quotes the file yielded after mapping and skipping */
+  quotes: number
+  accepted: number
+  duplicates: number
+  /** quotes the validation of POST /v1/quotes refused, by reason */
+  invalid: Record<string, number>
+  skipped: Record<string, number>
+  /** source names the mapping table does not know, with how many rows carried each */
+  unmapped: Record<string, number>
+  created_providers: string[]
+  created_products: string[]
+}
+
+export interface RunOptions {
+  dryRun?: boolean
+  /** rows per ingest call: each call is one transaction */
+  chunkSize?: number
+  onProgress?: (done: number, total: number) => void
+}
+
+const productBody = (p: ProductSpec) => p.kind === 'gpu'
+  ? { kind: p.kind, name: p.name, family: p.family, variant: p.variant }
+  : { kind: p.kind, name: p.name, family: p.family, tier: p.tier, open_weights: p.open_weights }
+
+/** Registers the providers and products the batch needs that do not exist yet; existing ones are left as they are. */
+async function createMissing (db: Kysely<Schema>, batch: ImportBatch, dryRun: boolean) {
+  const slugs = [...batch.providers.keys()]
+  const codes = [...batch.products.keys()]
+  const haveProviders = new Set(slugs.length ? (await db.selectFrom('providers').select('slug').where('slug', 'in', slugs).execute()).map((r) => r.slug) : [])
+  const haveProducts = new Set(codes.length ? (await db.selectFrom('products').select('code').where('code', 'in', codes).execute()).map((r) => r.code) : [])
+  const providers = slugs.filter((s) => !haveProviders.has(s))
+  const products = codes.filter((c) => !haveProducts.has(c))
+  if (!dryRun) {
+    for (const slug of providers) {
+      const p = batch.providers.get(slug)!
+      await upsertProvider(db, slug, { name: p.name, kind: p.kind, website: p.website })
+    }
+    for (const code of products) await upsertProduct(db, code, productBody(batch.products.get(code)!))
+  }
+  return { providers, products }
+}
+
+/** Why a row was refused, without its index: `quotes/12/currency: no FX rate…` → `currency: no FX rate…`. */
+const reasonOf = (e: { path: string, reason: string }) => `${e.path.split('/').slice(2).join('/') || 'row'}: ${e.reason}`
+
+/**
+ * Stores a parsed batch through the same validation and idempotency as POST /v1/quotes
+ * (ingestQuotes): valid rows are stored, identical stored quotes count as duplicates, refused rows
+ * are counted by reason. A dry run checks shapes and reports what would be created, storing nothing.
+ */
+export async function runImport (db: Kysely<Schema>, batch: ImportBatch, opts: RunOptions = {}): Promise<ImportSummary> {
+  const dryRun = opts.dryRun ?? false
+  const rows: unknown[] = batch.raw.length ? batch.raw : batch.quotes
+  const created = await createMissing(db, batch, dryRun)
+  const summary: ImportSummary = {
+    source: batch.source,
+    dry_run: dryRun,
+    rows_read: batch.rowsRead,
+    quotes: rows.length,
+    accepted: 0,
+    duplicates: 0,
+    invalid: {},
+    skipped: { ...batch.skipped },
+    unmapped: { ...batch.unmapped },
+    created_providers: created.providers,
+    created_products: created.products,
+  }
+  const count = (errors: Array<{ path: string, reason: string, index?: number }>) => {
+    const seen = new Set<number>()
+    for (const e of errors) {
+      if (seen.has(e.index ?? -1)) continue // one reason per refused row
+      seen.add(e.index ?? -1)
+      summary.invalid[reasonOf(e)] = (summary.invalid[reasonOf(e)] ?? 0) + 1
+    }
+  }
+  if (dryRun) {
+    count(checkQuoteShapes(rows).errors)
+    return summary
+  }
+  const size = opts.chunkSize ?? 2000
+  for (let i = 0; i < rows.length; i += size) {
+    const r = await ingestQuotes(db, rows.slice(i, i + size), { partial: true })
+    summary.accepted += r.accepted
+    summary.duplicates += r.duplicates
+    count(r.errors)
+    opts.onProgress?.(Math.min(i + size, rows.length), rows.length)
+  }
+  return summary
+}

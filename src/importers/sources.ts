@@ -1,0 +1,34 @@
+import type { ImportBatch } from './batch.ts'
+import { parseQuotesCsv } from './csv.ts'
+import { parseGenaiPrices } from './genai-prices.ts'
+import { LITELLM_URL, parseLiteLLM } from './litellm.ts'
+import { parseLlmPrices } from './llm-prices.ts'
+import { OPENROUTER_URL, parseOpenRouter } from './openrouter.ts'
+import { parseSkypilot } from './skypilot.ts'
+import { parseVast } from './vast.ts'
+
+export interface ParseOptions {
+  /** when the prices were seen (RFC 3339); dated price lists use their own dates */
+  observedAt: string
+  /** skypilot: the cloud the catalog is for (else read from the file name) */
+  provider?: string
+  fileName?: string
+}
+
+export interface Source {
+  parse: (text: string, opts: ParseOptions) => ImportBatch
+  /** the public address `--url` uses when given no value */
+  url?: string
+  /** a folder of files may be read as one JSON list */
+  folder?: boolean
+}
+
+export const SOURCES: Record<string, Source> = {
+  openrouter: { parse: parseOpenRouter, url: OPENROUTER_URL },
+  litellm: { parse: parseLiteLLM, url: LITELLM_URL },
+  'genai-prices': { parse: parseGenaiPrices, url: 'https://raw.githubusercontent.com/pydantic/genai-prices/main/prices/data.json' },
+  'llm-prices': { parse: parseLlmPrices, folder: true },
+  skypilot: { parse: parseSkypilot },
+  vast: { parse: parseVast },
+  csv: { parse: parseQuotesCsv },
+}
