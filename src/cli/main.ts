@@ -6,6 +6,7 @@ import { serve } from '../server.ts'
 import { importCommand } from './import.ts'
 import { keysCommand } from './keys.ts'
 import { quotesCommand } from './quotes.ts'
+import { quotesCommand } from './quotes.ts'
 
 const USAGE = `Usage: cpx <command> [options]
 
@@ -15,6 +16,8 @@ Commands:
   keys create --scope S --name N   create an API key (printed once)
   keys list                     list API keys (never the secrets)
   keys revoke <id|prefix>       revoke a key
+  quotes load FILE [--rejects F]   bulk-load quotes (JSON, NDJSON or CSV) in batches of 10,000;
+                                bad rows go to FILE.rejected.<ext> with their reasons
   quotes load FILE [--rejects F]   bulk-load quotes (JSON, NDJSON or CSV) in batches of 10,000;
                                 bad rows go to FILE.rejected.<ext> with their reasons
   import <source> [--file PATH | --url URL] [--observed-at T] [--dry-run]
@@ -35,6 +38,7 @@ const commands: Record<string, Command> = {
     } finally { await database.close() }
   },
   keys: keysCommand,
+  quotes: quotesCommand,
   quotes: quotesCommand,
   import: importCommand,
 }
