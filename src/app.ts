@@ -6,8 +6,10 @@ import { randomUUID } from 'node:crypto'
 import type { Config } from './config.ts'
 import type { Database } from './db/connect.ts'
 import catalogRoutes from './http/catalog.ts'
+import indicesReadRoutes from './http/indices-read.ts'
 import opsRoutes from './http/ops.ts'
 import quoteRoutes from './http/quotes.ts'
+import revisionRoutes from './http/revisions.ts'
 import auth from './plugins/auth.ts'
 import db from './plugins/db.ts'
 import errors from './plugins/errors.ts'
@@ -91,6 +93,8 @@ export async function buildApp (config: Config, opts: BuildOptions = {}) {
   await app.register(opsRoutes)
   await app.register(catalogRoutes)
   await app.register(quoteRoutes)
+  await app.register(indicesReadRoutes, { config })
+  await app.register(revisionRoutes, { config })
   return app
 }
 

@@ -1,0 +1,30 @@
+import { createHash } from 'node:crypto'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+
+// HTTP caching of reads (DESIGN §5): an ETag on every 200, Cache-Control, and 304 for a matching
+// If-None-Match. A fixing's ETag is its hash; a page's is a digest of the bytes sent.
+
+/** Short enough to let a client revalidate soon after the daily fixing; shared caches may keep public reads. */
+export const cacheControl = (keyRequired: boolean) => `${keyRequired ? 'private' : 'public'}, max-age=60, must-revalidate`
+
+export const etagOfHash = (hash: string) => `"${hash.replace(/^sha256:/, '')}"`
+export const etagOfBody = (body: string) => `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"`
+
+/** If-None-Match matching with weak comparison (RFC 9110 §13.1.2): W/ prefixes are ignored, `*` matches. */
+export function isFresh (ifNoneMatch: string | undefined, etag: string): boolean {
+  if (!ifNoneMatch) return false
+  if (ifNoneMatch === etag) return true
+  return ifNoneMatch.split(',').some((t) => { const v = t.trim(); return v === '*' || v.replace(/^W\//, '') === etag })
+}
+
+/** onSend hook for read routes: ETag from the body sent, Cache-Control, and 304 when the client has it. */
+export function conditionalGet (cacheControlValue: string) {
+  return async (req: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+    if (reply.statusCode !== 200 || typeof payload !== 'string') return payload
+    const etag = etagOfBody(payload)
+    reply.header('etag', etag).header('cache-control', cacheControlValue).header('vary', 'accept')
+    if (!isFresh(req.headers['if-none-match'], etag)) return payload
+    reply.code(304).removeHeader('content-type')
+    return null
+  }
+}

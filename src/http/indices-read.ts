@@ -1,0 +1,174 @@
+import type { FastifyInstance } from 'fastify'
+import type { ZodTypeProvider } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import type { Config } from '../config.ts'
+import { problemResponses } from '../domain/contracts.ts'
+import { FixingNotFound, InvalidCursor } from '../domain/errors.ts'
+import { assertIndexExists, findAverages, findConstituents, findFixing, findFixingHistory, findLatestFixing, findRevisions } from '../domain/fixing-queries.ts'
+import { AverageList, Fixing, FixingPage, Period, RevisionList } from '../domain/fixing-reads.ts'
+import { getIndexDetail, IndexDetail, IndexList, listIndices } from '../domain/index-reads.ts'
+import { LatestCache } from '../plugins/latest-cache.ts'
+import { csvDisposition, CSV_TYPE, toCsv, wantsCsv } from './csv.ts'
+import { cursorCodec } from './cursor.ts'
+import { cacheControl, conditionalGet, etagOfHash, isFresh } from './http-cache.ts'
+import { AsOf, CsvText, DateParam, Format, HistoryQuery, IndexCodeParam, rangeOrdered } from './read-params.ts'
+
+const tags = ['indices']
+const Params = z.object({ code: IndexCodeParam })
+const HistoryCursor = z.object({ c: z.string(), f: z.string().nullable(), t: z.string().nullable(), a: z.string().nullable(), d: z.string() })
+
+const FIXING_COLUMNS = ['date', 'code', 'status', 'value', 'level', 'unit', 'window_days', 'n_providers', 'n_contributors', 'n_quotes', 'n_excluded',
+  'min', 'p25', 'p75', 'max', 'hhi', 'max_provider_impact', 'revision', 'published_at', 'methodology_version', 'hash'] as const
+const AVERAGE_COLUMNS = ['period_start', 'period_end', 'code', 'period', 'status', 'value', 'unit', 'n_days', 'first_day', 'last_day', 'revisions'] as const
+
+/** GET /v1/indices…: catalog, latest (cached), history (+CSV), one day, its revisions, settlement averages. */
+export default async function indicesReadRoutes (fastify: FastifyInstance, { config }: { config: Config }) {
+  const cc = cacheControl(config.READ_API_KEY_REQUIRED)
+  const db = fastify.db
+  const cursors = await cursorCodec(db)
+  const latest = new LatestCache(async (code) => {
+    const f = await findLatestFixing(db, code)
+    return f && { body: JSON.stringify(Fixing.parse(f)), etag: etagOfHash(f.hash) }
+  })
+  await latest.listen(fastify.database)
+  fastify.addHook('onClose', () => latest.close())
+
+  // The hot route lives outside the hooked scope below: it sends the cached JSON text and ETag as they are.
+  fastify.withTypeProvider<ZodTypeProvider>().get('/v1/indices/:code/latest', {
+    schema: {
+      operationId: 'getLatestFixing',
+      summary: 'The current value of an index: its newest fixing',
+      description: 'Served from an in-process cache that every published fixing invalidates (LISTEN/NOTIFY). ETag = the fixing hash.',
+      tags,
+      params: Params,
+      response: { 200: Fixing, ...problemResponses(400, 401, 403, 404) },
+    },
+  }, async (req, reply) => {
+    const hit = await latest.get(req.params.code)
+    if (!hit) {
+      await assertIndexExists(db, req.params.code)
+      throw new FixingNotFound(`No fixing has been published for ${req.params.code} yet`)
+    }
+    reply.header('etag', hit.etag).header('cache-control', cc)
+    if (isFresh(req.headers['if-none-match'], hit.etag)) return reply.code(304 as 200).send(undefined as never)
+    return reply.type('application/json; charset=utf-8').send(hit.body as never)
+  })
+
+  await fastify.register(async (scope) => {
+    scope.addHook('onSend', conditionalGet(cc))
+    const app = scope.withTypeProvider<ZodTypeProvider>()
+
+    app.get('/v1/indices', {
+      schema: { operationId: 'listIndices', summary: 'The index catalog, each index with its latest fixing', tags, response: { 200: IndexList, ...problemResponses(401, 403) } },
+    }, () => listIndices(db))
+
+    app.get('/v1/indices/:code', {
+      schema: {
+        operationId: 'getIndex',
+        summary: 'One index: definition, methodology and its version, latest fixing',
+        tags,
+        params: Params,
+        response: { 200: IndexDetail, ...problemResponses(400, 401, 403, 404) },
+      },
+    }, (req) => getIndexDetail(db, req.params.code))
+
+    app.get('/v1/indices/:code/values', {
+      schema: {
+        operationId: 'listFixings',
+        summary: 'History of an index, oldest day first, cursor-paginated; JSON or CSV',
+        description: 'One row per day: the newest revision, or with as_of the revision current then. CSV with Accept: text/csv or format=csv; the next page is also in a Link header.',
+        tags,
+        params: Params,
+        querystring: HistoryQuery,
+        response: {
+          200: { description: 'a page of fixings', content: { 'application/json': { schema: FixingPage }, 'text/csv': { schema: CsvText } } },
+          ...problemResponses(400, 401, 403, 404),
+        },
+      },
+    }, async (req, reply) => {
+      const { code } = req.params
+      const q = req.query
+      let state = { c: code, f: q.from ?? null, t: q.to ?? null, a: q.as_of ?? null, d: '' }
+      if (q.cursor) {
+        const c = cursors.decode(q.cursor, HistoryCursor)
+        const clash = c.c !== code || (q.from && q.from !== c.f) || (q.to && q.to !== c.t) || (q.as_of && q.as_of !== c.a)
+        if (clash) throw new InvalidCursor('it was issued for other parameters')
+        state = c
+      }
+      await assertIndexExists(db, code)
+      const page = await findFixingHistory(db, { code, from: state.f ?? undefined, to: state.t ?? undefined, asOf: state.a, after: state.d || undefined, limit: q.limit })
+      const last = page.rows.at(-1)
+      // Later pages read the snapshot of the first one: as_of pinned to the database clock then.
+      const next = page.more && last ? cursors.encode({ ...state, a: state.a ?? page.now, d: last.date }) : null
+      if (next) reply.header('link', `<${req.url.split('?')[0]}?cursor=${next}&limit=${q.limit}${q.format ? `&format=${q.format}` : ''}>; rel="next"`)
+      const data = page.rows.map((r) => Fixing.parse(r))
+      if (!wantsCsv(req, q.format)) return { data, next_cursor: next }
+      return reply.type(CSV_TYPE).header('content-disposition', csvDisposition(`${code}-values`)).send(toCsv(FIXING_COLUMNS, data) as never)
+    })
+
+    app.get('/v1/indices/:code/values/:date', {
+      schema: {
+        operationId: 'getFixing',
+        summary: 'The fixing of one day (as of a time), optionally with its constituents',
+        tags,
+        params: Params.extend({ date: DateParam }),
+        querystring: z.object({ as_of: AsOf, include: z.enum(['constituents']).optional().meta({ description: 'constituents: add r(c) of every contributor, excluded or not' }) }),
+        response: { 200: Fixing, ...problemResponses(400, 401, 403, 404) },
+      },
+    }, async (req) => {
+      const { code, date } = req.params
+      const f = await findFixing(db, code, date, req.query.as_of ?? null)
+      if (!f) {
+        await assertIndexExists(db, code)
+        throw new FixingNotFound(`No fixing of ${code} for ${date}${req.query.as_of ? ` published by ${req.query.as_of}` : ''}`)
+      }
+      return req.query.include ? { ...f, constituents: await findConstituents(db, f.id) } : f
+    })
+
+    app.get('/v1/indices/:code/values/:date/revisions', {
+      schema: {
+        operationId: 'listFixingRevisions',
+        summary: 'Every revision of one day\'s fixing, oldest first, with why it was made',
+        tags,
+        params: Params.extend({ date: DateParam }),
+        response: { 200: RevisionList, ...problemResponses(400, 401, 403, 404) },
+      },
+    }, async (req) => {
+      const { code, date } = req.params
+      const data = await findRevisions(db, code, date)
+      if (!data.length) {
+        await assertIndexExists(db, code)
+        throw new FixingNotFound(`No fixing of ${code} for ${date}`)
+      }
+      return { data }
+    })
+
+    app.get('/v1/indices/:code/averages', {
+      schema: {
+        operationId: 'listAverages',
+        summary: 'Settlement averages: the mean of the ok daily values in each calendar period; JSON or CSV',
+        tags,
+        params: Params,
+        querystring: z.object({
+          period: Period.default('month'),
+          from: DateParam.optional().meta({ description: 'first day (inclusive)', example: '2026-10-01' }),
+          to: DateParam.optional().meta({ description: 'last day (inclusive)', example: '2026-12-31' }),
+          as_of: AsOf,
+          format: Format,
+        }).superRefine(rangeOrdered),
+        response: {
+          200: { description: 'one row per period', content: { 'application/json': { schema: AverageList }, 'text/csv': { schema: CsvText } } },
+          ...problemResponses(400, 401, 403, 404),
+        },
+      },
+    }, async (req, reply) => {
+      const { code } = req.params
+      await assertIndexExists(db, code)
+      const q = req.query
+      const data = await findAverages(db, { code, period: q.period, from: q.from, to: q.to, asOf: q.as_of ?? null })
+      if (!wantsCsv(req, q.format)) return { data }
+      const rows = data.map((a) => ({ ...a, revisions: a.revisions.map((r) => `${r.date}:${r.revision}`).join(' ') }))
+      return reply.type(CSV_TYPE).header('content-disposition', csvDisposition(`${code}-averages`)).send(toCsv(AVERAGE_COLUMNS, rows) as never)
+    })
+  })
+}
