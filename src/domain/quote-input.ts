@@ -122,7 +122,13 @@ export function checkQuoteShapes (rows: unknown[], opts: { now?: number, prefix?
   const errors: FieldError[] = []
   rows.forEach((raw, index) => {
     const r = QuoteInput.safeParse(raw)
-    const at = (field: string, reason: string) => errors.push({ index, path: `${prefix}/${index}${field ? '/' + field : ''}`, reason })
+    const seen = new Set<string>()
+    // One reason per field: the first check a value fails says what is wrong with it.
+    const at = (field: string, reason: string) => {
+      const path = `${prefix}/${index}${field ? '/' + field : ''}`
+      if (!seen.has(path)) errors.push({ index, path, reason })
+      seen.add(path)
+    }
     if (!r.success) {
       for (const iss of r.error.issues) {
         if (iss.code === 'unrecognized_keys') for (const k of iss.keys) at(k, 'is not a quote field')
