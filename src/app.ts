@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto'
 import type { Config } from './config.ts'
 import type { Database } from './db/connect.ts'
 import catalogRoutes from './http/catalog.ts'
+import metrics, { metricsRoutes } from './http/metrics.ts'
 import indicesReadRoutes from './http/indices-read.ts'
 import opsRoutes from './http/ops.ts'
 import quoteRoutes from './http/quotes.ts'
@@ -13,6 +14,7 @@ import revisionRoutes from './http/revisions.ts'
 import auth from './plugins/auth.ts'
 import db from './plugins/db.ts'
 import errors from './plugins/errors.ts'
+import limits from './plugins/limits.ts'
 
 export const API_VERSION = '1.0.0'
 
@@ -60,6 +62,8 @@ export async function buildApp (config: Config, opts: BuildOptions = {}) {
   app.addHook('onSend', async (_req, reply) => { if (closing) reply.header('connection', 'close') })
 
   await app.register(errors)
+  await app.register(metrics) // before limits and routes: counts every answer, refusals included
+  await app.register(limits, { config }) // headers, CORS, shedding, rate limits: before auth and routes
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -95,6 +99,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}) {
   await app.register(quoteRoutes)
   await app.register(indicesReadRoutes, { config })
   await app.register(revisionRoutes, { config })
+  await app.register(metricsRoutes)
   return app
 }
 

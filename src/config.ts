@@ -16,6 +16,11 @@ const Env = z.object({
   CORS_ORIGINS: z.string().default('*'),
   RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(600),
   RATE_LIMIT_WINDOW: z.string().default('1 minute'),
+  /** load shedding (503): mean event-loop delay in ms above which requests are refused; 0 = off.
+   * Default 1000 with DATABASE_URL; off on the embedded database, whose queries block the loop by design. */
+  SHED_EVENT_LOOP_DELAY_MS: z.coerce.number().int().min(0).optional(),
+  /** load shedding (503): V8 heap use in MiB above which requests are refused; 0 (default) turns the check off */
+  SHED_HEAP_USED_MB: z.coerce.number().int().min(0).default(0),
 })
 
 export type Config = Readonly<z.infer<typeof Env> & {

@@ -1,0 +1,113 @@
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import { sql } from 'kysely'
+import { isDatabaseUnavailable } from '../plugins/errors.ts'
+
+// Prometheus text exposition (format 0.0.4), hand-written: a dozen series do not justify prom-client's
+// registry and default collectors, and every line here is one a CPX operator alerts on (docs/operations.md).
+
+const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
+
+interface Histogram { counts: number[], sum: number, count: number }
+
+export interface Metrics {
+  rateLimited: () => void
+  shed: () => void
+  /** the exposition text */
+  render: () => Promise<string>
+}
+
+declare module 'fastify' {
+  interface FastifyInstance { metrics?: Metrics }
+}
+
+const label = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')
+const labels = (o: Record<string, string | number>) => '{' + Object.entries(o).map(([k, v]) => `${k}="${label(String(v))}"`).join(',') + '}'
+
+export default fp(async (app: FastifyInstance) => {
+  const requests = new Map<string, number>()
+  const durations = new Map<string, Histogram>()
+  const counters = { rateLimited: 0, shed: 0, dbUnavailable: 0 }
+  let inFlight = 0
+  const started = Date.now()
+
+  app.addHook('onRequest', async () => { inFlight++ })
+  app.addHook('onError', async (_req, _reply, err) => { if (isDatabaseUnavailable(err)) counters.dbUnavailable++ })
+  app.addHook('onResponse', async (req, reply) => {
+    inFlight--
+    const route = req.routeOptions.url ?? 'unmatched'
+    const key = labels({ method: req.method, route, status: reply.statusCode })
+    requests.set(key, (requests.get(key) ?? 0) + 1)
+    const hkey = JSON.stringify([req.method, route])
+    const h = durations.get(hkey) ?? { counts: BUCKETS.map(() => 0), sum: 0, count: 0 }
+    const s = reply.elapsedTime / 1000
+    BUCKETS.forEach((b, i) => { if (s <= b) h.counts[i]!++ })
+    h.sum += s
+    h.count++
+    durations.set(hkey, h)
+  })
+
+  async function databaseLines (): Promise<string[]> {
+    try {
+      const q = await sql<{ max_id: number | null }>`select max(id) as max_id from quotes`.execute(app.db)
+      const f = await sql<{ index_code: string, latest: string, published: string }>`select index_code,
+        extract(epoch from max(date)::timestamp)::int8 as latest, extract(epoch from max(published_at))::int8 as published
+        from fixings group by index_code order by index_code`.execute(app.db)
+      return [
+        '# HELP cpx_database_up 1 when the database answered this scrape.', '# TYPE cpx_database_up gauge', 'cpx_database_up 1',
+        '# HELP cpx_quotes_max_id Highest quote id: grows with every accepted quote.', '# TYPE cpx_quotes_max_id gauge',
+        `cpx_quotes_max_id ${q.rows[0]?.max_id ?? 0}`,
+        '# HELP cpx_fixing_latest_date_seconds Latest fixing day per index (Unix time of its 00:00Z).', '# TYPE cpx_fixing_latest_date_seconds gauge',
+        ...f.rows.map((r) => `cpx_fixing_latest_date_seconds${labels({ index: r.index_code })} ${r.latest}`),
+        '# HELP cpx_fixing_last_published_seconds Last publication time per index.', '# TYPE cpx_fixing_last_published_seconds gauge',
+        ...f.rows.map((r) => `cpx_fixing_last_published_seconds${labels({ index: r.index_code })} ${r.published}`),
+      ]
+    } catch {
+      return ['# HELP cpx_database_up 1 when the database answered this scrape.', '# TYPE cpx_database_up gauge', 'cpx_database_up 0']
+    }
+  }
+
+  function httpLines (): string[] {
+    const lines = ['# HELP cpx_http_requests_total HTTP responses by route template and status.', '# TYPE cpx_http_requests_total counter']
+    for (const [k, v] of requests) lines.push(`cpx_http_requests_total${k} ${v}`)
+    lines.push('# HELP cpx_http_request_duration_seconds Time to answer, by route template.', '# TYPE cpx_http_request_duration_seconds histogram')
+    for (const [k, h] of durations) {
+      const [method, route] = JSON.parse(k) as [string, string]
+      BUCKETS.forEach((b, i) => lines.push(`cpx_http_request_duration_seconds_bucket${labels({ method, route, le: b })} ${h.counts[i]}`))
+      lines.push(`cpx_http_request_duration_seconds_bucket${labels({ method, route, le: '+Inf' })} ${h.count}`,
+        `cpx_http_request_duration_seconds_sum${labels({ method, route })} ${h.sum}`,
+        `cpx_http_request_duration_seconds_count${labels({ method, route })} ${h.count}`)
+    }
+    return lines
+  }
+
+  function processLines (): string[] {
+    const mem = process.memoryUsage()
+    const pressure = (app as unknown as { memoryUsage?: () => { eventLoopDelay: number } }).memoryUsage?.()
+    return [
+      '# HELP cpx_http_requests_in_flight Requests being answered now.', '# TYPE cpx_http_requests_in_flight gauge', `cpx_http_requests_in_flight ${inFlight}`,
+      '# HELP cpx_rate_limited_total Requests refused with 429.', '# TYPE cpx_rate_limited_total counter', `cpx_rate_limited_total ${counters.rateLimited}`,
+      '# HELP cpx_shed_total Requests shed with 503 under load.', '# TYPE cpx_shed_total counter', `cpx_shed_total ${counters.shed}`,
+      '# HELP cpx_database_unavailable_total Requests answered 503 because the database was unreachable.', '# TYPE cpx_database_unavailable_total counter',
+      `cpx_database_unavailable_total ${counters.dbUnavailable}`,
+      '# HELP process_resident_memory_bytes Resident set size.', '# TYPE process_resident_memory_bytes gauge', `process_resident_memory_bytes ${mem.rss}`,
+      '# HELP nodejs_heap_used_bytes V8 heap in use.', '# TYPE nodejs_heap_used_bytes gauge', `nodejs_heap_used_bytes ${mem.heapUsed}`,
+      '# HELP nodejs_eventloop_delay_seconds Mean event-loop delay over the last sample.', '# TYPE nodejs_eventloop_delay_seconds gauge',
+      `nodejs_eventloop_delay_seconds ${Number.isFinite(pressure?.eventLoopDelay) ? pressure!.eventLoopDelay / 1000 : 0}`,
+      '# HELP process_uptime_seconds Seconds since the app was built.', '# TYPE process_uptime_seconds gauge', `process_uptime_seconds ${(Date.now() - started) / 1000}`,
+    ]
+  }
+
+  app.decorate('metrics', {
+    rateLimited: () => { counters.rateLimited++ },
+    shed: () => { counters.shed++ },
+    render: async () => [...httpLines(), ...processLines(), ...await databaseLines()].join('\n') + '\n',
+  })
+}, { name: 'metrics' })
+
+/** GET /metrics, registered with the routes so that it is documented; `read` access like every GET. */
+export async function metricsRoutes (app: FastifyInstance) {
+  app.get('/metrics', {
+    schema: { operationId: 'getMetrics', summary: 'Prometheus metrics (text exposition format 0.0.4)', tags: ['operations'] },
+  }, async (_req, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(await app.metrics!.render()))
+}

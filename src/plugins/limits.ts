@@ -1,0 +1,146 @@
+import cors from '@fastify/cors'
+import createError from '@fastify/error'
+import helmet from '@fastify/helmet'
+import rateLimit from '@fastify/rate-limit'
+import underPressure from '@fastify/under-pressure'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { createHash } from 'node:crypto'
+import type { Config } from '../config.ts'
+
+declare module 'fastify' {
+  interface FastifyInstance { bodyLimits: Map<string, number> }
+}
+
+export const RateLimited = createError('CPX_RATE_LIMITED', 'Rate limit of %d requests per %s exceeded; retry in %d s', 429)
+export const Overloaded = createError('CPX_OVERLOADED', 'The service is overloaded; retry shortly', 503)
+
+/** Seconds a shed client is told to wait. */
+const SHED_RETRY_AFTER_S = 5
+
+// Probes must keep answering under load and abuse, or the orchestrator kills a healthy process; the
+// metrics scrape too is never shed (it is how an operator sees the overload) but it is rate limited.
+const PROBES = new Set(['/healthz', '/readyz'])
+const exempt = (req: FastifyRequest) => PROBES.has(req.routeOptions.url ?? '')
+const neverShed = (req: FastifyRequest) => exempt(req) || req.routeOptions.url === '/metrics'
+
+/** The key a client presents, if any (same places auth.ts reads): never logged, only hashed. */
+function presentedKey (req: FastifyRequest): string | undefined {
+  const h = req.headers.authorization
+  if (h) return h
+  const q = (req.query as Record<string, unknown> | undefined)?.api_key
+  return typeof q === 'string' ? q : undefined
+}
+
+/** Rate-limit bucket: one per API key (hashed: the store never holds a secret), else one per client IP. */
+export function rateLimitKey (req: FastifyRequest): string {
+  const key = presentedKey(req)
+  return key ? 'key:' + createHash('sha256').update(key).digest('hex').slice(0, 32) : 'ip:' + req.ip
+}
+
+function parseWindowSeconds (window: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|milliseconds?|s|sec|seconds?|m|min|minutes?|h|hours?|d|days?)?\s*$/i.exec(window)
+  if (!m) throw new Error(`RATE_LIMIT_WINDOW: cannot read "${window}" (for example "1 minute", "30 s")`)
+  const n = Number(m[1])
+  const unit = (m[2] ?? 'ms').toLowerCase()
+  const factor = unit.startsWith('ms') || unit.startsWith('milli') ? 0.001 : unit.startsWith('s') ? 1 : unit.startsWith('m') ? 60 : unit.startsWith('h') ? 3600 : 86400
+  return Math.max(1, Math.round(n * factor))
+}
+
+/** `*` → any origin; `none` → no CORS; else a comma-separated list of exact origins. */
+function corsOrigins (value: string): '*' | false | string[] {
+  if (value.trim() === '*') return '*'
+  if (value.trim().toLowerCase() === 'none') return false
+  return value.split(',').map((s) => s.trim()).filter(Boolean)
+}
+
+const READ_METHODS = new Set(['GET', 'HEAD'])
+
+/**
+ * Abuse limits, registered before every route: security headers, CORS for reads, load shedding and
+ * rate limits. Every refusal is problem+json through the error handler.
+ */
+export default fp(async (app, { config }: { config: Config }) => {
+  const windowS = parseWindowSeconds(config.RATE_LIMIT_WINDOW)
+
+  // cors' preflight route (OPTIONS *) answers before any key check: it carries no data.
+  // Every route's effective body limit is recorded for docs and for the test that proves each one answers 413.
+  const bodyLimits = new Map<string, number>()
+  app.decorate('bodyLimits', bodyLimits)
+  app.addHook('onRoute', (route) => {
+    if (route.method === 'OPTIONS' && route.url === '*') route.config = { ...route.config, access: 'public' }
+    for (const m of [route.method].flat()) if (m !== 'GET' && m !== 'HEAD' && m !== 'OPTIONS') bodyLimits.set(`${m} ${route.url}`, route.bodyLimit ?? app.initialConfig.bodyLimit!)
+  })
+
+  await app.register(helmet, {
+    // An API answers JSON and CSV: nothing may run or be framed. /docs sets its own CSP (swagger-ui staticCSP).
+    contentSecurityPolicy: { useDefaults: false, directives: { 'default-src': ["'none'"], 'frame-ancestors': ["'none'"], 'base-uri': ["'none'"] } },
+    // Index values are meant to be embedded by other sites' dashboards.
+    crossOriginResourcePolicy: { policy: 'cross-origin' },
+  })
+
+  const origins = corsOrigins(config.CORS_ORIGINS)
+  await app.register(cors, {
+    // Browser embeds read; writes never get CORS headers, so a page can never make a browser write for a user.
+    delegator: (req, cb) => {
+      const method = req.method === 'OPTIONS' ? String(req.headers['access-control-request-method'] ?? '').toUpperCase() : req.method
+      cb(null, READ_METHODS.has(method) && origins !== false
+        ? { origin: origins, methods: ['GET', 'HEAD'], allowedHeaders: ['Authorization', 'Accept', 'If-None-Match'], exposedHeaders: ['ETag', 'RateLimit', 'RateLimit-Policy', 'Retry-After', 'X-Request-Id'], maxAge: 600 }
+        : { origin: false })
+    },
+  })
+
+  await app.register(underPressure, {
+    maxEventLoopDelay: config.SHED_EVENT_LOOP_DELAY_MS ?? (config.DATABASE_URL ? 1000 : 0),
+    maxHeapUsedBytes: config.SHED_HEAP_USED_MB * 1024 * 1024,
+    sampleInterval: 200,
+    retryAfter: SHED_RETRY_AFTER_S,
+    pressureHandler: async (req: FastifyRequest, reply: FastifyReply, type: string) => {
+      if (neverShed(req)) return
+      req.log.warn({ pressure: type }, 'shedding request')
+      app.metrics?.shed()
+      reply.header('retry-after', SHED_RETRY_AFTER_S)
+      throw new Overloaded()
+    },
+  })
+
+  await app.register(rateLimit, {
+    global: false, // applied below as an app-wide hook, so it runs before auth looks a key up
+    max: config.RATE_LIMIT_MAX,
+    timeWindow: windowS * 1000,
+    enableDraftSpec: true,
+    keyGenerator: rateLimitKey,
+    allowList: (req) => exempt(req),
+    errorResponseBuilder: (_req, ctx) => {
+      app.metrics?.rateLimited()
+      return new RateLimited(ctx.max, config.RATE_LIMIT_WINDOW, Math.ceil(ctx.ttl / 1000))
+    },
+  })
+  // Rotating made-up keys would give a client a fresh bucket each time: failed key checks also count per IP.
+  const badKeys = app.createRateLimit({ keyGenerator: (req) => 'bad-key:' + req.ip })
+  app.addHook('onRequest', async (req, reply) => {
+    if (presentedKey(req) === undefined || exempt(req)) return
+    const r = await badKeys(req, { increment: false })
+    if (!r.isAllowed && r.isExceeded) {
+      reply.header('retry-after', r.ttlInSeconds)
+      app.metrics?.rateLimited()
+      throw new RateLimited(r.max, config.RATE_LIMIT_WINDOW, r.ttlInSeconds)
+    }
+  })
+  app.addHook('onResponse', async (req, reply) => {
+    if (reply.statusCode === 401 && presentedKey(req) !== undefined) await badKeys(req)
+  })
+  app.addHook('onRequest', app.rateLimit())
+
+  // IETF draft-ietf-httpapi-ratelimit-headers: `RateLimit: "default";r=<remaining>;t=<reset s>` and
+  // `RateLimit-Policy: "default";q=<max>;w=<window s>`, built from the plugin's older-draft headers.
+  app.addHook('onSend', async (_req, reply) => {
+    const limit = reply.getHeader('ratelimit-limit')
+    if (limit === undefined) return
+    const remaining = reply.getHeader('ratelimit-remaining') ?? 0
+    const reset = reply.getHeader('ratelimit-reset') ?? 0
+    reply.removeHeader('ratelimit-limit').removeHeader('ratelimit-remaining').removeHeader('ratelimit-reset')
+    reply.header('ratelimit', `"default";r=${remaining};t=${reset}`)
+    reply.header('ratelimit-policy', `"default";q=${limit};w=${windowS}`)
+  })
+}, { name: 'limits', dependencies: ['errors'] })
