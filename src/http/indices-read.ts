@@ -150,7 +150,8 @@ export default async function indicesReadRoutes (fastify: FastifyInstance, { con
         tags,
         params: Params,
         querystring: z.object({
-          period: Period.default('month'),
+          // Not the registered Period itself: an input and an output schema may not share a component id.
+          period: z.enum(Period.options).default('month').meta({ description: Period.description ?? 'calendar period', example: 'month' }),
           from: DateParam.optional().meta({ description: 'first day (inclusive)', example: '2026-10-01' }),
           to: DateParam.optional().meta({ description: 'last day (inclusive)', example: '2026-12-31' }),
           as_of: AsOf,
