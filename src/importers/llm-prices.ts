@@ -10,13 +10,13 @@ const FIELDS: Array<[keyof Period, QuoteRow['segment']]> = [['input', 'input'], 
 
 /**
  * When a price_history period was observed. [from, to): a period with from_date is a quote on that
- * day (00:00Z) unless it starts after the observation day (`future_price`); an open period without
- * from_date (the current price, start unknown) is observed at the observation time; a closed period
- * without from_date has no date at all (`undated_past_price`).
+ * day (00:00Z) unless it starts after the observation day (`future_price`); a period without from_date
+ * that is still running at the observation time (no to_date, or a later one) is the current price,
+ * observed at the observation time; one that had ended by then has no date at all (`undated_past_price`).
  */
 function observedAtOf (period: Period, observedAt: string): string | { reason: string } {
   if (period.from_date) return period.from_date > observedAt.slice(0, 10) ? { reason: 'future_price' } : `${period.from_date}T00:00:00Z`
-  if (period.to_date) return { reason: period.to_date > observedAt.slice(0, 10) ? 'future_price' : 'undated_past_price' }
+  if (period.to_date && period.to_date <= observedAt.slice(0, 10)) return { reason: 'undated_past_price' }
   return observedAt
 }
 

@@ -3,7 +3,7 @@ import type { Schema } from '../db/schema.ts'
 import { upsertProduct, upsertProvider } from '../domain/catalog.ts'
 import { checkQuoteShapes, ingestQuotes } from '../domain/quotes.ts'
 import type { ImportBatch } from './batch.ts'
-import type { ProductSpec } from './mappings.ts'
+import type { ProductSpec, ProviderSpec } from './mappings.ts'
 
 export interface ImportSummary {
   source: string
@@ -33,22 +33,22 @@ const productBody = (p: ProductSpec) => p.kind === 'gpu'
   ? { kind: p.kind, name: p.name, family: p.family, variant: p.variant }
   : { kind: p.kind, name: p.name, family: p.family, tier: p.tier, open_weights: p.open_weights }
 
-/** Registers the providers and products the batch needs that do not exist yet; existing ones are left as they are. */
-async function createMissing (db: Kysely<Schema>, batch: ImportBatch, dryRun: boolean) {
-  const slugs = [...batch.providers.keys()]
-  const codes = [...batch.products.keys()]
+/**
+ * Registers the providers and products that do not exist yet (all of them unless dryRun is set).
+ * Existing ones are left as they are: an administrator's edits win over a source's names.
+ */
+export async function createMissing (db: Kysely<Schema>, providers: ProviderSpec[], products: ProductSpec[], dryRun = false) {
+  const slugs = providers.map((p) => p.slug)
+  const codes = products.map((p) => p.code)
   const haveProviders = new Set(slugs.length ? (await db.selectFrom('providers').select('slug').where('slug', 'in', slugs).execute()).map((r) => r.slug) : [])
   const haveProducts = new Set(codes.length ? (await db.selectFrom('products').select('code').where('code', 'in', codes).execute()).map((r) => r.code) : [])
-  const providers = slugs.filter((s) => !haveProviders.has(s))
-  const products = codes.filter((c) => !haveProducts.has(c))
+  const newProviders = providers.filter((p) => !haveProviders.has(p.slug))
+  const newProducts = products.filter((p) => !haveProducts.has(p.code))
   if (!dryRun) {
-    for (const slug of providers) {
-      const p = batch.providers.get(slug)!
-      await upsertProvider(db, slug, { name: p.name, kind: p.kind, website: p.website })
-    }
-    for (const code of products) await upsertProduct(db, code, productBody(batch.products.get(code)!))
+    for (const p of newProviders) await upsertProvider(db, p.slug, { name: p.name, kind: p.kind, website: p.website })
+    for (const p of newProducts) await upsertProduct(db, p.code, productBody(p))
   }
-  return { providers, products }
+  return { providers: newProviders.map((p) => p.slug), products: newProducts.map((p) => p.code) }
 }
 
 /** Why a row was refused, without its index: `quotes/12/currency: no FX rate…` → `currency: no FX rate…`. */
@@ -62,7 +62,7 @@ const reasonOf = (e: { path: string, reason: string }) => `${e.path.split('/').s
 export async function runImport (db: Kysely<Schema>, batch: ImportBatch, opts: RunOptions = {}): Promise<ImportSummary> {
   const dryRun = opts.dryRun ?? false
   const rows: unknown[] = batch.raw.length ? batch.raw : batch.quotes
-  const created = await createMissing(db, batch, dryRun)
+  const created = await createMissing(db, [...batch.providers.values()], [...batch.products.values()], dryRun)
   const summary: ImportSummary = {
     source: batch.source,
     dry_run: dryRun,
