@@ -41,7 +41,8 @@ export interface BuildOptions {
 
 export async function buildApp (config: Config, opts: BuildOptions = {}) {
   const app = Fastify({
-    logger: opts.logger ?? logOptions(config),
+    // A given logger (tests capture logs) keeps the redaction: no override may log a key.
+    logger: typeof opts.logger === 'object' ? { ...(logOptions(config) as object), ...opts.logger } : opts.logger ?? logOptions(config),
     genReqId: (req) => {
       const given = req.headers['x-request-id']
       return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID()

@@ -8,8 +8,11 @@ import fp from 'fastify-plugin'
 import { createHash } from 'node:crypto'
 import type { Config } from '../config.ts'
 
+/** A registered route as declared (access undefined: auth's default, read for GET, admin otherwise). */
+export interface RouteInfo { method: string, url: string, access?: string }
+
 declare module 'fastify' {
-  interface FastifyInstance { bodyLimits: Map<string, number> }
+  interface FastifyInstance { bodyLimits: Map<string, number>, routeList: RouteInfo[] }
 }
 
 export const RateLimited = createError('CPX_RATE_LIMITED', 'Rate limit of %d requests per %s exceeded; retry in %d s', 429)
@@ -67,8 +70,11 @@ export default fp(async (app, { config }: { config: Config }) => {
   // Every route's effective body limit is recorded for docs and for the test that proves each one answers 413.
   const bodyLimits = new Map<string, number>()
   app.decorate('bodyLimits', bodyLimits)
+  const routeList: RouteInfo[] = []
+  app.decorate('routeList', routeList)
   app.addHook('onRoute', (route) => {
     if (route.method === 'OPTIONS' && route.url === '*') route.config = { ...route.config, access: 'public' }
+    for (const m of [route.method].flat()) routeList.push({ method: m, url: route.url, access: (route.config as { access?: string } | undefined)?.access })
     for (const m of [route.method].flat()) if (m !== 'GET' && m !== 'HEAD' && m !== 'OPTIONS') bodyLimits.set(`${m} ${route.url}`, route.bodyLimit ?? app.initialConfig.bodyLimit!)
   })
 
