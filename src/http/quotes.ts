@@ -22,6 +22,8 @@ const IngestAnswer = z.object({
 }).meta({ id: 'IngestResult' })
 
 const routes: FastifyPluginAsyncZod = async (app) => {
+  // JSON, NDJSON or CSV; anything else (text/plain included) is 415.
+  app.removeContentTypeParser('text/plain')
   app.addContentTypeParser('application/x-ndjson', { parseAs: 'string' }, (_req, body, done) => {
     try { done(null, { quotes: parseNdjson(body as string) }) } catch (err) { done(err as Error) }
   })
