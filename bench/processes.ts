@@ -12,6 +12,8 @@ export interface Running {
   url: string
   /** resident set size in MiB, from /proc/<pid>/status VmRSS */
   rssMb: () => number | null
+  /** why it is not answering: its exit code and the tail of its stderr, or null while it runs */
+  death: () => string | null
   stop: () => Promise<void>
 }
 
@@ -61,6 +63,7 @@ export async function startProcess (entry: string, env: Record<string, string>, 
     pid,
     url,
     rssMb: () => rssMb(pid),
+    death: () => child.exitCode !== null || child.signalCode !== null ? `${entry} exited (${child.exitCode ?? child.signalCode}): ${stderr.trim()}` : null,
     async stop () {
       if (child.exitCode !== null) return
       child.kill('SIGTERM')

@@ -12,7 +12,18 @@ import { addDays, benchYear, ingestRows, seedYear } from './seed.ts'
 
 export const INDEX = 'H100-SXM-OD'
 
-export interface ReadRow { name: string, path: string, cpx: LoadResult | null, bare: LoadResult | null, body?: string, note?: string }
+export interface ReadRow {
+  name: string
+  path: string
+  /** throughput runs (many connections) */
+  cpx: LoadResult | null
+  bare: LoadResult | null
+  /** latency runs (one connection: no queueing behind other requests) */
+  cpxLatency?: LoadResult | null
+  bareLatency?: LoadResult | null
+  body?: string
+  note?: string
+}
 export interface SizeResult {
   database: 'server' | 'embedded'
   quotes: number
@@ -42,9 +53,16 @@ const ROUTES = {
   list: 'GET /v1/indices',
 } as const
 
+/** Which routes this build has: an unmatched route answers 404 "No route …" before any key check. */
 async function availableRoutes (url: string): Promise<Set<string>> {
-  const doc = await (await fetch(`${url}/openapi.json`)).json() as { paths?: Record<string, Record<string, unknown>> }
-  return new Set(Object.entries(doc.paths ?? {}).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`)))
+  const found = new Set<string>()
+  for (const route of Object.values(ROUTES)) {
+    const [method, path] = route.split(' ') as [string, string]
+    const res = await fetch(url + path.replace('{code}', INDEX), { method, ...(method === 'POST' ? { headers: { 'content-type': 'application/json' }, body: '{}' } : {}) })
+    const text = await res.text()
+    if (!(res.status === 404 && text.includes('No route'))) found.add(route)
+  }
+  return found
 }
 
 function rawFor (bdb: BenchDatabase, database: unknown): Promise<RawSql> {
@@ -56,7 +74,7 @@ export async function runSize (bdb: BenchDatabase, quotes: number, full: boolean
   // Days spread over the year's last months: the ones a daily fixing run computes.
   const days = Array.from({ length: o.computeDays }, (_, i) => addDays(year.to, -1 - i * 17))
   const database = await bdb.open()
-  let t0 = performance.now()
+  const t0 = performance.now()
   await seedYear(database, year, quotes, (done) => log(`  seeded ${done.toLocaleString('en')} / ${quotes.toLocaleString('en')} quotes`))
   const seedSeconds = (performance.now() - t0) / 1000
   const raw = await rawFor(bdb, database)
@@ -100,7 +118,6 @@ export async function runSize (bdb: BenchDatabase, quotes: number, full: boolean
       log(`  compute through the API: ${days.length} single days, then the year ${year.from}..${year.to}`)
       const dayRuns = await seq(days, (d) => computeThroughApi(service.url, key, d, d))
       day = { ms: median(dayRuns.map((r) => r.ms)), detail: dayRuns[0]?.detail }
-      t0 = performance.now()
       yearTimed = await computeThroughApi(service.url, key, year.from, year.to)
       log(`  year computed in ${(yearTimed.ms / 1000).toFixed(1)} s (${yearTimed.detail ?? ''})`)
     }
@@ -157,22 +174,31 @@ async function measureReads (service: Running, bare: Running | undefined, routes
     rows[i]!.body = describeBody(text)
     live.push(t)
   }
-  const opts = { connections: o.connections, seconds: o.seconds }
+  const many = { connections: o.connections, seconds: o.seconds }
+  const one = { connections: 1, seconds: o.seconds }
   const runs = new Map<string, LoadResult[]>()
-  log(`  reads: ${o.rounds} round(s) of ${o.seconds} s per route${bare ? ', bare route in every round' : ''}`)
-  // Warm up JIT and caches, then alternate bare and CPX so background noise hits both alike.
-  for (const t of live) await load(service.url + t.path, { ...opts, seconds: 1 })
-  if (bare) await load(bare.url + '/bare', { ...opts, seconds: 1 })
+  log(`  reads: ${o.rounds} round(s) per route of ${o.seconds} s at ${o.connections} connections (req/s) and at 1 (latency)${bare ? ', each beside the bare route' : ''}`)
+  // Warm up JIT and caches, then run each route right after the bare route so background noise hits the pair alike.
+  for (const t of live) await load(service.url + t.path, { ...many, seconds: 1 })
+  if (bare) await load(bare.url + '/bare', { ...many, seconds: 1 })
   for (let r = 0; r < o.rounds; r++) {
     for (const t of live) {
-      if (bare) push(runs, 'bare', await load(bare.url + '/bare', opts))
-      push(runs, t.name, await load(service.url + t.path, opts))
+      // Growth runs only need the history latency.
+      for (const [mode, opts] of full ? [['rps', many], ['latency', one]] as const : [['latency', one]] as const) {
+        if (bare) push(runs, `bare ${mode} ${t.name}`, await load(bare.url + '/bare', opts))
+        push(runs, `${mode} ${t.name}`, await load(service.url + t.path, opts))
+      }
     }
   }
-  const bareRun = runs.has('bare') ? medianRun(runs.get('bare')!) : null
+  if (service.death()) throw new Error(service.death()!)
+  const bareDied = bare?.death()
+  if (bareDied) { for (const row of rows) row.note = `bare server died, no ratio: ${bareDied.slice(0, 200)}`; runs.forEach((_, k) => k.startsWith('bare') && runs.delete(k)) }
+  const pick = (k: string) => runs.has(k) ? medianRun(runs.get(k)!) : null
   for (const row of rows) {
-    const r = runs.get(row.name)
-    if (r) { row.cpx = medianRun(r); row.bare = bareRun }
+    row.cpx = pick(`rps ${row.name}`)
+    row.bare = pick(`bare rps ${row.name}`)
+    row.cpxLatency = pick(`latency ${row.name}`)
+    row.bareLatency = pick(`bare latency ${row.name}`)
   }
   return rows
 }
