@@ -29,7 +29,7 @@ export interface IngestResult {
   errors: FieldError[]
 }
 
-type Mode = 'atomic' | 'partial' | 'check'
+export type Mode = 'atomic' | 'partial' | 'check'
 
 const byIndex = (a: FieldError, b: FieldError) => (a.index ?? 0) - (b.index ?? 0)
 
@@ -39,10 +39,9 @@ const byIndex = (a: FieldError, b: FieldError) => (a.index ?? 0) - (b.index ?? 0
  * cpx_fx_rate(), and ON CONFLICT DO NOTHING on quotes_identity so retries and concurrent copies
  * of a batch store each row once. In 'atomic' mode one bad row means nothing is inserted.
  */
-async function storeBatch (db: Kysely<Schema>, rows: QuoteRow[], mode: Mode, prefix: string): Promise<{ inserted: number, errors: FieldError[] }> {
-  if (!rows.length) return { inserted: 0, errors: [] }
+export function batchStatement (rows: QuoteRow[], mode: Mode) {
   const col = <K extends keyof QuoteRow>(k: K) => rows.map((r) => r[k])
-  const r = await sql<{ inserted: number, errors: Array<{ index: number, path: string, reason: string }> }>`
+  return sql<{ inserted: number, errors: Array<{ index: number, path: string, reason: string }> }>`
     with input as (
       select * from unnest(${col('index')}::int[], ${col('provider')}::text[], ${col('product')}::text[], ${col('segment')}::text[],
         ${col('term_months')}::int[], ${col('service_tier')}::text[], ${col('region')}::text[], ${col('price')}::numeric[],
@@ -51,15 +50,25 @@ async function storeBatch (db: Kysely<Schema>, rows: QuoteRow[], mode: Mode, pre
         as t(i, provider, product, segment, term_months, service_tier, region, price, currency, unit, gpus_per_instance, observed_at, source)
     ),
     rated as (
-      select input.*, pv.slug is not null as provider_known, pr.kind, d.day, cpx_fx_rate(input.currency, d.day) as fx
+      select input.*, pv.slug is not null as provider_known, pr.kind, (input.observed_at at time zone 'UTC')::date as day
       from input
-      cross join lateral (select (input.observed_at at time zone 'UTC')::date as day) d
       left join providers pv on pv.slug = input.provider
       left join products pr on pr.code = input.product
     ),
-    priced as (select rated.*, cpx_normalize_price(price, fx, unit, gpus_per_instance) as usd_price from rated),
+    -- one FX lookup per currency and day, not per row
+    rates as (select currency, day, cpx_fx_rate(currency, day) as fx from (select distinct currency, day from rated) cd),
+    priced as (
+      select rated.*, rates.fx, cpx_normalize_price(rated.price, rates.fx, rated.unit, rated.gpus_per_instance) as usd_price
+      from rated join rates using (currency, day)
+    ),
+    suspect as (
+      select * from priced
+      where not provider_known or kind is null or fx is null or usd_price <= 0
+        or (kind = 'gpu' and (segment not in ('on_demand', 'spot', 'reserved') or unit not in ('gpu_hour', 'instance_hour', 'gpu_month') or service_tier is not null))
+        or (kind = 'model' and (segment not in ('input', 'output', 'cached_input') or unit not in ('token', '1k_tokens', '1m_tokens')))
+    ),
     bad as (
-      select i, e.path, e.reason from priced cross join lateral (values
+      select i, e.path, e.reason from suspect cross join lateral (values
         (not provider_known, 'provider', 'unknown provider ' || provider || ': register it with PUT /v1/providers/{slug}'),
         (kind is null, 'product', 'unknown product ' || product || ': register it with PUT /v1/products/{code}'),
         (kind = 'gpu' and segment not in ('on_demand', 'spot', 'reserved'), 'segment', 'segment ' || segment || ' does not fit GPU product ' || product),
@@ -87,7 +96,12 @@ async function storeBatch (db: Kysely<Schema>, rows: QuoteRow[], mode: Mode, pre
     )
     select (select count(*) from ins)::int as inserted,
       coalesce((select json_agg(json_build_object('index', i, 'path', path, 'reason', reason) order by i) from bad), '[]'::json) as errors
-  `.execute(db)
+  `
+}
+
+async function storeBatch (db: Kysely<Schema>, rows: QuoteRow[], mode: Mode, prefix: string): Promise<{ inserted: number, errors: FieldError[] }> {
+  if (!rows.length) return { inserted: 0, errors: [] }
+  const r = await batchStatement(rows, mode).execute(db)
   const row = r.rows[0]!
   const errors = row.errors.map((e) => ({ index: e.index, path: `${prefix}/${e.index}/${e.path}`, reason: e.reason }))
   return { inserted: row.inserted, errors }
