@@ -76,10 +76,12 @@ export async function ingestBareInsert (raw: RawSql, rows: QuoteRow[]): Promise<
   for (const b of batches(rows)) {
     await raw.query(`insert into quotes (provider, product, segment, term_months, service_tier, region, price, currency, unit,
         gpus_per_instance, fx_usd_per_unit, usd_price, observed_at, observed_day, source)
+      with r as (select *, (observed_at at time zone 'UTC')::date as day from ${UNNEST}),
+        -- one FX lookup per currency and day, as POST /v1/quotes does: the baseline is not handicapped
+        f as (select currency, day, cpx_fx_rate(currency, day) as fx from (select distinct currency, day from r) cd)
       select provider, product, segment, term_months, service_tier, region, price, currency, unit, gpus,
-        fx, cpx_normalize_price(price, fx, unit, gpus), observed_at, (observed_at at time zone 'UTC')::date, source
-      from ${UNNEST}
-      cross join lateral (select cpx_fx_rate(currency, (observed_at at time zone 'UTC')::date) as fx) f
+        fx, cpx_normalize_price(price, fx, unit, gpus), observed_at, day, source
+      from r join f using (currency, day)
       on conflict do nothing`, columns(b))
   }
   return result(rows.length, performance.now() - t0)

@@ -1,8 +1,9 @@
-// HTTP load comes from autocannon in its own process, never from the server's or the harness's event loop.
-import { spawn } from 'node:child_process'
+// HTTP load comes from autocannon in its own process (bench/load-worker.ts), never from the server's
+// or the harness's event loop.
+import { fork, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
-const AUTOCANNON = fileURLToPath(new URL('../node_modules/autocannon/autocannon.js', import.meta.url))
+const WORKER = fileURLToPath(new URL('./load-worker.ts', import.meta.url))
 
 export interface LoadResult {
   rps: number
@@ -15,26 +16,44 @@ export interface LoadResult {
 
 export interface LoadOptions { connections: number, seconds: number, headers?: Record<string, string> }
 
-export async function load (url: string, opts: LoadOptions): Promise<LoadResult> {
-  const args = [AUTOCANNON, '-j', '-n', '-c', String(opts.connections), '-d', String(opts.seconds)]
-  for (const [k, v] of Object.entries(opts.headers ?? {})) args.push('-H', `${k}=${v}`)
-  args.push(url)
-  const out = await new Promise<string>((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
-    child.once('error', reject)
-    child.once('exit', (code) => code === 0 ? resolve(stdout) : reject(new Error(`autocannon exited ${code}: ${stderr.slice(-500)}`)))
-  })
-  const r = JSON.parse(out) as {
-    requests: { average: number, total: number }
-    latency: { p50: number, p99: number }
-    non2xx: number,
-    errors: number,
-    timeouts: number
+interface Raw {
+  requests: { average: number, total: number }
+  latency: { p50: number, p99: number }
+  non2xx: number
+  errors: number
+  timeouts: number
+}
+
+let worker: ChildProcess | undefined
+
+function loadWorker (): ChildProcess {
+  if (!worker || worker.exitCode !== null) {
+    worker = fork(WORKER, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] })
+    worker.unref()
+    worker.channel?.unref()
   }
+  return worker
+}
+
+/** Ends the load generator's process (at the end of a run). */
+export function stopLoad (): void {
+  worker?.kill()
+  worker = undefined
+}
+
+export async function load (url: string, opts: LoadOptions): Promise<LoadResult> {
+  const w = loadWorker()
+  w.channel?.ref()
+  const r = await new Promise<Raw>((resolve, reject) => {
+    const onExit = (code: number | null) => reject(new Error(`load generator exited (${code})`))
+    w.once('exit', onExit)
+    w.once('message', (m: { result?: Raw, error?: string }) => {
+      w.off('exit', onExit)
+      if (m.result) resolve(m.result)
+      else reject(new Error(`autocannon: ${m.error}`))
+    })
+    w.send({ url, ...opts })
+  }).finally(() => w.channel?.unref())
   return {
     rps: r.requests.average,
     p50: r.latency.p50,

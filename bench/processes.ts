@@ -67,7 +67,7 @@ export async function startProcess (entry: string, env: Record<string, string>, 
     async stop () {
       if (child.exitCode !== null) return
       child.kill('SIGTERM')
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000)
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000)
       await exited
       clearTimeout(timer)
     },

@@ -3,6 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os'
 import { embeddedDatabase, serverDatabase, type BenchDatabase } from './databases.ts'
+import { stopLoad } from './load.ts'
 import { parseOptions } from './options.ts'
 import { markdown, targets, type Report } from './report.ts'
 import { runSize, type SizeResult } from './size-run.ts'
@@ -67,5 +68,6 @@ try {
   log(`failed: ${(err as Error).stack ?? err}`)
   process.exitCode = 1
 } finally {
+  stopLoad()
   await cleanup()
 }
