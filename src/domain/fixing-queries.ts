@@ -25,9 +25,10 @@ function currentFixings (db: Db, code: string, asOf: string | null) {
 // A `select` list shared by every fixing-shaped answer.
 function selectFixing<O> (q: SelectQueryBuilder<Schema & { f: Schema['fixings'], d: Schema['index_definitions'] }, 'f' | 'd', O>) {
   return q.select([
-    'f.id', 'f.index_code as code', 'f.date', STATUS, UNIT.as('unit'), 'f.window_days', 'f.n_providers', 'f.n_contributors',
-    'f.n_quotes', 'f.n_excluded', 'f.revision', 'f.published_at', 'f.methodology_version', 'f.hash', fig('value'), fig('level'),
-    fig('min'), fig('p25'), fig('p75'), fig('max'), fig('hhi'), fig('max_provider_impact'),
+    // In the order of the Fixing schema (the JSON is sent as selected); id last, for constituents.
+    'f.index_code as code', 'f.date', STATUS, fig('value'), fig('level'), UNIT.as('unit'), 'f.window_days', 'f.n_providers',
+    'f.n_contributors', 'f.n_quotes', 'f.n_excluded', fig('min'), fig('p25'), fig('p75'), fig('max'), fig('hhi'),
+    fig('max_provider_impact'), 'f.revision', 'f.published_at', 'f.methodology_version', 'f.hash', 'f.id',
   ])
 }
 
@@ -38,8 +39,14 @@ export async function assertIndexExists (db: Db, code: string): Promise<void> {
 
 export interface HistoryQuery { code: string, from?: string, to?: string, asOf: string | null, after?: string, limit: number }
 
+/** A fixing row as served: without the internal id. */
+export function withoutId<T extends { id: number }> (row: T): Omit<T, 'id'> {
+  const { id, ...rest } = row
+  return rest
+}
+
 /** One page of history, oldest first; `more` when rows follow the last one. `now` is the database's clock. */
-export async function findFixingHistory (db: Db, q: HistoryQuery): Promise<{ rows: (Fixing & { id: number })[], more: boolean, now: string }> {
+export async function findFixingHistory (db: Db, q: HistoryQuery): Promise<{ rows: Fixing[], more: boolean, now: string }> {
   const rows = await selectFixing(currentFixings(db, q.code, q.asOf))
     .select(sql<string>`now()`.as('now'))
     .$if(q.from !== undefined, (b) => b.where('f.date', '>=', q.from!))
@@ -48,7 +55,8 @@ export async function findFixingHistory (db: Db, q: HistoryQuery): Promise<{ row
     .limit(q.limit + 1)
     .execute()
   const more = rows.length > q.limit
-  return { rows: rows.slice(0, q.limit) as (Fixing & { id: number })[], more, now: rows[0]?.now ?? '' }
+  const now = rows[0]?.now ?? ''
+  return { rows: rows.slice(0, q.limit).map(({ id, now, ...f }) => f as Fixing), more, now }
 }
 
 export async function findFixing (db: Db, code: string, date: string, asOf: string | null): Promise<(Fixing & { id: number }) | undefined> {
