@@ -13,7 +13,7 @@ import quoteRoutes from './http/quotes.ts'
 import revisionRoutes from './http/revisions.ts'
 import auth from './plugins/auth.ts'
 import db from './plugins/db.ts'
-import errors from './plugins/errors.ts'
+import errors, { sendProblem, toProblem } from './plugins/errors.ts'
 import limits from './plugins/limits.ts'
 
 export const API_VERSION = '1.0.0'
@@ -53,6 +53,8 @@ export async function buildApp (config: Config, opts: BuildOptions = {}) {
     requestTimeout: 60_000,
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // Router refusals (a malformed %-escape, a path parameter over maxParamLength) are problems too.
+    frameworkErrors: (err, req, reply) => sendProblem(reply.header('x-request-id', req.id), { ...toProblem(err, req.id), instance: req.url.split('?')[0]!.slice(0, 200) }),
   }).withTypeProvider<ZodTypeProvider>()
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)

@@ -54,6 +54,10 @@ function connectServer (url: string): Database {
     max: 10,
     connectionTimeoutMillis: 3000,
     idleTimeoutMillis: 30000,
+    // A server that stops answering (a partition, not a reset) must not hang a request forever: the client
+    // gives up shortly after the server-side statement_timeout would have. Keepalive finds dead idle sockets.
+    query_timeout: 65_000,
+    keepAlive: true,
     options: '-c TimeZone=UTC -c statement_timeout=60000',
     types: { getTypeParser: typeParser as typeof pg.types.getTypeParser },
   })

@@ -24,6 +24,7 @@ const TITLES: Record<number, string> = {
   406: 'Not Acceptable',
   409: 'Conflict',
   413: 'Payload Too Large',
+  414: 'URI Too Long',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
   429: 'Too Many Requests',
@@ -39,16 +40,21 @@ const FASTIFY_TYPES: Record<string, string> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'invalid-body',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'invalid-body',
   FST_ERR_VALIDATION: 'validation-error',
+  FST_ERR_BAD_URL: 'invalid-url',
+  FST_ERR_MAX_PARAM_LENGTH: 'uri-too-long',
 }
 
 // Errors whose code says the database could not be reached: answered 503, never 500.
 const DB_DOWN = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P03', '08006', '08001', '08003', '53300'])
 
+// SQLSTATE character_not_in_repertoire (NUL, bad UTF-8) and untranslatable_character.
+const BAD_TEXT = new Set(['22021', '22P05'])
+
 export function isDatabaseUnavailable (err: unknown): boolean {
   const e = err as { code?: string, message?: string, cause?: unknown } | null
   if (!e) return false
   if (e.code && DB_DOWN.has(e.code)) return true
-  if (typeof e.message === 'string' && /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(e.message)) return true
+  if (typeof e.message === 'string' && /Connection terminated|connection timeout|timeout exceeded when trying to connect|Query read timeout|Client was closed|Client has encountered a connection error/i.test(e.message)) return true
   return e.cause ? isDatabaseUnavailable(e.cause) : false
 }
 
@@ -63,6 +69,10 @@ export function toProblem (err: FastifyError & { errors?: FieldError[] }, reqId:
     const where = err.validationContext ?? 'body'
     const errors = err.validation.map((v) => ({ path: `${where}${v.instancePath === '/' ? '' : v.instancePath}`, reason: v.message ?? 'is invalid' }))
     return { type: PROBLEM_BASE + 'validation-error', title: 'Invalid request', status: 400, detail: errors.map((e) => `${e.path}: ${e.reason}`).join('; '), errors, ...base }
+  }
+  // Text Postgres cannot hold (a NUL byte, invalid UTF-8) reached a query: the client's input, not our fault.
+  if (BAD_TEXT.has((err as { code?: string }).code ?? '')) {
+    return { type: PROBLEM_BASE + 'invalid-text', title: TITLES[400]!, status: 400, detail: 'The request holds a character that cannot be stored or searched (NUL bytes and invalid UTF-8 are refused)', ...base }
   }
   if (isDatabaseUnavailable(err)) {
     return { type: PROBLEM_BASE + 'database-unavailable', title: TITLES[503]!, status: 503, detail: 'The database is unavailable; retry shortly', ...base }
