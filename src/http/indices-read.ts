@@ -9,7 +9,7 @@ import { AverageList, Fixing, FixingPage, Period, RevisionList } from '../domain
 import { getIndexDetail, IndexDetail, IndexList, listIndices } from '../domain/index-reads.ts'
 import { LatestCache } from '../plugins/latest-cache.ts'
 import { csvDisposition, CSV_TYPE, toCsv, wantsCsv } from './csv.ts'
-import { cursorCodec } from './cursor.ts'
+import { cursorCodec, type CursorCodec } from './cursor.ts'
 import { cacheControl, conditionalGet, etagOfHash, isFresh } from './http-cache.ts'
 import { AsOf, CsvText, DateParam, Format, HistoryQuery, IndexCodeParam, rangeOrdered } from './read-params.ts'
 
@@ -89,22 +89,11 @@ export default async function indicesReadRoutes (fastify: FastifyInstance, { con
     }, async (req, reply) => {
       const { code } = req.params
       const q = req.query
-      let state = { c: code, f: q.from ?? null, t: q.to ?? null, a: q.as_of ?? null, d: '' }
-      if (q.cursor) {
-        const c = cursors.decode(q.cursor, HistoryCursor)
-        const clash = c.c !== code || (q.from && q.from !== c.f) || (q.to && q.to !== c.t) || (q.as_of && q.as_of !== c.a)
-        if (clash) throw new InvalidCursor('it was issued for other parameters')
-        state = c
-      }
-      await assertIndexExists(db, code)
-      const page = await findFixingHistory(db, { code, from: state.f ?? undefined, to: state.t ?? undefined, asOf: state.a, after: state.d || undefined, limit: q.limit })
-      const last = page.rows.at(-1)
-      // Later pages read the snapshot of the first one: as_of pinned to the database clock then.
-      const next = page.more && last ? cursors.encode({ ...state, a: state.a ?? page.now, d: last.date }) : null
+      const { rows, next } = await historyPage(db, cursors, code, q)
       if (next) reply.header('link', `<${req.url.split('?')[0]}?cursor=${next}&limit=${q.limit}${q.format ? `&format=${q.format}` : ''}>; rel="next"`)
       // Rows leave SQL in the Fixing shape; sent as text, a year of history skips a second validation pass.
-      if (!wantsCsv(req, q.format)) return reply.type(JSON_TYPE).send(JSON.stringify({ data: page.rows, next_cursor: next }) as never)
-      return reply.type(CSV_TYPE).header('content-disposition', csvDisposition(`${code}-values`)).send(toCsv(FIXING_COLUMNS, page.rows) as never)
+      if (!wantsCsv(req, q.format)) return reply.type(JSON_TYPE).send(JSON.stringify({ data: rows, next_cursor: next }) as never)
+      return reply.type(CSV_TYPE).header('content-disposition', csvDisposition(`${code}-values`)).send(toCsv(FIXING_COLUMNS, rows) as never)
     })
 
     app.get('/v1/indices/:code/values/:date', {
@@ -173,4 +162,21 @@ export default async function indicesReadRoutes (fastify: FastifyInstance, { con
       return reply.type(CSV_TYPE).header('content-disposition', csvDisposition(`${code}-averages`)).send(toCsv(AVERAGE_COLUMNS, rows) as never)
     })
   })
+}
+
+/** One page of history: from the query, or resumed from a cursor this API signed for the same parameters. */
+async function historyPage (db: FastifyInstance['db'], cursors: CursorCodec, code: string, q: z.output<typeof HistoryQuery>) {
+  let state = { c: code, f: q.from ?? null, t: q.to ?? null, a: q.as_of ?? null, d: '' }
+  if (q.cursor) {
+    const c = cursors.decode(q.cursor, HistoryCursor)
+    const clash = c.c !== code || (q.from && q.from !== c.f) || (q.to && q.to !== c.t) || (q.as_of && q.as_of !== c.a)
+    if (clash) throw new InvalidCursor('it was issued for other parameters')
+    state = c
+  }
+  await assertIndexExists(db, code)
+  const page = await findFixingHistory(db, { code, from: state.f ?? undefined, to: state.t ?? undefined, asOf: state.a, after: state.d || undefined, limit: q.limit })
+  const last = page.rows.at(-1)
+  // Later pages read the snapshot of the first one: as_of pinned to the database clock then.
+  const next = page.more && last ? cursors.encode({ ...state, a: state.a ?? page.now, d: last.date }) : null
+  return { rows: page.rows, next }
 }
