@@ -63,6 +63,9 @@ function connectServer (url: string): Database {
   })
   // An idle client losing its server must not crash the process; the next query reports the fault.
   pool.on('error', () => {})
+  // A checked-out client has no pool listener: its connection dying mid-query would emit an unhandled
+  // 'error' and crash the process. The query itself still fails (503) through its own promise.
+  pool.on('connect', (client) => { client.on('error', () => {}) })
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) })
   let listener: pg.Client | undefined
   const handlers = new Map<string, Set<(p: string) => void>>()
