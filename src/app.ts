@@ -7,6 +7,7 @@ import type { Config } from './config.ts'
 import type { Database } from './db/connect.ts'
 import catalogRoutes from './http/catalog.ts'
 import metrics, { metricsRoutes } from './http/metrics.ts'
+import indicesAdminRoutes from './http/indices-admin.ts'
 import indicesReadRoutes from './http/indices-read.ts'
 import opsRoutes from './http/ops.ts'
 import quoteRoutes from './http/quotes.ts'
@@ -101,6 +102,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}) {
   await app.register(catalogRoutes)
   await app.register(quoteRoutes)
   await app.register(indicesReadRoutes, { config })
+  await app.register(indicesAdminRoutes)
   await app.register(revisionRoutes, { config })
   await app.register(metricsRoutes)
   return app

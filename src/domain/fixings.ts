@@ -1,0 +1,144 @@
+import { sql, type Kysely } from 'kysely'
+import { z } from 'zod'
+import type { Database } from '../db/connect.ts'
+import type { Schema } from '../db/schema.ts'
+import { IsoDate } from './contracts.ts'
+import { BadRequest, IndexNotFound, withErrors } from './errors.ts'
+
+// Computing and publishing fixings. Every figure comes from SQL (migrations/0021 methodology, 0022
+// revisions); this module picks the indices and days, runs them in transactions and reports.
+
+export const MAX_RANGE_DAYS = 3 * 366
+export const REVISION_REASONS = ['late_quotes', 'definition_change', 'correction'] as const
+
+export const ComputeBody = z.strictObject({
+  from: IsoDate,
+  to: IsoDate,
+  indices: z.array(z.string().regex(/^[A-Z0-9][A-Z0-9-]{1,47}$/, 'must be an index code')).min(1).max(1000).optional()
+    .meta({ description: 'index codes; all indices when absent' }),
+  reason: z.enum(REVISION_REASONS).optional()
+    .meta({ description: 'reason recorded on the revisions this run stores; by default late_quotes, definition_change or correction as found' }),
+}).meta({ id: 'ComputeRequest' })
+
+export const IndexComputeReport = z.object({
+  code: z.string(),
+  days: z.number().int().meta({ description: 'days computed' }),
+  published: z.number().int().meta({ description: 'days published for the first time (revision 1)' }),
+  revised: z.number().int().meta({ description: 'days that got a new revision: a figure or constituent changed' }),
+  unchanged: z.number().int().meta({ description: 'days whose current revision still stands' }),
+  insufficient: z.number().int().meta({ description: 'days whose fixing is insufficient_data' }),
+}).meta({ id: 'IndexComputeReport' })
+
+export const ComputeReport = z.object({
+  from: z.string(),
+  to: z.string(),
+  indices: z.array(IndexComputeReport),
+  ms: z.number().meta({ description: 'wall time of the computation' }),
+}).meta({ id: 'ComputeReport' })
+
+export type IndexReport = z.infer<typeof IndexComputeReport>
+export type Report = z.infer<typeof ComputeReport>
+
+export interface ComputeOptions {
+  from: string
+  to: string
+  /** index codes; every defined index when absent */
+  indices?: string[]
+  /** reason for revisions 2+; by default found per day (late_quotes, definition_change, correction) */
+  reason?: typeof REVISION_REASONS[number]
+  /** days per transaction (default: the whole range at once); a failure keeps the chunks already committed */
+  chunkDays?: number
+  /** called after each committed chunk with the days done so far */
+  onProgress?: (doneDays: number, totalDays: number) => void
+}
+
+const DAY_MS = 86_400_000
+export const addDays = (day: string, n: number) => new Date(Date.parse(day + 'T00:00:00Z') + n * DAY_MS).toISOString().slice(0, 10)
+export const daysBetween = (from: string, to: string) => Math.round((Date.parse(to + 'T00:00:00Z') - Date.parse(from + 'T00:00:00Z')) / DAY_MS)
+
+/** 400 problems for a range: the field is named. */
+export function checkRange (from: string, to: string): void {
+  if (from > to) throw withErrors(new BadRequest(`from (${from}) is after to (${to})`), [{ path: 'body/from', reason: 'must not be after to' }])
+  if (daysBetween(from, to) + 1 > MAX_RANGE_DAYS) {
+    throw withErrors(new BadRequest(`The range ${from}..${to} is longer than 3 years`), [{ path: 'body/to', reason: `must be at most ${MAX_RANGE_DAYS} days after from` }])
+  }
+}
+
+async function resolveCodes (db: Kysely<Schema>, codes?: string[]): Promise<string[]> {
+  const rows = await db.selectFrom('index_definitions').select('code').orderBy('code').execute()
+  const known = rows.map((r) => r.code)
+  if (!codes) return known
+  const unknown = codes.filter((c) => !known.includes(c))
+  if (unknown.length) throw new IndexNotFound(unknown.join(', '))
+  return [...new Set(codes)].sort()
+}
+
+
+/**
+ * Publishes [from, to] for the given indices inside one transaction of `db` (or of the transaction
+ * passed in): cpx_publish_fixings locks the indices, computes, stores changed revisions and notifies.
+ */
+export async function publishRange (db: Kysely<Schema>, codes: string[], from: string, to: string, reason?: string): Promise<IndexReport[]> {
+  const { rows } = await sql<{ index_code: string, days: number, published: number, revised: number, unchanged: number, insufficient: number }>`
+    select * from cpx_publish_fixings(${codes}::text[], ${from}::date, ${to}::date, ${reason ?? null}::text)`.execute(db)
+  return rows.map((r) => ({ code: r.index_code, days: r.days, published: r.published, revised: r.revised, unchanged: r.unchanged, insufficient: r.insufficient }))
+}
+
+function merge (into: Map<string, IndexReport>, part: IndexReport[]) {
+  for (const r of part) {
+    const t = into.get(r.code)
+    if (!t) { into.set(r.code, { ...r }); continue }
+    t.days += r.days; t.published += r.published; t.revised += r.revised; t.unchanged += r.unchanged; t.insufficient += r.insufficient
+  }
+}
+
+/**
+ * Computes or recomputes fixings for every day of [from, to] (set-based SQL, one statement per chunk of
+ * days) and reports per index what was published, revised, unchanged or insufficient.
+ */
+export async function computeFixings (database: Pick<Database, 'db'>, opts: ComputeOptions): Promise<Report> {
+  checkRange(opts.from, opts.to)
+  const t0 = performance.now()
+  const codes = await resolveCodes(database.db, opts.indices)
+  const total = daysBetween(opts.from, opts.to) + 1
+  const chunk = Math.max(1, opts.chunkDays ?? total)
+  const byCode = new Map<string, IndexReport>()
+  for (let start = 0; start < total && codes.length; start += chunk) {
+    const from = addDays(opts.from, start)
+    const to = addDays(opts.from, Math.min(start + chunk, total) - 1)
+    const part = await database.db.transaction().execute((trx) => publishRange(trx, codes, from, to, opts.reason))
+    merge(byCode, part)
+    opts.onProgress?.(Math.min(start + chunk, total), total)
+  }
+  return { from: opts.from, to: opts.to, indices: codes.map((c) => byCode.get(c) ?? { code: c, days: 0, published: 0, revised: 0, unchanged: 0, insufficient: 0 }), ms: Math.round(performance.now() - t0) }
+}
+
+export interface StoredConstituent {
+  provider: string
+  product: string
+  value: string | null
+  segments: Record<string, number>
+  n_quotes: number
+  quote_ids: number[]
+  excluded: boolean
+  reason: string | null
+}
+
+/**
+ * The revision of (index, day) current at `asOf` (the newest when absent) with its constituents, as
+ * stored: figures are numeric strings rounded to 6 dp. The read API serves fixings; this is the
+ * engine's own view (tests, CLI, audits).
+ */
+export async function fixingAsOf (db: Kysely<Schema>, code: string, date: string, asOf?: string) {
+  const fixing = await db.selectFrom(sql<Schema['fixings']>`cpx_fixing_as_of(${code}, ${date}::date, ${asOf ?? 'infinity'}::timestamptz)`.as('f'))
+    .selectAll().executeTakeFirst()
+  if (!fixing) return undefined
+  const constituents = await db.selectFrom('fixing_constituents').selectAll()
+    .where('fixing_id', '=', fixing.id).orderBy('provider').orderBy('product').execute()
+  return { ...fixing, constituents: constituents as unknown as (StoredConstituent & { fixing_id: number })[] }
+}
+
+/** Every revision of (index, day), oldest first. */
+export async function fixingRevisions (db: Kysely<Schema>, code: string, date: string) {
+  return db.selectFrom('fixings').selectAll().where('index_code', '=', code).where('date', '=', date).orderBy('revision').execute()
+}

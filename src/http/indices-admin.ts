@@ -1,0 +1,39 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import { problemResponses } from '../domain/contracts.ts'
+import { ComputeBody, ComputeReport, computeFixings } from '../domain/fixings.ts'
+import { IndexCode, IndexDefinition, IndexDefinitionBody, upsertIndexDefinition } from '../domain/indices.ts'
+
+// Admin writes on indices: definitions and fixing runs. Reads are the read API's (indices-read.ts).
+const admin = { access: 'admin' as const }
+const tags = ['indices']
+
+const routes: FastifyPluginAsyncZod = async (app) => {
+  app.put('/v1/indices/:code', {
+    config: admin,
+    schema: {
+      operationId: 'putIndex',
+      summary: 'Create or change an index definition; a methodology change makes a new methodology_version',
+      tags,
+      params: z.object({ code: IndexCode }),
+      body: IndexDefinitionBody,
+      response: { 200: IndexDefinition, 201: IndexDefinition, ...problemResponses(400, 401, 403, 413, 415, 422) },
+    },
+  }, async (req, reply) => {
+    const { created, version_changed: _changed, ...definition } = await upsertIndexDefinition(app.db, req.params.code, req.body)
+    return reply.code(created ? 201 : 200).send(definition)
+  })
+
+  app.post('/v1/indices/compute', {
+    config: admin,
+    schema: {
+      operationId: 'computeFixings',
+      summary: 'Compute or recompute fixings for a range of days; reports per index what was published or revised',
+      tags,
+      body: ComputeBody,
+      response: { 200: ComputeReport, ...problemResponses(400, 401, 403, 404, 413, 415) },
+    },
+  }, (req) => computeFixings(app.database, req.body))
+}
+
+export default routes
