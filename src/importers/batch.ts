@@ -53,6 +53,25 @@ export class ImportBatch {
     this.products.set(product.code, product)
     this.quotes.push(quote)
   }
+
+  /** USD model prices: one quote per segment whose value is a price; the others are left out (no cached price). */
+  addModelPrices (at: { provider: ProviderSpec, product: ProductSpec, unit: QuoteRow['unit'], observed_at: string, service_tier?: QuoteRow['service_tier'] },
+    values: Array<[QuoteRow['segment'], unknown]>) {
+    for (const [segment, value] of values) {
+      const parsed = priceText(value)
+      if (!('price' in parsed)) continue
+      this.add({
+        provider: at.provider.slug,
+        product: at.product.code,
+        segment,
+        service_tier: at.service_tier ?? 'standard',
+        price: parsed.price,
+        currency: 'USD',
+        unit: at.unit,
+        observed_at: at.observed_at,
+      }, at.provider, at.product)
+    }
+  }
 }
 
 /**

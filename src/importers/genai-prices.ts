@@ -61,20 +61,8 @@ export function parseGenaiPrices (text: string, opts: ParseOptions): ImportBatch
       for (const [prices, observedAt] of pricedSets(model.prices, opts.observedAt, batch)) {
         const input = priceText(basePrice(prices.input_mtok))
         if (!('price' in input)) { batch.skip(input.reason === 'free' ? 'free' : 'no_token_price'); continue }
-        for (const [field, segment] of FIELDS) {
-          const parsed = priceText(basePrice(prices[field]))
-          if (!('price' in parsed)) continue
-          batch.add({
-            provider: slug,
-            product: mapping.product.code,
-            segment,
-            service_tier: 'standard',
-            price: parsed.price,
-            currency: 'USD',
-            unit: '1m_tokens',
-            observed_at: observedAt,
-          }, PROVIDERS[slug]!, mapping.product)
-        }
+        batch.addModelPrices({ provider: PROVIDERS[slug]!, product: mapping.product, unit: '1m_tokens', observed_at: observedAt },
+          FIELDS.map(([field, segment]) => [segment, basePrice(prices[field])]))
       }
     }
   }

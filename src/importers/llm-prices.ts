@@ -39,20 +39,8 @@ export function parseLlmPrices (text: string, opts: ParseOptions): ImportBatch {
         if (typeof observed !== 'string') { batch.skip(observed.reason); continue }
         const input = priceText(period.input)
         if (!('price' in input)) { batch.skip(input.reason); continue }
-        for (const [field, segment] of FIELDS) {
-          const parsed = priceText(period[field])
-          if (!('price' in parsed)) continue
-          batch.add({
-            provider: slug,
-            product: mapping.product.code,
-            segment,
-            service_tier: 'standard',
-            price: parsed.price,
-            currency: 'USD',
-            unit: '1m_tokens',
-            observed_at: observed,
-          }, PROVIDERS[slug]!, mapping.product)
-        }
+        batch.addModelPrices({ provider: PROVIDERS[slug]!, product: mapping.product, unit: '1m_tokens', observed_at: observed },
+          FIELDS.map(([field, segment]) => [segment, period[field]]))
       }
     }
   }
