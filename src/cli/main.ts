@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from '../config.ts'
 import { connect } from '../db/connect.ts'
 import { migrate } from '../db/migrate.ts'
 import { serve } from '../server.ts'
+import { demoCommand } from './demo.ts'
 import { importCommand } from './import.ts'
 import { keysCommand } from './keys.ts'
 import { quotesCommand } from './quotes.ts'
@@ -22,6 +23,7 @@ Commands:
                                 bad rows go to FILE.rejected.<ext> with their reasons
   import <source> [--file PATH | --url URL] [--observed-at T] [--dry-run]
                                 import public prices (openrouter, litellm, genai-prices, llm-prices, skypilot, vast, csv)
+  demo load [--end YYYY-MM-DD]  load the synthetic demo dataset (180 days) and compute its fixings
 
 The database is DATABASE_URL when set, else the embedded database under DATA_DIR.`
 
@@ -41,6 +43,7 @@ const commands: Record<string, Command> = {
   quotes: quotesCommand,
   quotes: quotesCommand,
   import: importCommand,
+  demo: demoCommand,
 }
 
 export function registerCommand (name: string, command: Command) { commands[name] = command }
