@@ -46,7 +46,7 @@ test('provider validation: slug pattern, kind, website, unknown fields → 400 n
 test('products: GPU and model kinds with their attributes; a code with a slash as %2F or bare', async () => {
   let r = await put('/v1/products/h100-sxm', { kind: 'gpu', name: 'H100 SXM 80GB', family: 'h100', variant: 'sxm' })
   assert.equal(r.statusCode, 201, r.body)
-  assert.deepEqual({ ...r.json(), created_at: 0, updated_at: 0 }, { code: 'h100-sxm', kind: 'gpu', name: 'H100 SXM 80GB', family: 'h100', variant: 'sxm', tier: null, open_weights: null, created_at: 0, updated_at: 0 })
+  assert.deepEqual({ ...r.json() as object, created_at: 0, updated_at: 0 }, { code: 'h100-sxm', kind: 'gpu', name: 'H100 SXM 80GB', family: 'h100', variant: 'sxm', tier: null, open_weights: null, created_at: 0, updated_at: 0 })
   r = await put('/v1/products/openai%2Fgpt-5.5', { kind: 'model', name: 'GPT-5.5', family: 'gpt-5', tier: 'frontier', open_weights: false })
   assert.equal(r.statusCode, 201, r.body)
   assert.equal(r.json().code, 'openai/gpt-5.5')

@@ -173,7 +173,7 @@ test('GET /v1/quotes: filters, newest first, opaque cursor pages without overlap
   const seen: Array<Record<string, unknown>> = []
   let cursor: string | null = null
   do {
-    const r = await app.inject(`/v1/quotes?product=h100-sxm&from=2026-05-01&to=2026-05-03&limit=2${cursor ? '&cursor=' + cursor : ''}`)
+    const r: { statusCode: number, body: string, json: () => { data: Array<Record<string, unknown>>, next_cursor: string | null } } = await app.inject(`/v1/quotes?product=h100-sxm&from=2026-05-01&to=2026-05-03&limit=2${cursor ? '&cursor=' + cursor : ''}`)
     assert.equal(r.statusCode, 200, r.body)
     seen.push(...r.json().data)
     cursor = r.json().next_cursor

@@ -3,7 +3,7 @@ import { z } from 'zod'
 import type { Schema } from '../db/schema.ts'
 import { IsoDate } from './contracts.ts'
 import { decodeCursor, encodeCursor } from './page-cursor.ts'
-import { canonicalPrice } from './quote-input.ts'
+import { canonicalPrice, priceText } from './quote-input.ts'
 
 // FX rates: USD for one unit of a currency on a day (CNY ~ 0.14). A quote uses the latest rate dated
 // on its UTC day or up to 7 days before (cpx_fx_rate in migrations/0002). Replacing a rate changes
@@ -14,10 +14,9 @@ const ISO_CURRENCIES = new Set(Intl.supportedValuesOf('currency'))
 const Currency = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code in capitals, for example CNY')
   .refine((c) => ISO_CURRENCIES.has(c), 'is not an ISO 4217 currency code').meta({ example: 'CNY' })
 
-const Rate = z.union([z.number(), z.string()]).transform((v, ctx) => {
+const Rate = z.union([z.number(), z.string()]).superRefine((v, ctx) => {
   const r = canonicalPrice(v)
-  if ('reason' in r) { ctx.addIssue({ code: 'custom', message: r.reason.replace('is not a price', 'is not a rate') }); return z.NEVER }
-  return r.price
+  if ('reason' in r) ctx.addIssue({ code: 'custom', message: r.reason.replace('is not a price', 'is not a rate') })
 }).meta({ description: 'USD for one unit of the currency, a decimal > 0 (string keeps it exact)', example: '0.1405' })
 
 export const FxRateBody = z.strictObject({
@@ -65,7 +64,7 @@ export async function upsertFxRates (db: Kysely<Schema>, rates: FxRateInput[]): 
     with up as (
       insert into fx_rates (currency, date, usd_per_unit, source)
       select * from unnest(${rates.map((x) => x.currency)}::text[], ${rates.map((x) => x.date)}::date[],
-        ${rates.map((x) => x.usd_per_unit)}::numeric[], ${rates.map((x) => x.source)}::text[])
+        ${rates.map((x) => priceText(x.usd_per_unit))}::numeric[], ${rates.map((x) => x.source)}::text[])
       on conflict (currency, date) do update set usd_per_unit = excluded.usd_per_unit, source = excluded.source
       returning xmax = 0 as created
     )

@@ -54,11 +54,15 @@ export function canonicalPrice (v: unknown): { price: string } | { reason: strin
   return { price: fraction ? `${w}.${fraction}` : w }
 }
 
-const Price = z.union([z.number(), z.string()], need('a decimal number or a decimal string')).transform((v, ctx) => {
+// A refinement, not a transform: a schema with an id must read the same as input and output for
+// OpenAPI. checkQuoteShapes takes the canonical string from canonicalPrice().
+export const Price = z.union([z.number(), z.string()], need('a decimal number or a decimal string')).superRefine((v, ctx) => {
   const r = canonicalPrice(v)
-  if ('reason' in r) { ctx.addIssue({ code: 'custom', message: r.reason }); return z.NEVER }
-  return r.price
+  if ('reason' in r) ctx.addIssue({ code: 'custom', message: r.reason })
 }).meta({ description: 'decimal > 0 as quoted; send a string to keep more than 15 significant digits', example: '2.99' })
+
+/** The canonical decimal string of a value Price accepted. */
+export const priceText = (v: number | string): string => (canonicalPrice(v) as { price: string }).price
 
 const Currency = z.string(need('an ISO 4217 code such as USD')).regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code in capitals, for example USD')
   .refine((c) => ISO_CURRENCIES.has(c), 'is not an ISO 4217 currency code').meta({ example: 'USD' })
@@ -80,7 +84,7 @@ export const QuoteInput = z.strictObject({
   observed_at: Rfc3339,
   source: z.string(need('a string')).min(1, 'must not be empty').max(500, 'must be at most 500 characters').nullish()
     .meta({ description: 'URL or importer name' }),
-}).meta({ id: 'QuoteInput' })
+}).meta({ id: 'NewQuote', description: 'one observed price, as sent to POST /v1/quotes' })
 
 export type QuoteFields = z.input<typeof QuoteInput>
 /** A row that passed the JS checks: canonical price, UTC-independent timestamp text, nulls for absences. */
@@ -147,7 +151,7 @@ export function checkQuoteShapes (rows: unknown[], opts: { now?: number, prefix?
       term_months: q.term_months ?? null,
       service_tier: q.service_tier ?? null,
       region: q.region ?? null,
-      price: q.price,
+      price: priceText(q.price),
       currency: q.currency,
       unit: q.unit,
       gpus_per_instance: q.gpus_per_instance ?? null,
