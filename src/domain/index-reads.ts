@@ -1,27 +1,13 @@
-import { sql, type Kysely } from 'kysely'
+import type { Kysely } from 'kysely'
 import { z } from 'zod'
 import type { Schema } from '../db/schema.ts'
-import { IndexNotFound } from './errors.ts'
 import { findLatestFixing, findLatestFixings } from './fixing-queries.ts'
-import { Fixing, Unit } from './fixing-reads.ts'
+import { Fixing } from './fixing-reads.ts'
+import { getIndexDefinition, IndexDefinition, listIndexDefinitions } from './indices.ts'
 
-// The catalog as readers see it: each definition with its unit and latest fixing.
-
-export const IndexSummary = z.object({
-  code: z.string(),
-  name: z.string(),
-  description: z.string(),
-  kind: z.enum(['gpu', 'model']),
-  unit: Unit,
-  methodology_version: z.number().int(),
+// One schema for the catalog entries and the single index: the engine's definition plus the latest fixing.
+export const IndexDetail = IndexDefinition.extend({
   latest: Fixing.nullable().meta({ description: 'the newest fixing; null before the first one' }),
-}).meta({ id: 'IndexSummary' })
-
-export const IndexDetail = IndexSummary.extend({
-  filter: z.record(z.string(), z.unknown()).meta({ description: 'which quotes are eligible (DESIGN §2); a null field does not filter' }),
-  segments: z.record(z.string(), z.number()).meta({ description: 'segment weights: one segment, or a blend such as input 3 : output 1' }),
-  term_months: z.number().int().nullable(),
-  methodology: z.record(z.string(), z.unknown()).meta({ description: 'statistic, trim, min_providers, min_quotes, windows, outlier_k, base_date' }),
 }).meta({
   id: 'IndexDetail',
   examples: [{
@@ -31,6 +17,8 @@ export const IndexDetail = IndexSummary.extend({
     kind: 'model',
     unit: 'USD/1M tokens',
     methodology_version: 1,
+    created_at: '2026-11-01T09:00:00Z',
+    updated_at: '2026-11-01T09:00:00Z',
     latest: null,
     filter: { families: null, variants: null, tiers: ['frontier'], open_weights: null, products: null, provider_kinds: null, regions: null, service_tier: 'standard' },
     segments: { input: 3, output: 1 },
@@ -40,33 +28,16 @@ export const IndexDetail = IndexSummary.extend({
 })
 
 export const IndexList = z.object({
-  data: z.array(IndexSummary),
+  data: z.array(IndexDetail),
   next_cursor: z.string().nullable().meta({ description: 'always null: the catalog fits one page' }),
 }).meta({ id: 'IndexList' })
 
-const UNIT = sql<z.infer<typeof Unit>>`case when kind = 'gpu' then 'USD/GPU-hour' else 'USD/1M tokens' end`
-
-export async function listIndices (db: Kysely<Schema>): Promise<z.infer<typeof IndexList>> {
-  const [defs, latest] = await Promise.all([
-    db.selectFrom('index_definitions').select(['code', 'name', 'description', 'kind', UNIT.as('unit'), 'methodology_version']).orderBy('code').execute(),
-    findLatestFixings(db),
-  ])
-  return { data: defs.map((d) => ({ ...d, kind: d.kind as 'gpu' | 'model', latest: latest.get(d.code) ?? null })), next_cursor: null }
+export async function listIndices (db: Kysely<Schema>): Promise<z.output<typeof IndexList>> {
+  const [defs, latest] = await Promise.all([listIndexDefinitions(db), findLatestFixings(db)])
+  return { data: defs.map((d) => ({ ...d, latest: latest.get(d.code) ?? null })), next_cursor: null }
 }
 
-export async function getIndexDetail (db: Kysely<Schema>, code: string): Promise<z.infer<typeof IndexDetail>> {
-  const d = await db.selectFrom('index_definitions')
-    .select(['code', 'name', 'description', 'kind', UNIT.as('unit'), 'methodology_version', 'filter', 'segments', 'term_months', 'methodology'])
-    .where('code', '=', code)
-    .executeTakeFirst()
-  if (!d) throw new IndexNotFound(code)
-  const latest = await findLatestFixing(db, code)
-  return {
-    ...d,
-    kind: d.kind as 'gpu' | 'model',
-    filter: d.filter as Record<string, unknown>,
-    segments: d.segments as Record<string, number>,
-    methodology: d.methodology as Record<string, unknown>,
-    latest: latest ?? null,
-  }
+export async function getIndexDetail (db: Kysely<Schema>, code: string): Promise<z.output<typeof IndexDetail>> {
+  const definition = await getIndexDefinition(db, code) // IndexNotFound when unknown
+  return { ...definition, latest: (await findLatestFixing(db, code)) ?? null }
 }
