@@ -1,5 +1,7 @@
 import { buildApp, type App } from './app.ts'
 import type { Config } from './config.ts'
+import { startScheduler } from './scheduler/fixings-scheduler.ts'
+import { loadDemoOnFirstStart } from './demo/load.ts'
 
 /** How long shutdown may take before the process gives up on in-flight work and exits. */
 export const SHUTDOWN_GRACE_MS = 10_000
@@ -11,6 +13,8 @@ export const SHUTDOWN_GRACE_MS = 10_000
  */
 export async function serve (config: Config): Promise<App> {
   const app = await buildApp(config)
+  // an empty embedded database gets the demo dataset and its fixings before the first request
+  await loadDemoOnFirstStart(app, config)
   let closing = false
   const shutdown = (signal: string) => {
     if (closing) { app.log.warn({ signal }, 'second signal: exiting now'); process.exit(1) }
@@ -22,6 +26,10 @@ export async function serve (config: Config): Promise<App> {
   }
   process.on('SIGTERM', () => shutdown('SIGTERM'))
   process.on('SIGINT', () => shutdown('SIGINT'))
+  // The daily fixing run lives with the server, not in buildApp, so tests decide when it runs.
+  let scheduler: ReturnType<typeof startScheduler> | undefined
+  app.addHook('onClose', async () => { await scheduler?.stop() })
   await app.listen({ port: config.PORT, host: config.HOST })
+  if (config.SCHEDULER) scheduler = startScheduler({ database: app.database, fixingTime: config.FIXING_TIME, log: app.log.child({ component: 'scheduler' }) })
   return app
 }
