@@ -12,6 +12,9 @@ export async function computeThroughApi (url: string, key: string, from: string,
     method: 'POST',
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
     body: JSON.stringify({ from, to }),
+  }).catch((err: Error & { cause?: { code?: string, message?: string } }) => {
+    const s = ((performance.now() - t0) / 1000).toFixed(1)
+    throw new Error(`the connection failed after ${s} s (${err.cause?.code ?? ''} ${err.cause?.message ?? err.message})`)
   })
   const text = await res.text()
   const ms = performance.now() - t0

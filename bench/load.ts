@@ -12,6 +12,8 @@ export interface LoadResult {
   requests: number
   /** responses that were not 2xx, plus socket errors and timeouts */
   failures: number
+  /** CPU time the server (and its database) spent per request, in µs: immune to other processes' load */
+  cpuUsPerRequest?: number
 }
 
 export interface LoadOptions { connections: number, seconds: number, headers?: Record<string, string> }

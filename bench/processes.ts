@@ -37,6 +37,19 @@ export function rssMb (pid: number): number | null {
   }
 }
 
+/** CPU time (user + system) in ms used so far by these processes, from /proc/<pid>/stat; gone ones count 0. */
+export function cpuMs (pids: number[]): number {
+  let ticks = 0
+  for (const pid of pids) {
+    try {
+      // Fields after the parenthesised command name: utime and stime are the 12th and 13th.
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')
+      ticks += Number(fields[11]) + Number(fields[12])
+    } catch {}
+  }
+  return ticks * 10 // USER_HZ is 100 on Linux
+}
+
 /** Starts `node --import tsx <entry>` with exactly `env` (plus PATH/HOME) and waits until `probe` answers 200. */
 export async function startProcess (entry: string, env: Record<string, string>, probe: string): Promise<Running> {
   const port = await freePort()

@@ -27,8 +27,15 @@ export function targets (m: SizeResult): Target[] {
   const latest = m.reads.find((r) => r.name === 'latest')
   const history = m.reads.find((r) => r.name.includes('JSON'))
   const out: Target[] = []
+  const cpuRatio = latest?.cpx?.cpuUsPerRequest && latest.bare?.cpuUsPerRequest ? latest.bare.cpuUsPerRequest / latest.cpx.cpuUsPerRequest : undefined
   out.push(latest?.cpx && latest.bare
-    ? { what: 'latest req/s vs bare route', target: '≥ 0.8×', measured: ratio(latest.cpx.rps, latest.bare.rps), met: latest.cpx.rps >= 0.8 * latest.bare.rps }
+    ? {
+        what: 'latest req/s vs bare route',
+        target: '≥ 0.8×',
+        measured: ratio(latest.cpx.rps, latest.bare.rps),
+        met: latest.cpx.rps >= 0.8 * latest.bare.rps,
+        note: cpuRatio ? `by CPU per request: ${cpuRatio.toFixed(2)}×` : undefined,
+      }
     : { what: 'latest req/s vs bare route', target: '≥ 0.8×', measured: NA, met: null, note: latest?.note })
   const api = m.ingest?.api
   out.push(api && m.ingest
@@ -50,16 +57,19 @@ export function targets (m: SizeResult): Target[] {
 
 function readsTable (r: SizeResult): string[] {
   const lines = [
-    '| route | CPX req/s | bare req/s | ratio | CPX p50 | CPX p99 | bare p50 | bare p99 | body |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---|',
+    '| route | CPX req/s | bare req/s | ratio | CPX CPU/req | bare CPU/req | CPU ratio | CPX p50 | CPX p99 | bare p50 | bare p99 | body |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
   ]
+  const us = (x?: number) => x === undefined ? '' : `${f0(x)} µs`
   for (const row of r.reads) {
-    if (!row.cpx) { lines.push(`| ${row.name} | ${NA} | | | | | | | ${row.note ?? ''} |`); continue }
+    if (!row.cpx) { lines.push(`| ${row.name} | ${NA} | | | | | | | | | | ${row.note ?? ''} |`); continue }
     const b = row.bare
     const l = row.cpxLatency
     const bl = row.bareLatency
     const fail = row.cpx.failures ? ` (${row.cpx.failures} failed)` : ''
+    const cpu = b?.cpuUsPerRequest && row.cpx.cpuUsPerRequest ? ratio(b.cpuUsPerRequest, row.cpx.cpuUsPerRequest) : ''
     lines.push(`| ${row.name} | ${f0(row.cpx.rps)}${fail} | ${b ? f0(b.rps) : NA} | ${b ? ratio(row.cpx.rps, b.rps) : ''} | ` +
+      `${us(row.cpx.cpuUsPerRequest)} | ${us(b?.cpuUsPerRequest)} | ${cpu} | ` +
       `${ms(l?.p50)} | ${ms(l?.p99)} | ${bl ? ms(bl.p50) : ''} | ${bl ? ms(bl.p99) : ''} | ${row.body ?? ''} |`)
   }
   return lines

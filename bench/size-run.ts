@@ -7,7 +7,7 @@ import type { BenchDatabase } from './databases.ts'
 import { ingestBareInsert, ingestCopy, ingestThroughApi, pgliteRaw, pgRaw, type IngestResult, type RawSql } from './ingest.ts'
 import { load, median, medianRun, type LoadResult } from './load.ts'
 import type { BenchOptions } from './options.ts'
-import { BARE_ENTRY, SERVICE_ENTRY, startProcess, type Running } from './processes.ts'
+import { BARE_ENTRY, cpuMs, SERVICE_ENTRY, startProcess, type Running } from './processes.ts'
 import { addDays, benchYear, ingestRows, seedYear } from './seed.ts'
 
 export const INDEX = 'H100-SXM-OD'
@@ -131,7 +131,7 @@ export async function runSize (bdb: BenchDatabase, quotes: number, full: boolean
         }
       }
     }
-    const reads = await measureReads(service, bare, routes, year, o, full, log)
+    const reads = await measureReads(service, bare, bdb, routes, year, o, full, log)
     let ingest: SizeResult['ingest']
     if (bareIngest) {
       let api: IngestResult | null = null
@@ -165,8 +165,8 @@ async function seq<T, R> (items: T[], fn: (x: T) => Promise<R>): Promise<R[]> {
   return out
 }
 
-async function measureReads (service: Running, bare: Running | undefined, routes: Set<string>, year: { from: string, to: string },
-  o: BenchOptions, full: boolean, log: Log): Promise<ReadRow[]> {
+async function measureReads (service: Running, bare: Running | undefined, bdb: BenchDatabase, routes: Set<string>,
+  year: { from: string, to: string }, o: BenchOptions, full: boolean, log: Log): Promise<ReadRow[]> {
   const history = `/v1/indices/${INDEX}/values?from=${year.from}&to=${year.to}`
   const targets = [
     { name: 'latest', route: ROUTES.latest, path: `/v1/indices/${INDEX}/latest` },
@@ -195,8 +195,10 @@ async function measureReads (service: Running, bare: Running | undefined, routes
     for (const t of live) {
       // Growth runs only need the history latency.
       for (const [mode, opts] of full ? [['rps', many], ['latency', one]] as const : [['latency', one]] as const) {
-        if (bare) push(runs, `bare ${mode} ${t.name}`, await load(bare.url + '/bare', opts))
-        push(runs, `${mode} ${t.name}`, await load(service.url + t.path, opts))
+        if (bare) push(runs, `bare ${mode} ${t.name}`, await withCpu([bare.pid], () => load(bare.url + '/bare', opts)))
+        // The service's CPU and its database's: the server backends serving it, or PGlite inside the process.
+        const pids = [service.pid, ...await backendPids(bdb)]
+        push(runs, `${mode} ${t.name}`, await withCpu(pids, () => load(service.url + t.path, opts)))
       }
     }
   }
@@ -211,6 +213,24 @@ async function measureReads (service: Running, bare: Running | undefined, routes
     row.bareLatency = pick(`bare latency ${row.name}`)
   }
   return rows
+}
+
+async function withCpu (pids: number[], run: () => Promise<LoadResult>): Promise<LoadResult> {
+  const before = cpuMs(pids)
+  const r = await run()
+  return { ...r, cpuUsPerRequest: r.requests ? (cpuMs(pids) - before) * 1000 / r.requests : undefined }
+}
+
+/** Backend processes connected to the bench database (server only), except the one asking. */
+async function backendPids (bdb: BenchDatabase): Promise<number[]> {
+  if (bdb.kind !== 'server') return []
+  const raw = await pgRaw(bdb.url!)
+  try {
+    const rows = await raw.query('select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()')
+    return rows.map((r) => Number(r.pid))
+  } finally {
+    await raw.close()
+  }
 }
 
 function push (m: Map<string, LoadResult[]>, k: string, v: LoadResult) { m.set(k, [...(m.get(k) ?? []), v]) }
