@@ -12,14 +12,14 @@ const UNIT = sql<'USD/GPU-hour' | 'USD/1M tokens'>`case when d.kind = 'gpu' then
 const fig = <C extends string>(col: C) => sql<number | null>`round(${sql.ref(`f.${col}`)}, 6)::float8`.as(col)
 const STATUS = sql<Fixing['status']>`f.status`.as('status')
 
-/** The fixings of one index visible at `asOf` (all when null): one row per date, its newest visible revision. */
-function currentFixings (db: Db, code: string, asOf: string | null) {
-  return db.selectFrom('fixings as f')
+/**
+ * The fixings of one index visible at `asOf` (the newest when null) over [from, to]: one row per day.
+ * Point in time is the engine's SQL (cpx_fixings_as_of, migration 0022): one definition of "as of".
+ */
+function currentFixings (db: Db, code: string, asOf: string | null, from?: string, to?: string) {
+  return db.selectFrom(sql<Schema['fixings']>`cpx_fixings_as_of(${code}, ${from ?? '-infinity'}::date, ${to ?? 'infinity'}::date, ${asOf ?? 'infinity'}::timestamptz)`.as('f'))
     .innerJoin('index_definitions as d', 'd.code', 'f.index_code')
-    .where('f.index_code', '=', code)
-    .$if(asOf !== null, (q) => q.where('f.published_at', '<=', asOf!))
-    .distinctOn('f.date')
-    .orderBy('f.date').orderBy('f.revision', 'desc')
+    .orderBy('f.date')
 }
 
 // A `select` list shared by every fixing-shaped answer.
@@ -47,10 +47,8 @@ export function withoutId<T extends { id: number }> (row: T): Omit<T, 'id'> {
 
 /** One page of history, oldest first; `more` when rows follow the last one. `now` is the database's clock. */
 export async function findFixingHistory (db: Db, q: HistoryQuery): Promise<{ rows: Fixing[], more: boolean, now: string }> {
-  const rows = await selectFixing(currentFixings(db, q.code, q.asOf))
+  const rows = await selectFixing(currentFixings(db, q.code, q.asOf, q.from, q.to))
     .select(sql<string>`now()`.as('now'))
-    .$if(q.from !== undefined, (b) => b.where('f.date', '>=', q.from!))
-    .$if(q.to !== undefined, (b) => b.where('f.date', '<=', q.to!))
     .$if(q.after !== undefined, (b) => b.where('f.date', '>', q.after!))
     .limit(q.limit + 1)
     .execute()
@@ -60,7 +58,7 @@ export async function findFixingHistory (db: Db, q: HistoryQuery): Promise<{ row
 }
 
 export async function findFixing (db: Db, code: string, date: string, asOf: string | null): Promise<(Fixing & { id: number }) | undefined> {
-  const row = await selectFixing(currentFixings(db, code, asOf)).where('f.date', '=', date).executeTakeFirst()
+  const row = await selectFixing(currentFixings(db, code, asOf, date, date)).executeTakeFirst()
   return row as (Fixing & { id: number }) | undefined
 }
 
@@ -133,10 +131,8 @@ export interface AverageQuery { code: string, period: Average['period'], from?: 
 
 /** Settlement averages: per calendar period, the exact mean of the ok days' published values. */
 export async function findAverages (db: Db, q: AverageQuery): Promise<Average[]> {
-  const days = currentFixings(db, q.code, q.asOf)
+  const days = currentFixings(db, q.code, q.asOf, q.from, q.to)
     .select(['f.date', 'f.revision', 'f.status', 'f.value', UNIT.as('unit')])
-    .$if(q.from !== undefined, (b) => b.where('f.date', '>=', q.from!))
-    .$if(q.to !== undefined, (b) => b.where('f.date', '<=', q.to!))
   // The period is one of four literals (validated); as a literal, the grouped expression matches the selected one.
   const period = sql.lit(q.period)
   const start = sql<string>`date_trunc(${period}, x.date::timestamp)::date`
