@@ -99,8 +99,8 @@ export async function buildApp (config: Config, opts: BuildOptions = {}) {
   await app.register(auth, { config })
 
   await app.register(opsRoutes)
-  await app.register(catalogRoutes)
-  await app.register(quoteRoutes)
+  await app.register(catalogRoutes, { config })
+  await app.register(quoteRoutes, { config })
   await app.register(indicesReadRoutes, { config })
   await app.register(indicesAdminRoutes)
   await app.register(revisionRoutes, { config })

@@ -129,3 +129,14 @@ test('FX validation → 400: USD, bad codes, rates ≤ 0, a currency-day twice i
   assert.ok(r.json().errors.some((e: { path: string }) => e.path === 'body/rates/1/date'), r.body)
   assert.equal((await put('/v1/fx-rates', { rates: [] })).statusCode, 400)
 })
+
+test('catalog and quote reads send an ETag and Cache-Control; If-None-Match gives 304', async () => {
+  for (const url of ['/v1/providers', '/v1/products', '/v1/fx-rates', '/v1/quotes', '/v1/products/h100-sxm']) {
+    const r = await app.inject(url)
+    assert.equal(r.statusCode, 200, url)
+    assert.match(String(r.headers.etag), /^".+"$/)
+    assert.match(String(r.headers['cache-control']), /max-age=60/)
+    const again = await app.inject({ url, headers: { 'if-none-match': String(r.headers.etag) } })
+    assert.equal(again.statusCode, 304, url)
+  }
+})

@@ -1,11 +1,13 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
+import type { Config } from '../config.ts'
 import { ListOf, problemResponses } from '../domain/contracts.ts'
 import { BadRequest } from '../domain/errors.ts'
 import {
   FxRate, FxRateQuery, FxRatesBody, getProduct, getProvider, listFxRates, listProducts, listProviders, Product, ProductBody,
   ProductCode, ProductQuery, Provider, ProviderBody, ProviderQuery, ProviderSlug, upsertFxRates, upsertProduct, upsertProvider,
 } from '../domain/catalog.ts'
+import { cacheControl, conditionalGet } from './http-cache.ts'
 
 // Catalog writes need the `ingest` scope (admin also passes): the same clients that send quotes
 // register the providers, products and FX rates those quotes refer to.
@@ -14,12 +16,16 @@ const tags = ['catalog']
 const writeProblems = problemResponses(400, 401, 403, 409, 413, 415)
 const list = <T>(data: T[]) => ({ data, next_cursor: null })
 
-const routes: FastifyPluginAsyncZod = async (app) => {
+const routes: FastifyPluginAsyncZod<{ config?: Pick<Config, 'READ_API_KEY_REQUIRED'> }> = async (app, { config }) => {
+  // Reads: ETag from the bytes sent, Cache-Control, 304 on If-None-Match (DESIGN §5).
+  const onSend = conditionalGet(cacheControl(config?.READ_API_KEY_REQUIRED ?? false))
   app.get('/v1/providers', {
+    onSend,
     schema: { operationId: 'listProviders', tags, querystring: ProviderQuery, response: { 200: ListOf(Provider, 'ProviderList'), ...problemResponses(400, 401) } },
   }, async (req) => list(await listProviders(app.db, req.query)))
 
   app.get('/v1/providers/:slug', {
+    onSend,
     schema: { operationId: 'getProvider', tags, params: z.object({ slug: ProviderSlug }), response: { 200: Provider, ...problemResponses(400, 401, 404) } },
   }, (req) => getProvider(app.db, req.params.slug))
 
@@ -32,11 +38,13 @@ const routes: FastifyPluginAsyncZod = async (app) => {
   })
 
   app.get('/v1/products', {
+    onSend,
     schema: { operationId: 'listProducts', tags, querystring: ProductQuery, response: { 200: ListOf(Product, 'ProductList'), ...problemResponses(400, 401) } },
   }, async (req) => list(await listProducts(app.db, req.query)))
 
   // A model code holds a slash (openai/gpt-5.5): send it URL-encoded as %2F; the router decodes it.
   app.get('/v1/products/:code', {
+    onSend,
     schema: { operationId: 'getProduct', tags, params: z.object({ code: ProductCode }), response: { 200: Product, ...problemResponses(400, 401, 404) } },
   }, (req) => getProduct(app.db, req.params.code))
 
@@ -50,7 +58,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
 
   // The same with the slash unencoded (/v1/products/openai/gpt-5.5), for hand-typed URLs.
   const Split = z.object({ org: z.string(), model: z.string() })
-  app.get('/v1/products/:org/:model', { schema: { hide: true, params: Split } }, (req) => getProduct(app.db, `${req.params.org}/${req.params.model}`))
+  app.get('/v1/products/:org/:model', { onSend, schema: { hide: true, params: Split } }, (req) => getProduct(app.db, `${req.params.org}/${req.params.model}`))
   app.put('/v1/products/:org/:model', { config: ingest, schema: { hide: true, params: Split, body: ProductBody } }, async (req, reply) => {
     const code = ProductCode.safeParse(`${req.params.org}/${req.params.model}`)
     if (!code.success) throw new BadRequest(`params/code: ${code.error.issues[0]!.message}`)
@@ -59,6 +67,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
   })
 
   app.get('/v1/fx-rates', {
+    onSend,
     schema: { operationId: 'listFxRates', tags, querystring: FxRateQuery, response: { 200: ListOf(FxRate, 'FxRateList'), ...problemResponses(400, 401) } },
   }, (req) => listFxRates(app.db, req.query))
 

@@ -1,10 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { validatorCompiler } from 'fastify-type-provider-zod'
 import { z } from 'zod'
+import type { Config } from '../config.ts'
 import { ListOf, problemResponses } from '../domain/contracts.ts'
 import { parseNdjson, parseQuoteCsv } from '../domain/quote-files.ts'
 import { listQuotes, Quote, QuoteQuery } from '../domain/quote-list.ts'
 import { ingestQuotes, MAX_QUOTES_PER_REQUEST, QuoteInput } from '../domain/quotes.ts'
+import { cacheControl, conditionalGet } from './http-cache.ts'
 
 const tags = ['quotes']
 
@@ -21,7 +23,9 @@ const IngestAnswer = z.object({
   duplicates: z.number().int().meta({ description: 'rows identical to a stored quote (or to an earlier row of this batch), skipped' }),
 }).meta({ id: 'IngestResult' })
 
-const routes: FastifyPluginAsyncZod = async (app) => {
+const routes: FastifyPluginAsyncZod<{ config?: Pick<Config, 'READ_API_KEY_REQUIRED'> }> = async (app, { config }) => {
+  // Reads: ETag from the bytes sent, Cache-Control, 304 on If-None-Match (DESIGN §5).
+  const onSend = conditionalGet(cacheControl(config?.READ_API_KEY_REQUIRED ?? false))
   // JSON, NDJSON or CSV; anything else (text/plain included) is 415.
   app.removeContentTypeParser('text/plain')
   app.addContentTypeParser('application/x-ndjson', { parseAs: 'string' }, (_req, body, done) => {
@@ -49,6 +53,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
   })
 
   app.get('/v1/quotes', {
+    onSend,
     schema: { operationId: 'listQuotes', tags, querystring: QuoteQuery, response: { 200: ListOf(Quote, 'QuoteList'), ...problemResponses(400, 401) } },
   }, (req) => listQuotes(app.db, req.query))
 }
