@@ -4,6 +4,7 @@ import { connect } from '../db/connect.ts'
 import { migrate } from '../db/migrate.ts'
 import { serve } from '../server.ts'
 import { demoCommand } from './demo.ts'
+import { computeCommand } from './compute.ts'
 import { importCommand } from './import.ts'
 import { keysCommand } from './keys.ts'
 import { quotesCommand } from './quotes.ts'
@@ -14,6 +15,7 @@ const USAGE = `Usage: cpx <command> [options]
 Commands:
   serve                         start the HTTP API (same as npm start)
   migrate                       apply pending database migrations
+  compute --from D --to D [--index CODE]...   compute or recompute fixings (progress bar on a terminal)
   keys create --scope S --name N   create an API key (printed once)
   keys list                     list API keys (never the secrets)
   keys revoke <id|prefix>       revoke a key
@@ -43,6 +45,7 @@ const commands: Record<string, Command> = {
   quotes: quotesCommand,
   quotes: quotesCommand,
   import: importCommand,
+  compute: computeCommand,
   demo: demoCommand,
 }
 

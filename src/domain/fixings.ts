@@ -73,7 +73,6 @@ async function resolveCodes (db: Kysely<Schema>, codes?: string[]): Promise<stri
   return [...new Set(codes)].sort()
 }
 
-
 /**
  * Publishes [from, to] for the given indices inside one transaction of `db` (or of the transaction
  * passed in): cpx_publish_fixings locks the indices, computes, stores changed revisions and notifies.
