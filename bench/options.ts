@@ -45,7 +45,7 @@ export function parseOptions (argv = process.argv.slice(2)): BenchOptions {
   const quick = values.quick ?? false
   const quotes = Number(values.quotes ?? (quick ? 100_000 : 1_000_000))
   if (!Number.isInteger(quotes) || quotes < 1000) throw new Error(`--quotes must be an integer >= 1000\n${USAGE}`)
-  const growth = [10_000, 100_000, 1_000_000].filter((n) => n < quotes && n >= quotes / 100)
+  const growth = [100_000, 1_000_000].filter((n) => n < quotes && n >= quotes / 100)
   return {
     quick,
     embedded: values.embedded ?? false,

@@ -17,6 +17,10 @@ export interface Running {
   stop: () => Promise<void>
 }
 
+const live = new Set<ChildProcess>()
+/** Kills every server this run started (Ctrl-C). */
+export function killAll (): void { for (const c of live) c.kill('SIGKILL') }
+
 export async function freePort (): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer()
@@ -59,6 +63,8 @@ export async function startProcess (entry: string, env: Record<string, string>, 
     // Logs go to /dev/null for both servers alike: pino still formats and writes every line.
     stdio: ['ignore', 'ignore', 'pipe'],
   })
+  live.add(child)
+  child.once('exit', () => live.delete(child))
   let stderr = ''
   child.stderr!.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000) })
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))

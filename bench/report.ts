@@ -42,8 +42,15 @@ export function targets (m: SizeResult): Target[] {
     ? { what: 'ingest rows/s vs bare unnest INSERT', target: '≥ 0.6×', measured: ratio(api.rowsPerSec, m.ingest.insert.rowsPerSec), met: api.rowsPerSec >= 0.6 * m.ingest.insert.rowsPerSec }
     : { what: 'ingest rows/s vs bare unnest INSERT', target: '≥ 0.6×', measured: NA, met: null, note: m.ingest?.note })
   const c = m.compute
-  out.push(c.year
-    ? { what: 'full-year catalog compute vs bare GROUP BY', target: '≤ 2×', measured: `${ratio(c.year.ms, c.yearBare)} (${ms(c.year.ms)} vs ${ms(c.yearBare)})`, met: c.year.ms <= 2 * c.yearBare }
+  const year = c.year ?? c.yearChunked
+  out.push(year
+    ? {
+        what: 'full-year catalog compute vs bare GROUP BY',
+        target: '≤ 2×',
+        measured: `${ratio(year.ms, c.yearBare)} (${ms(year.ms)} vs ${ms(c.yearBare)})`,
+        met: year.ms <= 2 * c.yearBare,
+        note: c.year ? undefined : `${c.yearChunked!.detail}; ${c.note}`,
+      }
     : { what: 'full-year catalog compute vs bare GROUP BY', target: '≤ 2×', measured: NA, met: null, note: c.note })
   out.push(c.day
     ? { what: 'one day of the catalog', target: '≤ 100 ms at 1M quotes', measured: ms(c.day.ms), met: c.day.ms <= 100, note: m.quotes < 1_000_000 ? `measured at ${at}` : undefined }
@@ -92,7 +99,8 @@ function computeTable (r: SizeResult): string[] {
   return [
     '| work | CPX | bare GROUP BY + percentile_cont | ratio |', '|---|---:|---:|---:|',
     `| one day, whole catalog (median of ${c.days.length} days) | ${ms(c.day?.ms)} | ${ms(c.dayBare)} | ${c.day ? ratio(c.day.ms, c.dayBare) : c.note ?? NA} |`,
-    `| full year, whole catalog | ${c.year ? ms(c.year.ms) : c.note ?? NA} | ${ms(c.yearBare)} | ${c.year ? ratio(c.year.ms, c.yearBare) : NA} |`,
+    `| full year, whole catalog, one request | ${c.year ? ms(c.year.ms) : c.note ?? NA} | ${ms(c.yearBare)} | ${c.year ? ratio(c.year.ms, c.yearBare) : NA} |`,
+    ...(c.yearChunked ? [`| full year, whole catalog, ${c.yearChunked.detail} | ${ms(c.yearChunked.ms)} | ${ms(c.yearBare)} | ${ratio(c.yearChunked.ms, c.yearBare)} |`] : []),
   ]
 }
 
@@ -100,7 +108,8 @@ function growthTable (sizes: SizeResult[]): string[] {
   const lines = ['| quotes | one day (CPX) | one day (bare) | full year (CPX) | full year (bare) | year of history p50 | p99 |', '|---:|---:|---:|---:|---:|---:|---:|']
   for (const s of sizes) {
     const h = s.reads.find((r) => r.name.includes('JSON'))
-    lines.push(`| ${f0(s.quotes)} | ${ms(s.compute.day?.ms)} | ${ms(s.compute.dayBare)} | ${ms(s.compute.year?.ms)} | ${ms(s.compute.yearBare)} | ${ms(h?.cpxLatency?.p50)} | ${ms(h?.cpxLatency?.p99)} |`)
+    const year = s.compute.year ?? s.compute.yearChunked
+    lines.push(`| ${f0(s.quotes)} | ${ms(s.compute.day?.ms)} | ${ms(s.compute.dayBare)} | ${ms(year?.ms)}${s.compute.year ? '' : ' ¹'} | ${ms(s.compute.yearBare)} | ${ms(h?.cpxLatency?.p50)} | ${ms(h?.cpxLatency?.p99)} |`)
   }
   return lines
 }
@@ -126,6 +135,7 @@ export function markdown (rep: Report): string {
     ...rep.targets.map((t) => `| ${t.what} | ${t.target} | ${t.measured} | ${mark(t)}${t.note ? ` (${t.note})` : ''} |`), '',
     ...sizeSection('Main run', rep.main),
     '### Growth', '', ...growthTable([...rep.growth, rep.main].sort((a, b) => a.quotes - b.quotes)), '',
+    '¹ in 30-day requests: the full year in one request failed (see the compute table).', '',
     ...(rep.embedded ? sizeSection('Embedded (PGlite, smaller run)', rep.embedded) : []),
   ].join('\n')
 }
