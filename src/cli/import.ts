@@ -9,7 +9,7 @@ import { SOURCES } from '../importers/sources.ts'
 
 export const IMPORT_USAGE = `cpx import <source> [--file PATH | --url URL] [--observed-at T] [--provider SLUG] [--dry-run] [--json]
   sources: ${Object.keys(SOURCES).join(', ')}
-  no --file and no --url: fetch the source's public address (openrouter, litellm, genai-prices)`
+  no --file and no --url: fetch the source's public address (${Object.entries(SOURCES).filter(([, s]) => s.url).map(([n]) => n).join(', ')})`
 
 const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$/
 
