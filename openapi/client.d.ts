@@ -94,7 +94,8 @@ export interface paths {
         };
         /** One index: definition, methodology and its version, latest fixing */
         get: operations["getIndex"];
-        put?: never;
+        /** Create or change an index definition; a methodology change makes a new methodology_version */
+        put: operations["putIndex"];
         post?: never;
         delete?: never;
         options?: never;
@@ -187,6 +188,23 @@ export interface paths {
         get: operations["listFixingRevisions"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/indices/compute": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Compute or recompute fixings for a range of days; reports per index what was published or revised */
+        post: operations["computeFixings"];
         delete?: never;
         options?: never;
         head?: never;
@@ -391,6 +409,46 @@ export interface components {
         };
         AverageListInput: {
             data: components["schemas"]["AverageInput"][];
+        };
+        ComputeReport: {
+            from: string;
+            indices: components["schemas"]["IndexComputeReport"][];
+            /** @description wall time of the computation */
+            ms: number;
+            to: string;
+        };
+        ComputeReportInput: {
+            from: string;
+            indices: components["schemas"]["IndexComputeReportInput"][];
+            /** @description wall time of the computation */
+            ms: number;
+            to: string;
+        };
+        ComputeRequest: {
+            /** @example 2026-11-02 */
+            from: string;
+            /** @description index codes; all indices when absent */
+            indices?: string[];
+            /**
+             * @description reason recorded on the revisions this run stores; by default late_quotes, definition_change or correction as found
+             * @enum {string}
+             */
+            reason?: "late_quotes" | "definition_change" | "correction";
+            /** @example 2026-11-02 */
+            to: string;
+        };
+        ComputeRequestInput: {
+            /** @example 2026-11-02 */
+            from: string;
+            /** @description index codes; all indices when absent */
+            indices?: string[];
+            /**
+             * @description reason recorded on the revisions this run stores; by default late_quotes, definition_change or correction as found
+             * @enum {string}
+             */
+            reason?: "late_quotes" | "definition_change" | "correction";
+            /** @example 2026-11-02 */
+            to: string;
         };
         /**
          * @example {
@@ -701,7 +759,7 @@ export interface components {
              * @description USD for one unit of the currency, a decimal > 0 (string keeps it exact)
              * @example 0.1405
              */
-            usd_per_unit: unknown;
+            usd_per_unit: number | string;
         };
         FxRateBodyInput: {
             /** @example CNY */
@@ -778,6 +836,214 @@ export interface components {
             /** @constant */
             status: "ok";
         };
+        IndexComputeReport: {
+            code: string;
+            /** @description days computed */
+            days: number;
+            /** @description days whose fixing is insufficient_data */
+            insufficient: number;
+            /** @description days published for the first time (revision 1) */
+            published: number;
+            /** @description days that got a new revision: a figure or constituent changed */
+            revised: number;
+            /** @description days whose current revision still stands */
+            unchanged: number;
+        };
+        IndexComputeReportInput: {
+            code: string;
+            /** @description days computed */
+            days: number;
+            /** @description days whose fixing is insufficient_data */
+            insufficient: number;
+            /** @description days published for the first time (revision 1) */
+            published: number;
+            /** @description days that got a new revision: a figure or constituent changed */
+            revised: number;
+            /** @description days whose current revision still stands */
+            unchanged: number;
+        };
+        IndexDefinition: {
+            /** @example H100-SXM-OD */
+            code: string;
+            created_at: string;
+            /** @default  */
+            description: string;
+            /**
+             * @default {
+             *       "families": null,
+             *       "variants": null,
+             *       "tiers": null,
+             *       "open_weights": null,
+             *       "products": null,
+             *       "provider_kinds": null,
+             *       "regions": null,
+             *       "service_tier": "standard"
+             *     }
+             */
+            filter: components["schemas"]["IndexFilter"];
+            /** @enum {string} */
+            kind: "gpu" | "model";
+            /**
+             * @default {
+             *       "statistic": "median",
+             *       "trim": 0.1,
+             *       "min_providers": 3,
+             *       "min_quotes": 5,
+             *       "windows": [
+             *         1,
+             *         3,
+             *         7
+             *       ],
+             *       "outlier_k": 3.5,
+             *       "base_date": null
+             *     }
+             */
+            methodology: components["schemas"]["Methodology"];
+            methodology_version: number;
+            name: string;
+            /** @description segment weights: {"on_demand": 1}, or a blend such as {"input": 3, "output": 1} */
+            segments: {
+                [key: string]: number;
+            };
+            /** @default null */
+            term_months: number | null;
+            /** @enum {string} */
+            unit: "USD/GPU-hour" | "USD/1M tokens";
+            updated_at: string;
+        };
+        IndexDefinitionBody: {
+            /** @default  */
+            description: string;
+            /**
+             * @default {
+             *       "families": null,
+             *       "variants": null,
+             *       "tiers": null,
+             *       "open_weights": null,
+             *       "products": null,
+             *       "provider_kinds": null,
+             *       "regions": null,
+             *       "service_tier": "standard"
+             *     }
+             */
+            filter: components["schemas"]["IndexFilter"];
+            /** @enum {string} */
+            kind: "gpu" | "model";
+            /**
+             * @default {
+             *       "statistic": "median",
+             *       "trim": 0.1,
+             *       "min_providers": 3,
+             *       "min_quotes": 5,
+             *       "windows": [
+             *         1,
+             *         3,
+             *         7
+             *       ],
+             *       "outlier_k": 3.5,
+             *       "base_date": null
+             *     }
+             */
+            methodology: components["schemas"]["Methodology"];
+            name: string;
+            /** @description segment weights: {"on_demand": 1}, or a blend such as {"input": 3, "output": 1} */
+            segments: {
+                [key: string]: number;
+            };
+            /** @default null */
+            term_months: number | null;
+        };
+        IndexDefinitionBodyInput: {
+            /** @default  */
+            description: string;
+            /**
+             * @default {
+             *       "families": null,
+             *       "variants": null,
+             *       "tiers": null,
+             *       "open_weights": null,
+             *       "products": null,
+             *       "provider_kinds": null,
+             *       "regions": null,
+             *       "service_tier": "standard"
+             *     }
+             */
+            filter: components["schemas"]["IndexFilterInput"];
+            /** @enum {string} */
+            kind: "gpu" | "model";
+            /**
+             * @default {
+             *       "statistic": "median",
+             *       "trim": 0.1,
+             *       "min_providers": 3,
+             *       "min_quotes": 5,
+             *       "windows": [
+             *         1,
+             *         3,
+             *         7
+             *       ],
+             *       "outlier_k": 3.5,
+             *       "base_date": null
+             *     }
+             */
+            methodology: components["schemas"]["MethodologyInput"];
+            name: string;
+            /** @description segment weights: {"on_demand": 1}, or a blend such as {"input": 3, "output": 1} */
+            segments: {
+                [key: string]: number;
+            };
+            /** @default null */
+            term_months: number | null;
+        };
+        IndexDefinitionInput: {
+            /** @example H100-SXM-OD */
+            code: string;
+            created_at: string;
+            /** @default  */
+            description: string;
+            /**
+             * @default {
+             *       "families": null,
+             *       "variants": null,
+             *       "tiers": null,
+             *       "open_weights": null,
+             *       "products": null,
+             *       "provider_kinds": null,
+             *       "regions": null,
+             *       "service_tier": "standard"
+             *     }
+             */
+            filter: components["schemas"]["IndexFilterInput"];
+            /** @enum {string} */
+            kind: "gpu" | "model";
+            /**
+             * @default {
+             *       "statistic": "median",
+             *       "trim": 0.1,
+             *       "min_providers": 3,
+             *       "min_quotes": 5,
+             *       "windows": [
+             *         1,
+             *         3,
+             *         7
+             *       ],
+             *       "outlier_k": 3.5,
+             *       "base_date": null
+             *     }
+             */
+            methodology: components["schemas"]["MethodologyInput"];
+            methodology_version: number;
+            name: string;
+            /** @description segment weights: {"on_demand": 1}, or a blend such as {"input": 3, "output": 1} */
+            segments: {
+                [key: string]: number;
+            };
+            /** @default null */
+            term_months: number | null;
+            /** @enum {string} */
+            unit: "USD/GPU-hour" | "USD/1M tokens";
+            updated_at: string;
+        };
         /**
          * @example {
          *       "code": "TOK-FRONTIER-BLEND",
@@ -786,6 +1052,8 @@ export interface components {
          *       "kind": "model",
          *       "unit": "USD/1M tokens",
          *       "methodology_version": 1,
+         *       "created_at": "2026-11-01T09:00:00Z",
+         *       "updated_at": "2026-11-01T09:00:00Z",
          *       "latest": null,
          *       "filter": {
          *         "families": null,
@@ -820,28 +1088,55 @@ export interface components {
          *     }
          */
         IndexDetail: {
+            /** @example H100-SXM-OD */
             code: string;
+            created_at: string;
+            /** @default  */
             description: string;
-            /** @description which quotes are eligible (DESIGN §2); a null field does not filter */
-            filter: {
-                [key: string]: unknown;
-            };
+            /**
+             * @default {
+             *       "families": null,
+             *       "variants": null,
+             *       "tiers": null,
+             *       "open_weights": null,
+             *       "products": null,
+             *       "provider_kinds": null,
+             *       "regions": null,
+             *       "service_tier": "standard"
+             *     }
+             */
+            filter: components["schemas"]["IndexFilter"];
             /** @enum {string} */
             kind: "gpu" | "model";
             /** @description the newest fixing; null before the first one */
             latest: components["schemas"]["Fixing"] | null;
-            /** @description statistic, trim, min_providers, min_quotes, windows, outlier_k, base_date */
-            methodology: {
-                [key: string]: unknown;
-            };
+            /**
+             * @default {
+             *       "statistic": "median",
+             *       "trim": 0.1,
+             *       "min_providers": 3,
+             *       "min_quotes": 5,
+             *       "windows": [
+             *         1,
+             *         3,
+             *         7
+             *       ],
+             *       "outlier_k": 3.5,
+             *       "base_date": null
+             *     }
+             */
+            methodology: components["schemas"]["Methodology"];
             methodology_version: number;
             name: string;
-            /** @description segment weights: one segment, or a blend such as input 3 : output 1 */
+            /** @description segment weights: {"on_demand": 1}, or a blend such as {"input": 3, "output": 1} */
             segments: {
                 [key: string]: number;
             };
+            /** @default null */
             term_months: number | null;
-            unit: components["schemas"]["Unit"];
+            /** @enum {string} */
+            unit: "USD/GPU-hour" | "USD/1M tokens";
+            updated_at: string;
         };
         /**
          * @example {
@@ -851,6 +1146,8 @@ export interface components {
          *       "kind": "model",
          *       "unit": "USD/1M tokens",
          *       "methodology_version": 1,
+         *       "created_at": "2026-11-01T09:00:00Z",
+         *       "updated_at": "2026-11-01T09:00:00Z",
          *       "latest": null,
          *       "filter": {
          *         "families": null,
@@ -885,60 +1182,109 @@ export interface components {
          *     }
          */
         IndexDetailInput: {
+            /** @example H100-SXM-OD */
             code: string;
+            created_at: string;
+            /** @default  */
             description: string;
-            /** @description which quotes are eligible (DESIGN §2); a null field does not filter */
-            filter: {
-                [key: string]: unknown;
-            };
+            /**
+             * @default {
+             *       "families": null,
+             *       "variants": null,
+             *       "tiers": null,
+             *       "open_weights": null,
+             *       "products": null,
+             *       "provider_kinds": null,
+             *       "regions": null,
+             *       "service_tier": "standard"
+             *     }
+             */
+            filter: components["schemas"]["IndexFilterInput"];
             /** @enum {string} */
             kind: "gpu" | "model";
             /** @description the newest fixing; null before the first one */
             latest: components["schemas"]["FixingInput"] | null;
-            /** @description statistic, trim, min_providers, min_quotes, windows, outlier_k, base_date */
-            methodology: {
-                [key: string]: unknown;
-            };
+            /**
+             * @default {
+             *       "statistic": "median",
+             *       "trim": 0.1,
+             *       "min_providers": 3,
+             *       "min_quotes": 5,
+             *       "windows": [
+             *         1,
+             *         3,
+             *         7
+             *       ],
+             *       "outlier_k": 3.5,
+             *       "base_date": null
+             *     }
+             */
+            methodology: components["schemas"]["MethodologyInput"];
             methodology_version: number;
             name: string;
-            /** @description segment weights: one segment, or a blend such as input 3 : output 1 */
+            /** @description segment weights: {"on_demand": 1}, or a blend such as {"input": 3, "output": 1} */
             segments: {
                 [key: string]: number;
             };
+            /** @default null */
             term_months: number | null;
-            unit: components["schemas"]["UnitInput"];
+            /** @enum {string} */
+            unit: "USD/GPU-hour" | "USD/1M tokens";
+            updated_at: string;
+        };
+        /** @description which quotes are eligible; a null field does not filter (service_tier: null means standard) */
+        IndexFilter: {
+            /** @default null */
+            families: string[] | null;
+            /** @default null */
+            open_weights: boolean | null;
+            /** @default null */
+            products: string[] | null;
+            /** @default null */
+            provider_kinds: ("hyperscaler" | "neocloud" | "marketplace" | "model_lab" | "inference_host")[] | null;
+            /** @default null */
+            regions: ("us" | "eu" | "apac" | "cn" | "other")[] | null;
+            /**
+             * @description model quotes of this tier only; null means standard
+             * @default standard
+             */
+            service_tier: ("standard" | "batch" | "flex" | "priority") | null;
+            /** @default null */
+            tiers: ("frontier" | "mid" | "small")[] | null;
+            /** @default null */
+            variants: ("sxm" | "pcie" | "nvl")[] | null;
+        };
+        /** @description which quotes are eligible; a null field does not filter (service_tier: null means standard) */
+        IndexFilterInput: {
+            /** @default null */
+            families: string[] | null;
+            /** @default null */
+            open_weights: boolean | null;
+            /** @default null */
+            products: string[] | null;
+            /** @default null */
+            provider_kinds: ("hyperscaler" | "neocloud" | "marketplace" | "model_lab" | "inference_host")[] | null;
+            /** @default null */
+            regions: ("us" | "eu" | "apac" | "cn" | "other")[] | null;
+            /**
+             * @description model quotes of this tier only; null means standard
+             * @default standard
+             */
+            service_tier: ("standard" | "batch" | "flex" | "priority") | null;
+            /** @default null */
+            tiers: ("frontier" | "mid" | "small")[] | null;
+            /** @default null */
+            variants: ("sxm" | "pcie" | "nvl")[] | null;
         };
         IndexList: {
-            data: components["schemas"]["IndexSummary"][];
+            data: components["schemas"]["IndexDetail"][];
             /** @description always null: the catalog fits one page */
             next_cursor: string | null;
         };
         IndexListInput: {
-            data: components["schemas"]["IndexSummaryInput"][];
+            data: components["schemas"]["IndexDetailInput"][];
             /** @description always null: the catalog fits one page */
             next_cursor: string | null;
-        };
-        IndexSummary: {
-            code: string;
-            description: string;
-            /** @enum {string} */
-            kind: "gpu" | "model";
-            /** @description the newest fixing; null before the first one */
-            latest: components["schemas"]["Fixing"] | null;
-            methodology_version: number;
-            name: string;
-            unit: components["schemas"]["Unit"];
-        };
-        IndexSummaryInput: {
-            code: string;
-            description: string;
-            /** @enum {string} */
-            kind: "gpu" | "model";
-            /** @description the newest fixing; null before the first one */
-            latest: components["schemas"]["FixingInput"] | null;
-            methodology_version: number;
-            name: string;
-            unit: components["schemas"]["UnitInput"];
         };
         IngestResult: {
             /** @description rows stored by this request */
@@ -951,6 +1297,58 @@ export interface components {
             accepted: number;
             /** @description rows identical to a stored quote (or to an earlier row of this batch), skipped */
             duplicates: number;
+        };
+        /** @description methodology v1 parameters (DESIGN §3); defaults as shown */
+        Methodology: {
+            /** @default null */
+            base_date: string | null;
+            /** @default 3 */
+            min_providers: number;
+            /** @default 5 */
+            min_quotes: number;
+            /** @default 3.5 */
+            outlier_k: number;
+            /**
+             * @default median
+             * @enum {string}
+             */
+            statistic: "median" | "trimmed_mean";
+            /** @default 0.1 */
+            trim: number;
+            /**
+             * @default [
+             *       1,
+             *       3,
+             *       7
+             *     ]
+             */
+            windows: number[];
+        };
+        /** @description methodology v1 parameters (DESIGN §3); defaults as shown */
+        MethodologyInput: {
+            /** @default null */
+            base_date: string | null;
+            /** @default 3 */
+            min_providers: number;
+            /** @default 5 */
+            min_quotes: number;
+            /** @default 3.5 */
+            outlier_k: number;
+            /**
+             * @default median
+             * @enum {string}
+             */
+            statistic: "median" | "trimmed_mean";
+            /** @default 0.1 */
+            trim: number;
+            /**
+             * @default [
+             *       1,
+             *       3,
+             *       7
+             *     ]
+             */
+            windows: number[];
         };
         ModelProductBody: {
             /** @example gpt-5 */
@@ -971,6 +1369,64 @@ export interface components {
             open_weights: boolean;
             /** @enum {string} */
             tier: "frontier" | "mid" | "small";
+        };
+        /** @description one observed price, as sent to POST /v1/quotes */
+        NewQuote: {
+            /** @example USD */
+            currency: string;
+            /** @description required iff unit is instance_hour */
+            gpus_per_instance?: number | null;
+            /** @example 2026-11-02T12:00:00Z */
+            observed_at: string;
+            /**
+             * @description decimal > 0 as quoted; send a string to keep more than 15 significant digits
+             * @example 2.99
+             */
+            price: number | string;
+            /** @example h100-sxm */
+            product: string;
+            /** @example lambda */
+            provider: string;
+            region?: ("us" | "eu" | "apac" | "cn" | "other") | null;
+            /** @enum {string} */
+            segment: "on_demand" | "spot" | "reserved" | "input" | "output" | "cached_input";
+            /** @description model quotes only; standard when absent */
+            service_tier?: ("standard" | "batch" | "flex" | "priority") | null;
+            /** @description URL or importer name */
+            source?: string | null;
+            /** @description required iff segment is reserved */
+            term_months?: number | null;
+            /** @enum {string} */
+            unit: "gpu_hour" | "instance_hour" | "gpu_month" | "token" | "1k_tokens" | "1m_tokens";
+        };
+        /** @description one observed price, as sent to POST /v1/quotes */
+        NewQuoteInput: {
+            /** @example USD */
+            currency: string;
+            /** @description required iff unit is instance_hour */
+            gpus_per_instance?: number | null;
+            /** @example 2026-11-02T12:00:00Z */
+            observed_at: string;
+            /**
+             * @description decimal > 0 as quoted; send a string to keep more than 15 significant digits
+             * @example 2.99
+             */
+            price: number | string;
+            /** @example h100-sxm */
+            product: string;
+            /** @example lambda */
+            provider: string;
+            region?: ("us" | "eu" | "apac" | "cn" | "other") | null;
+            /** @enum {string} */
+            segment: "on_demand" | "spot" | "reserved" | "input" | "output" | "cached_input";
+            /** @description model quotes only; standard when absent */
+            service_tier?: ("standard" | "batch" | "flex" | "priority") | null;
+            /** @description URL or importer name */
+            source?: string | null;
+            /** @description required iff segment is reserved */
+            term_months?: number | null;
+            /** @enum {string} */
+            unit: "gpu_hour" | "instance_hour" | "gpu_month" | "token" | "1k_tokens" | "1m_tokens";
         };
         /**
          * @description calendar periods in UTC; weeks start on Monday (ISO)
@@ -1096,77 +1552,89 @@ export interface components {
             /** @description pass as `cursor` to get the next page; null on the last page */
             next_cursor: string | null;
         };
+        Quote: {
+            currency: string;
+            /**
+             * @description the FX rate used (1 for USD)
+             * @example 1
+             */
+            fx_usd_per_unit: string;
+            gpus_per_instance: number | null;
+            /** @description decimal string: ids are 64-bit */
+            id: string;
+            ingested_at: string;
+            /** @example 2026-11-02T12:00:00Z */
+            observed_at: string;
+            /** @example 2026-11-02 */
+            observed_day: string;
+            /**
+             * @description exactly as quoted
+             * @example 98.32
+             */
+            price: string;
+            product: string;
+            provider: string;
+            region: string | null;
+            segment: string;
+            service_tier: string | null;
+            source: string | null;
+            term_months: number | null;
+            unit: string;
+            /**
+             * @description USD per GPU-hour or per 1M tokens, exact to 10 decimal places
+             * @example 12.29
+             */
+            usd_price: string;
+        };
         /** @description Up to 10000 quotes. Also accepted: NDJSON (application/x-ndjson, one quote a line) and CSV (text/csv, header row of these field names). */
         QuoteBatch: {
-            quotes: components["schemas"]["QuoteInput"][];
+            quotes: components["schemas"]["NewQuote"][];
         };
         /** @description Up to 10000 quotes. Also accepted: NDJSON (application/x-ndjson, one quote a line) and CSV (text/csv, header row of these field names). */
         QuoteBatchInput: {
-            quotes: components["schemas"]["QuoteInputInput"][];
+            quotes: components["schemas"]["NewQuoteInput"][];
         };
         QuoteInput: {
-            /** @example USD */
             currency: string;
-            /** @description required iff unit is instance_hour */
-            gpus_per_instance?: number | null;
+            /**
+             * @description the FX rate used (1 for USD)
+             * @example 1
+             */
+            fx_usd_per_unit: string;
+            gpus_per_instance: number | null;
+            /** @description decimal string: ids are 64-bit */
+            id: string;
+            ingested_at: string;
             /** @example 2026-11-02T12:00:00Z */
             observed_at: string;
+            /** @example 2026-11-02 */
+            observed_day: string;
             /**
-             * @description decimal > 0 as quoted; send a string to keep more than 15 significant digits
-             * @example 2.99
+             * @description exactly as quoted
+             * @example 98.32
              */
-            price: unknown;
-            /** @example h100-sxm */
+            price: string;
             product: string;
-            /** @example lambda */
             provider: string;
-            region?: ("us" | "eu" | "apac" | "cn" | "other") | null;
-            /** @enum {string} */
-            segment: "on_demand" | "spot" | "reserved" | "input" | "output" | "cached_input";
-            /** @description model quotes only; standard when absent */
-            service_tier?: ("standard" | "batch" | "flex" | "priority") | null;
-            /** @description URL or importer name */
-            source?: string | null;
-            /** @description required iff segment is reserved */
-            term_months?: number | null;
-            /** @enum {string} */
-            unit: "gpu_hour" | "instance_hour" | "gpu_month" | "token" | "1k_tokens" | "1m_tokens";
-        };
-        QuoteInputInput: {
-            /** @example USD */
-            currency: string;
-            /** @description required iff unit is instance_hour */
-            gpus_per_instance?: number | null;
-            /** @example 2026-11-02T12:00:00Z */
-            observed_at: string;
+            region: string | null;
+            segment: string;
+            service_tier: string | null;
+            source: string | null;
+            term_months: number | null;
+            unit: string;
             /**
-             * @description decimal > 0 as quoted; send a string to keep more than 15 significant digits
-             * @example 2.99
+             * @description USD per GPU-hour or per 1M tokens, exact to 10 decimal places
+             * @example 12.29
              */
-            price: number | string;
-            /** @example h100-sxm */
-            product: string;
-            /** @example lambda */
-            provider: string;
-            region?: ("us" | "eu" | "apac" | "cn" | "other") | null;
-            /** @enum {string} */
-            segment: "on_demand" | "spot" | "reserved" | "input" | "output" | "cached_input";
-            /** @description model quotes only; standard when absent */
-            service_tier?: ("standard" | "batch" | "flex" | "priority") | null;
-            /** @description URL or importer name */
-            source?: string | null;
-            /** @description required iff segment is reserved */
-            term_months?: number | null;
-            /** @enum {string} */
-            unit: "gpu_hour" | "instance_hour" | "gpu_month" | "token" | "1k_tokens" | "1m_tokens";
+            usd_price: string;
         };
         QuoteList: {
-            data: components["schemas"]["StoredQuote"][];
+            data: components["schemas"]["Quote"][];
             /** @description pass as `cursor` to get the next page; null on the last page */
             next_cursor: string | null;
         };
         QuoteListInput: {
-            data: components["schemas"]["StoredQuoteInput"][];
+            data: components["schemas"]["QuoteInput"][];
             /** @description pass as `cursor` to get the next page; null on the last page */
             next_cursor: string | null;
         };
@@ -1403,74 +1871,6 @@ export interface components {
         };
         RevisionListInput: {
             data: components["schemas"]["RevisionInput"][];
-        };
-        StoredQuote: {
-            currency: string;
-            /**
-             * @description the FX rate used (1 for USD)
-             * @example 1
-             */
-            fx_usd_per_unit: string;
-            gpus_per_instance: number | null;
-            /** @description decimal string: ids are 64-bit */
-            id: string;
-            ingested_at: string;
-            /** @example 2026-11-02T12:00:00Z */
-            observed_at: string;
-            /** @example 2026-11-02 */
-            observed_day: string;
-            /**
-             * @description exactly as quoted
-             * @example 98.32
-             */
-            price: string;
-            product: string;
-            provider: string;
-            region: string | null;
-            segment: string;
-            service_tier: string | null;
-            source: string | null;
-            term_months: number | null;
-            unit: string;
-            /**
-             * @description USD per GPU-hour or per 1M tokens, exact to 10 decimal places
-             * @example 12.29
-             */
-            usd_price: string;
-        };
-        StoredQuoteInput: {
-            currency: string;
-            /**
-             * @description the FX rate used (1 for USD)
-             * @example 1
-             */
-            fx_usd_per_unit: string;
-            gpus_per_instance: number | null;
-            /** @description decimal string: ids are 64-bit */
-            id: string;
-            ingested_at: string;
-            /** @example 2026-11-02T12:00:00Z */
-            observed_at: string;
-            /** @example 2026-11-02 */
-            observed_day: string;
-            /**
-             * @description exactly as quoted
-             * @example 98.32
-             */
-            price: string;
-            product: string;
-            provider: string;
-            region: string | null;
-            segment: string;
-            service_tier: string | null;
-            source: string | null;
-            term_months: number | null;
-            unit: string;
-            /**
-             * @description USD per GPU-hour or per 1M tokens, exact to 10 decimal places
-             * @example 12.29
-             */
-            usd_price: string;
         };
         /**
          * @description the index unit: USD per GPU-hour or USD per 1M tokens
@@ -1768,6 +2168,95 @@ export interface operations {
             };
             /** @description Default Response */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putIndex: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IndexDefinitionBodyInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IndexDefinition"];
+                };
+            };
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IndexDefinition"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2098,6 +2587,84 @@ export interface operations {
             };
             /** @description Default Response */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    computeFixings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ComputeRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComputeReport"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
