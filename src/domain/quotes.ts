@@ -109,13 +109,14 @@ async function storeBatch (db: Kysely<Schema>, rows: QuoteRow[], mode: Mode, pre
 
 // Rows of two batches that overlap in a different order can deadlock on quotes_identity; Postgres
 // aborts one of them, which is then safe to run again (ON CONFLICT skips what the other stored).
-async function withDeadlockRetry<T> (fn: () => Promise<T>): Promise<T> {
+// Inside a caller's transaction the abort is the caller's to handle: no retry there.
+async function withDeadlockRetry<T> (db: Kysely<Schema>, fn: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn()
     } catch (err) {
       const code = (err as { code?: string }).code
-      if (attempt >= 3 || (code !== '40P01' && code !== '40001')) throw err
+      if (db.isTransaction || attempt >= 3 || (code !== '40P01' && code !== '40001')) throw err
       await new Promise((resolve) => setTimeout(resolve, 20 * attempt))
     }
   }
@@ -143,7 +144,7 @@ export async function ingestQuotes (db: Kysely<Schema>, rows: unknown[], opts: I
   const prefix = opts.prefix ?? 'quotes'
   const shaped = checkQuoteShapes(rows, { now: opts.now, prefix })
   const mode: Mode = opts.partial ? 'partial' : shaped.errors.length ? 'check' : 'atomic'
-  const { inserted, errors: dbErrors } = await withDeadlockRetry(() => storeBatch(db, shaped.rows, mode, prefix))
+  const { inserted, errors: dbErrors } = await withDeadlockRetry(db, () => storeBatch(db, shaped.rows, mode, prefix))
   const errors = [...shaped.errors, ...dbErrors].sort(byIndex)
   const rejected = new Set(errors.map((e) => e.index)).size
   if (errors.length && !opts.partial) {
