@@ -22,9 +22,16 @@ export function conditionalGet (cacheControlValue: string) {
   return async (req: FastifyRequest, reply: FastifyReply, payload: unknown) => {
     if (reply.statusCode !== 200 || typeof payload !== 'string') return payload
     const etag = etagOfBody(payload)
-    reply.header('etag', etag).header('cache-control', cacheControlValue).header('vary', 'accept')
+    reply.header('etag', etag).header('cache-control', cacheControlValue).header('vary', withAccept(reply.getHeader('vary')))
     if (!isFresh(req.headers['if-none-match'], etag)) return payload
     reply.code(304).removeHeader('content-type')
     return null
   }
+}
+
+/** Adds Accept to a Vary header (CORS may have put Origin there already). */
+function withAccept (vary: unknown): string {
+  const given = Array.isArray(vary) ? vary.join(', ') : typeof vary === 'string' ? vary : ''
+  if (!given) return 'Accept'
+  return /(^|,)\s*accept\s*(,|$)/i.test(given) ? given : `${given}, Accept`
 }
