@@ -15,7 +15,7 @@ import revisionRoutes from './http/revisions.ts'
 import auth from './plugins/auth.ts'
 import db from './plugins/db.ts'
 import errors, { sendProblem, toProblem } from './plugins/errors.ts'
-import limits from './plugins/limits.ts'
+import limits, { trustProxy } from './plugins/limits.ts'
 
 export const API_VERSION = '1.0.0'
 
@@ -53,6 +53,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}) {
     connectionTimeout: 30_000,
     requestTimeout: 60_000,
     return503OnClosing: true,
+    trustProxy: trustProxy(config.TRUST_PROXY),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     // Router refusals (a malformed %-escape, a path parameter over maxParamLength) are problems too.
     frameworkErrors: (err, req, reply) => sendProblem(reply.header('x-request-id', req.id), { ...toProblem(err, req.id), instance: req.url.split('?')[0]!.slice(0, 200) }),

@@ -21,6 +21,9 @@ const Env = z.object({
   SHED_EVENT_LOOP_DELAY_MS: z.coerce.number().int().min(0).optional(),
   /** load shedding (503): V8 heap use in MiB above which requests are refused; 0 (default) turns the check off */
   SHED_HEAP_USED_MB: z.coerce.number().int().min(0).default(0),
+  /** behind a load balancer: `true`, a hop count, or comma-separated proxy IPs/CIDRs whose X-Forwarded-For is believed
+   * (rate limits per IP need the client's address, not the balancer's). Unset: the socket's address. */
+  TRUST_PROXY: z.string().regex(/^(true|\d{1,2}|[0-9a-fA-F.:/, ]+)$/, 'must be true, a hop count, or proxy addresses').optional(),
 })
 
 export type Config = Readonly<z.infer<typeof Env> & {

@@ -150,3 +150,14 @@ test('/metrics serves Prometheus text with request counts, limits and database s
   assert.match(res.body, /^cpx_http_request_duration_seconds_bucket\{method="GET",route="\/v1\/providers",le="\+Inf"\} 2$/m)
   for (const line of res.body.trim().split('\n')) assert.match(line, /^(# (HELP|TYPE) \w+ .+|\w+(\{[^}]*\})? -?[\d.e+-]+)$/, line)
 })
+
+test('behind a load balancer (TRUST_PROXY) the per-IP limit uses the client address from X-Forwarded-For', async (t) => {
+  const trusting = await buildTestApp(t, { env: { RATE_LIMIT_MAX: '1', TRUST_PROXY: '10.0.0.0/8' } })
+  const via = (app: typeof trusting, client: string) => app.inject({ url: '/v1/providers', remoteAddress: '10.0.0.99', headers: { 'x-forwarded-for': client } })
+  assert.equal((await via(trusting, '203.0.113.1')).statusCode, 200)
+  assert.equal((await via(trusting, '203.0.113.2')).statusCode, 200, 'another client behind the same balancer')
+  assert.equal((await via(trusting, '203.0.113.1')).statusCode, 429)
+  const plain = await buildTestApp(t, { env: { RATE_LIMIT_MAX: '1' } })
+  assert.equal((await via(plain, '203.0.113.1')).statusCode, 200)
+  assert.equal((await via(plain, '203.0.113.2')).statusCode, 429, 'without TRUST_PROXY a forged header changes nothing')
+})

@@ -59,6 +59,14 @@ function corsOrigins (value: string): '*' | false | string[] {
 
 const READ_METHODS = new Set(['GET', 'HEAD'])
 
+/** Fastify's trustProxy from TRUST_PROXY: who may tell us the client's address. */
+export function trustProxy (value: string | undefined): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (!value) return false
+  if (value === 'true') return true
+  if (/^\d+$/.test(value)) return (_address, hop) => hop < Number(value)
+  return value.split(',').map((s) => s.trim()).filter(Boolean)
+}
+
 /**
  * Abuse limits, registered before every route: security headers, CORS for reads, load shedding and
  * rate limits. Every refusal is problem+json through the error handler.
