@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { before, test } from 'node:test'
 import { loadQuotesFile, rejectsPath } from '../src/cli/quotes.ts'
+import { checkQuotes, ingestQuotes } from '../src/domain/quotes.ts'
 import { countQuotes, fileHooks, gpuQuote, modelQuote, seededApp, type TestApp } from './helpers/ingest-seed.ts'
 
 // cpx quotes load: files beyond one request, in batches; bad rows do not stop the load, they go to
@@ -69,4 +70,18 @@ test('a file beyond one request goes in batches of 10,000 and reports progress',
   assert.deepEqual([s.read, s.accepted, s.duplicates, s.rejected], [n, n, 0, 0])
   assert.deepEqual(progress, [10_000, n])
   assert.equal(await countQuotes(app), before + n)
+})
+
+test('checkQuotes (for loaders): valid rows and every error, nothing stored; ingestQuotes partial stores the rest', async () => {
+  const rows = [gpuQuote({ price: '2.41', observed_at: '2026-02-01T00:00:00Z' }), gpuQuote({ provider: 'nobody' }), gpuQuote({ price: 'x' }), modelQuote({ price: '1.5', observed_at: '2026-02-01T00:00:00Z' })]
+  const before = await countQuotes(app)
+  const c = await checkQuotes(app.db, rows)
+  assert.deepEqual(c.valid.map((r) => r.index), [0, 3])
+  assert.deepEqual(c.errors.map((e) => e.path), ['quotes/1/provider', 'quotes/2/price'])
+  assert.equal(c.valid[1]!.price, '1.5')
+  assert.equal(await countQuotes(app), before)
+  const r = await ingestQuotes(app.db, rows, { partial: true })
+  assert.deepEqual([r.accepted, r.duplicates, r.rejected, r.errors.length], [2, 0, 2, 2])
+  await assert.rejects(ingestQuotes(app.db, rows), (err: Error & { statusCode?: number, errors?: unknown[] }) => err.statusCode === 422 && err.errors?.length === 2)
+  await assert.rejects(ingestQuotes(app.db, rows, { maxRows: 3 }), (err: Error & { statusCode?: number }) => err.statusCode === 413)
 })
