@@ -3,11 +3,10 @@ import { ConfigError, loadConfig } from '../config.ts'
 import { connect } from '../db/connect.ts'
 import { migrate } from '../db/migrate.ts'
 import { serve } from '../server.ts'
-import { demoCommand } from './demo.ts'
 import { computeCommand } from './compute.ts'
+import { demoCommand } from './demo.ts'
 import { importCommand } from './import.ts'
 import { keysCommand } from './keys.ts'
-import { quotesCommand } from './quotes.ts'
 import { quotesCommand } from './quotes.ts'
 
 const USAGE = `Usage: cpx <command> [options]
@@ -19,8 +18,6 @@ Commands:
   keys create --scope S --name N   create an API key (printed once)
   keys list                     list API keys (never the secrets)
   keys revoke <id|prefix>       revoke a key
-  quotes load FILE [--rejects F]   bulk-load quotes (JSON, NDJSON or CSV) in batches of 10,000;
-                                bad rows go to FILE.rejected.<ext> with their reasons
   quotes load FILE [--rejects F]   bulk-load quotes (JSON, NDJSON or CSV) in batches of 10,000;
                                 bad rows go to FILE.rejected.<ext> with their reasons
   import <source> [--file PATH | --url URL] [--observed-at T] [--dry-run]
@@ -43,10 +40,9 @@ const commands: Record<string, Command> = {
   },
   keys: keysCommand,
   quotes: quotesCommand,
-  quotes: quotesCommand,
   import: importCommand,
-  compute: computeCommand,
   demo: demoCommand,
+  compute: computeCommand,
 }
 
 export function registerCommand (name: string, command: Command) { commands[name] = command }
