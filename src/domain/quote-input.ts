@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import type { QuoteTable } from '../db/schema.ts'
 import { Rfc3339 } from './contracts.ts'
 import type { FieldError } from './errors.ts'
 
@@ -88,21 +89,8 @@ export const QuoteInput = z.strictObject({
 
 export type QuoteFields = z.input<typeof QuoteInput>
 /** A row that passed the JS checks: canonical price, UTC-independent timestamp text, nulls for absences. */
-export interface QuoteRow {
-  index: number
-  provider: string
-  product: string
-  segment: string
-  term_months: number | null
-  service_tier: string | null
-  region: string | null
-  price: string
-  currency: string
-  unit: string
-  gpus_per_instance: number | null
-  observed_at: string
-  source: string | null
-}
+export type QuoteRow = { index: number } & Pick<QuoteTable, 'provider' | 'product' | 'segment' | 'term_months' | 'service_tier' | 'region'
+  | 'price' | 'currency' | 'unit' | 'gpus_per_instance' | 'observed_at' | 'source'>
 
 function crossFieldErrors (q: Pick<z.output<typeof QuoteInput>, 'segment' | 'unit' | 'term_months' | 'gpus_per_instance' | 'service_tier' | 'observed_at'>, now: number): Array<[string, string]> {
   const out: Array<[string, string]> = []
