@@ -19,8 +19,8 @@ test('canonicalPrice keeps decimal strings exactly, expands exponents as text, r
   }
 })
 
-const pick = <T>(...xs: T[]) => fc.constantFrom(...xs)
-const field = <T>(...xs: T[]) => fc.option(pick(...xs), { nil: undefined })
+const pick = (...xs: unknown[]) => fc.constantFrom(...xs)
+const field = (...xs: unknown[]) => fc.option(pick(...xs), { nil: undefined })
 const rowArb = fc.record({
   provider: field('lambda', 'Lambda', '', 'a-b', 7),
   product: field('h100-sxm', 'openai/gpt-5.5', 'a/b/c', 'H100'),
