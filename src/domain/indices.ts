@@ -117,6 +117,8 @@ export async function upsertIndexDefinition (db: Kysely<Schema>, code: string, b
   if (errors.length) throw withErrors(new Unprocessable(`The index definition ${code} is not valid: ${errors.map((e) => `${e.path} ${e.reason}`).join('; ')}`), errors)
   const json = { filter: JSON.stringify(body.filter), segments: JSON.stringify(body.segments), methodology: JSON.stringify(body.methodology) }
   const outcome = await db.transaction().execute(async (trx) => {
+    // two PUTs of one new code at once: the second waits and then sees the first's row
+    await sql`select pg_advisory_xact_lock(4242022, hashtext(${code}))`.execute(trx)
     const current = await trx.selectFrom('index_definitions').select(['methodology_version',
       sql<boolean>`filter = ${json.filter}::jsonb and segments = ${json.segments}::jsonb and term_months is not distinct from ${body.term_months}::int and methodology = ${json.methodology}::jsonb`.as('same')])
       .where('code', '=', code).forUpdate().executeTakeFirst()
