@@ -60,8 +60,8 @@ test('SIGTERM during ingest: exits 0 within the grace period; each batch stored 
   const { child, base, exited } = await startServer(database.url!)
   t.after(() => { if (child.exitCode === null) child.kill('SIGKILL') })
   await seed(base)
-  const ROWS = 2000
-  const BATCHES = 12
+  const ROWS = 1000
+  const BATCHES = 8
   const batch = (k: number) => Array.from({ length: ROWS }, (_, i) => ({ ...gpuQuote(i), source: `sigterm-${k}`, observed_at: new Date(Date.parse('2026-11-02T00:00:00Z') + (k * ROWS + i) * 1000).toISOString() }))
   const answers = Array.from({ length: BATCHES }, (_, k) => post(base, '/v1/quotes', { quotes: batch(k) }))
   await new Promise((resolve) => setTimeout(resolve, 400))

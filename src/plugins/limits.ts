@@ -104,13 +104,16 @@ export default fp(async (app, { config }: { config: Config }) => {
     },
   })
 
+  let readyAt = Infinity
+  app.addHook('onReady', async () => { readyAt = Date.now() })
   await app.register(underPressure, {
     maxEventLoopDelay: config.SHED_EVENT_LOOP_DELAY_MS ?? (config.DATABASE_URL ? 1000 : 0),
     maxHeapUsedBytes: config.SHED_HEAP_USED_MB * 1024 * 1024,
     sampleInterval: 200,
     retryAfter: SHED_RETRY_AFTER_S,
     pressureHandler: async (req: FastifyRequest, reply: FastifyReply, type: string) => {
-      if (neverShed(req)) return
+      // the first sample after start measures start-up work (migrations, module loading), not load
+      if (neverShed(req) || Date.now() - readyAt < 1000) return
       req.log.warn({ pressure: type }, 'shedding request')
       app.metrics?.shed()
       reply.header('retry-after', SHED_RETRY_AFTER_S)
