@@ -135,7 +135,7 @@ export function markdown (rep: Report): string {
     ...rep.targets.map((t) => `| ${t.what} | ${t.target} | ${t.measured} | ${mark(t)}${t.note ? ` (${t.note})` : ''} |`), '',
     ...sizeSection('Main run', rep.main),
     '### Growth', '', ...growthTable([...rep.growth, rep.main].sort((a, b) => a.quotes - b.quotes)), '',
-    '¹ in 30-day requests: the full year in one request failed (see the compute table).', '',
+    '¹ in 30-day requests, the one-request year having failed or not been tried (see the compute table).', '',
     ...(rep.embedded ? sizeSection('Embedded (PGlite, smaller run)', rep.embedded) : []),
   ].join('\n')
 }
