@@ -74,9 +74,10 @@ export async function findLatestFixing (db: Db, code: string): Promise<(Fixing &
 
 /** The newest fixing of every index, keyed by code. */
 export async function findLatestFixings (db: Db): Promise<Map<string, Fixing & { id: number }>> {
-  const rows = await selectFixing(db.selectFrom('fixings as f').innerJoin('index_definitions as d', 'd.code', 'f.index_code'))
-    .distinctOn('f.index_code')
-    .orderBy('f.index_code').orderBy('f.date', 'desc').orderBy('f.revision', 'desc')
+  // One backward probe of the unique (index_code, date, revision) index per definition, not a sort of all history.
+  const rows = await selectFixing(db.selectFrom('index_definitions as d')
+    .innerJoinLateral((eb) => eb.selectFrom('fixings').selectAll().whereRef('fixings.index_code', '=', 'd.code')
+      .orderBy('date', 'desc').orderBy('revision', 'desc').limit(1).as('f'), (join) => join.onTrue()))
     .execute()
   return new Map(rows.map((r) => [r.code, r as Fixing & { id: number }]))
 }
