@@ -35,6 +35,12 @@ create function cpx_canonical_text(
      from jsonb_array_elements(constituents) c))
 $$;
 
+-- The median of an unsorted array (a day's prices of one contributor and segment).
+create function cpx_median_of(v numeric[]) returns numeric
+language sql immutable parallel safe as $$
+  select cpx_median(array_agg(x order by x)) from unnest(v) as x
+$$;
+
 create function cpx_compute_fixings(p_codes text[], p_from date, p_to date)
 returns table (
   index_code text, date date, methodology_version int, status text, value numeric, level numeric,
@@ -134,22 +140,15 @@ eligible as (
     and (d.kind <> 'model' or coalesce(q.service_tier, 'standard') = d.service_tier)
     and (q.segment <> 'reserved' or q.term_months = d.term_months)
 ),
--- §3.3 For each contributor c = (provider, product), segment s and UTC day: the median of that day's quotes,
--- as percentile_cont(0.5) defines it: the middle quote by price, or the mean of the two middle ones (exact in
--- numeric). Ranking in one sort is much cheaper than an ordered aggregate per group.
-ranked as (
-  select e.*,
-    row_number() over (partition by e.code, e.provider, e.product, e.segment, e.observed_day order by e.usd_price, e.id) as i,
-    count(*) over (partition by e.code, e.provider, e.product, e.segment, e.observed_day) as n
-  from eligible e
-),
+-- §3.3 For each contributor c = (provider, product), segment s and UTC day: the median of that day's quotes.
+-- Grouped by hashing, each group's few prices sorted on their own: cheaper than sorting every quote.
 day_reps as (
-  select r.code, r.provider, r.product, r.segment, r.observed_day as day,
-    avg(r.usd_price) filter (where r.i in ((r.n + 1) / 2, (r.n + 2) / 2)) as r,
+  select e.code, e.provider, e.product, e.segment, e.observed_day as day,
+    cpx_median_of(array_agg(e.usd_price)) as r,
     count(*)::int as n_quotes,
-    array_agg(r.id) as quote_ids   -- in any order: listed sorted where published
-  from ranked r
-  group by r.code, r.provider, r.product, r.segment, r.observed_day
+    array_agg(e.id) as quote_ids   -- in any order: sorted where listed
+  from eligible e
+  group by e.code, e.provider, e.product, e.segment, e.observed_day
 ),
 -- §3.3 r(c,s) for fixing day D is the day rep of c's latest day of s on or before D. A day rep is the latest
 -- for every D from its day up to the day before c's next day of s (at most widest−1 days later): expand
