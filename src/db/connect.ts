@@ -67,8 +67,36 @@ function connectServer (url: string): Database {
   // 'error' and crash the process. The query itself still fails (503) through its own promise.
   pool.on('connect', (client) => { client.on('error', () => {}) })
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) })
+  // One dedicated LISTEN connection. It heals itself: when it drops it reconnects with a delay, and
+  // then tells every handler '' (notifications may have been missed: drop everything cached).
   let listener: pg.Client | undefined
+  let connecting: Promise<void> | undefined
+  let retry: NodeJS.Timeout | undefined
+  let closed = false
   const handlers = new Map<string, Set<(p: string) => void>>()
+  const deliver = (channel: string, payload: string) => { for (const h of handlers.get(channel) ?? []) h(payload) }
+  const scheduleReconnect = () => {
+    if (closed || retry) return
+    retry = setTimeout(() => {
+      retry = undefined
+      ensureListener().then(() => { for (const c of handlers.keys()) deliver(c, '') }, () => scheduleReconnect())
+    }, 1000)
+    retry.unref()
+  }
+  const ensureListener = async (): Promise<void> => {
+    if (listener || closed) return
+    connecting ??= (async () => {
+      const client = new pg.Client({ connectionString: url, options: '-c TimeZone=UTC', connectionTimeoutMillis: 3000 })
+      const lost = () => { if (listener === client) listener = undefined; client.end().catch(() => {}); scheduleReconnect() }
+      client.on('error', lost)
+      client.on('end', lost)
+      client.on('notification', (msg) => deliver(msg.channel, msg.payload ?? ''))
+      await client.connect()
+      for (const channel of handlers.keys()) await client.query(`listen "${channel.replace(/"/g, '')}"`)
+      listener = client
+    })().finally(() => { connecting = undefined })
+    return connecting
+  }
   return {
     kind: 'server',
     db,
@@ -87,22 +115,19 @@ function connectServer (url: string): Database {
       }
     },
     async listen (channel, onPayload) {
-      if (!listener) {
-        listener = new pg.Client({ connectionString: url, options: '-c TimeZone=UTC' })
-        listener.on('error', () => { listener = undefined })
-        listener.on('notification', (msg) => {
-          for (const h of handlers.get(msg.channel) ?? []) h(msg.payload ?? '')
-        })
-        await listener.connect()
-      }
-      if (!handlers.has(channel)) {
-        handlers.set(channel, new Set())
-        await listener.query(`listen "${channel.replace(/"/g, '')}"`)
-      }
+      const isNew = !handlers.has(channel)
+      if (isNew) handlers.set(channel, new Set())
       handlers.get(channel)!.add(onPayload)
+      // Never throws: with the database down the subscription is made when it comes back.
+      try {
+        if (listener && isNew) await listener.query(`listen "${channel.replace(/"/g, '')}"`)
+        else await ensureListener()
+      } catch { scheduleReconnect() }
       return async () => { handlers.get(channel)?.delete(onPayload) }
     },
     async close () {
+      closed = true
+      clearTimeout(retry)
       await listener?.end().catch(() => {})
       await db.destroy()
     },

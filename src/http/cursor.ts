@@ -10,25 +10,36 @@ import { InvalidCursor } from '../domain/errors.ts'
  * edited cursor is refused with 400 rather than silently skipping or repeating rows.
  */
 export interface CursorCodec {
-  encode: (state: object) => string
-  decode: <T>(cursor: string, schema: z.ZodType<T>) => T
+  encode: (state: object) => Promise<string>
+  decode: <T>(cursor: string, schema: z.ZodType<T>) => Promise<T>
 }
 
-export async function cursorCodec (db: Kysely<Schema>): Promise<CursorCodec> {
-  const r = await sql<{ secret: string }>`select secret from cpx_secrets where name = 'cursor'`.execute(db)
-  const secret = r.rows[0]?.secret
-  if (!secret) throw new Error('cpx_secrets has no cursor secret: run the migrations')
-  const tag = (body: string) => createHmac('sha256', secret).update(body).digest().subarray(0, 18)
+/**
+ * The secret is read on first use, not when the app is built: an app must start (and answer /readyz
+ * with 503) while its database is down. A failed read is retried on the next use.
+ */
+export function cursorCodec (db: Kysely<Schema>): CursorCodec {
+  let secret: Promise<string> | undefined
+  const load = () => {
+    secret ??= sql<{ secret: string }>`select secret from cpx_secrets where name = 'cursor'`.execute(db).then((r) => {
+      const s = r.rows[0]?.secret
+      if (!s) throw new Error('cpx_secrets has no cursor secret: run the migrations')
+      return s
+    })
+    secret.catch(() => { secret = undefined })
+    return secret
+  }
+  const tag = async (body: string) => createHmac('sha256', await load()).update(body).digest().subarray(0, 18)
   return {
-    encode (state) {
+    async encode (state) {
       const body = Buffer.from(JSON.stringify(state)).toString('base64url')
-      return `${body}.${tag(body).toString('base64url')}`
+      return `${body}.${(await tag(body)).toString('base64url')}`
     },
-    decode (cursor, schema) {
+    async decode (cursor, schema) {
       const [body, mac, extra] = cursor.split('.')
       if (!body || !mac || extra !== undefined) throw new InvalidCursor('malformed')
       const given = Buffer.from(mac, 'base64url')
-      const want = tag(body)
+      const want = await tag(body)
       if (given.length !== want.length || !timingSafeEqual(given, want)) throw new InvalidCursor('signature mismatch')
       let state: unknown
       try { state = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) } catch { throw new InvalidCursor('malformed') }

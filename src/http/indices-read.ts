@@ -26,7 +26,7 @@ const AVERAGE_COLUMNS = ['period_start', 'period_end', 'code', 'period', 'status
 export default async function indicesReadRoutes (fastify: FastifyInstance, { config }: { config: Config }) {
   const cc = cacheControl(config.READ_API_KEY_REQUIRED)
   const db = fastify.db
-  const cursors = await cursorCodec(db)
+  const cursors = cursorCodec(db)
   const latest = new LatestCache(async (code) => {
     const f = await findLatestFixing(db, code)
     return f && { body: JSON.stringify(withoutId(f)), etag: etagOfHash(f.hash) }
@@ -168,7 +168,7 @@ export default async function indicesReadRoutes (fastify: FastifyInstance, { con
 async function historyPage (db: FastifyInstance['db'], cursors: CursorCodec, code: string, q: z.output<typeof HistoryQuery>) {
   let state = { c: code, f: q.from ?? null, t: q.to ?? null, a: q.as_of ?? null, d: '' }
   if (q.cursor) {
-    const c = cursors.decode(q.cursor, HistoryCursor)
+    const c = await cursors.decode(q.cursor, HistoryCursor)
     const clash = c.c !== code || (q.from && q.from !== c.f) || (q.to && q.to !== c.t) || (q.as_of && q.as_of !== c.a)
     if (clash) throw new InvalidCursor('it was issued for other parameters')
     state = c
@@ -177,6 +177,6 @@ async function historyPage (db: FastifyInstance['db'], cursors: CursorCodec, cod
   const page = await findFixingHistory(db, { code, from: state.f ?? undefined, to: state.t ?? undefined, asOf: state.a, after: state.d || undefined, limit: q.limit })
   const last = page.rows.at(-1)
   // Later pages read the snapshot of the first one: as_of pinned to the database clock then.
-  const next = page.more && last ? cursors.encode({ ...state, a: state.a ?? page.now, d: last.date }) : null
+  const next = page.more && last ? await cursors.encode({ ...state, a: state.a ?? page.now, d: last.date }) : null
   return { rows: page.rows, next }
 }
