@@ -112,6 +112,9 @@ test('POST /v1/indices/compute: from > to and ranges over 3 years are 400 naming
   const all = empty.json().indices as Array<{ code: string, days: number, insufficient: number }>
   assert.equal(all.length, 14) // the default catalog and the golden index
   assert.ok(all.every((i) => i.days === 3 && i.insufficient === 3))
+  // 40 days run as two chunks (31 + 9), reported as one range
+  const chunked = await compute(app, { from: '2025-01-01', to: '2025-02-09', indices: ['H100-SXM-OD'] })
+  assert.deepEqual(chunked.json().indices, [{ code: 'H100-SXM-OD', days: 40, published: 37, revised: 0, unchanged: 3, insufficient: 40 }])
   const f = (await fixingAsOf(app.db, 'H100-SXM-OD', '2025-01-02'))!
   assert.deepEqual([f.status, f.value, f.window_days, f.n_contributors, f.max_provider_impact], ['insufficient_data', null, 7, 0, null])
 })

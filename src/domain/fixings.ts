@@ -9,6 +9,7 @@ import { BadRequest, IndexNotFound, withErrors } from './errors.ts'
 // revisions); this module picks the indices and days, runs them in transactions and reports.
 
 export const MAX_RANGE_DAYS = 3 * 366
+export const DEFAULT_CHUNK_DAYS = 31
 export const REVISION_REASONS = ['late_quotes', 'definition_change', 'correction'] as const
 
 export const ComputeBody = z.strictObject({
@@ -46,7 +47,8 @@ export interface ComputeOptions {
   indices?: string[]
   /** reason for revisions 2+; by default found per day (late_quotes, definition_change, correction) */
   reason?: typeof REVISION_REASONS[number]
-  /** days per transaction (default: the whole range at once); a failure keeps the chunks already committed */
+  /** days per statement and transaction (default 31: long ranges in one statement grow super-linearly);
+   *  a failure keeps the chunks already committed, each of complete days */
   chunkDays?: number
   /** called after each committed chunk with the days done so far */
   onProgress?: (doneDays: number, totalDays: number) => void
@@ -100,7 +102,7 @@ export async function computeFixings (database: Pick<Database, 'db'>, opts: Comp
   const t0 = performance.now()
   const codes = await resolveCodes(database.db, opts.indices)
   const total = daysBetween(opts.from, opts.to) + 1
-  const chunk = Math.max(1, opts.chunkDays ?? total)
+  const chunk = Math.max(1, opts.chunkDays ?? DEFAULT_CHUNK_DAYS)
   const byCode = new Map<string, IndexReport>()
   for (let start = 0; start < total && codes.length; start += chunk) {
     const from = addDays(opts.from, start)
