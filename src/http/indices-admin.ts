@@ -7,6 +7,7 @@ import { IndexCode, IndexDefinition, IndexDefinitionBody, upsertIndexDefinition 
 // Admin writes on indices: definitions and fixing runs. Reads are the read API's (indices-read.ts).
 const admin = { access: 'admin' as const }
 const tags = ['indices']
+const COMPUTE_SOCKET_TIMEOUT_MS = 30 * 60_000
 
 const routes: FastifyPluginAsyncZod = async (app) => {
   app.put('/v1/indices/:code', {
@@ -33,7 +34,12 @@ const routes: FastifyPluginAsyncZod = async (app) => {
       body: ComputeBody,
       response: { 200: ComputeReport, ...problemResponses(400, 401, 403, 404, 413, 415) },
     },
-  }, (req) => computeFixings(app.database, req.body))
+  }, (req) => {
+    // A long range computes for minutes without a byte on the wire: lift the idle-socket timeout
+    // (connectionTimeout) for this admin request only, so the answer is not cut off.
+    req.socket.setTimeout(COMPUTE_SOCKET_TIMEOUT_MS)
+    return computeFixings(app.database, req.body)
+  })
 }
 
 export default routes
