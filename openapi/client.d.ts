@@ -59,7 +59,9 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List FX rates (USD per unit of a currency) by currency and date range */
         get: operations["listFxRates"];
+        /** Store a list of FX rates (upsert by currency and date) */
         put: operations["putFxRates"];
         post?: never;
         delete?: never;
@@ -218,6 +220,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List products (GPUs and models), filtered by kind, family or provider */
         get: operations["listProducts"];
         put?: never;
         post?: never;
@@ -234,7 +237,9 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** One product */
         get: operations["getProduct"];
+        /** Create or replace a product (idempotent upsert); a code with a slash is sent as %2F */
         put: operations["putProduct"];
         post?: never;
         delete?: never;
@@ -250,6 +255,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List providers (who quotes prices), filtered by kind */
         get: operations["listProviders"];
         put?: never;
         post?: never;
@@ -266,7 +272,9 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** One provider */
         get: operations["getProvider"];
+        /** Create or replace a provider (idempotent upsert) */
         put: operations["putProvider"];
         post?: never;
         delete?: never;
@@ -282,8 +290,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List stored quotes, newest first, with raw and normalized prices */
         get: operations["listQuotes"];
         put?: never;
+        /** Ingest up to 10,000 quotes atomically (JSON, NDJSON or CSV); duplicates are skipped and counted */
         post: operations["postQuotes"];
         delete?: never;
         options?: never;

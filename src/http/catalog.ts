@@ -21,17 +21,17 @@ const routes: FastifyPluginAsyncZod<{ config?: Pick<Config, 'READ_API_KEY_REQUIR
   const onSend = conditionalGet(cacheControl(config?.READ_API_KEY_REQUIRED ?? false))
   app.get('/v1/providers', {
     onSend,
-    schema: { operationId: 'listProviders', tags, querystring: ProviderQuery, response: { 200: ListOf(Provider, 'ProviderList'), ...problemResponses(400, 401) } },
+    schema: { operationId: 'listProviders', summary: 'List providers (who quotes prices), filtered by kind', tags, querystring: ProviderQuery, response: { 200: ListOf(Provider, 'ProviderList'), ...problemResponses(400, 401) } },
   }, async (req) => list(await listProviders(app.db, req.query)))
 
   app.get('/v1/providers/:slug', {
     onSend,
-    schema: { operationId: 'getProvider', tags, params: z.object({ slug: ProviderSlug }), response: { 200: Provider, ...problemResponses(400, 401, 404) } },
+    schema: { operationId: 'getProvider', summary: 'One provider', tags, params: z.object({ slug: ProviderSlug }), response: { 200: Provider, ...problemResponses(400, 401, 404) } },
   }, (req) => getProvider(app.db, req.params.slug))
 
   app.put('/v1/providers/:slug', {
     config: ingest,
-    schema: { operationId: 'putProvider', tags, params: z.object({ slug: ProviderSlug }), body: ProviderBody, response: { 200: Provider, 201: Provider, ...writeProblems } },
+    schema: { operationId: 'putProvider', summary: 'Create or replace a provider (idempotent upsert)', tags, params: z.object({ slug: ProviderSlug }), body: ProviderBody, response: { 200: Provider, 201: Provider, ...writeProblems } },
   }, async (req, reply) => {
     const { created, ...provider } = await upsertProvider(app.db, req.params.slug, req.body)
     return reply.code(created ? 201 : 200).send(provider)
@@ -39,18 +39,18 @@ const routes: FastifyPluginAsyncZod<{ config?: Pick<Config, 'READ_API_KEY_REQUIR
 
   app.get('/v1/products', {
     onSend,
-    schema: { operationId: 'listProducts', tags, querystring: ProductQuery, response: { 200: ListOf(Product, 'ProductList'), ...problemResponses(400, 401) } },
+    schema: { operationId: 'listProducts', summary: 'List products (GPUs and models), filtered by kind, family or provider', tags, querystring: ProductQuery, response: { 200: ListOf(Product, 'ProductList'), ...problemResponses(400, 401) } },
   }, async (req) => list(await listProducts(app.db, req.query)))
 
   // A model code holds a slash (openai/gpt-5.5): send it URL-encoded as %2F; the router decodes it.
   app.get('/v1/products/:code', {
     onSend,
-    schema: { operationId: 'getProduct', tags, params: z.object({ code: ProductCode }), response: { 200: Product, ...problemResponses(400, 401, 404) } },
+    schema: { operationId: 'getProduct', summary: 'One product', tags, params: z.object({ code: ProductCode }), response: { 200: Product, ...problemResponses(400, 401, 404) } },
   }, (req) => getProduct(app.db, req.params.code))
 
   app.put('/v1/products/:code', {
     config: ingest,
-    schema: { operationId: 'putProduct', tags, params: z.object({ code: ProductCode }), body: ProductBody, response: { 200: Product, 201: Product, ...writeProblems } },
+    schema: { operationId: 'putProduct', summary: 'Create or replace a product (idempotent upsert); a code with a slash is sent as %2F', tags, params: z.object({ code: ProductCode }), body: ProductBody, response: { 200: Product, 201: Product, ...writeProblems } },
   }, async (req, reply) => {
     const { created, ...product } = await upsertProduct(app.db, req.params.code, req.body)
     return reply.code(created ? 201 : 200).send(product)
@@ -68,7 +68,7 @@ const routes: FastifyPluginAsyncZod<{ config?: Pick<Config, 'READ_API_KEY_REQUIR
 
   app.get('/v1/fx-rates', {
     onSend,
-    schema: { operationId: 'listFxRates', tags, querystring: FxRateQuery, response: { 200: ListOf(FxRate, 'FxRateList'), ...problemResponses(400, 401) } },
+    schema: { operationId: 'listFxRates', summary: 'List FX rates (USD per unit of a currency) by currency and date range', tags, querystring: FxRateQuery, response: { 200: ListOf(FxRate, 'FxRateList'), ...problemResponses(400, 401) } },
   }, (req) => listFxRates(app.db, req.query))
 
   app.put('/v1/fx-rates', {
@@ -76,6 +76,7 @@ const routes: FastifyPluginAsyncZod<{ config?: Pick<Config, 'READ_API_KEY_REQUIR
     bodyLimit: 4 * 1024 * 1024,
     schema: {
       operationId: 'putFxRates',
+      summary: 'Store a list of FX rates (upsert by currency and date)',
       tags,
       body: FxRatesBody,
       response: { 200: z.object({ created: z.number().int(), updated: z.number().int() }).meta({ id: 'FxRatesResult' }), ...writeProblems },

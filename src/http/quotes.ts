@@ -41,6 +41,7 @@ const routes: FastifyPluginAsyncZod<{ config?: Pick<Config, 'READ_API_KEY_REQUIR
     bodyLimit: 8 * 1024 * 1024,
     schema: {
       operationId: 'postQuotes',
+      summary: 'Ingest up to 10,000 quotes atomically (JSON, NDJSON or CSV); duplicates are skipped and counted',
       tags,
       consumes: ['application/json', 'application/x-ndjson', 'text/csv'],
       body: QuoteBatch,
@@ -54,7 +55,7 @@ const routes: FastifyPluginAsyncZod<{ config?: Pick<Config, 'READ_API_KEY_REQUIR
 
   app.get('/v1/quotes', {
     onSend,
-    schema: { operationId: 'listQuotes', tags, querystring: QuoteQuery, response: { 200: ListOf(Quote, 'QuoteList'), ...problemResponses(400, 401) } },
+    schema: { operationId: 'listQuotes', summary: 'List stored quotes, newest first, with raw and normalized prices', tags, querystring: QuoteQuery, response: { 200: ListOf(Quote, 'QuoteList'), ...problemResponses(400, 401) } },
   }, (req) => listQuotes(app.db, req.query))
 }
 
