@@ -37,7 +37,8 @@ const routes: FastifyPluginAsyncZod = async (app) => {
   }, (req) => {
     // A long range computes for minutes without a byte on the wire: lift the idle-socket timeout
     // (connectionTimeout) for this admin request only, so the answer is not cut off.
-    req.socket.setTimeout(COMPUTE_SOCKET_TIMEOUT_MS)
+    // (app.inject's stand-in socket has no setTimeout.)
+    if (typeof req.socket?.setTimeout === 'function') req.socket.setTimeout(COMPUTE_SOCKET_TIMEOUT_MS)
     return computeFixings(app.database, req.body)
   })
 }
