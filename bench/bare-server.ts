@@ -3,31 +3,10 @@
 import Fastify from 'fastify'
 import { logOptions } from '../src/app.ts'
 import { loadConfig } from '../src/config.ts'
+import { fixingExample } from '../src/domain/fixing-reads.ts'
 
 const config = loadConfig()
-const body = {
-  code: 'H100-SXM-OD',
-  date: '2026-11-02',
-  status: 'ok',
-  value: 2.945,
-  level: null,
-  unit: 'USD/GPU-hour',
-  window_days: 1,
-  n_providers: 4,
-  n_contributors: 4,
-  n_quotes: 5,
-  n_excluded: 0,
-  min: 2.4,
-  p25: 2.775,
-  p75: 3.0925,
-  max: 3.4,
-  hhi: 0.25,
-  max_provider_impact: 0.045,
-  revision: 1,
-  published_at: '2026-11-03T00:15:02Z',
-  methodology_version: 1,
-  hash: 'sha256:' + '0'.repeat(64),
-}
+const body = fixingExample
 
 const app = Fastify({ logger: logOptions(config) })
 app.get('/bare', async () => body)

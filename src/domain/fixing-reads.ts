@@ -26,7 +26,8 @@ export const Constituent = z.object({
   examples: [{ provider: 'lambda', product: 'h100-sxm', value: 2.99, segments: { on_demand: 2.99 }, n_quotes: 1, quote_ids: ['18423'], excluded: false, reason: null }],
 })
 
-const fixingExample = {
+/** A real-looking fixing: the OpenAPI example, and the bench's bare route body (same shape, same size). */
+export const fixingExample = {
   code: 'H100-SXM-OD',
   date: '2026-11-02',
   status: 'ok',
