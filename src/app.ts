@@ -60,11 +60,11 @@ export async function buildApp (config: Config, opts: BuildOptions = {}) {
   }).withTypeProvider<ZodTypeProvider>()
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
-  app.addHook('onRequest', async (req, reply) => { reply.header('x-request-id', req.id) })
+  app.addHook('onRequest', (req, reply, done) => { reply.header('x-request-id', req.id); done() })
   // While closing, tell keep-alive clients to go away so close does not wait for their idle sockets.
   let closing = false
   app.addHook('preClose', async () => { closing = true })
-  app.addHook('onSend', async (_req, reply) => { if (closing) reply.header('connection', 'close') })
+  app.addHook('onSend', (_req, reply, payload, done) => { if (closing) reply.header('connection', 'close'); done(null, payload) })
 
   await app.register(errors)
   await app.register(metrics) // before limits and routes: counts every answer, refusals included

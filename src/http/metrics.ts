@@ -8,7 +8,7 @@ import { isDatabaseUnavailable } from '../plugins/errors.ts'
 
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
 
-interface Histogram { counts: number[], sum: number, count: number }
+interface Series { method: string, route: string, statuses: Map<number, number>, counts: number[], sum: number, count: number }
 
 export interface Metrics {
   rateLimited: () => void
@@ -25,26 +25,27 @@ const label = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').repla
 const labels = (o: Record<string, string | number>) => '{' + Object.entries(o).map(([k, v]) => `${k}="${label(String(v))}"`).join(',') + '}'
 
 export default fp(async (app: FastifyInstance) => {
-  const requests = new Map<string, number>()
-  const durations = new Map<string, Histogram>()
+  // One series per (method, route template): a status → count map and the latency histogram. The
+  // label text is built when scraped, not on every request.
+  const series = new Map<string, Series>()
   const counters = { rateLimited: 0, shed: 0, dbUnavailable: 0 }
   let inFlight = 0
   const started = Date.now()
 
-  app.addHook('onRequest', async () => { inFlight++ })
-  app.addHook('onError', async (_req, _reply, err) => { if (isDatabaseUnavailable(err)) counters.dbUnavailable++ })
-  app.addHook('onResponse', async (req, reply) => {
+  app.addHook('onRequest', (_req, _reply, done) => { inFlight++; done() })
+  app.addHook('onError', (_req, _reply, err, done) => { if (isDatabaseUnavailable(err)) counters.dbUnavailable++; done() })
+  app.addHook('onResponse', (req, reply, done) => {
     inFlight--
     const route = req.routeOptions.url ?? 'unmatched'
-    const key = labels({ method: req.method, route, status: reply.statusCode })
-    requests.set(key, (requests.get(key) ?? 0) + 1)
-    const hkey = JSON.stringify([req.method, route])
-    const h = durations.get(hkey) ?? { counts: BUCKETS.map(() => 0), sum: 0, count: 0 }
-    const s = reply.elapsedTime / 1000
-    BUCKETS.forEach((b, i) => { if (s <= b) h.counts[i]!++ })
-    h.sum += s
-    h.count++
-    durations.set(hkey, h)
+    const key = req.method + ' ' + route
+    let s = series.get(key)
+    if (!s) series.set(key, s = { method: req.method, route, statuses: new Map(), counts: BUCKETS.map(() => 0), sum: 0, count: 0 })
+    s.statuses.set(reply.statusCode, (s.statuses.get(reply.statusCode) ?? 0) + 1)
+    const seconds = reply.elapsedTime / 1000
+    for (let i = 0; i < BUCKETS.length; i++) if (seconds <= BUCKETS[i]!) s.counts[i]!++
+    s.sum += seconds
+    s.count++
+    done()
   })
 
   async function databaseLines (): Promise<string[]> {
@@ -69,14 +70,15 @@ export default fp(async (app: FastifyInstance) => {
 
   function httpLines (): string[] {
     const lines = ['# HELP cpx_http_requests_total HTTP responses by route template and status.', '# TYPE cpx_http_requests_total counter']
-    for (const [k, v] of requests) lines.push(`cpx_http_requests_total${k} ${v}`)
+    for (const { method, route, statuses } of series.values()) {
+      for (const [status, n] of statuses) lines.push(`cpx_http_requests_total${labels({ method, route, status })} ${n}`)
+    }
     lines.push('# HELP cpx_http_request_duration_seconds Time to answer, by route template.', '# TYPE cpx_http_request_duration_seconds histogram')
-    for (const [k, h] of durations) {
-      const [method, route] = JSON.parse(k) as [string, string]
-      BUCKETS.forEach((b, i) => lines.push(`cpx_http_request_duration_seconds_bucket${labels({ method, route, le: b })} ${h.counts[i]}`))
-      lines.push(`cpx_http_request_duration_seconds_bucket${labels({ method, route, le: '+Inf' })} ${h.count}`,
-        `cpx_http_request_duration_seconds_sum${labels({ method, route })} ${h.sum}`,
-        `cpx_http_request_duration_seconds_count${labels({ method, route })} ${h.count}`)
+    for (const { method, route, counts, sum, count } of series.values()) {
+      BUCKETS.forEach((b, i) => lines.push(`cpx_http_request_duration_seconds_bucket${labels({ method, route, le: b })} ${counts[i]}`))
+      lines.push(`cpx_http_request_duration_seconds_bucket${labels({ method, route, le: '+Inf' })} ${count}`,
+        `cpx_http_request_duration_seconds_sum${labels({ method, route })} ${sum}`,
+        `cpx_http_request_duration_seconds_count${labels({ method, route })} ${count}`)
     }
     return lines
   }

@@ -37,20 +37,25 @@ export default fp(async (app, { config }: { config: Config }) => {
 
   app.decorate('clearKeyCache', () => cache.clear())
 
-  // onRequest: refuse before a body is read or validated, so an anonymous client cannot make us parse 10 MB.
-  app.addHook('onRequest', async (req) => {
-    // No route matched: the 404 handler answers, whatever the key.
-    if (!req.routeOptions.url) return
-    // Swagger UI's own routes (/docs/*) are public like /openapi.json.
-    const declared = req.routeOptions.url?.startsWith('/docs') ? 'public' : req.routeOptions.config.access
-    const need: Access = declared ?? (req.method === 'GET' || req.method === 'HEAD' ? 'read' : 'admin')
-    if (need === 'public' || (need === 'read' && !config.READ_API_KEY_REQUIRED)) return
+  async function authorize (req: FastifyRequest, need: Scope): Promise<void> {
     const key = presentedKey(req)
     if (key === undefined) throw new Unauthorized('An API key is required: send Authorization: Bearer <key>')
     const scope = key ? await scopeOf(key) : null
     if (!scope) throw new Unauthorized('The API key is unknown or revoked')
     if (!scopeAllows(scope, need)) throw new Forbidden(`This operation needs a key with scope ${need}; this key has scope ${scope}`)
     req.scope = scope
+  }
+
+  // onRequest: refuse before a body is read or validated, so an anonymous client cannot make us parse 10 MB.
+  // A callback hook: an open read (the common case) passes without a promise.
+  app.addHook('onRequest', (req, _reply, done) => {
+    // No route matched: the 404 handler answers, whatever the key.
+    if (!req.routeOptions.url) return done()
+    // Swagger UI's own routes (/docs/*) are public like /openapi.json.
+    const declared = req.routeOptions.url.startsWith('/docs') ? 'public' : req.routeOptions.config.access
+    const need: Access = declared ?? (req.method === 'GET' || req.method === 'HEAD' ? 'read' : 'admin')
+    if (need === 'public' || (need === 'read' && !config.READ_API_KEY_REQUIRED)) return done()
+    authorize(req, need).then(() => done(), done)
   })
 }, { name: 'auth', dependencies: ['db'] })
 

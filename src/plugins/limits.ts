@@ -1,6 +1,5 @@
 import cors from '@fastify/cors'
 import createError from '@fastify/error'
-import helmet from '@fastify/helmet'
 import rateLimit from '@fastify/rate-limit'
 import underPressure from '@fastify/under-pressure'
 import type { FastifyReply, FastifyRequest } from 'fastify'
@@ -13,6 +12,8 @@ export interface RouteInfo { method: string, url: string, access?: string }
 
 declare module 'fastify' {
   interface FastifyInstance { bodyLimits: Map<string, number>, routeList: RouteInfo[] }
+  /** read by @fastify/cors: false keeps a route out of CORS */
+  interface FastifyContextConfig { cors?: false }
 }
 
 export const RateLimited = createError('CPX_RATE_LIMITED', 'Rate limit of %d requests per %s exceeded; retry in %d s', 429)
@@ -59,6 +60,17 @@ function corsOrigins (value: string): '*' | false | string[] {
 
 const READ_METHODS = new Set(['GET', 'HEAD'])
 
+/** The security headers of every answer (OWASP REST Security Cheat Sheet, "Security headers"). */
+export const SECURITY_HEADERS = Object.freeze({
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'; base-uri 'none'",
+  'strict-transport-security': 'max-age=31536000; includeSubDomains',
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  // Index values are meant to be embedded by other sites' dashboards.
+  'cross-origin-resource-policy': 'cross-origin',
+})
+
 /** Fastify's trustProxy from TRUST_PROXY: who may tell us the client's address. */
 export function trustProxy (value: string | undefined): boolean | string[] | ((address: string, hop: number) => boolean) {
   if (!value) return false
@@ -73,6 +85,7 @@ export function trustProxy (value: string | undefined): boolean | string[] | ((a
  */
 export default fp(async (app, { config }: { config: Config }) => {
   const windowS = parseWindowSeconds(config.RATE_LIMIT_WINDOW)
+  const origins = corsOrigins(config.CORS_ORIGINS)
 
   // cors' preflight route (OPTIONS *) answers before any key check: it carries no data.
   // Every route's effective body limit is recorded for docs and for the test that proves each one answers 413.
@@ -83,26 +96,28 @@ export default fp(async (app, { config }: { config: Config }) => {
   app.addHook('onRoute', (route) => {
     if (route.method === 'OPTIONS' && route.url === '*') route.config = { ...route.config, access: 'public' }
     for (const m of [route.method].flat()) routeList.push({ method: m, url: route.url, access: (route.config as { access?: string } | undefined)?.access })
-    for (const m of [route.method].flat()) if (m !== 'GET' && m !== 'HEAD' && m !== 'OPTIONS') bodyLimits.set(`${m} ${route.url}`, route.bodyLimit ?? app.initialConfig.bodyLimit!)
+    const methods = [route.method].flat()
+    for (const m of methods) if (m !== 'GET' && m !== 'HEAD' && m !== 'OPTIONS') bodyLimits.set(`${m} ${route.url}`, route.bodyLimit ?? app.initialConfig.bodyLimit!)
+    if (methods.some((m) => !READ_METHODS.has(m) && m !== 'OPTIONS')) route.config = { ...route.config, cors: false }
   })
 
-  await app.register(helmet, {
-    // An API answers JSON and CSV: nothing may run or be framed. /docs sets its own CSP (swagger-ui staticCSP).
-    contentSecurityPolicy: { useDefaults: false, directives: { 'default-src': ["'none'"], 'frame-ancestors': ["'none'"], 'base-uri': ["'none'"] } },
-    // Index values are meant to be embedded by other sites' dashboards.
-    crossOriginResourcePolicy: { policy: 'cross-origin' },
-  })
+  // Security headers: the set the OWASP REST Security Cheat Sheet asks of a JSON API, constant, set in
+  // one call. (@fastify/helmet computed twelve, most of them for HTML documents, on every request: a
+  // third of the hot route's cost.) Pages that need another policy set theirs in the handler: Swagger
+  // UI (staticCSP) and the embeddable widget (its frame-ancestors).
+  app.addHook('onRequest', (_req, reply, done) => { reply.headers(SECURITY_HEADERS); done() })
 
-  const origins = corsOrigins(config.CORS_ORIGINS)
-  await app.register(cors, {
-    // Browser embeds read; writes never get CORS headers, so a page can never make a browser write for a user.
-    delegator: (req, cb) => {
-      const method = req.method === 'OPTIONS' ? String(req.headers['access-control-request-method'] ?? '').toUpperCase() : req.method
-      cb(null, READ_METHODS.has(method) && origins !== false
-        ? { origin: origins, methods: ['GET', 'HEAD'], allowedHeaders: ['Authorization', 'Accept', 'If-None-Match'], exposedHeaders: ['ETag', 'RateLimit', 'RateLimit-Policy', 'Retry-After', 'X-Request-Id'], maxAge: 600 }
-        : { origin: false })
-    },
-  })
+  // Browser embeds read; write routes carry `cors: false` (onRoute above), so a write never gets CORS
+  // headers and a preflight never allows a write method. Static options: normalized once, not per request.
+  if (origins !== false) {
+    await app.register(cors, {
+      origin: origins,
+      methods: ['GET', 'HEAD'],
+      allowedHeaders: ['Authorization', 'Accept', 'If-None-Match'],
+      exposedHeaders: ['ETag', 'RateLimit', 'RateLimit-Policy', 'Retry-After', 'X-Request-Id'],
+      maxAge: 600,
+    })
+  }
 
   let readyAt = Infinity
   app.addHook('onReady', async () => { readyAt = Date.now() })
@@ -125,39 +140,36 @@ export default fp(async (app, { config }: { config: Config }) => {
     global: false, // applied below as an app-wide hook, so it runs before auth looks a key up
     max: config.RATE_LIMIT_MAX,
     timeWindow: windowS * 1000,
-    enableDraftSpec: true,
     keyGenerator: rateLimitKey,
     allowList: (req) => exempt(req),
-    errorResponseBuilder: (_req, ctx) => {
-      app.metrics?.rateLimited()
-      return new RateLimited(ctx.max, config.RATE_LIMIT_WINDOW, Math.ceil(ctx.ttl / 1000))
-    },
   })
   // Rotating made-up keys would give a client a fresh bucket each time: failed key checks also count per IP.
   const badKeys = app.createRateLimit({ keyGenerator: (req) => 'bad-key:' + req.ip })
-  app.addHook('onRequest', async (req, reply) => {
-    if (presentedKey(req) === undefined || exempt(req)) return
-    const r = await badKeys(req, { increment: false })
-    if (!r.isAllowed && r.isExceeded) {
-      reply.header('retry-after', r.ttlInSeconds)
-      app.metrics?.rateLimited()
-      throw new RateLimited(r.max, config.RATE_LIMIT_WINDOW, r.ttlInSeconds)
-    }
+  app.addHook('onRequest', (req, reply, done) => {
+    if (presentedKey(req) === undefined || exempt(req)) return done()
+    badKeys(req, { increment: false }).then((r) => done(!r.isAllowed && r.isExceeded ? refusal(reply, r.max, r.ttlInSeconds) : undefined), done)
   })
-  app.addHook('onResponse', async (req, reply) => {
-    if (reply.statusCode === 401 && presentedKey(req) !== undefined) await badKeys(req)
+  app.addHook('onResponse', (req, reply, done) => {
+    if (reply.statusCode !== 401 || presentedKey(req) === undefined) return done()
+    badKeys(req).then(() => done(), done)
   })
-  app.addHook('onRequest', app.rateLimit())
 
-  // IETF draft-ietf-httpapi-ratelimit-headers: `RateLimit: "default";r=<remaining>;t=<reset s>` and
-  // `RateLimit-Policy: "default";q=<max>;w=<window s>`, built from the plugin's older-draft headers.
-  app.addHook('onSend', async (_req, reply) => {
-    const limit = reply.getHeader('ratelimit-limit')
-    if (limit === undefined) return
-    const remaining = reply.getHeader('ratelimit-remaining') ?? 0
-    const reset = reply.getHeader('ratelimit-reset') ?? 0
-    reply.removeHeader('ratelimit-limit').removeHeader('ratelimit-remaining').removeHeader('ratelimit-reset')
-    reply.header('ratelimit', `"default";r=${remaining};t=${reset}`)
-    reply.header('ratelimit-policy', `"default";q=${limit};w=${windowS}`)
+  // The plugin counts (its store, its key generator, its allow list); the headers are the IETF
+  // draft-ietf-httpapi-ratelimit-headers ones, written here once: `RateLimit: "default";r=<remaining>;t=<reset s>`
+  // and `RateLimit-Policy: "default";q=<max>;w=<window s>`.
+  const limiter = app.createRateLimit()
+  const policy = `"default";q=${config.RATE_LIMIT_MAX};w=${windowS}`
+  app.addHook('onRequest', (req, reply, done) => {
+    limiter(req).then((r) => {
+      if (r.isAllowed) return done()
+      reply.header('ratelimit', `"default";r=${r.remaining};t=${r.ttlInSeconds}`).header('ratelimit-policy', policy)
+      done(r.isExceeded ? refusal(reply, r.max, r.ttlInSeconds) : undefined)
+    }, done)
   })
+
+  function refusal (reply: FastifyReply, max: number, ttlInSeconds: number): Error {
+    reply.header('retry-after', ttlInSeconds)
+    app.metrics?.rateLimited()
+    return new RateLimited(max, config.RATE_LIMIT_WINDOW, ttlInSeconds)
+  }
 }, { name: 'limits', dependencies: ['errors'] })
