@@ -17,11 +17,15 @@ export function isFresh (ifNoneMatch: string | undefined, etag: string): boolean
   return ifNoneMatch.split(',').some((t) => { const v = t.trim(); return v === '*' || v.replace(/^W\//, '') === etag })
 }
 
-/** onSend hook for read routes: ETag from the body sent, Cache-Control, and 304 when the client has it. */
+/**
+ * onSend hook for read routes: ETag from the body sent (unless the route set the one of a cached
+ * body), Cache-Control, and 304 when the client has it.
+ */
 export function conditionalGet (cacheControlValue: string) {
   return async (req: FastifyRequest, reply: FastifyReply, payload: unknown) => {
     if (reply.statusCode !== 200 || typeof payload !== 'string') return payload
-    const etag = etagOfBody(payload)
+    const given = reply.getHeader('etag')
+    const etag = typeof given === 'string' ? given : etagOfBody(payload)
     reply.header('etag', etag).header('cache-control', cacheControlValue).header('vary', withAccept(reply.getHeader('vary')))
     if (!isFresh(req.headers['if-none-match'], etag)) return payload
     reply.code(304).removeHeader('content-type')

@@ -7,15 +7,18 @@ import { FixingNotFound, InvalidCursor } from '../domain/errors.ts'
 import { assertIndexExists, findAverages, findConstituents, findFixing, findFixingHistory, findLatestFixing, findRevisions, withoutId } from '../domain/fixing-queries.ts'
 import { AverageList, Fixing, FixingPage, Period, RevisionList } from '../domain/fixing-reads.ts'
 import { getIndexDetail, IndexDetail, IndexList, listIndices } from '../domain/index-reads.ts'
-import { LatestCache } from '../plugins/latest-cache.ts'
+import { FixingsCache, LatestCache } from '../plugins/latest-cache.ts'
 import { csvDisposition, CSV_TYPE, toCsv, wantsCsv } from './csv.ts'
 import { cursorCodec, type CursorCodec } from './cursor.ts'
-import { cacheControl, conditionalGet, etagOfHash, isFresh } from './http-cache.ts'
+import { cacheControl, conditionalGet, etagOfBody, etagOfHash, isFresh } from './http-cache.ts'
 import { AsOf, CsvText, DateParam, Format, HistoryQuery, IndexCodeParam, rangeOrdered } from './read-params.ts'
 
 const tags = ['indices']
 const JSON_TYPE = 'application/json; charset=utf-8'
 const Params = z.object({ code: IndexCodeParam })
+/** A page of history as sent: its text, ETag and Link to the next page. */
+interface HistoryAnswer { body: string, etag: string, link: string | undefined }
+
 const HistoryCursor = z.object({ c: z.string(), f: z.string().nullable(), t: z.string().nullable(), a: z.string().nullable(), d: z.string() })
 
 const FIXING_COLUMNS = ['date', 'code', 'status', 'value', 'level', 'unit', 'window_days', 'n_providers', 'n_contributors', 'n_quotes', 'n_excluded',
@@ -33,6 +36,11 @@ export default async function indicesReadRoutes (fastify: FastifyInstance, { con
   })
   await latest.listen(fastify.database)
   fastify.addHook('onClose', () => latest.close())
+  // Pages of history as sent (JSON or CSV), dropped with the index's other entries when a fixing of it
+  // is published: a year of history is one map lookup, not a query (docs/performance.md).
+  const pages = new FixingsCache<HistoryAnswer>({ maxEntries: 1000, maxWeight: 64 * 1024 * 1024, weigh: (page) => page.body.length })
+  await pages.listen(fastify.database)
+  fastify.addHook('onClose', () => pages.close())
 
   // The hot route lives outside the hooked scope below: it sends the cached JSON text and ETag as they are.
   fastify.withTypeProvider<ZodTypeProvider>().get('/v1/indices/:code/latest', {
@@ -89,11 +97,19 @@ export default async function indicesReadRoutes (fastify: FastifyInstance, { con
     }, async (req, reply) => {
       const { code } = req.params
       const q = req.query
-      const { rows, next } = await historyPage(db, cursors, code, q)
-      if (next) reply.header('link', `<${req.url.split('?')[0]}?cursor=${next}&limit=${q.limit}${q.format ? `&format=${q.format}` : ''}>; rel="next"`)
-      // Rows leave SQL in the Fixing shape; sent as text, a year of history skips a second validation pass.
-      if (!wantsCsv(req, q.format)) return reply.type(JSON_TYPE).send(JSON.stringify({ data: rows, next_cursor: next }) as never)
-      return reply.type(CSV_TYPE).header('content-disposition', csvDisposition(`${code}-values`)).send(toCsv(FIXING_COLUMNS, rows) as never)
+      const csv = wantsCsv(req, q.format)
+      const key = JSON.stringify([q.from, q.to, q.as_of, q.cursor, q.limit, q.format, csv])
+      const page = await pages.get(code, key, async () => {
+        const { rows, next } = await historyPage(db, cursors, code, q)
+        const link = next ? `<${req.url.split('?')[0]}?cursor=${next}&limit=${q.limit}${q.format ? `&format=${q.format}` : ''}>; rel="next"` : undefined
+        // Rows leave SQL in the Fixing shape; sent as text, a year of history skips a second validation pass.
+        const body = csv ? toCsv(FIXING_COLUMNS, rows) : JSON.stringify({ data: rows, next_cursor: next })
+        return { body, etag: etagOfBody(body), link }
+      })
+      if (page!.link) reply.header('link', page!.link)
+      reply.header('etag', page!.etag)
+      if (!csv) return reply.type(JSON_TYPE).send(page!.body as never)
+      return reply.type(CSV_TYPE).header('content-disposition', csvDisposition(`${code}-values`)).send(page!.body as never)
     })
 
     app.get('/v1/indices/:code/values/:date', {

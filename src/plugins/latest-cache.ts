@@ -1,6 +1,6 @@
 import type { Database } from '../db/connect.ts'
 
-/** A serialized answer ready to send: the JSON text and its ETag. */
+/** A serialized answer ready to send: the text and its ETag. */
 export interface CachedBody { body: string, etag: string }
 
 export const FIXINGS_CHANNEL = 'cpx_fixings'
@@ -9,19 +9,41 @@ export const FIXINGS_CHANNEL = 'cpx_fixings'
 // notification is ever lost (the listening connection dropped and came back).
 const TTL_MS = 60_000
 
-/**
- * The in-process cache of each index's latest fixing (DESIGN §5 "hot reads"). Entries are dropped
- * when the engine announces a fixing on channel cpx_fixings: LISTEN/NOTIFY on a server database, so
- * every instance drops its copy; PGlite delivers the same notification in process.
- * A load that started before an invalidation is not stored (the generation moved on).
- */
-export class LatestCache {
-  private readonly entries = new Map<string, CachedBody & { until: number }>()
-  private readonly loading = new Map<string, Promise<CachedBody | undefined>>()
-  private generation = 0
-  private unlisten: (() => Promise<void>) | undefined
+interface Entry<T> { value: T, until: number, weight: number }
 
-  constructor (private readonly load: (code: string) => Promise<CachedBody | undefined>) {}
+export interface CacheLimits<T> {
+  /** at most this many answers (default 10,000) */
+  maxEntries?: number
+  /** at most this much in all, by `weigh` (default: no bound) */
+  maxWeight?: number
+  weigh?: (value: T) => number
+}
+
+/**
+ * The in-process cache of answers built from published fixings (DESIGN §5 "hot reads"): each index's
+ * latest fixing, and pages of its history. Fixings are only ever added, and every addition is
+ * announced on channel cpx_fixings with the index code — LISTEN/NOTIFY on a server database, so every
+ * instance drops its copies; PGlite delivers the same notification in process — so an index's
+ * entries stay exact until that announcement drops them all.
+ * A load that started before an invalidation is not stored (the generation moved on). Within the
+ * limits, the least recently used answers go first; an answer heavier than the whole bound is sent,
+ * never stored.
+ */
+export class FixingsCache<T> {
+  private readonly entries = new Map<string, Entry<T>>() // key → entry, in least-recently-used order
+  private readonly loading = new Map<string, Promise<T | undefined>>()
+  private generation = 0
+  private weight = 0
+  private unlisten: (() => Promise<void>) | undefined
+  private readonly maxEntries: number
+  private readonly maxWeight: number
+  private readonly weigh: (value: T) => number
+
+  constructor (limits: CacheLimits<T> = {}) {
+    this.maxEntries = limits.maxEntries ?? 10_000
+    this.maxWeight = limits.maxWeight ?? Infinity
+    this.weigh = limits.weigh ?? (() => 0)
+  }
 
   async listen (database: Database): Promise<void> {
     this.unlisten = await database.listen(FIXINGS_CHANNEL, (payload) => this.invalidate(codeOf(payload)))
@@ -29,32 +51,67 @@ export class LatestCache {
 
   async close (): Promise<void> {
     this.entries.clear()
+    this.weight = 0
     // The connection may already be closed (tests close the database first): nothing left to unsubscribe.
     await this.unlisten?.().catch(() => {})
   }
 
-  /** Drops one index's entry, or everything when the code is unknown. */
+  /** Drops one index's entries, or everything when the code is unknown. */
   invalidate (code?: string): void {
     this.generation++
-    if (code) this.entries.delete(code)
-    else this.entries.clear()
+    for (const [key, entry] of this.entries) if (code === undefined || key.startsWith(code + '\u0000')) this.drop(key, entry)
     this.loading.clear()
   }
 
-  /** The cached answer, loading it once for concurrent callers; undefined when there is none. */
-  get (code: string): CachedBody | undefined | Promise<CachedBody | undefined> {
-    const hit = this.entries.get(code)
-    if (hit && hit.until > Date.now()) return hit
-    const pending = this.loading.get(code)
+  private drop (key: string, entry: Entry<T>): void {
+    this.entries.delete(key)
+    this.weight -= entry.weight
+  }
+
+  /**
+   * The cached answer of `code` under `key`, loading it once for concurrent callers; undefined (never
+   * stored) when there is none. A hit is returned as is, without a promise.
+   */
+  get (code: string, key: string, load: () => Promise<T | undefined>): T | undefined | Promise<T | undefined> {
+    const k = code + '\u0000' + key
+    const hit = this.entries.get(k)
+    if (hit && hit.until > Date.now()) {
+      this.entries.delete(k) // move to the most recently used end
+      this.entries.set(k, hit)
+      return hit.value
+    }
+    const pending = this.loading.get(k)
     if (pending) return pending
     const generation = this.generation
-    const p = this.load(code).then((value) => {
-      if (value && generation === this.generation && this.entries.size < 10_000) this.entries.set(code, { ...value, until: Date.now() + TTL_MS })
+    const p = load().then((value) => {
+      const weight = value === undefined ? 0 : this.weigh(value)
+      if (value !== undefined && generation === this.generation && weight <= this.maxWeight) {
+        const old = this.entries.get(k)
+        if (old) this.drop(k, old)
+        this.entries.set(k, { value, until: Date.now() + TTL_MS, weight })
+        this.weight += weight
+        for (const [key, entry] of this.entries) {
+          if (this.entries.size <= this.maxEntries && this.weight <= this.maxWeight) break
+          this.drop(key, entry) // the least recently used first
+        }
+      }
       return value
-    }).finally(() => { if (this.loading.get(code) === p) this.loading.delete(code) })
-    this.loading.set(code, p)
+    }).finally(() => { if (this.loading.get(k) === p) this.loading.delete(k) })
+    this.loading.set(k, p)
     return p
   }
+}
+
+/** The latest fixing of each index, as sent by GET /v1/indices/{code}/latest. */
+export class LatestCache {
+  private readonly cache = new FixingsCache<CachedBody>()
+
+  constructor (private readonly load: (code: string) => Promise<CachedBody | undefined>) {}
+
+  listen (database: Database): Promise<void> { return this.cache.listen(database) }
+  close (): Promise<void> { return this.cache.close() }
+  invalidate (code?: string): void { this.cache.invalidate(code) }
+  get (code: string): CachedBody | undefined | Promise<CachedBody | undefined> { return this.cache.get(code, 'latest', () => this.load(code)) }
 }
 
 function codeOf (payload: string): string | undefined {
