@@ -14,6 +14,10 @@ const Env = z.object({
   DEMO_DATA: Bool.default(true),
   SCHEDULER: Bool.default(true),
   CORS_ORIGINS: z.string().default('*'),
+  /** who may frame the /embed/{code} widget (CSP frame-ancestors): `self` (default), `none`, `*`, or origins
+   * separated by commas or spaces (https://dash.example.com, https://*.example.com, self). Other pages are never framed. */
+  EMBED_ORIGINS: z.string().trim().min(1).refine((v) => v === '*' || v === 'none' || v.split(/[\s,]+/).filter(Boolean).every((o) => /^('?self'?|https?:\/\/(\*\.)?[A-Za-z0-9.-]+(:\d{1,5})?)$/.test(o)),
+    'must be self, none, * or a list of origins such as https://dash.example.com').default('self'),
   RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(600),
   RATE_LIMIT_WINDOW: z.string().default('1 minute'),
   /** load shedding (503): mean event-loop delay in ms above which requests are refused; 0 = off.
