@@ -122,6 +122,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/indices/{code}/chart.svg": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A chart of an index's daily values as a self-contained SVG image, for dashboards and slides
+         * @description Each day's newest revision (or, with as_of, the revision current then), the same figures as /values. Cacheable: ETag and Cache-Control like every read.
+         */
+        get: operations["getChartSvg"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/indices/{code}/latest": {
         parameters: {
             query?: never;
@@ -2307,6 +2327,76 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["AverageList"];
                     "text/csv": string;
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getChartSvg: {
+        parameters: {
+            query?: {
+                /** @description answer as the API would have at this time: each day's highest revision published at or before it. Default: now. */
+                as_of?: string;
+                /** @description first day (inclusive); default 364 days before `to` */
+                from?: string;
+                /** @description height in pixels (160–1600) */
+                height?: number;
+                /** @description last day (inclusive); default the latest fixed day (with as_of: at most the day of as_of) */
+                to?: string;
+                /** @description width in pixels (240–2400) */
+                width?: number;
+            };
+            header?: never;
+            path: {
+                /** @description index code */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the chart */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/svg+xml": string;
                 };
             };
             /** @description Default Response */

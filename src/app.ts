@@ -16,6 +16,8 @@ import auth from './plugins/auth.ts'
 import db from './plugins/db.ts'
 import errors, { sendProblem, toProblem } from './plugins/errors.ts'
 import limits, { trustProxy } from './plugins/limits.ts'
+import chartRoutes from './http/chart.ts'
+import webRoutes from './web/routes.ts'
 
 export const API_VERSION = '1.0.0'
 
@@ -105,6 +107,8 @@ export async function buildApp (config: Config, opts: BuildOptions = {}) {
   await app.register(indicesReadRoutes, { config })
   await app.register(indicesAdminRoutes)
   await app.register(revisionRoutes, { config })
+  await app.register(chartRoutes, { config })
+  await app.register(webRoutes, { config }) // HTML pages and the embed widget (docs/embedding.md)
   await app.register(metricsRoutes)
   return app
 }

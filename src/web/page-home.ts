@@ -1,0 +1,54 @@
+import { renderSparkline } from './chart-svg.ts'
+import { direction, formatChange, formatValue, withUnit } from './format.ts'
+import { html, Markup } from './html.ts'
+import { page, PAGE_CSS } from './layout.ts'
+import type { IndexSummary } from './page-data.ts'
+
+/** Builds a link to one of our pages, keeping the reader's ?api_key= when reads need a key. */
+export type Href = (path: string, query?: Record<string, string>) => string
+
+export const STATUS_TEXT: Record<string, string> = { ok: 'ok', insufficient_data: 'insufficient data' }
+
+export function siteHeader (href: Href): Markup {
+  return html`<header class="site"><a href="${href('/')}">CPX compute price indices</a>
+<span class="muted">Daily fixings in USD per GPU-hour and USD per 1M tokens · <a href="${href('/v1/indices')}">JSON API</a> · <a href="/docs">OpenAPI</a></span></header>`
+}
+
+export const changeCell = (label: string, c: IndexSummary['change1d']) =>
+  html`<td class="num ${direction(c)}" data-label="${label}">${formatChange(c)}</td>`
+
+export function sparkline (s: IndexSummary, width: number, height: number): Markup {
+  const first = s.recent.find((p) => p.value !== null)
+  const label = s.latest?.value != null && first
+    ? `Trend from ${first.date} to ${s.latest.date}: ${formatValue(first.value)} to ${withUnit(s.latest.value, s.definition.unit)}`
+    : 'No trend: too few published values'
+  return new Markup(renderSparkline(s.recent, { width, height, label }))
+}
+
+function row (s: IndexSummary, href: Href): Markup {
+  const d = s.definition
+  const f = s.latest
+  return html`<tr>
+<td data-label="Index"><a class="code" href="${href(`/indices/${d.code}`)}"><strong>${d.code}</strong></a><br><span class="muted">${d.name}</span></td>
+<td class="num" data-label="Latest">${f ? withUnit(f.value, d.unit) : 'not fixed yet'}</td>
+<td class="num" data-label="Date">${f?.date ?? '—'}</td>
+${changeCell('1 day', s.change1d)}${changeCell('30 days', s.change30d)}
+<td class="${f?.status ?? ''}" data-label="Status">${f ? STATUS_TEXT[f.status] : '—'}</td>
+<td data-label="30 days">${sparkline(s, 120, 32)}</td></tr>`
+}
+
+export function homePage (catalog: IndexSummary[], href: Href): string {
+  const body = html`<main><h1>Compute price indices</h1>
+<p class="muted">Each index is fixed once a day (UTC) from provider quotes; the latest value is the newest revision of the latest fixed day. Changes compare with the fixings 1 and 30 calendar days earlier.</p>
+<div class="scroll"><table class="cards"><thead><tr><th scope="col">Index</th><th scope="col" class="num">Latest value</th><th scope="col" class="num">Date</th>
+<th scope="col" class="num">1 day</th><th scope="col" class="num">30 days</th><th scope="col">Status</th><th scope="col">Last 30 days</th></tr></thead>
+<tbody>${catalog.map((s) => row(s, href))}</tbody></table></div>
+<p class="muted">Embed a value on a dashboard or pull the history into a spreadsheet: see the API documentation and docs/embedding.md.</p></main>`
+  return page({
+    title: 'CPX compute price indices',
+    description: 'Daily compute price indices: USD per GPU-hour and USD per 1M tokens',
+    css: PAGE_CSS,
+    header: siteHeader(href),
+    body,
+  })
+}
