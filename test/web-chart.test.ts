@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { XMLParser, XMLValidator } from 'fast-xml-parser'
+import createClient from 'openapi-fetch'
+import type { paths } from '../openapi/client.d.ts'
 import { renderChart, renderSparkline, type ChartPoint } from '../src/web/chart-svg.ts'
 import { change, formatChange } from '../src/web/format.ts'
 import { buildTestApp } from './helpers/app.ts'
@@ -99,4 +101,14 @@ test('chart.svg refuses bad parameters with a problem naming the parameter, and 
   const none = await app.inject(url)
   assert.equal(none.statusCode, 200)
   assert.match(none.body, /No published values/)
+})
+
+test('the typed client (docs/embedding.md): the chart as SVG text, a bad width as a typed problem', async (t) => {
+  const app = await buildTestApp(t)
+  const cpx = createClient<paths>({ baseUrl: await app.listen({ port: 0, host: '127.0.0.1' }) })
+  const chart = await cpx.GET('/v1/indices/{code}/chart.svg', { params: { path: { code: CODE }, query: { from: '2026-10-01', to: '2026-10-31', width: 1200 } }, parseAs: 'text' })
+  assert.equal(chart.response.status, 200)
+  assert.equal(XMLValidator.validate(chart.data!), true)
+  const bad = await cpx.GET('/v1/indices/{code}/chart.svg', { params: { path: { code: CODE }, query: { width: 5 } } })
+  assert.equal(bad.error?.errors?.[0]?.path, 'querystring/width')
 })

@@ -37,6 +37,7 @@ test('pages: catalog, index page and widget show the API\'s values, with a CSP t
   assert.ok(csp.includes(`style-src ${hashOf(styleOf(home.body))}`), 'the CSP allows exactly the inline stylesheet')
   assert.doesNotMatch(csp + home.body, /unsafe-inline|<script|style="/)
   assert.ok(['DENY', 'SAMEORIGIN'].includes(String(home.headers['x-frame-options'])), 'older browsers get X-Frame-Options too')
+  assert.equal(home.headers['referrer-policy'], 'no-referrer', 'a key in the URL does not leak through links')
   assert.ok(home.headers.etag)
   assert.equal((await app.inject({ url: '/', headers: { 'if-none-match': String(home.headers.etag) } })).statusCode, 304)
 

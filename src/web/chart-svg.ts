@@ -20,8 +20,8 @@ const FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sa
 const INK = '#1a1a1a' // 17:1 on white
 const MUTED = '#4d4d4d' // 8.5:1
 const GRID = '#d9d9d9'
-const LINE = '#1f4e9c' // 8.2:1
-const REVISED = '#a64b00' // 6.3:1
+const LINE = '#1f4e9c' // 8.0:1
+const REVISED = '#a64b00' // 5.8:1
 
 const r1 = (n: number) => Math.round(n * 10) / 10
 
