@@ -4,7 +4,7 @@ import { z } from 'zod'
 import type { Config } from '../config.ts'
 import { problemResponses } from '../domain/contracts.ts'
 import { BadRequest, withErrors } from '../domain/errors.ts'
-import { assertIndexExists, findLatestFixing } from '../domain/fixing-queries.ts'
+import { findLatestFixing } from '../domain/fixing-queries.ts'
 import { getIndexDefinition } from '../domain/indices.ts'
 import { renderChart } from '../web/chart-svg.ts'
 import { addDays, dayNumber } from '../web/format.ts'
@@ -49,22 +49,23 @@ export default async function chartRoutes (fastify: FastifyInstance, { config }:
     },
   }, async (req, reply) => {
     const { code } = req.params
-    const q = req.query
-    await assertIndexExists(db, code)
-    const latestDay = (await findLatestFixing(db, code))?.date
-    const asOfDay = q.as_of ? new Date(q.as_of.replace(' ', 'T')).toISOString().slice(0, 10) : undefined
-    const to = q.to ?? [latestDay, asOfDay].filter((d): d is string => d !== undefined).sort()[0] ?? new Date().toISOString().slice(0, 10)
-    const from = q.from ?? addDays(to, -(DEFAULT_DAYS - 1))
-    if (from > to) throw withErrors(new BadRequest('querystring/from: must be on or before to'), [{ path: 'querystring/from', reason: 'must be on or before to' }])
-    if (dayNumber(to) - dayNumber(from) + 1 > CHART_MAX_DAYS) {
-      const reason = `the chart spans at most ${CHART_MAX_DAYS} days`
-      throw withErrors(new BadRequest(`querystring/from: ${reason}`), [{ path: 'querystring/from', reason }])
-    }
-    const definition = await getIndexDefinition(db, code)
-    const points = await historyPoints(db, code, from, to, q.as_of ?? null, CHART_MAX_DAYS)
-    const title = `${definition.code}: ${definition.name}`
+    const definition = await getIndexDefinition(db, code) // IndexNotFound
+    const { from, to } = chartRange(req.query, (await findLatestFixing(db, code))?.date)
+    const points = await historyPoints(db, code, from, to, req.query.as_of ?? null, CHART_MAX_DAYS)
     // Without `from`, the x axis starts at the first fixing in the default range, not at an empty year.
-    const svg = renderChart(points, { width: q.width, height: q.height, title, unit: definition.unit, from: q.from, to })
+    const svg = renderChart(points, { width: req.query.width, height: req.query.height, title: `${code}: ${definition.name}`, unit: definition.unit, from: req.query.from, to })
     return reply.type(SVG_TYPE).send('<?xml version="1.0" encoding="UTF-8"?>\n' + svg as never)
   })
+}
+
+const rangeError = (reason: string) => withErrors(new BadRequest(`querystring/from: ${reason}`), [{ path: 'querystring/from', reason }])
+
+/** The days drawn: `to` defaults to the latest fixed day (no later than as_of's day), `from` to a year before. */
+function chartRange (q: z.output<typeof ChartQuery>, latestDay: string | undefined): { from: string, to: string } {
+  const asOfDay = q.as_of ? new Date(q.as_of.replace(' ', 'T')).toISOString().slice(0, 10) : undefined
+  const to = q.to ?? [latestDay, asOfDay].filter((d): d is string => d !== undefined).sort()[0] ?? new Date().toISOString().slice(0, 10)
+  const from = q.from ?? addDays(to, -(DEFAULT_DAYS - 1))
+  if (from > to) throw rangeError('must be on or before to')
+  if (dayNumber(to) - dayNumber(from) + 1 > CHART_MAX_DAYS) throw rangeError(`the chart spans at most ${CHART_MAX_DAYS} days`)
+  return { from, to }
 }

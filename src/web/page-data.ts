@@ -31,9 +31,11 @@ export async function historyPoints (db: Db, code: string, from: string | undefi
   return rows.map((f) => ({ date: f.date, value: f.status === 'ok' ? f.value : null, revision: f.revision }))
 }
 
-async function summary (db: Db, definition: IndexDefinitionRecord, latest: FixingJson | null): Promise<IndexSummary> {
+/** `history`: days up to the latest fixing when the caller has read them already (at least the last 31). */
+async function summary (db: Db, definition: IndexDefinitionRecord, latest: FixingJson | null, history?: ChartPoint[]): Promise<IndexSummary> {
   if (!latest) return { definition, latest, change1d: null, change30d: null, recent: [] }
-  const recent = await historyPoints(db, definition.code, addDays(latest.date, -SPARK_DAYS), latest.date, null, SPARK_DAYS + 1)
+  const since = addDays(latest.date, -SPARK_DAYS)
+  const recent = history?.filter((p) => p.date >= since) ?? await historyPoints(db, definition.code, since, latest.date, null, SPARK_DAYS + 1)
   const valueOn = (date: string) => recent.find((p) => p.date === date)?.value
   return {
     definition,
@@ -66,7 +68,7 @@ export async function loadIndexPage (db: Db, code: string) {
   const definition = await getIndexDefinition(db, code)
   const latest = await findLatestFixing(db, code)
   if (!latest) return { definition, latest: null, constituents: [] as Constituents, history: [] as ChartPoint[], summary: await summary(db, definition, null) }
-  const [constituents, history] = [await findConstituents(db, latest.id), await historyPoints(db, code, addDays(latest.date, -(PAGE_HISTORY_DAYS - 1)), latest.date, null, PAGE_HISTORY_DAYS)]
-  const s = await summary(db, definition, latest)
-  return { definition, latest, constituents, history, summary: s }
+  const constituents = await findConstituents(db, latest.id)
+  const history = await historyPoints(db, code, addDays(latest.date, -(PAGE_HISTORY_DAYS - 1)), latest.date, null, PAGE_HISTORY_DAYS)
+  return { definition, latest, constituents, history, summary: await summary(db, definition, latest, history) }
 }
