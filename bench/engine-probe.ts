@@ -46,7 +46,7 @@ async function main () {
   await raw.query('set statement_timeout = 0')
   const [span] = await raw.query('select min(observed_day)::text as "from", max(observed_day)::text as "to", count(*)::int as n from quotes')
   const year = { from: String(span!.from), to: String(span!.to) }
-  const codes = (await raw.query('select array_agg(code order by code) as c from index_definitions'))[0]!.c as string[]
+  const codes = (await raw.query('select array_agg(code order by code) as c from index_definitions d where exists (select 1 from index_definition_versions v where v.code = d.code)'))[0]!.c as string[]
   const publish = async (from: string, to: string) => {
     await raw.query('begin')
     const t0 = performance.now()
