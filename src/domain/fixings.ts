@@ -47,8 +47,9 @@ export interface ComputeOptions {
   indices?: string[]
   /** reason for revisions 2+; by default found per day (late_quotes, definition_change, correction) */
   reason?: typeof REVISION_REASONS[number]
-  /** days per statement and transaction (default 31: long ranges in one statement grow super-linearly);
-   *  a failure keeps the chunks already committed, each of complete days */
+  /** days per statement and transaction (default 31: short transactions, progress per chunk; a year costs
+   *  about the same in one statement or in chunks); a failure keeps the chunks already committed, each of
+   *  complete days */
   chunkDays?: number
   /** called after each committed chunk with the days done so far */
   onProgress?: (doneDays: number, totalDays: number) => void
