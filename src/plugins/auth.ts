@@ -49,10 +49,11 @@ export default fp(async (app, { config }: { config: Config }) => {
   // onRequest: refuse before a body is read or validated, so an anonymous client cannot make us parse 10 MB.
   // A callback hook: an open read (the common case) passes without a promise.
   app.addHook('onRequest', (req, _reply, done) => {
+    const { url, config: routeConfig } = req.routeOptions // a getter that builds an object: read once
     // No route matched: the 404 handler answers, whatever the key.
-    if (!req.routeOptions.url) return done()
+    if (!url) return done()
     // Swagger UI's own routes (/docs/*) are public like /openapi.json.
-    const declared = req.routeOptions.url.startsWith('/docs') ? 'public' : req.routeOptions.config.access
+    const declared = url.startsWith('/docs') ? 'public' : routeConfig.access
     const need: Access = declared ?? (req.method === 'GET' || req.method === 'HEAD' ? 'read' : 'admin')
     if (need === 'public' || (need === 'read' && !config.READ_API_KEY_REQUIRED)) return done()
     authorize(req, need).then(() => done(), done)

@@ -1,9 +1,9 @@
 import cors from '@fastify/cors'
 import createError from '@fastify/error'
-import rateLimit from '@fastify/rate-limit'
 import underPressure from '@fastify/under-pressure'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
+import { LruMap } from 'toad-cache'
 import { createHash } from 'node:crypto'
 import type { Config } from '../config.ts'
 
@@ -18,6 +18,32 @@ declare module 'fastify' {
 
 export const RateLimited = createError('CPX_RATE_LIMITED', 'Rate limit of %d requests per %s exceeded; retry in %d s', 429)
 export const Overloaded = createError('CPX_OVERLOADED', 'The service is overloaded; retry shortly', 503)
+
+/**
+ * Fixed-window request counts per bucket (the scheme of @fastify/rate-limit's local store, which CPX
+ * used before: docs/security.md), synchronous, the least recently used buckets forgotten past `size`.
+ */
+export class WindowCounter {
+  private readonly buckets: LruMap<{ count: number, resetAt: number }>
+
+  constructor (private readonly windowMs: number, size = 50_000) {
+    this.buckets = new LruMap(size)
+  }
+
+  /** Counts one request of `key`: its count in the current window and the seconds until that ends. */
+  hit (key: string, now = Date.now()): { count: number, resetS: number } {
+    let b = this.buckets.get(key)
+    if (!b || b.resetAt <= now) this.buckets.set(key, b = { count: 0, resetAt: now + this.windowMs })
+    b.count++
+    return { count: b.count, resetS: Math.ceil((b.resetAt - now) / 1000) }
+  }
+
+  /** The count of `key` in the current window, without counting. */
+  peek (key: string, now = Date.now()): { count: number, resetS: number } {
+    const b = this.buckets.get(key)
+    return !b || b.resetAt <= now ? { count: 0, resetS: Math.ceil(this.windowMs / 1000) } : { count: b.count, resetS: Math.ceil((b.resetAt - now) / 1000) }
+  }
+}
 
 /** Seconds a shed client is told to wait. */
 const SHED_RETRY_AFTER_S = 5
@@ -34,12 +60,6 @@ function presentedKey (req: FastifyRequest): string | undefined {
   if (h) return h
   const q = (req.query as Record<string, unknown> | undefined)?.api_key
   return typeof q === 'string' ? q : undefined
-}
-
-/** Rate-limit bucket: one per API key (hashed: the store never holds a secret), else one per client IP. */
-export function rateLimitKey (req: FastifyRequest): string {
-  const key = presentedKey(req)
-  return key ? 'key:' + createHash('sha256').update(key).digest('hex').slice(0, 32) : 'ip:' + req.ip
 }
 
 function parseWindowSeconds (window: string): number {
@@ -101,21 +121,36 @@ export default fp(async (app, { config }: { config: Config }) => {
     if (methods.some((m) => !READ_METHODS.has(m) && m !== 'OPTIONS')) route.config = { ...route.config, cors: false }
   })
 
-  // Security headers: the set the OWASP REST Security Cheat Sheet asks of a JSON API, constant, set in
-  // one call. (@fastify/helmet computed twelve, most of them for HTML documents, on every request: a
-  // third of the hot route's cost.) Pages that need another policy set theirs in the handler: Swagger
-  // UI (staticCSP) and the embeddable widget (its frame-ancestors).
-  app.addHook('onRequest', (_req, reply, done) => { reply.headers(SECURITY_HEADERS); done() })
+  // The first hook of every request: the security headers — the set the OWASP REST Security Cheat
+  // Sheet asks of a JSON API, constant, set in one call (pages that need another policy set theirs in
+  // the handler: Swagger UI, the embeddable widget) — and the CORS headers of a read.
+  const exposed = 'ETag, RateLimit, RateLimit-Policy, Retry-After, X-Request-Id'
+  app.addHook('onRequest', (req, reply, done) => {
+    reply.headers(SECURITY_HEADERS)
+    if (origins === false || req.method === 'OPTIONS') return done() // preflights: @fastify/cors below
+    // Only a browser's cross-origin request carries Origin, and only it needs the CORS headers: the
+    // answer varies on Origin, so shared caches keep the two apart.
+    reply.header('vary', 'Origin')
+    const origin = req.headers.origin
+    if (origin && (origins === '*' || origins.includes(origin)) && req.routeOptions.config.cors !== false) {
+      reply.header('access-control-allow-origin', origins === '*' ? '*' : origin).header('access-control-expose-headers', exposed)
+    }
+    done()
+  })
 
-  // Browser embeds read; write routes carry `cors: false` (onRoute above), so a write never gets CORS
-  // headers and a preflight never allows a write method. Static options: normalized once, not per request.
+  // Preflights (OPTIONS *) are @fastify/cors's, registered in a scope of their own: its per-request hook
+  // then runs for preflights only. It allows GET and HEAD alone, so a browser never sends a
+  // cross-origin write; write routes carry `cors: false` (onRoute above), so a write never gets CORS
+  // headers either.
   if (origins !== false) {
-    await app.register(cors, {
-      origin: origins,
-      methods: ['GET', 'HEAD'],
-      allowedHeaders: ['Authorization', 'Accept', 'If-None-Match'],
-      exposedHeaders: ['ETag', 'RateLimit', 'RateLimit-Policy', 'Retry-After', 'X-Request-Id'],
-      maxAge: 600,
+    await app.register(async (preflights) => {
+      await preflights.register(cors, {
+        origin: origins,
+        methods: ['GET', 'HEAD'],
+        allowedHeaders: ['Authorization', 'Accept', 'If-None-Match'],
+        exposedHeaders: exposed,
+        maxAge: 600,
+      })
     })
   }
 
@@ -136,40 +171,34 @@ export default fp(async (app, { config }: { config: Config }) => {
     },
   })
 
-  await app.register(rateLimit, {
-    global: false, // applied below as an app-wide hook, so it runs before auth looks a key up
-    max: config.RATE_LIMIT_MAX,
-    timeWindow: windowS * 1000,
-    keyGenerator: rateLimitKey,
-    allowList: (req) => exempt(req),
-  })
-  // Rotating made-up keys would give a client a fresh bucket each time: failed key checks also count per IP.
-  const badKeys = app.createRateLimit({ keyGenerator: (req) => 'bad-key:' + req.ip })
+  // Rate limits, before auth looks a key up: one bucket per API key (hashed), else per client IP, and
+  // a second count of failed key checks per IP, so rotating made-up keys gets no fresh bucket. Headers
+  // are the IETF draft-ietf-httpapi-ratelimit-headers ones: `RateLimit: "default";r=<remaining>;t=<reset s>`
+  // and `RateLimit-Policy: "default";q=<max>;w=<window s>`.
+  const max = config.RATE_LIMIT_MAX
+  const requests = new WindowCounter(windowS * 1000)
+  const failedKeys = new WindowCounter(windowS * 1000)
+  const policy = `"default";q=${max};w=${windowS}`
   app.addHook('onRequest', (req, reply, done) => {
-    if (presentedKey(req) === undefined || exempt(req)) return done()
-    badKeys(req, { increment: false }).then((r) => done(!r.isAllowed && r.isExceeded ? refusal(reply, r.max, r.ttlInSeconds) : undefined), done)
+    if (exempt(req)) return done()
+    const key = presentedKey(req)
+    if (key !== undefined) {
+      const failed = failedKeys.peek('bad-key:' + req.ip)
+      if (failed.count > max) return done(refusal(reply, failed.resetS))
+    }
+    // a key is only ever held hashed: the counters never hold a secret
+    const r = requests.hit(key ? 'key:' + createHash('sha256').update(key).digest('hex').slice(0, 32) : 'ip:' + req.ip)
+    reply.header('ratelimit', `"default";r=${Math.max(0, max - r.count)};t=${r.resetS}`).header('ratelimit-policy', policy)
+    done(r.count > max ? refusal(reply, r.resetS) : undefined)
   })
   app.addHook('onResponse', (req, reply, done) => {
-    if (reply.statusCode !== 401 || presentedKey(req) === undefined) return done()
-    badKeys(req).then(() => done(), done)
+    if (reply.statusCode === 401 && presentedKey(req) !== undefined) failedKeys.hit('bad-key:' + req.ip)
+    done()
   })
 
-  // The plugin counts (its store, its key generator, its allow list); the headers are the IETF
-  // draft-ietf-httpapi-ratelimit-headers ones, written here once: `RateLimit: "default";r=<remaining>;t=<reset s>`
-  // and `RateLimit-Policy: "default";q=<max>;w=<window s>`.
-  const limiter = app.createRateLimit()
-  const policy = `"default";q=${config.RATE_LIMIT_MAX};w=${windowS}`
-  app.addHook('onRequest', (req, reply, done) => {
-    limiter(req).then((r) => {
-      if (r.isAllowed) return done()
-      reply.header('ratelimit', `"default";r=${r.remaining};t=${r.ttlInSeconds}`).header('ratelimit-policy', policy)
-      done(r.isExceeded ? refusal(reply, r.max, r.ttlInSeconds) : undefined)
-    }, done)
-  })
-
-  function refusal (reply: FastifyReply, max: number, ttlInSeconds: number): Error {
-    reply.header('retry-after', ttlInSeconds)
+  function refusal (reply: FastifyReply, resetS: number): Error {
+    reply.header('retry-after', resetS)
     app.metrics?.rateLimited()
-    return new RateLimited(max, config.RATE_LIMIT_WINDOW, ttlInSeconds)
+    return new RateLimited(max, config.RATE_LIMIT_WINDOW, resetS)
   }
 }, { name: 'limits', dependencies: ['errors'] })
