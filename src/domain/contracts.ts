@@ -18,9 +18,28 @@ export const Problem = z.object({
   errors: z.array(FieldErrorSchema).optional(),
 }).meta({ id: 'Problem', description: 'RFC 9457 problem details (application/problem+json)' })
 
-/** Responses every route may give; spread into a route's `response`. */
+const PROBLEM_WHEN: Record<number, string> = {
+  400: 'the request is malformed: a parameter or a field is invalid (each named in errors)',
+  401: 'no API key, or an unknown or revoked one',
+  403: 'the API key\'s scope does not allow this operation',
+  404: 'the resource does not exist',
+  409: 'the request conflicts with the current state',
+  413: 'the body is over the route\'s limit',
+  415: 'the body\'s media type is not accepted',
+  422: 'the body is well-formed but rows or fields are invalid (every one named in errors); nothing was stored',
+  429: 'rate limit exceeded (Retry-After, RateLimit headers)',
+  503: 'overloaded or the database is unreachable (Retry-After)',
+}
+
+/**
+ * Responses every route may give; spread into a route's `response`. Documented as what they are sent
+ * as, application/problem+json (RFC 9457).
+ */
 export const problemResponses = (...codes: number[]) =>
-  Object.fromEntries(codes.map((c) => [c, Problem])) as Record<number, typeof Problem>
+  Object.fromEntries(codes.map((c) => [c, {
+    description: PROBLEM_WHEN[c] ?? 'a problem (RFC 9457)',
+    content: { 'application/problem+json': { schema: Problem } },
+  }]))
 
 export const IsoDate = z.string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
