@@ -5,7 +5,7 @@ import { Rfc3339 } from './contracts.ts'
 import { Conflict, NotFound } from './errors.ts'
 import { PRODUCT_CODE, SLUG } from './quote-input.ts'
 
-export { upsertFxRates, listFxRates, FxRateBody, FxRate, FxRatesBody, FxRateQuery } from './fx-rates.ts'
+export { upsertFxRates, listFxRates, FxRateBody, FxRate, FxRatesBody, FxRateQuery, FxRatePosition } from './fx-rates.ts'
 
 // Providers and products: the public keys quotes and index filters refer to (DESIGN §2).
 

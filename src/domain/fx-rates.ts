@@ -2,7 +2,6 @@ import { sql, type Kysely } from 'kysely'
 import { z } from 'zod'
 import type { Schema } from '../db/schema.ts'
 import { IsoDate } from './contracts.ts'
-import { decodeCursor, encodeCursor } from './page-cursor.ts'
 import { canonicalPrice, priceText } from './quote-input.ts'
 
 // FX rates: USD for one unit of a currency on a day (CNY ~ 0.14). A quote uses the latest rate dated
@@ -72,20 +71,20 @@ export async function upsertFxRates (db: Kysely<Schema>, rates: FxRateInput[]): 
   return r.rows[0]!
 }
 
+/** Where a page of FX rates ends: the next page starts after it. */
+export const FxRatePosition = z.object({ date: IsoDate, currency: z.string().regex(/^[A-Z]{3}$/) })
+
 /** Newest first, then by currency. */
-export async function listFxRates (db: Kysely<Schema>, q: Partial<z.output<typeof FxRateQuery>> = {}): Promise<{ data: FxRateRecord[], next_cursor: string | null }> {
+export async function listFxRates (db: Kysely<Schema>, q: Partial<Omit<z.output<typeof FxRateQuery>, 'cursor'>> = {}, after?: z.infer<typeof FxRatePosition>): Promise<{ data: FxRateRecord[], next: z.infer<typeof FxRatePosition> | null }> {
   const limit = q.limit ?? 1000
   let query = db.selectFrom('fx_rates').select(['date', 'currency', 'usd_per_unit', 'source', 'created_at'])
     .orderBy('date', 'desc').orderBy('currency').limit(limit + 1)
   if (q.currency) query = query.where('currency', '=', q.currency)
   if (q.from) query = query.where('date', '>=', q.from)
   if (q.to) query = query.where('date', '<=', q.to)
-  if (q.cursor) {
-    const [date, currency] = decodeCursor(q.cursor, [/^\d{4}-\d{2}-\d{2}$/, /^[A-Z]{3}$/]) as [string, string]
-    query = query.where((eb) => eb.or([eb('date', '<', date), eb.and([eb('date', '=', date), eb('currency', '>', currency)])]))
-  }
+  if (after) query = query.where((eb) => eb.or([eb('date', '<', after.date), eb.and([eb('date', '=', after.date), eb('currency', '>', after.currency)])]))
   const rows = await query.execute()
   const page = rows.slice(0, limit)
   const last = page.at(-1)
-  return { data: page, next_cursor: rows.length > limit && last ? encodeCursor([last.date, last.currency]) : null }
+  return { data: page, next: rows.length > limit && last ? { date: last.date, currency: last.currency } : null }
 }

@@ -2,10 +2,10 @@ import { sql, type Kysely } from 'kysely'
 import { z } from 'zod'
 import type { Schema } from '../db/schema.ts'
 import { IsoDate, Rfc3339 } from './contracts.ts'
-import { decodeCursor, encodeCursor } from './page-cursor.ts'
 import { GPU_SEGMENTS, MODEL_SEGMENTS, PRODUCT_CODE, SLUG } from './quote-input.ts'
 
 // GET /v1/quotes: stored quotes newest first, raw beside normalized, keyset-paginated on (observed_at, id).
+// The route turns positions into signed cursors (src/http/cursor.ts).
 
 export const Quote = z.object({
   id: z.string().meta({ description: 'decimal string: ids are 64-bit' }),
@@ -44,7 +44,10 @@ export type QuoteFilters = z.output<typeof QuoteQuery>
 
 const isDate = (s: string) => /^\d{4}-\d{2}-\d{2}$/.test(s)
 
-export async function listQuotes (db: Kysely<Schema>, q: Partial<QuoteFilters> = {}): Promise<{ data: QuoteRecord[], next_cursor: string | null }> {
+/** Where a page of quotes ends: the next page starts after it. */
+export const QuotePosition = z.object({ at: Rfc3339, id: z.string().regex(/^\d{1,19}$/) })
+
+export async function listQuotes (db: Kysely<Schema>, q: Partial<Omit<QuoteFilters, 'cursor'>> = {}, after?: z.infer<typeof QuotePosition>): Promise<{ data: QuoteRecord[], next: z.infer<typeof QuotePosition> | null }> {
   const limit = q.limit ?? 100
   let query = db.selectFrom('quotes').select([
     sql<string>`id::text`.as('id'), 'provider', 'product', 'segment', 'term_months', 'service_tier', 'region', 'price', 'currency', 'unit',
@@ -55,12 +58,9 @@ export async function listQuotes (db: Kysely<Schema>, q: Partial<QuoteFilters> =
   if (q.segment) query = query.where('segment', '=', q.segment)
   if (q.from) query = isDate(q.from) ? query.where('observed_day', '>=', q.from) : query.where('observed_at', '>=', q.from)
   if (q.to) query = isDate(q.to) ? query.where('observed_day', '<=', q.to) : query.where('observed_at', '<=', q.to)
-  if (q.cursor) {
-    const [at, id] = decodeCursor(q.cursor, [/^\d{4}-\d{2}-\d{2}T[\d:.]+Z$/, /^\d{1,19}$/])
-    query = query.where(sql<boolean>`(observed_at, id) < (${at}::timestamptz, ${id}::bigint)`)
-  }
+  if (after) query = query.where(sql<boolean>`(observed_at, id) < (${after.at}::timestamptz, ${after.id}::bigint)`)
   const rows = await query.execute() as QuoteRecord[]
   const page = rows.slice(0, limit)
   const last = page.at(-1)
-  return { data: page, next_cursor: rows.length > limit && last ? encodeCursor([last.observed_at, last.id]) : null }
+  return { data: page, next: rows.length > limit && last ? { at: last.observed_at, id: last.id } : null }
 }

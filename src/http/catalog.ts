@@ -4,9 +4,10 @@ import type { Config } from '../config.ts'
 import { ListOf, problemResponses } from '../domain/contracts.ts'
 import { BadRequest } from '../domain/errors.ts'
 import {
-  FxRate, FxRateQuery, FxRatesBody, getProduct, getProvider, listFxRates, listProducts, listProviders, Product, ProductBody,
+  FxRate, FxRatePosition, FxRateQuery, FxRatesBody, getProduct, getProvider, listFxRates, listProducts, listProviders, Product, ProductBody,
   ProductCode, ProductQuery, Provider, ProviderBody, ProviderQuery, ProviderSlug, upsertFxRates, upsertProduct, upsertProvider,
 } from '../domain/catalog.ts'
+import { cursorCodec } from './cursor.ts'
 import { cacheControl, conditionalGet } from './http-cache.ts'
 
 // Catalog writes need the `ingest` scope (admin also passes): the same clients that send quotes
@@ -19,6 +20,7 @@ const list = <T>(data: T[]) => ({ data, next_cursor: null })
 const routes: FastifyPluginAsyncZod<{ config?: Pick<Config, 'READ_API_KEY_REQUIRED'> }> = async (app, { config }) => {
   // Reads: ETag from the bytes sent, Cache-Control, 304 on If-None-Match (DESIGN §5).
   const onSend = conditionalGet(cacheControl(config?.READ_API_KEY_REQUIRED ?? false))
+  const cursors = cursorCodec(app.db) // signed page cursors, the same codec as every other list
   app.get('/v1/providers', {
     onSend,
     schema: { operationId: 'listProviders', summary: 'List providers (who quotes prices), filtered by kind', tags, querystring: ProviderQuery, response: { 200: ListOf(Provider, 'ProviderList'), ...problemResponses(400, 401) } },
@@ -69,7 +71,11 @@ const routes: FastifyPluginAsyncZod<{ config?: Pick<Config, 'READ_API_KEY_REQUIR
   app.get('/v1/fx-rates', {
     onSend,
     schema: { operationId: 'listFxRates', summary: 'List FX rates (USD per unit of a currency) by currency and date range', tags, querystring: FxRateQuery, response: { 200: ListOf(FxRate, 'FxRateList'), ...problemResponses(400, 401) } },
-  }, (req) => listFxRates(app.db, req.query))
+  }, async (req) => {
+    const { cursor, ...filters } = req.query
+    const page = await listFxRates(app.db, filters, cursor ? await cursors.decode(cursor, FxRatePosition) : undefined)
+    return { data: page.data, next_cursor: page.next && await cursors.encode(page.next) }
+  })
 
   app.put('/v1/fx-rates', {
     config: ingest,

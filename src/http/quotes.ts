@@ -4,8 +4,9 @@ import { z } from 'zod'
 import type { Config } from '../config.ts'
 import { ListOf, problemResponses } from '../domain/contracts.ts'
 import { parseNdjson, parseQuoteCsv } from '../domain/quote-files.ts'
-import { listQuotes, Quote, QuoteQuery } from '../domain/quote-list.ts'
+import { listQuotes, Quote, QuotePosition, QuoteQuery } from '../domain/quote-list.ts'
 import { ingestQuotes, MAX_QUOTES_PER_REQUEST, QuoteInput } from '../domain/quotes.ts'
+import { cursorCodec } from './cursor.ts'
 import { cacheControl, conditionalGet } from './http-cache.ts'
 
 const tags = ['quotes']
@@ -26,6 +27,7 @@ const IngestAnswer = z.object({
 const routes: FastifyPluginAsyncZod<{ config?: Pick<Config, 'READ_API_KEY_REQUIRED'> }> = async (app, { config }) => {
   // Reads: ETag from the bytes sent, Cache-Control, 304 on If-None-Match (DESIGN §5).
   const onSend = conditionalGet(cacheControl(config?.READ_API_KEY_REQUIRED ?? false))
+  const cursors = cursorCodec(app.db) // signed page cursors, the same codec as every other list
   // JSON, NDJSON or CSV; anything else (text/plain included) is 415.
   app.removeContentTypeParser('text/plain')
   app.addContentTypeParser('application/x-ndjson', { parseAs: 'string' }, (_req, body, done) => {
@@ -56,7 +58,11 @@ const routes: FastifyPluginAsyncZod<{ config?: Pick<Config, 'READ_API_KEY_REQUIR
   app.get('/v1/quotes', {
     onSend,
     schema: { operationId: 'listQuotes', summary: 'List stored quotes, newest first, with raw and normalized prices', tags, querystring: QuoteQuery, response: { 200: ListOf(Quote, 'QuoteList'), ...problemResponses(400, 401) } },
-  }, (req) => listQuotes(app.db, req.query))
+  }, async (req) => {
+    const { cursor, ...filters } = req.query
+    const page = await listQuotes(app.db, filters, cursor ? await cursors.decode(cursor, QuotePosition) : undefined)
+    return { data: page.data, next_cursor: page.next && await cursors.encode(page.next) }
+  })
 }
 
 export default routes
