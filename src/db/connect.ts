@@ -31,6 +31,12 @@ export interface Database {
   script: <T>(fn: (run: (sql: string, params?: unknown[]) => Promise<Record<string, unknown>[]>) => Promise<T>) => Promise<T>
   /** Subscribes to NOTIFY on a channel; returns an unsubscribe function. */
   listen: (channel: string, onPayload: (payload: string) => void) => Promise<() => Promise<void>>
+  /**
+   * Hands a notification this process has just committed to its own listeners at once, so its next
+   * read sees the change without waiting for NOTIFY's round trip (other processes get the NOTIFY).
+   * PGlite delivers its notifications in process before the committing query returns: nothing to do.
+   */
+  announce: (channel: string, payload: string) => void
   close: () => Promise<void>
 }
 
@@ -125,6 +131,7 @@ function connectServer (url: string): Database {
       } catch { scheduleReconnect() }
       return async () => { handlers.get(channel)?.delete(onPayload) }
     },
+    announce: deliver,
     async close () {
       closed = true
       clearTimeout(retry)
@@ -165,6 +172,7 @@ async function connectEmbedded (dataDir: string | undefined, loadDataDir?: Blob)
     async listen (channel, onPayload) {
       return pglite.listen(channel, onPayload)
     },
+    announce () {},
     async close () {
       await db.destroy()
     },

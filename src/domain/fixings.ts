@@ -98,7 +98,7 @@ function merge (into: Map<string, IndexReport>, part: IndexReport[]) {
  * Computes or recomputes fixings for every day of [from, to] (set-based SQL, one statement per chunk of
  * days) and reports per index what was published, revised, unchanged or insufficient.
  */
-export async function computeFixings (database: Pick<Database, 'db'>, opts: ComputeOptions): Promise<Report> {
+export async function computeFixings (database: Pick<Database, 'db'> & Partial<Pick<Database, 'announce'>>, opts: ComputeOptions): Promise<Report> {
   checkRange(opts.from, opts.to)
   const t0 = performance.now()
   const codes = await resolveCodes(database.db, opts.indices)
@@ -109,6 +109,8 @@ export async function computeFixings (database: Pick<Database, 'db'>, opts: Comp
     const from = addDays(opts.from, start)
     const to = addDays(opts.from, Math.min(start + chunk, total) - 1)
     const part = await database.db.transaction().execute((trx) => publishRange(trx, codes, from, to, opts.reason))
+    // Committed: this process's caches drop what changed now; others on NOTIFY cpx_fixings (0022).
+    for (const r of part) if (r.published || r.revised) database.announce?.('cpx_fixings', JSON.stringify({ code: r.code }))
     merge(byCode, part)
     opts.onProgress?.(Math.min(start + chunk, total), total)
   }
