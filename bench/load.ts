@@ -2,6 +2,7 @@
 // or the harness's event loop.
 import { fork, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { pin } from './processes.ts'
 
 const WORKER = fileURLToPath(new URL('./load-worker.ts', import.meta.url))
 
@@ -31,6 +32,7 @@ let worker: ChildProcess | undefined
 function loadWorker (): ChildProcess {
   if (!worker || worker.exitCode !== null) {
     worker = fork(WORKER, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] })
+    if (worker.pid) pin(worker.pid, 'load')
     worker.unref()
     worker.channel?.unref()
   }

@@ -1,8 +1,9 @@
 // The service and the bare baseline run as real listening processes, started the same way
 // (`node --import tsx <entry>`), each with its own pid so its memory can be read from /proc.
-import { spawn, type ChildProcess } from 'node:child_process'
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
+import { availableParallelism } from 'node:os'
 import { fileURLToPath } from 'node:url'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
@@ -39,6 +40,24 @@ export function rssMb (pid: number): number | null {
   } catch {
     return null
   }
+}
+
+/**
+ * The CPUs servers and the load generator run on. With two CPUs or more (and Linux's taskset), every
+ * server — the bare one and the service alike — runs on CPU 0 and the load generator on CPU 1: left
+ * to the scheduler they trade places and contend for the same CPU, and a server's CPU time per
+ * request then varies by a quarter from run to run. Postgres is not pinned.
+ */
+export const PINNING = availableParallelism() >= 2 && hasTaskset() ? { server: 0, load: 1 } : null
+
+function hasTaskset (): boolean {
+  try { execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' }); return true } catch { return false }
+}
+
+/** Pins every thread of `pid` to one CPU (see PINNING); does nothing without it. */
+export function pin (pid: number, role: 'server' | 'load'): void {
+  if (!PINNING) return
+  try { execFileSync('taskset', ['-a', '-p', '-c', String(PINNING[role]), String(pid)], { stdio: 'ignore' }) } catch {}
 }
 
 /** CPU time (user + system) in ms used so far by these processes, from /proc/<pid>/stat; gone ones count 0. */
@@ -78,6 +97,7 @@ export async function startProcess (entry: string, env: Record<string, string>, 
     await new Promise((resolve) => setTimeout(resolve, 200))
   }
   const pid = child.pid!
+  pin(pid, 'server')
   return {
     pid,
     url,

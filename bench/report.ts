@@ -2,7 +2,7 @@
 import type { BenchOptions } from './options.ts'
 import type { SizeResult } from './size-run.ts'
 
-export interface Machine { cpus: number, cpuModel: string, memoryGb: number, node: string, postgres: string, loadavg: number[] }
+export interface Machine { cpus: number, cpuModel: string, memoryGb: number, node: string, postgres: string, loadavg: number[], pinning?: string }
 export interface Target { what: string, target: string, measured: string, met: boolean | null, note?: string }
 export interface Report {
   date: string
@@ -133,7 +133,7 @@ export function markdown (rep: Report): string {
   return [
     `## Benchmark ${rep.date} (\`${rep.command}\`, ${rep.minutes.toFixed(1)} min)`, '',
     `Machine: ${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGb} GB RAM, Node ${m.node}, ${m.postgres}; load average at start ${m.loadavg.map((x) => x.toFixed(1)).join(' / ')}. ` +
-    `Reads: autocannon in its own process; req/s at ${rep.options.connections} connections, latency at 1 connection; ${rep.options.rounds} round(s) of ${rep.options.seconds} s per route and mode (median round), each right after the bare route; LOG_LEVEL=${rep.options.logLevel} on both servers.`, '',
+    `Reads: autocannon in its own process; req/s at ${rep.options.connections} connections, latency at 1 connection; ${rep.options.rounds} round(s) of ${rep.options.seconds} s per route and mode (median round), each right after the bare route; LOG_LEVEL=${rep.options.logLevel} on both servers; ${rep.machine.pinning ?? 'processes not pinned to CPUs'}.`, '',
     '### Targets', '', '| target | goal | measured | |', '|---|---|---|---|',
     ...rep.targets.map((t) => `| ${t.what} | ${t.target} | ${t.measured} | ${mark(t)}${t.note ? ` (${t.note})` : ''} |`), '',
     ...sizeSection('Main run', rep.main),

@@ -5,7 +5,7 @@ import { availableParallelism, cpus, loadavg, totalmem } from 'node:os'
 import { embeddedDatabase, serverDatabase, type BenchDatabase } from './databases.ts'
 import { stopLoad } from './load.ts'
 import { parseOptions } from './options.ts'
-import { killAll } from './processes.ts'
+import { killAll, PINNING } from './processes.ts'
 import { markdown, targets, type Report } from './report.ts'
 import { runSize, type SizeResult } from './size-run.ts'
 
@@ -52,6 +52,7 @@ try {
       node: process.version,
       postgres: main.version,
       loadavg: load,
+      pinning: PINNING ? `servers (bare and CPX) pinned to CPU ${PINNING.server}, the load generator to CPU ${PINNING.load} (taskset), Postgres not pinned` : undefined,
     },
     options,
     main,
