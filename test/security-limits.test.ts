@@ -155,6 +155,10 @@ test('/metrics serves Prometheus text with request counts, limits and database s
   assert.match(res.body, /^cpx_rate_limited_total 1$/m)
   assert.match(res.body, /^cpx_database_up 1$/m)
   assert.match(res.body, /^cpx_http_request_duration_seconds_bucket\{method="GET",route="\/v1\/providers",le="\+Inf"\} 2$/m)
+  // buckets are cumulative: never decreasing, the last one holding every request that fast
+  const buckets = [...res.body.matchAll(/^cpx_http_request_duration_seconds_bucket\{method="GET",route="\/v1\/providers",le="([^"]+)"\} (\d+)$/gm)].map((m) => Number(m[2]))
+  assert.ok(buckets.length > 2 && buckets.every((n, i) => i === 0 || n >= buckets[i - 1]!), buckets.join())
+  assert.equal(buckets.at(-1), 2)
   for (const line of res.body.trim().split('\n')) assert.match(line, /^(# (HELP|TYPE) \w+ .+|\w+(\{[^}]*\})? -?[\d.e+-]+)$/, line)
 })
 

@@ -42,7 +42,9 @@ export default fp(async (app: FastifyInstance) => {
     if (!s) series.set(key, s = { method: req.method, route, statuses: new Map(), counts: BUCKETS.map(() => 0), sum: 0, count: 0 })
     s.statuses.set(reply.statusCode, (s.statuses.get(reply.statusCode) ?? 0) + 1)
     const seconds = reply.elapsedTime / 1000
-    for (let i = 0; i < BUCKETS.length; i++) if (seconds <= BUCKETS[i]!) s.counts[i]!++
+    let i = 0
+    while (i < BUCKETS.length && seconds > BUCKETS[i]!) i++
+    if (i < BUCKETS.length) s.counts[i]!++ // per bucket here; cumulative when scraped
     s.sum += seconds
     s.count++
     done()
@@ -75,7 +77,11 @@ export default fp(async (app: FastifyInstance) => {
     }
     lines.push('# HELP cpx_http_request_duration_seconds Time to answer, by route template.', '# TYPE cpx_http_request_duration_seconds histogram')
     for (const { method, route, counts, sum, count } of series.values()) {
-      BUCKETS.forEach((b, i) => lines.push(`cpx_http_request_duration_seconds_bucket${labels({ method, route, le: b })} ${counts[i]}`))
+      let cumulative = 0
+      BUCKETS.forEach((b, i) => {
+        cumulative += counts[i]!
+        lines.push(`cpx_http_request_duration_seconds_bucket${labels({ method, route, le: b })} ${cumulative}`)
+      })
       lines.push(`cpx_http_request_duration_seconds_bucket${labels({ method, route, le: '+Inf' })} ${count}`,
         `cpx_http_request_duration_seconds_sum${labels({ method, route })} ${sum}`,
         `cpx_http_request_duration_seconds_count${labels({ method, route })} ${count}`)

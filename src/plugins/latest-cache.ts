@@ -76,8 +76,10 @@ export class FixingsCache<T> {
     const k = code + '\u0000' + key
     const hit = this.entries.get(k)
     if (hit && hit.until > Date.now()) {
-      this.entries.delete(k) // move to the most recently used end
-      this.entries.set(k, hit)
+      if (this.maxWeight !== Infinity || this.entries.size > this.maxEntries / 2) {
+        this.entries.delete(k) // move to the most recently used end (only where eviction may come)
+        this.entries.set(k, hit)
+      }
       return hit.value
     }
     const pending = this.loading.get(k)
