@@ -7,7 +7,7 @@ import { FixingNotFound, InvalidCursor } from '../domain/errors.ts'
 import { assertIndexExists, findAverages, findConstituents, findFixing, findFixingHistory, findLatestFixing, findRevisions, withoutId } from '../domain/fixing-queries.ts'
 import { AverageList, Fixing, FixingPage, Period, RevisionList } from '../domain/fixing-reads.ts'
 import { getIndexDetail, IndexDetail, IndexList, listIndices } from '../domain/index-reads.ts'
-import { FixingsCache, LatestCache } from '../plugins/latest-cache.ts'
+import { FixingsCache, LatestCache, type CachedBody } from '../plugins/latest-cache.ts'
 import { csvDisposition, CSV_TYPE, toCsv, wantsCsv } from './csv.ts'
 import { cursorCodec, type CursorCodec } from './cursor.ts'
 import { cacheControl, conditionalGet, etagOfBody, etagOfHash, isFresh } from './http-cache.ts'
@@ -52,15 +52,18 @@ export default async function indicesReadRoutes (fastify: FastifyInstance, { con
       params: Params,
       response: { 200: Fixing, ...problemResponses(400, 401, 403, 404) },
     },
-  }, async (req, reply) => {
-    const hit = await latest.get(req.params.code)
-    if (!hit) {
-      await assertIndexExists(db, req.params.code)
-      throw new FixingNotFound(`No fixing has been published for ${req.params.code} yet`)
+  }, (req, reply) => {
+    const send = (hit: CachedBody | undefined): Promise<void> | undefined => {
+      if (!hit) {
+        return assertIndexExists(db, req.params.code).then(() => { throw new FixingNotFound(`No fixing has been published for ${req.params.code} yet`) })
+      }
+      reply.header('etag', hit.etag).header('cache-control', cc)
+      if (isFresh(req.headers['if-none-match'], hit.etag)) reply.code(304 as 200).send(undefined as never)
+      else reply.type(JSON_TYPE).send(hit.body as never)
     }
-    reply.header('etag', hit.etag).header('cache-control', cc)
-    if (isFresh(req.headers['if-none-match'], hit.etag)) return reply.code(304 as 200).send(undefined as never)
-    return reply.type(JSON_TYPE).send(hit.body as never)
+    // A hit is answered synchronously, without a promise in between.
+    const hit = latest.get(req.params.code)
+    return hit instanceof Promise ? hit.then(send) : send(hit)
   })
 
   await fastify.register(async (scope) => {

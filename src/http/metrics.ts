@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { sql } from 'kysely'
 import { isDatabaseUnavailable } from '../plugins/errors.ts'
+import { routeOf } from '../plugins/limits.ts'
 
 // Prometheus text exposition (format 0.0.4), hand-written: a dozen series do not justify prom-client's
 // registry and default collectors, and every line here is one a CPX operator alerts on (docs/operations.md).
@@ -36,7 +37,7 @@ export default fp(async (app: FastifyInstance) => {
   app.addHook('onError', (_req, _reply, err, done) => { if (isDatabaseUnavailable(err)) counters.dbUnavailable++; done() })
   app.addHook('onResponse', (req, reply, done) => {
     inFlight--
-    const route = req.routeOptions.url ?? 'unmatched'
+    const route = routeOf(req).url ?? 'unmatched'
     const key = req.method + ' ' + route
     let s = series.get(key)
     if (!s) series.set(key, s = { method: req.method, route, statuses: new Map(), counts: BUCKETS.map(() => 0), sum: 0, count: 0 })

@@ -3,6 +3,7 @@ import fp from 'fastify-plugin'
 import type { Config } from '../config.ts'
 import { findKeyScope, sameSecret, scopeAllows, type Scope } from '../domain/api-keys.ts'
 import { Forbidden, Unauthorized } from '../domain/errors.ts'
+import { routeOf } from './limits.ts'
 
 /** What a route needs. GET routes default to 'read', every other method to 'admin' (safe default). */
 export type Access = Scope | 'public'
@@ -49,7 +50,7 @@ export default fp(async (app, { config }: { config: Config }) => {
   // onRequest: refuse before a body is read or validated, so an anonymous client cannot make us parse 10 MB.
   // A callback hook: an open read (the common case) passes without a promise.
   app.addHook('onRequest', (req, _reply, done) => {
-    const { url, config: routeConfig } = req.routeOptions // a getter that builds an object: read once
+    const { url, config: routeConfig } = routeOf(req)
     // No route matched: the 404 handler answers, whatever the key.
     if (!url) return done()
     // Swagger UI's own routes (/docs/*) are public like /openapi.json.

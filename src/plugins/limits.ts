@@ -1,7 +1,7 @@
 import cors from '@fastify/cors'
 import createError from '@fastify/error'
 import underPressure from '@fastify/under-pressure'
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyContextConfig, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { LruMap } from 'toad-cache'
 import { createHash } from 'node:crypto'
@@ -14,6 +14,7 @@ declare module 'fastify' {
   interface FastifyInstance { bodyLimits: Map<string, number>, routeList: RouteInfo[] }
   /** read by @fastify/cors: false keeps a route out of CORS */
   interface FastifyContextConfig { cors?: false }
+  interface FastifyRequest { cpxRoute: { url: string | undefined, config: FastifyContextConfig } | null }
 }
 
 export const RateLimited = createError('CPX_RATE_LIMITED', 'Rate limit of %d requests per %s exceeded; retry in %d s', 429)
@@ -51,8 +52,18 @@ const SHED_RETRY_AFTER_S = 5
 // Probes must keep answering under load and abuse, or the orchestrator kills a healthy process; the
 // metrics scrape too is never shed (it is how an operator sees the overload) but it is rate limited.
 const PROBES = new Set(['/healthz', '/readyz'])
-const exempt = (req: FastifyRequest) => PROBES.has(req.routeOptions.url ?? '')
-const neverShed = (req: FastifyRequest) => exempt(req) || req.routeOptions.url === '/metrics'
+const exempt = (req: FastifyRequest) => PROBES.has(routeOf(req).url ?? '')
+const neverShed = (req: FastifyRequest) => exempt(req) || routeOf(req).url === '/metrics'
+
+/**
+ * The matched route's template and config, read once per request: `request.routeOptions` is a getter
+ * that builds a fresh object on every read, and several hooks need it.
+ */
+export function routeOf (req: FastifyRequest): { url: string | undefined, config: FastifyContextConfig } {
+  if (req.cpxRoute) return req.cpxRoute
+  const { url, config } = req.routeOptions
+  return (req.cpxRoute = { url, config })
+}
 
 /** The key a client presents, if any (same places auth.ts reads): never logged, only hashed. */
 function presentedKey (req: FastifyRequest): string | undefined {
@@ -109,6 +120,7 @@ export default fp(async (app, { config }: { config: Config }) => {
 
   // cors' preflight route (OPTIONS *) answers before any key check: it carries no data.
   // Every route's effective body limit is recorded for docs and for the test that proves each one answers 413.
+  app.decorateRequest('cpxRoute', null)
   const bodyLimits = new Map<string, number>()
   app.decorate('bodyLimits', bodyLimits)
   const routeList: RouteInfo[] = []
@@ -132,7 +144,7 @@ export default fp(async (app, { config }: { config: Config }) => {
     // answer varies on Origin, so shared caches keep the two apart.
     reply.header('vary', 'Origin')
     const origin = req.headers.origin
-    if (origin && (origins === '*' || origins.includes(origin)) && req.routeOptions.config.cors !== false) {
+    if (origin && (origins === '*' || origins.includes(origin)) && routeOf(req).config.cors !== false) {
       reply.header('access-control-allow-origin', origins === '*' ? '*' : origin).header('access-control-expose-headers', exposed)
     }
     done()
