@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { Config } from '../config.ts'
@@ -53,18 +53,19 @@ export default async function indicesReadRoutes (fastify: FastifyInstance, { con
       response: { 200: Fixing, ...problemResponses(400, 401, 403, 404) },
     },
   }, (req, reply) => {
-    const send = (hit: CachedBody | undefined): Promise<void> | undefined => {
-      if (!hit) {
-        return assertIndexExists(db, req.params.code).then(() => { throw new FixingNotFound(`No fixing has been published for ${req.params.code} yet`) })
-      }
-      reply.header('etag', hit.etag).header('cache-control', cc)
-      if (isFresh(req.headers['if-none-match'], hit.etag)) reply.code(304 as 200).send(undefined as never)
-      else reply.type(JSON_TYPE).send(hit.body as never)
-    }
-    // A hit is answered synchronously, without a promise in between.
+    // A hit is answered synchronously: no promise, and no closure made per request.
     const hit = latest.get(req.params.code)
-    return hit instanceof Promise ? hit.then(send) : send(hit)
+    return hit instanceof Promise ? hit.then((h) => sendLatest(req.params.code, req.headers['if-none-match'], reply, h)) : sendLatest(req.params.code, req.headers['if-none-match'], reply, hit)
   })
+
+  function sendLatest (code: string, ifNoneMatch: string | undefined, reply: FastifyReply, hit: CachedBody | undefined): Promise<void> | undefined {
+    if (!hit) {
+      return assertIndexExists(db, code).then(() => { throw new FixingNotFound(`No fixing has been published for ${code} yet`) })
+    }
+    reply.header('etag', hit.etag).header('cache-control', cc)
+    if (isFresh(ifNoneMatch, hit.etag)) reply.code(304).send()
+    else reply.type(JSON_TYPE).send(hit.body)
+  }
 
   await fastify.register(async (scope) => {
     scope.addHook('onSend', conditionalGet(cc))

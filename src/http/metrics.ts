@@ -9,7 +9,7 @@ import { routeOf } from '../plugins/limits.ts'
 
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
 
-interface Series { method: string, route: string, statuses: Map<number, number>, counts: number[], sum: number, count: number }
+interface Series { method: string, route: string, statuses: Record<number, number>, counts: number[], sum: number, count: number }
 
 export interface Metrics {
   rateLimited: () => void
@@ -40,8 +40,8 @@ export default fp(async (app: FastifyInstance) => {
     const route = routeOf(req).url ?? 'unmatched'
     const key = req.method + ' ' + route
     let s = series.get(key)
-    if (!s) series.set(key, s = { method: req.method, route, statuses: new Map(), counts: BUCKETS.map(() => 0), sum: 0, count: 0 })
-    s.statuses.set(reply.statusCode, (s.statuses.get(reply.statusCode) ?? 0) + 1)
+    if (!s) series.set(key, s = { method: req.method, route, statuses: {}, counts: BUCKETS.map(() => 0), sum: 0, count: 0 })
+    s.statuses[reply.statusCode] = (s.statuses[reply.statusCode] ?? 0) + 1
     const seconds = reply.elapsedTime / 1000
     let i = 0
     while (i < BUCKETS.length && seconds > BUCKETS[i]!) i++
@@ -74,7 +74,7 @@ export default fp(async (app: FastifyInstance) => {
   function httpLines (): string[] {
     const lines = ['# HELP cpx_http_requests_total HTTP responses by route template and status.', '# TYPE cpx_http_requests_total counter']
     for (const { method, route, statuses } of series.values()) {
-      for (const [status, n] of statuses) lines.push(`cpx_http_requests_total${labels({ method, route, status })} ${n}`)
+      for (const [status, n] of Object.entries(statuses)) lines.push(`cpx_http_requests_total${labels({ method, route, status })} ${n}`)
     }
     lines.push('# HELP cpx_http_request_duration_seconds Time to answer, by route template.', '# TYPE cpx_http_request_duration_seconds histogram')
     for (const { method, route, counts, sum, count } of series.values()) {
