@@ -106,8 +106,20 @@ export async function runSize (bdb: BenchDatabase, quotes: number, full: boolean
     ...(bdb.kind === 'server' ? { DATABASE_URL: bdb.url! } : { DATA_DIR: bdb.dataDir! }),
   }
   log('  starting the service' + (full ? ' and the bare server' : ''))
-  const service = await startProcess(SERVICE_ENTRY, env, '/healthz')
-  const bare = full ? await startProcess(BARE_ENTRY, { LOG_LEVEL: o.logLevel }, '/healthz') : undefined
+  const start = async (): Promise<Servers> => ({
+    service: await startProcess(SERVICE_ENTRY, env, '/healthz'),
+    bare: full ? await startProcess(BARE_ENTRY, { LOG_LEVEL: o.logLevel }, '/healthz') : undefined,
+  })
+  const servers = await start()
+  // Each round of reads after the first runs on freshly started servers: one process differs from the
+  // next by up to a quarter in CPU per request (the bare route's 32–41 µs), so the median round is taken
+  // over three pairs of processes rather than three runs of one pair.
+  const restart = async () => {
+    await servers.service.stop()
+    await servers.bare?.stop()
+    Object.assign(servers, await start())
+  }
+  const { service } = servers
   try {
     const idle = service.rssMb()
     const routes = await availableRoutes(service.url)
@@ -147,7 +159,7 @@ export async function runSize (bdb: BenchDatabase, quotes: number, full: boolean
         log(`  year computed in ${requests} requests in ${(yearChunked.ms / 1000).toFixed(1)} s`)
       }
     }
-    const reads = await measureReads(service, bare, bdb, routes, year, o, full, log)
+    const reads = await measureReads(servers, restart, bdb, routes, year, o, full, log)
     let ingest: SizeResult['ingest']
     if (bareIngest) {
       let api: IngestResult | null = null
@@ -155,7 +167,7 @@ export async function runSize (bdb: BenchDatabase, quotes: number, full: boolean
       if (missing('ingest')) ingestNote = `${ROUTES.ingest} not available in this build`
       else {
         log(`  ingest through the API: ${o.ingestRows.toLocaleString('en')} rows in 10,000-row batches`)
-        api = await ingestThroughApi(service.url, key, ingestRows(year, o.ingestRows, 0))
+        api = await ingestThroughApi(servers.service.url, key, ingestRows(year, o.ingestRows, 0))
       }
       ingest = { rows: o.ingestRows, api, ...bareIngest, note: ingestNote }
     }
@@ -167,11 +179,11 @@ export async function runSize (bdb: BenchDatabase, quotes: number, full: boolean
       compute: { days, day, dayBare, year: yearTimed, yearChunked, yearBare, yearBareRows: yearRuns[0]!.rows, note },
       reads,
       ingest,
-      rssMb: { idle, afterLoad: service.rssMb() },
+      rssMb: { idle, afterLoad: servers.service.rssMb() },
     }
   } finally {
-    await service.stop()
-    await bare?.stop()
+    await servers.service.stop()
+    await servers.bare?.stop()
   }
 }
 
@@ -181,7 +193,9 @@ async function seq<T, R> (items: T[], fn: (x: T) => Promise<R>): Promise<R[]> {
   return out
 }
 
-async function measureReads (service: Running, bare: Running | undefined, bdb: BenchDatabase, routes: Set<string>,
+interface Servers { service: Running, bare: Running | undefined }
+
+async function measureReads (servers: Servers, restart: () => Promise<void>, bdb: BenchDatabase, routes: Set<string>,
   year: { from: string, to: string }, o: BenchOptions, full: boolean, log: Log): Promise<ReadRow[]> {
   const history = `/v1/indices/${INDEX}/values?from=${year.from}&to=${year.to}`
   const targets = [
@@ -194,7 +208,7 @@ async function measureReads (service: Running, bare: Running | undefined, bdb: B
   const live: typeof targets = []
   for (const [i, t] of targets.entries()) {
     if (!routes.has(t.route)) { rows[i]!.note = 'not available in this build'; continue }
-    const res = await fetch(service.url + t.path)
+    const res = await fetch(servers.service.url + t.path)
     const text = await res.text()
     if (res.status !== 200) { rows[i]!.note = `answers ${res.status}: ${text.slice(0, 120)}`; continue }
     rows[i]!.body = describeBody(text)
@@ -203,11 +217,19 @@ async function measureReads (service: Running, bare: Running | undefined, bdb: B
   const many = { connections: o.connections, seconds: o.seconds }
   const one = { connections: 1, seconds: o.seconds }
   const runs = new Map<string, LoadResult[]>()
-  log(`  reads: ${o.rounds} round(s) per route of ${o.seconds} s at ${o.connections} connections (req/s) and at 1 (latency)${bare ? ', each beside the bare route' : ''}`)
+  log(`  reads: ${o.rounds} round(s) per route of ${o.seconds} s at ${o.connections} connections (req/s) and at 1 (latency)${servers.bare ? ', each beside the bare route, each round on freshly started servers' : ''}`)
   // Warm up JIT and caches, then run each route right after the bare route so background noise hits the pair alike.
-  for (const t of live) await load(service.url + t.path, { ...many, seconds: 1 })
-  if (bare) await load(bare.url + '/bare', { ...many, seconds: 1 })
+  const warmUp = async () => {
+    for (const t of live) await load(servers.service.url + t.path, { ...many, seconds: 1 })
+    if (servers.bare) await load(servers.bare.url + '/bare', { ...many, seconds: 1 })
+  }
+  await warmUp()
   for (let r = 0; r < o.rounds; r++) {
+    if (r > 0 && full) {
+      await restart()
+      await warmUp()
+    }
+    const { service, bare } = servers
     for (const t of live) {
       // Growth runs only need the history latency.
       for (const [mode, opts] of full ? [['rps', many], ['latency', one]] as const : [['latency', one]] as const) {
@@ -225,14 +247,14 @@ async function measureReads (service: Running, bare: Running | undefined, bdb: B
     const times: number[] = []
     for (let k = 0; k < (o.quick ? 11 : 21); k++) {
       const t0 = performance.now()
-      const res = await fetch(service.url + t.path + `&limit=${900 + k}`)
+      const res = await fetch(servers.service.url + t.path + `&limit=${900 + k}`)
       await res.arrayBuffer()
       if (res.status === 200) times.push(performance.now() - t0)
     }
     if (times.length) rows[i]!.uncached = { requests: times.length, p50: median(times), max: Math.max(...times) }
   }
-  if (service.death()) throw new Error(service.death()!)
-  const bareDied = bare?.death()
+  if (servers.service.death()) throw new Error(servers.service.death()!)
+  const bareDied = servers.bare?.death()
   if (bareDied) { for (const row of rows) row.note = `bare server died, no ratio: ${bareDied.slice(0, 200)}`; runs.forEach((_, k) => k.startsWith('bare') && runs.delete(k)) }
   const pick = (k: string) => runs.has(k) ? medianRun(runs.get(k)!) : null
   for (const row of rows) {
