@@ -8,6 +8,9 @@ import { BadRequest, IndexNotFound, withErrors } from './errors.ts'
 // Computing and publishing fixings. Every figure comes from SQL (migrations/0021 methodology, 0022
 // revisions); this module picks the indices and days, runs them in transactions and reports.
 
+/** The channel cpx_publish_fixings (0022) NOTIFYs with each new revision, and the caches listen on. */
+export const FIXINGS_CHANNEL = 'cpx_fixings'
+
 export const MAX_RANGE_DAYS = 3 * 366
 export const DEFAULT_CHUNK_DAYS = 31
 export const REVISION_REASONS = ['late_quotes', 'definition_change', 'correction'] as const
@@ -110,7 +113,7 @@ export async function computeFixings (database: Pick<Database, 'db'> & Partial<P
     const to = addDays(opts.from, Math.min(start + chunk, total) - 1)
     const part = await database.db.transaction().execute((trx) => publishRange(trx, codes, from, to, opts.reason))
     // Committed: this process's caches drop what changed now; others on NOTIFY cpx_fixings (0022).
-    for (const r of part) if (r.published || r.revised) database.announce?.('cpx_fixings', JSON.stringify({ code: r.code }))
+    for (const r of part) if (r.published || r.revised) database.announce?.(FIXINGS_CHANNEL, JSON.stringify({ code: r.code }))
     merge(byCode, part)
     opts.onProgress?.(Math.min(start + chunk, total), total)
   }

@@ -1,9 +1,8 @@
 import type { Database } from '../db/connect.ts'
+import { FIXINGS_CHANNEL } from '../domain/fixings.ts'
 
 /** A serialized answer ready to send: the text and its ETag. */
 export interface CachedBody { body: string, etag: string }
-
-export const FIXINGS_CHANNEL = 'cpx_fixings'
 
 // A safety net, not the mechanism: NOTIFY invalidates at once; the TTL bounds staleness if a
 // notification is ever lost (the listening connection dropped and came back).
