@@ -4,12 +4,16 @@
 //   npx tsx bench/engine-probe.ts seed --db cpx_probe --quotes 1000000   # once: fresh db, migrated, seeded
 //   npx tsx bench/engine-probe.ts day  --db cpx_probe [--runs 5]         # one day of the catalog
 //   npx tsx bench/engine-probe.ts year --db cpx_probe [--chunk 30]       # the year, and the bare GROUP BY
+//   npx tsx bench/engine-probe.ts lanes --db cpx_probe                   # the year as POST /v1/indices/compute
+//                                                                        # runs it, in one lane and in two
 //
 // Each compute publishes through cpx_publish_fixings as POST /v1/indices/compute does, inside a
-// transaction that is rolled back: every run starts from the same empty fixings table.
+// transaction that is rolled back: every run starts from the same empty fixings table. `lanes` commits
+// (computeFixings itself), so it runs on a copy of the database made for each run and dropped after.
 import { parseArgs } from 'node:util'
 import { connect } from '../src/db/connect.ts'
 import { migrate } from '../src/db/migrate.ts'
+import { computeFixings } from '../src/domain/fixings.ts'
 import { BARE_GROUP_BY } from './compute.ts'
 import { pgRaw } from './ingest.ts'
 import { addDays, benchYear, seedYear } from './seed.ts'
@@ -40,8 +44,39 @@ async function seed () {
   await database.close()
 }
 
+// The year through computeFixings on a fresh copy of the database: one lane (as on the embedded database)
+// or the lanes a server database gets.
+async function lanes () {
+  const admin = await pgRaw(base)
+  const copy = new URL(url)
+  copy.pathname = '/' + values.db + '_lanes'
+  const raw = await pgRaw(url.toString())
+  const [span] = await raw.query('select min(observed_day)::text as "from", max(observed_day)::text as "to" from quotes')
+  await raw.close()
+  const bare: number[] = []
+  for (const kind of ['embedded', 'server', 'embedded', 'server'] as const) {
+    await admin.query(`drop database if exists "${values.db}_lanes" with (force)`)
+    await admin.query(`create database "${values.db}_lanes" template "${values.db}"`)
+    const database = await connect({ DATABASE_URL: copy.toString(), DATA_DIR: '' })
+    const t0 = performance.now()
+    const report = await computeFixings({ db: database.db, kind }, { from: String(span!.from), to: String(span!.to) })
+    const ms = performance.now() - t0
+    const bareRaw = await pgRaw(copy.toString())
+    const t1 = performance.now()
+    await bareRaw.query(BARE_GROUP_BY, [span!.from, span!.to])
+    bare.push(performance.now() - t1)
+    await bareRaw.close()
+    await database.close()
+    const fixings = report.indices.reduce((n, r) => n + r.published, 0)
+    say(`year through computeFixings, ${kind === 'server' ? 'lanes of a server database' : 'one lane'}: ${ms.toFixed(0)} ms (${fixings} fixings); bare GROUP BY right after ${bare.at(-1)!.toFixed(0)} ms; ratio ${(ms / bare.at(-1)!).toFixed(2)}x`)
+  }
+  await admin.query(`drop database if exists "${values.db}_lanes" with (force)`)
+  await admin.close()
+}
+
 async function main () {
   if (positionals[0] === 'seed') return seed()
+  if (positionals[0] === 'lanes') return lanes()
   const raw = await pgRaw(url.toString())
   await raw.query('set statement_timeout = 0')
   const [span] = await raw.query('select min(observed_day)::text as "from", max(observed_day)::text as "to", count(*)::int as n from quotes')
@@ -88,7 +123,7 @@ async function main () {
     const bare = Math.min(await timed(BARE_GROUP_BY, [year.from, year.to]), await timed(BARE_GROUP_BY, [year.from, year.to]))
     say(`year in ${chunk}-day chunks: ${f(total)} (${parts.length} chunks, ${f(Math.min(...parts))}..${f(Math.max(...parts))}); bare GROUP BY ${f(bare)}; ratio ${(total / bare).toFixed(2)}x`)
   } else {
-    throw new Error('usage: engine-probe.ts seed|day|year [--db name] [--quotes N] [--runs k] [--chunk days]')
+    throw new Error('usage: engine-probe.ts seed|day|year|lanes [--db name] [--quotes N] [--runs k] [--chunk days]')
   }
   await raw.close()
 }

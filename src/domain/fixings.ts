@@ -70,13 +70,31 @@ export function checkRange (from: string, to: string): void {
   }
 }
 
-async function resolveCodes (db: Kysely<Schema>, codes?: string[]): Promise<string[]> {
-  const rows = await db.selectFrom('index_definitions').select('code').orderBy('code').execute()
-  const known = rows.map((r) => r.code)
-  if (!codes) return known
-  const unknown = codes.filter((c) => !known.includes(c))
+/** The indices asked for (all when absent), sorted, with their kinds; an unknown code is a 404. */
+async function resolveCodes (db: Kysely<Schema>, codes?: string[]): Promise<{ code: string, kind: string }[]> {
+  const rows = await db.selectFrom('index_definitions').select(['code', 'kind']).orderBy('code').execute()
+  if (!codes) return rows
+  const unknown = codes.filter((c) => !rows.some((r) => r.code === c))
   if (unknown.length) throw new IndexNotFound(unknown.join(', '))
-  return [...new Set(codes)].sort()
+  const wanted = new Set(codes)
+  return rows.filter((r) => wanted.has(r.code))
+}
+
+/**
+ * How many transactions a computation runs side by side on a server database. Indices of different kinds
+ * (GPU, model) never read the same quotes, so they are computed in separate lanes, each a sequence of
+ * chunk transactions on its own connection: a backfill uses two of the server's cores, as Postgres's own
+ * parallel query would. Each lane locks only its own indices (cpx_publish_fixings), so lanes never wait for
+ * each other. The embedded database has one connection: one lane.
+ */
+export const COMPUTE_LANES = 2
+
+function lanesOf (indices: { code: string, kind: string }[], lanes: number): string[][] {
+  const byKind = new Map<string, string[]>()
+  for (const { code, kind } of indices) byKind.set(kind, [...(byKind.get(kind) ?? []), code])
+  const out: string[][] = Array.from({ length: Math.max(1, Math.min(lanes, byKind.size)) }, () => [])
+  ;[...byKind.keys()].sort().forEach((kind, i) => out[i % out.length]!.push(...byKind.get(kind)!))
+  return out.map((codes) => codes.sort())
 }
 
 /**
@@ -101,23 +119,39 @@ function merge (into: Map<string, IndexReport>, part: IndexReport[]) {
  * Computes or recomputes fixings for every day of [from, to] (set-based SQL, one statement per chunk of
  * days) and reports per index what was published, revised, unchanged or insufficient.
  */
-export async function computeFixings (database: Pick<Database, 'db'> & Partial<Pick<Database, 'announce'>>, opts: ComputeOptions): Promise<Report> {
+export async function computeFixings (database: Pick<Database, 'db'> & Partial<Pick<Database, 'announce' | 'kind'>>, opts: ComputeOptions): Promise<Report> {
   checkRange(opts.from, opts.to)
   const t0 = performance.now()
-  const codes = await resolveCodes(database.db, opts.indices)
+  const indices = await resolveCodes(database.db, opts.indices)
   const total = daysBetween(opts.from, opts.to) + 1
   const chunk = Math.max(1, opts.chunkDays ?? DEFAULT_CHUNK_DAYS)
   const byCode = new Map<string, IndexReport>()
-  for (let start = 0; start < total && codes.length; start += chunk) {
-    const from = addDays(opts.from, start)
-    const to = addDays(opts.from, Math.min(start + chunk, total) - 1)
-    const part = await database.db.transaction().execute((trx) => publishRange(trx, codes, from, to, opts.reason))
-    // Committed: this process's caches drop what changed now; others on NOTIFY cpx_fixings (0022).
-    for (const r of part) if (r.published || r.revised) database.announce?.(FIXINGS_CHANNEL, JSON.stringify({ code: r.code }))
-    merge(byCode, part)
-    opts.onProgress?.(Math.min(start + chunk, total), total)
+  const lanes = indices.length ? lanesOf(indices, database.kind === 'server' ? COMPUTE_LANES : 1) : []
+  const done = lanes.map(() => 0)
+  let failed = false
+  const runLane = async (codes: string[], lane: number) => {
+    try {
+      for (let start = 0; start < total; start += chunk) {
+        if (failed) return // another lane failed: stop at a chunk boundary
+        const from = addDays(opts.from, start)
+        const to = addDays(opts.from, Math.min(start + chunk, total) - 1)
+        const part = await database.db.transaction().execute((trx) => publishRange(trx, codes, from, to, opts.reason))
+        // Committed: this process's caches drop what changed now; others on NOTIFY cpx_fixings (0022).
+        for (const r of part) if (r.published || r.revised) database.announce?.(FIXINGS_CHANNEL, JSON.stringify({ code: r.code }))
+        merge(byCode, part)
+        done[lane] = Math.min(start + chunk, total)
+        opts.onProgress?.(Math.min(...done), total)
+      }
+    } catch (err) {
+      failed = true // the other lanes stop after their current chunk
+      throw err
+    }
   }
-  return { from: opts.from, to: opts.to, indices: codes.map((c) => byCode.get(c) ?? { code: c, days: 0, published: 0, revised: 0, unchanged: 0, insufficient: 0 }), ms: Math.round(performance.now() - t0) }
+  // Every lane has finished (committed or rolled back its chunk) before the call answers or fails.
+  const settled = await Promise.allSettled(lanes.map(runLane))
+  const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+  if (failure) throw failure.reason
+  return { from: opts.from, to: opts.to, indices: indices.map(({ code }) => byCode.get(code) ?? { code, days: 0, published: 0, revised: 0, unchanged: 0, insufficient: 0 }), ms: Math.round(performance.now() - t0) }
 }
 
 export interface StoredConstituent {
