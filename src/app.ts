@@ -62,7 +62,6 @@ export async function buildApp (config: Config, opts: BuildOptions = {}) {
   }).withTypeProvider<ZodTypeProvider>()
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
-  app.addHook('onRequest', (req, reply, done) => { reply.header('x-request-id', req.id); done() })
   // While closing, tell keep-alive clients to go away so close does not wait for their idle sockets.
   let closing = false
   app.addHook('preClose', async () => { closing = true })

@@ -12,6 +12,8 @@ const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
 interface Series { method: string, route: string, statuses: Record<number, number>, counts: number[], sum: number, count: number }
 
 export interface Metrics {
+  /** requests being answered: counted up by the first request hook (limits.ts), down on response */
+  inFlight: number
   rateLimited: () => void
   shed: () => void
   /** the exposition text */
@@ -30,13 +32,11 @@ export default fp(async (app: FastifyInstance) => {
   // label text is built when scraped, not on every request.
   const series = new Map<string, Series>()
   const counters = { rateLimited: 0, shed: 0, dbUnavailable: 0 }
-  let inFlight = 0
   const started = Date.now()
 
-  app.addHook('onRequest', (_req, _reply, done) => { inFlight++; done() })
   app.addHook('onError', (_req, _reply, err, done) => { if (isDatabaseUnavailable(err)) counters.dbUnavailable++; done() })
   app.addHook('onResponse', (req, reply, done) => {
-    inFlight--
+    m.inFlight--
     const route = routeOf(req).url ?? 'unmatched'
     const key = req.method + ' ' + route
     let s = series.get(key)
@@ -94,7 +94,7 @@ export default fp(async (app: FastifyInstance) => {
     const mem = process.memoryUsage()
     const pressure = (app as unknown as { memoryUsage?: () => { eventLoopDelay: number } }).memoryUsage?.()
     return [
-      '# HELP cpx_http_requests_in_flight Requests being answered now.', '# TYPE cpx_http_requests_in_flight gauge', `cpx_http_requests_in_flight ${inFlight}`,
+      '# HELP cpx_http_requests_in_flight Requests being answered now.', '# TYPE cpx_http_requests_in_flight gauge', `cpx_http_requests_in_flight ${m.inFlight}`,
       '# HELP cpx_rate_limited_total Requests refused with 429.', '# TYPE cpx_rate_limited_total counter', `cpx_rate_limited_total ${counters.rateLimited}`,
       '# HELP cpx_shed_total Requests shed with 503 under load.', '# TYPE cpx_shed_total counter', `cpx_shed_total ${counters.shed}`,
       '# HELP cpx_database_unavailable_total Requests answered 503 because the database was unreachable.', '# TYPE cpx_database_unavailable_total counter',
@@ -107,11 +107,13 @@ export default fp(async (app: FastifyInstance) => {
     ]
   }
 
-  app.decorate('metrics', {
+  const m: Metrics = {
+    inFlight: 0,
     rateLimited: () => { counters.rateLimited++ },
     shed: () => { counters.shed++ },
     render: async () => [...httpLines(), ...processLines(), ...await databaseLines()].join('\n') + '\n',
-  })
+  }
+  app.decorate('metrics', m)
 }, { name: 'metrics' })
 
 /** GET /metrics, registered with the routes so that it is documented; `read` access like every GET. */

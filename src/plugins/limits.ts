@@ -26,34 +26,36 @@ export const Overloaded = createError('CPX_OVERLOADED', 'The service is overload
  */
 export class WindowCounter {
   private readonly buckets: LruMap<{ count: number, resetAt: number }>
+  /** the last hit's or peek's result, read right after the call (no object made per request) */
+  count = 0
+  resetS = 0
 
   constructor (private readonly windowMs: number, size = 50_000) {
     this.buckets = new LruMap(size)
   }
 
-  /** Counts one request of `key`: its count in the current window and the seconds until that ends. */
-  hit (key: string, now = Date.now()): { count: number, resetS: number } {
+  /** Counts one request of `key`: its count in the current window (`count`) and the seconds until that ends (`resetS`). */
+  hit (key: string, now = Date.now()): this {
     let b = this.buckets.get(key)
     if (!b || b.resetAt <= now) this.buckets.set(key, b = { count: 0, resetAt: now + this.windowMs })
-    b.count++
-    return { count: b.count, resetS: Math.ceil((b.resetAt - now) / 1000) }
+    this.count = ++b.count
+    this.resetS = Math.ceil((b.resetAt - now) / 1000)
+    return this
   }
 
   /** The count of `key` in the current window, without counting. */
-  peek (key: string, now = Date.now()): { count: number, resetS: number } {
+  peek (key: string, now = Date.now()): this {
     const b = this.buckets.get(key)
-    return !b || b.resetAt <= now ? { count: 0, resetS: Math.ceil(this.windowMs / 1000) } : { count: b.count, resetS: Math.ceil((b.resetAt - now) / 1000) }
+    if (!b || b.resetAt <= now) { this.count = 0; this.resetS = Math.ceil(this.windowMs / 1000) } else { this.count = b.count; this.resetS = Math.ceil((b.resetAt - now) / 1000) }
+    return this
   }
 }
 
 /** Seconds a shed client is told to wait. */
 const SHED_RETRY_AFTER_S = 5
 
-// Probes must keep answering under load and abuse, or the orchestrator kills a healthy process; the
-// metrics scrape too is never shed (it is how an operator sees the overload) but it is rate limited.
+/** Routes never rate limited or shed (docs/security.md). */
 const PROBES = new Set(['/healthz', '/readyz'])
-const exempt = (req: FastifyRequest) => PROBES.has(routeOf(req).url ?? '')
-const neverShed = (req: FastifyRequest) => exempt(req) || routeOf(req).url === '/metrics'
 
 /**
  * The matched route's template and config, read once per request: `request.routeOptions` is a getter
@@ -133,27 +135,11 @@ export default fp(async (app, { config }: { config: Config }) => {
     if (methods.some((m) => !READ_METHODS.has(m) && m !== 'OPTIONS')) route.config = { ...route.config, cors: false }
   })
 
-  // The first hook of every request: the security headers — the set the OWASP REST Security Cheat
-  // Sheet asks of a JSON API, constant, set in one call (pages that need another policy set theirs in
-  // the handler: Swagger UI, the embeddable widget) — and the CORS headers of a read.
-  const exposed = 'ETag, RateLimit, RateLimit-Policy, Retry-After, X-Request-Id'
-  app.addHook('onRequest', (req, reply, done) => {
-    reply.headers(SECURITY_HEADERS)
-    if (origins === false || req.method === 'OPTIONS') return done() // preflights: @fastify/cors below
-    // Only a browser's cross-origin request carries Origin, and only it needs the CORS headers: the
-    // answer varies on Origin, so shared caches keep the two apart.
-    reply.header('vary', 'Origin')
-    const origin = req.headers.origin
-    if (origin && (origins === '*' || origins.includes(origin)) && routeOf(req).config.cors !== false) {
-      reply.header('access-control-allow-origin', origins === '*' ? '*' : origin).header('access-control-expose-headers', exposed)
-    }
-    done()
-  })
-
   // Preflights (OPTIONS *) are @fastify/cors's, registered in a scope of their own: its per-request hook
   // then runs for preflights only. It allows GET and HEAD alone, so a browser never sends a
   // cross-origin write; write routes carry `cors: false` (onRoute above), so a write never gets CORS
   // headers either.
+  const exposed = 'ETag, RateLimit, RateLimit-Policy, Retry-After, X-Request-Id'
   if (origins !== false) {
     await app.register(async (preflights) => {
       await preflights.register(cors, {
@@ -166,22 +152,17 @@ export default fp(async (app, { config }: { config: Config }) => {
     })
   }
 
+  // Load shedding: @fastify/under-pressure samples the event loop's mean delay and the heap every
+  // 200 ms. It is given no thresholds, so it adds no hook of its own (that hook read
+  // request.routeOptions, a getter that builds an object, on every request): the request hook below
+  // compares its latest sample with the limits.
+  const maxDelay = config.SHED_EVENT_LOOP_DELAY_MS ?? (config.DATABASE_URL ? 1000 : 0)
+  const maxHeap = config.SHED_HEAP_USED_MB * 1024 * 1024
+  const shedding = maxDelay > 0 || maxHeap > 0
+  await app.register(underPressure, { sampleInterval: 200 })
   let readyAt = Infinity
   app.addHook('onReady', async () => { readyAt = Date.now() })
-  await app.register(underPressure, {
-    maxEventLoopDelay: config.SHED_EVENT_LOOP_DELAY_MS ?? (config.DATABASE_URL ? 1000 : 0),
-    maxHeapUsedBytes: config.SHED_HEAP_USED_MB * 1024 * 1024,
-    sampleInterval: 200,
-    retryAfter: SHED_RETRY_AFTER_S,
-    pressureHandler: async (req: FastifyRequest, reply: FastifyReply, type: string) => {
-      // the first sample after start measures start-up work (migrations, module loading), not load
-      if (neverShed(req) || Date.now() - readyAt < 1000) return
-      req.log.warn({ pressure: type }, 'shedding request')
-      app.metrics?.shed()
-      reply.header('retry-after', SHED_RETRY_AFTER_S)
-      throw new Overloaded()
-    },
-  })
+  const metrics = app.metrics
 
   // Rate limits, before auth looks a key up: one bucket per API key (hashed), else per client IP, and
   // a second count of failed key checks per IP, so rotating made-up keys gets no fresh bucket. Headers
@@ -191,22 +172,54 @@ export default fp(async (app, { config }: { config: Config }) => {
   const requests = new WindowCounter(windowS * 1000)
   const failedKeys = new WindowCounter(windowS * 1000)
   const policy = `"default";q=${max};w=${windowS}`
+
+  // The first hook of every request, and on a read the only one before auth's: the request counted in
+  // flight (metrics); the request id and the security headers — the set the OWASP REST Security Cheat
+  // Sheet asks of a JSON API, constant (pages that need another policy set theirs in the handler:
+  // Swagger UI, the embeddable widget); the CORS headers of a read; load shedding; the rate limit.
   app.addHook('onRequest', (req, reply, done) => {
-    if (exempt(req)) return done()
-    const key = presentedKey(req)
-    if (key !== undefined) {
-      const failed = failedKeys.peek('bad-key:' + req.ip)
-      if (failed.count > max) return done(refusal(reply, failed.resetS))
+    if (metrics) metrics.inFlight++
+    reply.header('x-request-id', req.id).headers(SECURITY_HEADERS)
+    const route = routeOf(req)
+    if (origins !== false && req.method !== 'OPTIONS') { // preflights: @fastify/cors above
+      // Only a browser's cross-origin request carries Origin, and only it needs the CORS headers: the
+      // answer varies on Origin, so shared caches keep the two apart.
+      reply.header('vary', 'Origin')
+      const origin = req.headers.origin
+      if (origin && (origins === '*' || origins.includes(origin)) && route.config.cors !== false) {
+        reply.header('access-control-allow-origin', origins === '*' ? '*' : origin).header('access-control-expose-headers', exposed)
+      }
     }
+    // Probes must keep answering under load and abuse, or the orchestrator kills a healthy process; the
+    // metrics scrape too is never shed (it is how an operator sees the overload) but it is rate limited.
+    const probe = PROBES.has(route.url ?? '')
+    if (probe) return done()
+    const type = shedding ? pressureOf(app.memoryUsage()) : undefined
+    // the first sample after start measures start-up work (migrations, module loading), not load
+    if (type !== undefined && route.url !== '/metrics' && Date.now() - readyAt >= 1000) {
+      req.log.warn({ pressure: type }, 'shedding request')
+      metrics?.shed()
+      reply.header('retry-after', SHED_RETRY_AFTER_S)
+      return done(new Overloaded())
+    }
+    const key = presentedKey(req)
+    if (key !== undefined && failedKeys.peek('bad-key:' + req.ip).count > max) return done(refusal(reply, failedKeys.resetS))
     // a key is only ever held hashed: the counters never hold a secret
     const r = requests.hit(key ? 'key:' + createHash('sha256').update(key).digest('hex').slice(0, 32) : 'ip:' + req.ip)
-    reply.header('ratelimit', `"default";r=${Math.max(0, max - r.count)};t=${r.resetS}`).header('ratelimit-policy', policy)
-    done(r.count > max ? refusal(reply, r.resetS) : undefined)
+    reply.header('ratelimit', '"default";r=' + (r.count > max ? 0 : max - r.count) + ';t=' + r.resetS).header('ratelimit-policy', policy)
+    if (r.count > max) return done(refusal(reply, r.resetS))
+    done()
   })
   app.addHook('onResponse', (req, reply, done) => {
     if (reply.statusCode === 401 && presentedKey(req) !== undefined) failedKeys.hit('bad-key:' + req.ip)
     done()
   })
+
+  function pressureOf (sample: { eventLoopDelay: number, heapUsed: number }): string | undefined {
+    if (maxDelay > 0 && sample.eventLoopDelay > maxDelay) return 'eventLoopDelay'
+    if (maxHeap > 0 && sample.heapUsed > maxHeap) return 'heapUsedBytes'
+    return undefined
+  }
 
   function refusal (reply: FastifyReply, resetS: number): Error {
     reply.header('retry-after', resetS)
