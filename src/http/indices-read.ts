@@ -53,7 +53,9 @@ export default async function indicesReadRoutes (fastify: FastifyInstance, { con
       response: { 200: Fixing, ...problemResponses(400, 401, 403, 404) },
     },
   }, (req, reply) => {
-    // A hit is answered synchronously: no promise, and no closure made per request.
+    // A hit is answered synchronously: no promise, and no closure made per request (peek never loads).
+    const cached = latest.peek(req.params.code)
+    if (cached !== undefined) return sendLatest(req.params.code, req.headers['if-none-match'], reply, cached)
     const hit = latest.get(req.params.code)
     return hit instanceof Promise ? hit.then((h) => sendLatest(req.params.code, req.headers['if-none-match'], reply, h)) : sendLatest(req.params.code, req.headers['if-none-match'], reply, hit)
   })

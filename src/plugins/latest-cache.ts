@@ -67,20 +67,27 @@ export class FixingsCache<T> {
     this.weight -= entry.weight
   }
 
+  /** The cached answer of `code` under `key`, if any; never loads. */
+  peek (code: string, key: string): T | undefined { return this.hit(code + '\u0000' + key) }
+
+  private hit (k: string): T | undefined {
+    const hit = this.entries.get(k)
+    if (hit === undefined || hit.until <= Date.now()) return undefined
+    if (this.maxWeight !== Infinity || this.entries.size > this.maxEntries / 2) {
+      this.entries.delete(k) // move to the most recently used end (only where eviction may come)
+      this.entries.set(k, hit)
+    }
+    return hit.value
+  }
+
   /**
    * The cached answer of `code` under `key`, loading it once for concurrent callers; undefined (never
    * stored) when there is none. A hit is returned as is, without a promise.
    */
   get (code: string, key: string, load: () => Promise<T | undefined>): T | undefined | Promise<T | undefined> {
     const k = code + '\u0000' + key
-    const hit = this.entries.get(k)
-    if (hit && hit.until > Date.now()) {
-      if (this.maxWeight !== Infinity || this.entries.size > this.maxEntries / 2) {
-        this.entries.delete(k) // move to the most recently used end (only where eviction may come)
-        this.entries.set(k, hit)
-      }
-      return hit.value
-    }
+    const hit = this.hit(k)
+    if (hit !== undefined) return hit
     const pending = this.loading.get(k)
     if (pending) return pending
     const generation = this.generation
@@ -108,6 +115,9 @@ export class LatestCache {
   private readonly cache = new FixingsCache<CachedBody>()
 
   constructor (private readonly load: (code: string) => Promise<CachedBody | undefined>) {}
+
+  /** A cached answer, without loading (and without a closure made per call). */
+  peek (code: string): CachedBody | undefined { return this.cache.peek(code, 'latest') }
 
   listen (database: Database): Promise<void> { return this.cache.listen(database) }
   close (): Promise<void> { return this.cache.close() }
