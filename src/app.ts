@@ -2,7 +2,7 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import Fastify, { type FastifyServerOptions } from 'fastify'
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
-import { randomUUID } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import type { Config } from './config.ts'
 import type { Database } from './db/connect.ts'
 import catalogRoutes from './http/catalog.ts'
@@ -36,6 +36,19 @@ export function logOptions (config: Pick<Config, 'LOG_LEVEL'>): FastifyServerOpt
   }
 }
 
+/**
+ * Request ids: a client's own `x-request-id` when it is safe to log (`[\w.-]{1,64}`), else this
+ * process's random prefix (48 bits) and a counter — unique, and short in each of the two log lines.
+ */
+export function requestIds (): (req: { headers: Record<string, string | string[] | undefined> }) => string {
+  const prefix = randomBytes(6).toString('base64url') + '-'
+  let n = 0
+  return (req) => {
+    const given = req.headers['x-request-id']
+    return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : prefix + (++n).toString(36)
+  }
+}
+
 export interface BuildOptions {
   /** an already-migrated connection (tests share one per file) */
   database?: Database
@@ -46,10 +59,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}) {
   const app = Fastify({
     // A given logger (tests capture logs) keeps the redaction: no override may log a key.
     logger: typeof opts.logger === 'object' ? { ...(logOptions(config) as object), ...opts.logger } : opts.logger ?? logOptions(config),
-    genReqId: (req) => {
-      const given = req.headers['x-request-id']
-      return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID()
-    },
+    genReqId: requestIds(),
     requestIdHeader: false,
     bodyLimit: 1024 * 1024,
     connectionTimeout: 30_000,
