@@ -210,8 +210,10 @@ export default fp(async (app, { config }: { config: Config }) => {
     if (r.count > max) return done(refusal(reply, r.resetS))
     done()
   })
-  app.addHook('onResponse', (req, reply, done) => {
-    if (reply.statusCode === 401 && presentedKey(req) !== undefined) failedKeys.hit('bad-key:' + req.ip)
+  // A failed key check is auth's Unauthorized (401), an error: counted in an error hook, which answers
+  // that go well never run.
+  app.addHook('onError', (req, _reply, err, done) => {
+    if ((err as { statusCode?: number }).statusCode === 401 && presentedKey(req) !== undefined) failedKeys.hit('bad-key:' + req.ip)
     done()
   })
 
