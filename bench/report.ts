@@ -138,7 +138,10 @@ export function markdown (rep: Report): string {
     ...rep.targets.map((t) => `| ${t.what} | ${t.target} | ${t.measured} | ${mark(t)}${t.note ? ` (${t.note})` : ''} |`), '',
     ...sizeSection('Main run', rep.main),
     '### Growth', '', ...growthTable([...rep.growth, rep.main].sort((a, b) => a.quotes - b.quotes)), '',
-    '¹ in 30-day requests, the one-request year having failed or not been tried (see the compute table).', '',
+    // the note only where a row carries its mark
+    ...([...rep.growth, rep.main].some((s) => !s.compute.year)
+      ? ['¹ in 30-day requests, the one-request year having failed or not been tried (see the compute table).', '']
+      : []),
     ...(rep.embedded ? sizeSection('Embedded (PGlite, smaller run)', rep.embedded) : []),
   ].join('\n')
 }
