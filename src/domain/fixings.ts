@@ -74,7 +74,8 @@ export function checkRange (from: string, to: string): void {
 async function resolveCodes (db: Kysely<Schema>, codes?: string[]): Promise<{ code: string, kind: string }[]> {
   const rows = await db.selectFrom('index_definitions').select(['code', 'kind']).orderBy('code').execute()
   if (!codes) return rows
-  const unknown = codes.filter((c) => !rows.some((r) => r.code === c))
+  const known = new Set(rows.map((r) => r.code))
+  const unknown = codes.filter((c) => !known.has(c))
   if (unknown.length) throw new IndexNotFound(unknown.join(', '))
   const wanted = new Set(codes)
   return rows.filter((r) => wanted.has(r.code))
@@ -91,7 +92,11 @@ export const COMPUTE_LANES = 2
 
 function lanesOf (indices: { code: string, kind: string }[], lanes: number): string[][] {
   const byKind = new Map<string, string[]>()
-  for (const { code, kind } of indices) byKind.set(kind, [...(byKind.get(kind) ?? []), code])
+  for (const { code, kind } of indices) {
+    const codes = byKind.get(kind)
+    if (codes) codes.push(code)
+    else byKind.set(kind, [code])
+  }
   const out: string[][] = Array.from({ length: Math.max(1, Math.min(lanes, byKind.size)) }, () => [])
   ;[...byKind.keys()].sort().forEach((kind, i) => out[i % out.length]!.push(...byKind.get(kind)!))
   return out.map((codes) => codes.sort())
