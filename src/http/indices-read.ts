@@ -54,10 +54,9 @@ export default async function indicesReadRoutes (fastify: FastifyInstance, { con
     },
   }, (req, reply) => {
     // A hit is answered synchronously: no promise, and no closure made per request (peek never loads).
-    const cached = latest.peek(req.params.code)
-    if (cached !== undefined) return sendLatest(req.params.code, req.headers['if-none-match'], reply, cached)
-    const hit = latest.get(req.params.code)
-    return hit instanceof Promise ? hit.then((h) => sendLatest(req.params.code, req.headers['if-none-match'], reply, h)) : sendLatest(req.params.code, req.headers['if-none-match'], reply, hit)
+    const { code } = req.params
+    const hit = latest.peek(code) ?? latest.get(code)
+    return hit instanceof Promise ? hit.then((h) => sendLatest(code, req.headers['if-none-match'], reply, h)) : sendLatest(code, req.headers['if-none-match'], reply, hit)
   })
 
   function sendLatest (code: string, ifNoneMatch: string | undefined, reply: FastifyReply, hit: CachedBody | undefined): Promise<void> | undefined {
