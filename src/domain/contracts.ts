@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { parseDate, parseTimestamp, type Parsed } from './calendar.ts'
 
 // Cross-cutting contract pieces. Resource schemas live beside their domain (quotes.ts, fixings.ts…).
 
@@ -41,15 +42,23 @@ export const problemResponses = (...codes: number[]) =>
     content: { 'application/problem+json': { schema: Problem } },
   }]))
 
+// The patterns document the shape (OpenAPI); the calendar rule itself is calendar.ts.
+const calendarCheck = (parse: (s: string) => Parsed) => (s: string, ctx: z.RefinementCtx) => {
+  const r = parse(s)
+  // A text of the wrong form has its reason from the pattern already.
+  if (!r.ok && !r.shape) ctx.addIssue({ code: 'custom', message: r.reason })
+}
+
+/** A real calendar date (calendar.ts). */
 export const IsoDate = z.string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
-  .refine((s) => !Number.isNaN(Date.parse(s + 'T00:00:00Z')) && new Date(s + 'T00:00:00Z').toISOString().startsWith(s), 'must be a real calendar date')
+  .superRefine(calendarCheck(parseDate))
   .meta({ example: '2026-11-02' })
 
-/** RFC 3339 with an explicit offset (Z or ±hh:mm). */
+/** RFC 3339 with an explicit offset (Z or ±hh:mm), checked against the calendar (calendar.ts). */
 export const Rfc3339 = z.string()
   .regex(/^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/, 'must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z')
-  .refine((s) => !Number.isNaN(Date.parse(s.replace(' ', 'T'))), 'must be a real time')
+  .superRefine(calendarCheck(parseTimestamp))
   .meta({ example: '2026-11-02T12:00:00Z' })
 
 export const ListOf = <T extends z.ZodType>(item: T, id: string) => z.object({

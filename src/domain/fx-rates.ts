@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely'
 import { z } from 'zod'
 import type { Schema } from '../db/schema.ts'
+import { fxDateBoundsReason, parseDate } from './calendar.ts'
 import { IsoDate } from './contracts.ts'
 import { canonicalPrice, priceText } from './quote-input.ts'
 
@@ -18,8 +19,15 @@ const Rate = z.union([z.number(), z.string()]).superRefine((v, ctx) => {
   if ('reason' in r) ctx.addIssue({ code: 'custom', message: r.reason.replace('is not a price', 'is not a rate') })
 }).meta({ description: 'USD for one unit of the currency, a decimal > 0 (string keeps it exact)', example: '0.1405' })
 
+/** A rate's day: a real date (calendar.ts), from EARLIEST_DATE to today (UTC). */
+const RateDate = IsoDate.superRefine((d, ctx) => {
+  if (!parseDate(d).ok) return
+  const bad = fxDateBoundsReason(d)
+  if (bad) ctx.addIssue({ code: 'custom', message: bad })
+})
+
 export const FxRateBody = z.strictObject({
-  date: IsoDate,
+  date: RateDate,
   currency: Currency.refine((c) => c !== 'USD', 'USD is always 1 and takes no rate'),
   usd_per_unit: Rate,
   source: z.string().min(1, 'must not be empty').max(200, 'must be at most 200 characters').meta({ example: 'ECB' }),

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import type { QuoteTable } from '../db/schema.ts'
+import { EARLIEST_DATE, EARLIEST_MS, parseTimestamp } from './calendar.ts'
 import { Rfc3339 } from './contracts.ts'
 import type { FieldError } from './errors.ts'
 
@@ -102,7 +103,9 @@ function crossFieldErrors (q: Pick<z.output<typeof QuoteInput>, 'segment' | 'uni
   const gpuUnit = (GPU_UNITS as readonly string[]).includes(q.unit)
   if (gpuSeg !== gpuUnit) out.push(['unit', `${q.unit} does not fit segment ${q.segment} (${gpuSeg ? 'GPU' : 'model'} quotes use ${list(gpuSeg ? GPU_UNITS : MODEL_UNITS)})`])
   if (gpuSeg && q.service_tier != null) out.push(['service_tier', 'is only allowed on model quotes'])
-  if (Date.parse(q.observed_at.replace(' ', 'T')) > now + CLOCK_SKEW_MS) out.push(['observed_at', 'is in the future (more than 5 minutes ahead of the server clock)'])
+  const at = parseTimestamp(q.observed_at)
+  if (at.ok && at.ms < EARLIEST_MS) out.push(['observed_at', `is before ${EARLIEST_DATE}, the earliest date accepted`])
+  if (at.ok && at.ms > now + CLOCK_SKEW_MS) out.push(['observed_at', 'is in the future (more than 5 minutes ahead of the server clock)'])
   return out
 }
 

@@ -1,0 +1,76 @@
+// One calendar rule for every date and time the service reads (issue #23): request bodies, query
+// parameters, quote files and importers all come through here, by way of the zod schemas in
+// contracts.ts. Date.parse is not the rule: it rolls 2026-02-30 over to March 2 and reads T24:00 as
+// the next midnight, and Postgres refuses what V8 let through.
+//
+// - A date is YYYY-MM-DD naming a real day of the proleptic Gregorian calendar (month lengths, leap
+//   years: 1900 is not one, 2000 and 2024 are).
+// - A timestamp is RFC 3339 with an offset: date, T (or t, or a space), hh:mm:ss, optional fraction
+//   of 1 to 9 digits, then Z (or z) or ±hh:mm. Hours run 00-23 (no 24:00) and seconds 00-59: a leap
+//   second (:60) is refused, since neither JS nor Postgres can hold it.
+// - Plausibility: a quote's observed_at and an FX rate's date may not be before EARLIEST_DATE; a
+//   quote may be at most CLOCK_SKEW_MS ahead of the server clock, an FX rate not after today (UTC).
+
+/** The earliest day a quote or FX rate may be dated: compute price data before it is a typing error. */
+export const EARLIEST_DATE = '2015-01-01'
+
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/
+const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/
+
+export const isLeapYear = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0
+export const daysInMonth = (y: number, m: number) => m === 2 ? (isLeapYear(y) ? 29 : 28) : [4, 6, 9, 11].includes(m) ? 30 : 31
+
+/** Milliseconds since the epoch of a UTC wall time, for any year 0-9999 (Date.UTC reads 0-99 as 19xx). */
+function utcMs (y: number, mo: number, d: number, h = 0, mi = 0, s = 0): number {
+  const t = new Date(Date.UTC(2000, mo - 1, d, h, mi, s))
+  t.setUTCFullYear(y)
+  return t.getTime()
+}
+
+function dayReason (y: number, m: number, d: number): string | undefined {
+  if (m < 1 || m > 12) return `has no month ${m} (months run 01-12)`
+  const last = daysInMonth(y, m)
+  if (d < 1 || d > last) return `is not a real calendar date (${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')} has ${last} days)`
+}
+
+/** shape: the text is not even of the form (as opposed to a well-formed but impossible value). */
+export type Parsed = { ok: true, ms: number } | { ok: false, reason: string, shape?: true }
+
+/** A calendar date YYYY-MM-DD; ms is its UTC midnight. */
+export function parseDate (s: string): Parsed {
+  const m = DATE.exec(s)
+  if (!m) return { ok: false, reason: 'must be a date YYYY-MM-DD', shape: true }
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])]
+  const bad = dayReason(y, mo, d)
+  return bad ? { ok: false, reason: bad } : { ok: true, ms: utcMs(y, mo, d) }
+}
+
+/** An RFC 3339 timestamp with an offset; ms is the instant (fractions below a millisecond dropped). */
+export function parseTimestamp (s: string): Parsed {
+  const m = TIMESTAMP.exec(s)
+  if (!m) return { ok: false, reason: 'must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z', shape: true }
+  const [y, mo, d, h, mi, sec] = [1, 2, 3, 4, 5, 6].map((i) => Number(m[i]))
+  const bad = dayReason(y!, mo!, d!)
+  if (bad) return { ok: false, reason: bad }
+  if (h! > 23) return { ok: false, reason: 'has hour ' + m[4] + ' (hours run 00-23; write 24:00 as 00:00 of the next day)' }
+  if (mi! > 59) return { ok: false, reason: 'has minute ' + m[5] + ' (minutes run 00-59)' }
+  if (sec! > 59) return { ok: false, reason: 'has second ' + m[6] + ' (seconds run 00-59; leap seconds are not accepted)' }
+  let offset = 0
+  if (!m[8]) {
+    const [oh, om] = [Number(m[10]), Number(m[11])]
+    if (oh > 23 || om > 59) return { ok: false, reason: `has offset ${m[9]}${m[10]}:${m[11]} (at most ±23:59)` }
+    offset = (m[9] === '-' ? -1 : 1) * (oh * 60 + om) * 60_000
+  }
+  const frac = m[7] ? Math.floor(Number('0' + m[7]) * 1000) : 0
+  return { ok: true, ms: utcMs(y!, mo!, d!, h!, mi!, sec!) + frac - offset }
+}
+
+export const EARLIEST_MS = Date.UTC(2015, 0, 1)
+
+/** Why a day is outside what an FX rate may be dated (EARLIEST_DATE to today, UTC), or undefined. */
+export function fxDateBoundsReason (day: string, now = Date.now()): string | undefined {
+  const p = parseDate(day)
+  if (!p.ok) return p.reason
+  if (p.ms < EARLIEST_MS) return `is before ${EARLIEST_DATE}, the earliest date accepted`
+  if (p.ms > now) return 'is in the future (a rate may be dated today at the latest, UTC)'
+}
