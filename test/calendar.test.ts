@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict'
 import { before, test } from 'node:test'
 import fc from 'fast-check'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { admin } from './helpers/app.ts'
+import { loadQuotesFile, rejectsPath } from '../src/cli/quotes.ts'
 import { checkQuoteShapes } from '../src/domain/quote-input.ts'
 import { daysInMonth, EARLIEST_DATE, isLeapYear, parseDate, parseTimestamp } from '../src/domain/calendar.ts'
 import { IsoDate, Rfc3339 } from '../src/domain/contracts.ts'
-import { countQuotes, gpuQuote, postQuotes, seededApp, type TestApp } from './helpers/ingest-seed.ts'
+import { countQuotes, fileHooks, gpuQuote, postQuotes, seededApp, type TestApp } from './helpers/ingest-seed.ts'
 
 // Issue #23: one calendar rule for every date and time (src/domain/calendar.ts).
 
@@ -157,4 +161,23 @@ test('query dates are held to the same calendar: from=2026-02-30 is refused, not
     assert.ok(res.statusCode === 400 || res.statusCode === 422, `${url}: ${res.statusCode} ${res.body}`)
     assert.match(res.headers['content-type'] as string, /application\/problem\+json/)
   }
+})
+
+test('cpx quotes load: rows with impossible or implausible dates are rejected with reasons, the good row stored', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cpx-cal-'))
+  fileHooks.after(() => rmSync(dir, { recursive: true, force: true }))
+  const file = join(dir, 'quotes.csv')
+  writeFileSync(file, [
+    'provider,product,segment,price,currency,unit,observed_at',
+    'lambda,h100-sxm,on_demand,2.71,USD,gpu_hour,2026-04-01T00:00:00Z',
+    'lambda,h100-sxm,on_demand,2.72,USD,gpu_hour,2026-02-30T00:00:00Z',
+    'lambda,h100-sxm,on_demand,2.73,USD,gpu_hour,2026-04-01T24:00:00Z',
+    'lambda,h100-sxm,on_demand,2.74,USD,gpu_hour,1900-01-01T00:00:00Z',
+  ].join('\n') + '\n')
+  const r = await loadQuotesFile(app.db, file)
+  assert.deepEqual([r.accepted, r.rejected, r.errors.map((e) => e.path)], [1, 3, ['row/1/observed_at', 'row/2/observed_at', 'row/3/observed_at']])
+  const rejects = readFileSync(rejectsPath(file), 'utf8')
+  assert.match(rejects, /2\.72,.*28 days/)
+  assert.match(rejects, /2\.73,.*hours run 00-23/)
+  assert.match(rejects, /2\.74,.*before 2015-01-01/)
 })
