@@ -109,5 +109,6 @@ test('cpx import refuses unknown sources and bad options without touching a data
     assert.equal(await importCommand(['vast']), 1) // no public address: needs --file
     assert.equal(await importCommand(['vast', '--file', 'x', '--url', 'y']), 1)
     assert.equal(await importCommand(['vast', '--file', 'x', '--observed-at', 'yesterday']), 1)
+    assert.equal(await importCommand(['vast', '--file', 'x', '--observed-at', '2026-02-30T00:00:00Z']), 1) // the calendar rule (calendar.ts)
   } finally { process.stderr.write = write }
 })

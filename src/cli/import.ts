@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util'
 import { SingleBar } from 'cli-progress'
 import { loadConfig } from '../config.ts'
 import { connect } from '../db/connect.ts'
+import { parseTimestamp } from '../domain/calendar.ts'
 import { migrate } from '../db/migrate.ts'
 import { fetchSource, readSourceFile } from '../importers/read-source.ts'
 import { runImport, type ImportSummary } from '../importers/run.ts'
@@ -10,8 +11,6 @@ import { SOURCES } from '../importers/sources.ts'
 export const IMPORT_USAGE = `cpx import <source> [--file PATH | --url URL] [--observed-at T] [--provider SLUG] [--dry-run] [--json]
   sources: ${Object.keys(SOURCES).join(', ')}
   no --file and no --url: fetch the source's public address (${Object.entries(SOURCES).filter(([, s]) => s.url).map(([n]) => n).join(', ')})`
-
-const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$/
 
 /** The summary as lines a person reads: counts first, then every reason and unmapped name. */
 export function formatSummary (s: ImportSummary): string {
@@ -54,7 +53,8 @@ export async function importCommand (args: string[]): Promise<number> {
   if (!source) { process.stderr.write(`cpx import: unknown source ${name || '(none)'}\n${IMPORT_USAGE}\n`); return 1 }
   if (values.file && values.url) { process.stderr.write('cpx import: give --file or --url, not both\n'); return 1 }
   const observedAt = values['observed-at'] ?? new Date().toISOString()
-  if (!RFC3339.test(observedAt)) { process.stderr.write('cpx import: --observed-at must be RFC 3339 with an offset, for example 2026-11-02T12:00:00Z\n'); return 1 }
+  const at = parseTimestamp(observedAt)
+  if (!at.ok) { process.stderr.write(`cpx import: --observed-at ${at.reason}\n`); return 1 }
   const url = values.url ?? (values.file ? undefined : source.url)
   if (!values.file && !url) { process.stderr.write(`cpx import ${name}: this source has no public address; give --file PATH\n`); return 1 }
   const text = values.file ? readSourceFile(values.file, source.folder ?? false) : await fetchSource(url!)
