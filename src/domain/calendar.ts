@@ -65,7 +65,7 @@ export function parseTimestamp (s: string): Parsed {
   return { ok: true, ms: utcMs(y!, mo!, d!, h!, mi!, sec!) + frac - offset }
 }
 
-export const EARLIEST_MS = Date.UTC(2015, 0, 1)
+export const EARLIEST_MS = Date.parse(EARLIEST_DATE + 'T00:00:00Z')
 
 /** Why a day is outside what an FX rate may be dated (EARLIEST_DATE to today, UTC), or undefined. */
 export function fxDateBoundsReason (day: string, now = Date.now()): string | undefined {
