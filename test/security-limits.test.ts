@@ -240,3 +240,25 @@ test('rate limit: without a key a request is still limited by its IP, and a vali
   assert.equal((await app.inject({ url: '/v1/providers', remoteAddress: ip })).statusCode, 200)
   assert.equal((await app.inject({ url: '/v1/providers', remoteAddress: ip })).statusCode, 429)
 })
+
+test('rate limit: a made-up key is refused the same way on writes and on public routes, counted against the IP', async (t) => {
+  const app = await buildTestApp(t, { env: { RATE_LIMIT_MAX: '2' } })
+  const ip = '10.9.1.1'
+  const bad = { authorization: 'Bearer made-up-write' }
+  const write = await app.inject({ method: 'POST', url: '/v1/quotes', remoteAddress: ip, headers: bad, payload: { quotes: [] } })
+  assert.equal(write.statusCode, 401)
+  assert.match(String(write.headers['content-type']), PROBLEM)
+  assert.equal(write.headers.ratelimit, '"default";r=1;t=60', 'counted against the IP')
+  const doc = await app.inject({ url: '/openapi.json?api_key=made-up-doc', remoteAddress: ip })
+  assert.equal(doc.statusCode, 401, 'a public route does not serve a bad key anonymously either')
+  assert.equal((await app.inject({ url: '/openapi.json', remoteAddress: ip })).statusCode, 429, 'the IP is spent')
+  // the probes never look at a key and are never limited
+  assert.equal((await app.inject({ url: '/healthz', remoteAddress: ip, headers: bad })).statusCode, 200)
+  // the IP has failed 2 key checks: a key that needs a lookup is refused without one; the bootstrap
+  // admin key (and a cached key) needs none and is still served from its own bucket
+  const { key } = await createApiKey(app.db, 'writer', 'ingest')
+  assert.equal((await app.inject({ method: 'POST', url: '/v1/quotes', remoteAddress: ip, headers: { authorization: `Bearer ${key}` }, payload: { quotes: [] } })).statusCode, 429)
+  assert.equal((await app.inject({ method: 'POST', url: '/v1/quotes', remoteAddress: ip, headers: admin, payload: { quotes: [] } })).statusCode, 200)
+  assert.equal((await app.inject({ method: 'POST', url: '/v1/quotes', remoteAddress: '10.9.1.2', headers: { authorization: `Bearer ${key}` }, payload: { quotes: [] } })).statusCode, 200)
+  assert.equal((await app.inject({ method: 'POST', url: '/v1/quotes', remoteAddress: ip, headers: { authorization: `Bearer ${key}` }, payload: { quotes: [] } })).statusCode, 200, 'now cached: no lookup needed')
+})

@@ -26,10 +26,19 @@ function presentedKey (req: FastifyRequest): string | undefined {
 export default fp(async (app, { config }: { config: Config }) => {
   const cache = new Map<string, { scope: Scope | null, until: number }>()
 
-  async function scopeOf (key: string): Promise<Scope | null> {
+  /** The key's scope if known without a database lookup (the bootstrap key, or cached), else undefined. */
+  function knownScope (key: string): Scope | null | undefined {
     if (config.ADMIN_API_KEY && sameSecret(key, config.ADMIN_API_KEY)) return 'admin'
     const hit = cache.get(key)
-    if (hit && hit.until > Date.now()) return hit.scope
+    return hit && hit.until > Date.now() ? hit.scope : undefined
+  }
+
+  async function scopeOf (key: string): Promise<Scope | null> {
+    const known = knownScope(key)
+    return known !== undefined ? known : await lookUpScope(key)
+  }
+
+  async function lookUpScope (key: string): Promise<Scope | null> {
     const scope = await findKeyScope(app.db, key)
     if (cache.size > 10_000) cache.clear()
     cache.set(key, { scope, until: Date.now() + CACHE_MS })
@@ -56,10 +65,14 @@ export default fp(async (app, { config }: { config: Config }) => {
     const limit = app.rateLimit
     // No route matched: the 404 handler answers, whatever the key; counted by IP, no lookup.
     if (!url) { const over = limit.ip(req, reply); if (over) throw over; return }
-    const spent = limit.failuresSpent(req, reply)
-    if (spent) throw spent
     const key = presentedKey(req) ?? ''
-    const scope = key ? await scopeOf(key) : null
+    let scope = key ? knownScope(key) : null
+    if (scope === undefined) {
+      // a lookup: refused without one once this IP has failed RATE_LIMIT_MAX key checks this window
+      const spent = limit.failuresSpent(req, reply)
+      if (spent) throw spent
+      scope = await lookUpScope(key)
+    }
     if (!scope) throw limit.failed(req, reply) ?? new Unauthorized('The API key is unknown or revoked')
     const over = limit.key(key, reply)
     if (over) throw over
