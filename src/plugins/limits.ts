@@ -23,7 +23,7 @@ declare module 'fastify' {
 }
 
 /**
- * The counts auth makes for a request that presents a key (docs/security.md, "Rate limits"): each
+ * The counts auth makes for a request that presents a key (docs/security.md, "Limits and their defaults"): each
  * returns the refusal to answer with, or undefined, and sets the RateLimit headers of the bucket counted.
  */
 export interface RateLimit {
@@ -33,7 +33,7 @@ export interface RateLimit {
   key: (key: string, reply: FastifyReply) => Error | undefined
   /** a key failed verification: counted against the IP, and once more among the IP's failed keys */
   failed: (req: FastifyRequest, reply: FastifyReply) => Error | undefined
-  /** the IP already failed RATE_LIMIT_MAX key checks this window: refused before any lookup */
+  /** the IP already failed RATE_LIMIT_MAX key checks this window: a key that needs a database lookup is refused without one */
   failuresSpent: (req: FastifyRequest, reply: FastifyReply) => Error | undefined
 }
 
@@ -190,7 +190,8 @@ export default fp(async (app, { config }: { config: Config }) => {
   // allocation); one that presents a key is counted by auth's hook once the key is verified, through
   // `app.rateLimit` below: a valid key in its own bucket (hashed), a key that fails against the IP, so
   // rotating made-up keys gets no fresh bucket and is never served anonymously. A second count of failed
-  // keys per IP refuses further keys from that IP before any lookup once RATE_LIMIT_MAX have failed.
+  // keys per IP refuses, without a database lookup, further unknown keys from that IP once RATE_LIMIT_MAX
+  // have failed (auth.ts asks before it looks a key up).
   // Headers are the IETF draft-ietf-httpapi-ratelimit-headers ones: `RateLimit: "default";r=<remaining>;t=<reset s>`
   // and `RateLimit-Policy: "default";q=<max>;w=<window s>`.
   const max = config.RATE_LIMIT_MAX
