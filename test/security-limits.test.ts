@@ -172,3 +172,93 @@ test('behind a load balancer (TRUST_PROXY) the per-IP limit uses the client addr
   assert.equal((await via(plain, '203.0.113.1')).statusCode, 200)
   assert.equal((await via(plain, '203.0.113.2')).statusCode, 429, 'without TRUST_PROXY a forged header changes nothing')
 })
+
+// Issue #23: a request is counted against the key it proved to hold, else against its IP; a key that
+// fails verification is counted against the IP and never served anonymously.
+test('rate limit: once an IP is spent, made-up keys (query or bearer) get 429 or 401, never 200', async (t) => {
+  const app = await buildTestApp(t, { env: { RATE_LIMIT_MAX: '3' } }) // reads are public
+  const ip = '10.5.5.5'
+  for (let i = 0; i < 3; i++) assert.equal((await app.inject({ url: '/v1/providers', remoteAddress: ip })).statusCode, 200)
+  assert.equal((await app.inject({ url: '/v1/providers', remoteAddress: ip })).statusCode, 429)
+  const codes = []
+  for (let i = 0; i < 5; i++) {
+    const res = i % 2 === 0
+      ? await app.inject({ url: `/v1/providers?api_key=made-up-${i}`, remoteAddress: ip })
+      : await app.inject({ url: '/v1/providers', remoteAddress: ip, headers: { authorization: `Bearer made-up-${i}` } })
+    assert.match(String(res.headers['content-type']), PROBLEM)
+    codes.push(res.statusCode)
+  }
+  assert.ok(codes.every((c) => c === 429 || c === 401), codes.join())
+  assert.ok(codes.every((c) => c === 429), 'the IP is spent: ' + codes.join())
+})
+
+test('rate limit: made-up keys on a fresh IP are 401 on a public read and spend the IP budget, then 429', async (t) => {
+  const app = await buildTestApp(t, { env: { RATE_LIMIT_MAX: '3' } })
+  const ip = '10.6.6.6'
+  const codes = []
+  for (let i = 0; i < 5; i++) {
+    const res = i % 2 === 0
+      ? await app.inject({ url: `/v1/providers?api_key=made-up-${i}`, remoteAddress: ip })
+      : await app.inject({ url: '/v1/providers', remoteAddress: ip, headers: { authorization: `Bearer made-up-${i}` } })
+    assert.match(String(res.headers['content-type']), PROBLEM)
+    codes.push(res.statusCode)
+  }
+  assert.deepEqual(codes, [401, 401, 401, 429, 429])
+  // the IP's budget is spent for anonymous requests too
+  assert.equal((await app.inject({ url: '/v1/providers', remoteAddress: ip })).statusCode, 429)
+  // another scheme than Bearer is not a key either: refused, not served anonymously
+  const basic = await app.inject({ url: '/v1/providers', remoteAddress: '10.6.6.7', headers: { authorization: 'Basic dXNlcjpwYXNz' } })
+  assert.equal(basic.statusCode, 401)
+})
+
+test('rate limit: a valid read key after its IP is spent is served from the key\'s own bucket', async (t) => {
+  const app = await buildTestApp(t, { env: { RATE_LIMIT_MAX: '3' } })
+  const { key } = await createApiKey(app.db, 'reader', 'read')
+  const ip = '10.7.7.7'
+  for (let i = 0; i < 4; i++) await app.inject({ url: '/v1/providers', remoteAddress: ip })
+  assert.equal((await app.inject({ url: '/v1/providers', remoteAddress: ip })).statusCode, 429)
+  const byBearer = await app.inject({ url: '/v1/providers', remoteAddress: ip, headers: { authorization: `Bearer ${key}` } })
+  assert.equal(byBearer.statusCode, 200)
+  assert.match(String(byBearer.headers.ratelimit), /^"default";r=2;t=\d+$/, 'the key\'s bucket, not the spent IP\'s')
+  assert.equal(byBearer.headers['ratelimit-policy'], '"default";q=3;w=60')
+  // the same key by query shares the bucket
+  const byQuery = await app.inject({ url: `/v1/providers?api_key=${key}`, remoteAddress: ip })
+  assert.equal(byQuery.statusCode, 200)
+  assert.match(String(byQuery.headers.ratelimit), /^"default";r=1;t=\d+$/)
+  assert.equal((await app.inject({ url: `/v1/providers?api_key=${key}`, remoteAddress: '10.7.7.8' })).statusCode, 200)
+  assert.equal((await app.inject({ url: `/v1/providers?api_key=${key}`, remoteAddress: '10.7.7.9' })).statusCode, 429, 'the key\'s own limit')
+})
+
+test('rate limit: without a key a request is still limited by its IP, and a valid key does not refill the IP', async (t) => {
+  const app = await buildTestApp(t, { env: { RATE_LIMIT_MAX: '2' } })
+  const { key } = await createApiKey(app.db, 'reader', 'read')
+  const ip = '10.8.8.1'
+  assert.equal((await app.inject({ url: `/v1/providers?api_key=${key}`, remoteAddress: ip })).statusCode, 200)
+  const first = await app.inject({ url: '/v1/providers', remoteAddress: ip })
+  assert.equal(first.statusCode, 200)
+  assert.equal(first.headers.ratelimit, '"default";r=1;t=60', 'the keyed request was not counted against the IP')
+  assert.equal((await app.inject({ url: '/v1/providers', remoteAddress: ip })).statusCode, 200)
+  assert.equal((await app.inject({ url: '/v1/providers', remoteAddress: ip })).statusCode, 429)
+})
+
+test('rate limit: a made-up key is refused the same way on writes and on public routes, counted against the IP', async (t) => {
+  const app = await buildTestApp(t, { env: { RATE_LIMIT_MAX: '2' } })
+  const ip = '10.9.1.1'
+  const bad = { authorization: 'Bearer made-up-write' }
+  const write = await app.inject({ method: 'POST', url: '/v1/quotes', remoteAddress: ip, headers: bad, payload: { quotes: [] } })
+  assert.equal(write.statusCode, 401)
+  assert.match(String(write.headers['content-type']), PROBLEM)
+  assert.equal(write.headers.ratelimit, '"default";r=1;t=60', 'counted against the IP')
+  const doc = await app.inject({ url: '/openapi.json?api_key=made-up-doc', remoteAddress: ip })
+  assert.equal(doc.statusCode, 401, 'a public route does not serve a bad key anonymously either')
+  assert.equal((await app.inject({ url: '/openapi.json', remoteAddress: ip })).statusCode, 429, 'the IP is spent')
+  // the probes never look at a key and are never limited
+  assert.equal((await app.inject({ url: '/healthz', remoteAddress: ip, headers: bad })).statusCode, 200)
+  // the IP has failed 2 key checks: a key that needs a lookup is refused without one; the bootstrap
+  // admin key (and a cached key) needs none and is still served from its own bucket
+  const { key } = await createApiKey(app.db, 'writer', 'ingest')
+  assert.equal((await app.inject({ method: 'POST', url: '/v1/quotes', remoteAddress: ip, headers: { authorization: `Bearer ${key}` }, payload: { quotes: [] } })).statusCode, 429)
+  assert.equal((await app.inject({ method: 'POST', url: '/v1/quotes', remoteAddress: ip, headers: admin, payload: { quotes: [] } })).statusCode, 200)
+  assert.equal((await app.inject({ method: 'POST', url: '/v1/quotes', remoteAddress: '10.9.1.2', headers: { authorization: `Bearer ${key}` }, payload: { quotes: [] } })).statusCode, 200)
+  assert.equal((await app.inject({ method: 'POST', url: '/v1/quotes', remoteAddress: ip, headers: { authorization: `Bearer ${key}` }, payload: { quotes: [] } })).statusCode, 200, 'now cached: no lookup needed')
+})

@@ -1,4 +1,4 @@
-import type { FastifyRequest } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from '../config.ts'
 import { findKeyScope, sameSecret, scopeAllows, type Scope } from '../domain/api-keys.ts'
@@ -26,10 +26,19 @@ function presentedKey (req: FastifyRequest): string | undefined {
 export default fp(async (app, { config }: { config: Config }) => {
   const cache = new Map<string, { scope: Scope | null, until: number }>()
 
-  async function scopeOf (key: string): Promise<Scope | null> {
+  /** The key's scope if known without a database lookup (the bootstrap key, or cached), else undefined. */
+  function knownScope (key: string): Scope | null | undefined {
     if (config.ADMIN_API_KEY && sameSecret(key, config.ADMIN_API_KEY)) return 'admin'
     const hit = cache.get(key)
-    if (hit && hit.until > Date.now()) return hit.scope
+    return hit && hit.until > Date.now() ? hit.scope : undefined
+  }
+
+  async function scopeOf (key: string): Promise<Scope | null> {
+    const known = knownScope(key)
+    return known !== undefined ? known : await lookUpScope(key)
+  }
+
+  async function lookUpScope (key: string): Promise<Scope | null> {
     const scope = await findKeyScope(app.db, key)
     if (cache.size > 10_000) cache.clear()
     cache.set(key, { scope, until: Date.now() + CACHE_MS })
@@ -47,19 +56,51 @@ export default fp(async (app, { config }: { config: Config }) => {
     req.scope = scope
   }
 
-  // onRequest: refuse before a body is read or validated, so an anonymous client cannot make us parse 10 MB.
-  // A callback hook: an open read (the common case) passes without a promise.
-  app.addHook('onRequest', (req, _reply, done) => {
-    const { url, config: routeConfig } = routeOf(req)
-    // No route matched: the 404 handler answers, whatever the key.
-    if (!url) return done()
+  /**
+   * A request that presents a key (limits.ts left its count to us): counted against the key's own
+   * bucket once the key is verified, else against the client IP. A key that fails is 401 on every
+   * matched route, reads and public routes too: it is never served anonymously (docs/security.md).
+   */
+  async function keyed (req: FastifyRequest, reply: FastifyReply, url: string | undefined, need: Access): Promise<void> {
+    const limit = app.rateLimit
+    // No route matched: the 404 handler answers, whatever the key; counted by IP, no lookup.
+    if (!url) { const over = limit.ip(req, reply); if (over) throw over; return }
+    const key = presentedKey(req) ?? ''
+    let scope = key ? knownScope(key) : null
+    if (scope === undefined) {
+      // a lookup: refused without one once this IP has failed RATE_LIMIT_MAX key checks this window
+      const spent = limit.failuresSpent(req, reply)
+      if (spent) throw spent
+      scope = await lookUpScope(key)
+    }
+    if (!scope) throw limit.failed(req, reply) ?? new Unauthorized('The API key is unknown or revoked')
+    const over = limit.key(key, reply)
+    if (over) throw over
+    if (need !== 'public' && !scopeAllows(scope, need)) throw new Forbidden(`This operation needs a key with scope ${need}; this key has scope ${scope}`)
+    req.scope = scope
+  }
+
+  function needOf (req: FastifyRequest, url: string, declared: Access | undefined): Access {
     // Swagger UI's own routes (/docs/*) are public like /openapi.json.
-    const declared = url.startsWith('/docs') ? 'public' : routeConfig.access
-    const need: Access = declared ?? (req.method === 'GET' || req.method === 'HEAD' ? 'read' : 'admin')
+    if (url.startsWith('/docs')) return 'public'
+    return declared ?? (req.method === 'GET' || req.method === 'HEAD' ? 'read' : 'admin')
+  }
+
+  // onRequest: refuse before a body is read or validated, so an anonymous client cannot make us parse 10 MB.
+  // A callback hook: an open read without a key (the common case) passes without a promise.
+  app.addHook('onRequest', (req, reply, done) => {
+    const { url, config: routeConfig } = routeOf(req)
+    if (req.cpxKeyPending) {
+      keyed(req, reply, url, url ? needOf(req, url, routeConfig.access) : 'public').then(() => done(), done)
+      return
+    }
+    // No route matched: the 404 handler answers.
+    if (!url) return done()
+    const need = needOf(req, url, routeConfig.access)
     if (need === 'public' || (need === 'read' && !config.READ_API_KEY_REQUIRED)) return done()
     authorize(req, need).then(() => done(), done)
   })
-}, { name: 'auth', dependencies: ['db'] })
+}, { name: 'auth', dependencies: ['db', 'limits'] })
 
 declare module 'fastify' {
   interface FastifyInstance { clearKeyCache: () => void }

@@ -14,7 +14,27 @@ declare module 'fastify' {
   interface FastifyInstance { bodyLimits: Map<string, number>, routeList: RouteInfo[] }
   /** read by @fastify/cors: false keeps a route out of CORS */
   interface FastifyContextConfig { cors?: false }
-  interface FastifyRequest { cpxRoute: { url: string | undefined, config: FastifyContextConfig } | null }
+  interface FastifyRequest {
+    cpxRoute: { url: string | undefined, config: FastifyContextConfig } | null
+    /** a key was presented: the request is counted by auth once the key is verified (or fails) */
+    cpxKeyPending: boolean
+  }
+  interface FastifyInstance { rateLimit: RateLimit }
+}
+
+/**
+ * The counts auth makes for a request that presents a key (docs/security.md, "Limits and their defaults"): each
+ * returns the refusal to answer with, or undefined, and sets the RateLimit headers of the bucket counted.
+ */
+export interface RateLimit {
+  /** count the request against its client IP (a key on an unmatched URL: not looked up) */
+  ip: (req: FastifyRequest, reply: FastifyReply) => Error | undefined
+  /** count the request against a verified key's own bucket (the key hashed, never held) */
+  key: (key: string, reply: FastifyReply) => Error | undefined
+  /** a key failed verification: counted against the IP, and once more among the IP's failed keys */
+  failed: (req: FastifyRequest, reply: FastifyReply) => Error | undefined
+  /** the IP already failed RATE_LIMIT_MAX key checks this window: a key that needs a database lookup is refused without one */
+  failuresSpent: (req: FastifyRequest, reply: FastifyReply) => Error | undefined
 }
 
 export const RateLimited = createError('CPX_RATE_LIMITED', 'Rate limit of %d requests per %s exceeded; retry in %d s', 429)
@@ -123,6 +143,7 @@ export default fp(async (app, { config }: { config: Config }) => {
   // cors' preflight route (OPTIONS *) answers before any key check: it carries no data.
   // Every route's effective body limit is recorded for docs and for the test that proves each one answers 413.
   app.decorateRequest('cpxRoute', null)
+  app.decorateRequest('cpxKeyPending', false)
   const bodyLimits = new Map<string, number>()
   app.decorate('bodyLimits', bodyLimits)
   const routeList: RouteInfo[] = []
@@ -164,9 +185,14 @@ export default fp(async (app, { config }: { config: Config }) => {
   app.addHook('onReady', async () => { readyAt = Date.now() })
   const metrics = app.metrics
 
-  // Rate limits, before auth looks a key up: one bucket per API key (hashed), else per client IP, and
-  // a second count of failed key checks per IP, so rotating made-up keys gets no fresh bucket. Headers
-  // are the IETF draft-ietf-httpapi-ratelimit-headers ones: `RateLimit: "default";r=<remaining>;t=<reset s>`
+  // Rate limits: a request is counted against the bucket of the key it proved to hold, else against its
+  // client IP. A request without a key is counted here, in the first hook (the hot path: no await, no
+  // allocation); one that presents a key is counted by auth's hook once the key is verified, through
+  // `app.rateLimit` below: a valid key in its own bucket (hashed), a key that fails against the IP, so
+  // rotating made-up keys gets no fresh bucket and is never served anonymously. A second count of failed
+  // keys per IP refuses, without a database lookup, further unknown keys from that IP once RATE_LIMIT_MAX
+  // have failed (auth.ts asks before it looks a key up).
+  // Headers are the IETF draft-ietf-httpapi-ratelimit-headers ones: `RateLimit: "default";r=<remaining>;t=<reset s>`
   // and `RateLimit-Policy: "default";q=<max>;w=<window s>`.
   const max = config.RATE_LIMIT_MAX
   const requests = new WindowCounter(windowS * 1000)
@@ -202,20 +228,27 @@ export default fp(async (app, { config }: { config: Config }) => {
       reply.header('retry-after', SHED_RETRY_AFTER_S)
       return done(new Overloaded())
     }
-    const key = presentedKey(req)
-    if (key !== undefined && failedKeys.peek('bad-key:' + req.ip).count > max) return done(refusal(reply, failedKeys.resetS))
-    // a key is only ever held hashed: the counters never hold a secret
-    const r = requests.hit(key ? 'key:' + createHash('sha256').update(key).digest('hex').slice(0, 32) : 'ip:' + req.ip)
+    if (presentedKey(req) !== undefined) { req.cpxKeyPending = true; return done() } // counted by auth, once verified
+    done(count('ip:' + req.ip, reply))
+  })
+
+  /** Counts one request in `bucket`, sets its RateLimit headers: the refusal once it is over the limit. */
+  function count (bucket: string, reply: FastifyReply): Error | undefined {
+    const r = requests.hit(bucket)
     reply.header('ratelimit', '"default";r=' + (r.count > max ? 0 : max - r.count) + ';t=' + r.resetS).header('ratelimit-policy', policy)
-    if (r.count > max) return done(refusal(reply, r.resetS))
-    done()
-  })
-  // A failed key check is auth's Unauthorized (401), an error: counted in an error hook, which answers
-  // that go well never run.
-  app.addHook('onError', (req, _reply, err, done) => {
-    if ((err as { statusCode?: number }).statusCode === 401 && presentedKey(req) !== undefined) failedKeys.hit('bad-key:' + req.ip)
-    done()
-  })
+    return r.count > max ? refusal(reply, r.resetS) : undefined
+  }
+
+  app.decorate('rateLimit', {
+    ip: (req, reply) => count('ip:' + req.ip, reply),
+    // a key is only ever held hashed: the counters never hold a secret
+    key: (key, reply) => count('key:' + createHash('sha256').update(key).digest('hex').slice(0, 32), reply),
+    failed: (req, reply) => {
+      failedKeys.hit('bad-key:' + req.ip)
+      return count('ip:' + req.ip, reply)
+    },
+    failuresSpent: (req, reply) => failedKeys.peek('bad-key:' + req.ip).count >= max ? refusal(reply, failedKeys.resetS) : undefined,
+  } satisfies RateLimit)
 
   function pressureOf (sample: { eventLoopDelay: number, heapUsed: number }): string | undefined {
     if (maxDelay > 0 && sample.eventLoopDelay > maxDelay) return 'eventLoopDelay'
