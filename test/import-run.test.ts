@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { importCommand } from '../src/cli/import.ts'
 import { upsertProduct, upsertProvider } from '../src/domain/catalog.ts'
+import { slugProblem } from '../src/domain/quote-input.ts'
 import { fetchSource, readSourceFile, SourceUnavailable } from '../src/importers/read-source.ts'
 import { runImport } from '../src/importers/run.ts'
 import { SOURCES } from '../src/importers/sources.ts'
@@ -110,4 +111,15 @@ test('cpx import refuses unknown sources and bad options without touching a data
     assert.equal(await importCommand(['vast', '--file', 'x', '--url', 'y']), 1)
     assert.equal(await importCommand(['vast', '--file', 'x', '--observed-at', 'yesterday']), 1)
   } finally { process.stderr.write = write }
+})
+
+test('csv: an underscore in a provider says what is wrong and suggests the slug', async (t) => {
+  const { db } = await testDatabase(t)
+  const csv = 'provider,product,segment,price,currency,unit,observed_at\nmy_cloud,h100-sxm,on_demand,2.5,USD,gpu_hour,2026-11-02T12:00:00Z\n'
+  const s = await runImport(db, SOURCES.csv!.parse(csv, { observedAt: at }))
+  assert.deepEqual(s.invalid, {
+    'provider: underscore is not allowed; a slug is lower-case letters, digits and hyphens, such as lambda or aws-bedrock: try my-cloud': 1,
+  })
+  assert.match(slugProblem('My Cloud'), /^capital letters are not allowed; .*: try my-cloud$/)
+  assert.match(slugProblem('a.b'), /^"\." is not allowed; .*: try a-b$/)
 })
