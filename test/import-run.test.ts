@@ -113,6 +113,25 @@ test('cpx import refuses unknown sources and bad options without touching a data
   } finally { process.stderr.write = write }
 })
 
+test('csv: providers and products the mapping table knows are created; unknown ones are still refused', async (t) => {
+  const { db } = await testDatabase(t)
+  const csv = 'provider,product,segment,price,currency,unit,observed_at\n' +
+    'lambda,h100-sxm,on_demand,2.99,USD,gpu_hour,2026-11-02T12:00:00Z\n' +
+    'openrouter,openai/gpt-5.5,input,5,USD,1m_tokens,2026-11-02T12:00:00Z\n' +
+    'my-cloud,h100-sxm,on_demand,2.5,USD,gpu_hour,2026-11-02T12:00:00Z\n' +
+    'lambda,h999-sxm,on_demand,2.5,USD,gpu_hour,2026-11-02T12:00:00Z\n'
+  const s = await runImport(db, SOURCES.csv!.parse(csv, { observedAt: at }))
+  assert.equal(s.accepted, 2)
+  assert.deepEqual(s.created_providers.sort(), ['lambda', 'openrouter'])
+  assert.deepEqual(s.created_products.sort(), ['h100-sxm', 'openai/gpt-5.5'])
+  assert.deepEqual(s.invalid, {
+    'product: unknown product h999-sxm: register it with PUT /v1/products/{code}': 1,
+    'provider: unknown provider my-cloud: register it with PUT /v1/providers/{slug}': 1,
+  })
+  const lambda = await db.selectFrom('providers').selectAll().where('slug', '=', 'lambda').executeTakeFirstOrThrow()
+  assert.deepEqual([lambda.name, lambda.kind], ['Lambda', 'neocloud'])
+})
+
 test('csv: an underscore in a provider says what is wrong and suggests the slug', async (t) => {
   const { db } = await testDatabase(t)
   const csv = 'provider,product,segment,price,currency,unit,observed_at\nmy_cloud,h100-sxm,on_demand,2.5,USD,gpu_hour,2026-11-02T12:00:00Z\n'
