@@ -145,8 +145,19 @@ test('cpx import exits 2 when every row is refused (as cpx quotes load does), 0 
   assert.equal(refused.code, 2)
   assert.match(refused.out, /0 accepted, 0 duplicates, 2 invalid/)
   assert.match(refused.err, /every row was refused/)
-  assert.equal(importExitCode({ source: 'csv', dry_run: false, rows_read: 1, quotes: 1, accepted: 0, duplicates: 0, invalid: { 'provider: x': 1 },
-    skipped: {}, unmapped: {}, created_providers: [], created_products: [] }), 2)
+  assert.equal(importExitCode({
+    source: 'csv',
+    dry_run: false,
+    rows_read: 1,
+    quotes: 1,
+    accepted: 0,
+    duplicates: 0,
+    invalid: { 'provider: x': 1 },
+    skipped: {},
+    unmapped: {},
+    created_providers: [],
+    created_products: []
+  }), 2)
   // a dry run checks shapes only (not the catalog): 2 when no row has a storable shape
   const shapes = join(dir, 'shapes.csv')
   writeFileSync(shapes, header + 'my_cloud,h100-sxm,on_demand,2.5,USD,gpu_hour,2026-11-02T12:00:00Z\n')
