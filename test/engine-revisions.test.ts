@@ -21,6 +21,24 @@ async function setup (t: Parameters<typeof buildTestApp>[0]) {
 const compute = (app: Awaited<ReturnType<typeof setup>>, payload: object) =>
   app.inject({ method: 'POST', url: '/v1/indices/compute', headers: admin, payload })
 
+test('a day computed before its quotes arrived publishes its first figure as first_publication, not late_quotes (0042)', async (t) => {
+  const app = await buildTestApp(t)
+  await loadCase(app, { ...base, quotes: [] })
+  const empty = await compute(app, { from: DAY, to: DAY, indices: [CODE] })
+  assert.deepEqual(empty.json().indices[0], { code: CODE, days: 1, published: 1, revised: 0, unchanged: 0, insufficient: 1 })
+  const quotes = await app.inject({ method: 'POST', url: '/v1/quotes', headers: admin, payload: { quotes: base.quotes } })
+  assert.equal(quotes.statusCode, 200, quotes.body)
+  assert.equal((await compute(app, { from: DAY, to: DAY, indices: [CODE] })).json().indices[0].revised, 1)
+  // a restatement of that first figure is late_quotes again
+  const late = { ...base.quotes[0], price: '3.05', observed_at: `${DAY}T23:00:00Z` }
+  assert.equal((await app.inject({ method: 'POST', url: '/v1/quotes', headers: admin, payload: { quotes: [late] } })).statusCode, 200)
+  assert.equal((await compute(app, { from: DAY, to: DAY, indices: [CODE] })).json().indices[0].revised, 1)
+  const revs = await fixingRevisions(app.db, CODE, DAY)
+  assert.deepEqual(revs.map((r) => [r.revision, r.status, r.reason]),
+    [[1, 'insufficient_data', 'initial'], [2, 'ok', 'first_publication'], [3, 'ok', 'late_quotes']])
+  assert.equal(revs[1]!.value, '2.990000') // the golden figure: the reason is not part of the hash
+})
+
 test('a late quote makes revision 2 (late_quotes); revision 1 stays readable as of its time; an unchanged recompute adds nothing', async (t) => {
   const app = await setup(t)
   const first = await compute(app, { from: DAY, to: DAY, indices: [CODE] })

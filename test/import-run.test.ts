@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { test } from 'node:test'
 import { importCommand } from '../src/cli/import.ts'
 import { upsertProduct, upsertProvider } from '../src/domain/catalog.ts'
+import { slugProblem } from '../src/domain/quote-input.ts'
 import { fetchSource, readSourceFile, SourceUnavailable } from '../src/importers/read-source.ts'
-import { runImport } from '../src/importers/run.ts'
+import { importExitCode, runImport } from '../src/importers/run.ts'
 import { SOURCES } from '../src/importers/sources.ts'
 import { testDatabase } from './helpers/db.ts'
 
@@ -111,4 +115,93 @@ test('cpx import refuses unknown sources and bad options without touching a data
     assert.equal(await importCommand(['vast', '--file', 'x', '--observed-at', 'yesterday']), 1)
     assert.equal(await importCommand(['vast', '--file', 'x', '--observed-at', '2026-02-30T00:00:00Z']), 1) // the calendar rule (calendar.ts)
   } finally { process.stderr.write = write }
+})
+
+/** Runs `cpx import …` in process on an embedded database under a temp DATA_DIR; stdout and stderr captured. */
+async function cpxImport (dataDir: string, args: string[]): Promise<{ code: number, out: string, err: string }> {
+  const saved = { DATA_DIR: process.env.DATA_DIR, DATABASE_URL: process.env.DATABASE_URL }
+  const [write, writeErr] = [process.stdout.write, process.stderr.write]
+  let out = ''
+  let err = ''
+  process.env.DATA_DIR = dataDir
+  delete process.env.DATABASE_URL
+  process.stdout.write = ((s: string) => { out += s; return true }) as typeof write
+  process.stderr.write = ((s: string) => { err += s; return true }) as typeof writeErr
+  try {
+    return { code: await importCommand(args), out, err }
+  } finally {
+    process.stdout.write = write
+    process.stderr.write = writeErr
+    for (const [k, v] of Object.entries(saved)) { if (v === undefined) delete process.env[k]; else process.env[k] = v }
+  }
+}
+
+test('cpx import exits 2 when every row is refused (as cpx quotes load does), 0 when rows were stored or are stored already', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'cpx-import-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const header = 'provider,product,segment,price,currency,unit,observed_at\n'
+  const bad = join(dir, 'bad.csv')
+  writeFileSync(bad, header + 'nobody,h100-sxm,on_demand,2.5,USD,gpu_hour,2026-11-02T12:00:00Z\nnobody,h100-sxm,on_demand,-1,USD,gpu_hour,2026-11-02T12:00:00Z\n')
+  const refused = await cpxImport(join(dir, 'db'), ['csv', '--file', bad])
+  assert.equal(refused.code, 2)
+  assert.match(refused.out, /0 accepted, 0 duplicates, 2 invalid/)
+  assert.match(refused.err, /every row was refused/)
+  assert.equal(importExitCode({
+    source: 'csv',
+    dry_run: false,
+    rows_read: 1,
+    quotes: 1,
+    accepted: 0,
+    duplicates: 0,
+    invalid: { 'provider: x': 1 },
+    skipped: {},
+    unmapped: {},
+    created_providers: [],
+    created_products: []
+  }), 2)
+  // a dry run checks shapes only (not the catalog): 2 when no row has a storable shape
+  const shapes = join(dir, 'shapes.csv')
+  writeFileSync(shapes, header + 'my_cloud,h100-sxm,on_demand,2.5,USD,gpu_hour,2026-11-02T12:00:00Z\n')
+  assert.equal((await cpxImport(join(dir, 'db'), ['csv', '--file', shapes, '--dry-run'])).code, 2)
+  assert.equal((await cpxImport(join(dir, 'db'), ['csv', '--file', bad, '--dry-run'])).code, 0)
+
+  // lambda and h100-sxm are in the mapping table but not yet in this database: created, as the feeds do
+  const good = join(dir, 'good.csv')
+  writeFileSync(good, header + 'lambda,h100-sxm,on_demand,2.99,USD,gpu_hour,2026-11-02T12:00:00Z\nnobody,h100-sxm,on_demand,2.5,USD,gpu_hour,2026-11-02T12:00:00Z\n')
+  const stored = await cpxImport(join(dir, 'db'), ['csv', '--file', good])
+  assert.equal(stored.code, 0, stored.out + stored.err)
+  assert.match(stored.out, /1 accepted, 0 duplicates, 1 invalid/)
+  assert.match(stored.out, /created providers: lambda/)
+  const again = await cpxImport(join(dir, 'db'), ['csv', '--file', good])
+  assert.deepEqual([again.code, /0 accepted, 1 duplicates, 1 invalid/.test(again.out)], [0, true])
+})
+
+test('csv: providers and products the mapping table knows are created; unknown ones are still refused', async (t) => {
+  const { db } = await testDatabase(t)
+  const csv = 'provider,product,segment,price,currency,unit,observed_at\n' +
+    'lambda,h100-sxm,on_demand,2.99,USD,gpu_hour,2026-11-02T12:00:00Z\n' +
+    'openrouter,openai/gpt-5.5,input,5,USD,1m_tokens,2026-11-02T12:00:00Z\n' +
+    'my-cloud,h100-sxm,on_demand,2.5,USD,gpu_hour,2026-11-02T12:00:00Z\n' +
+    'lambda,h999-sxm,on_demand,2.5,USD,gpu_hour,2026-11-02T12:00:00Z\n'
+  const s = await runImport(db, SOURCES.csv!.parse(csv, { observedAt: at }))
+  assert.equal(s.accepted, 2)
+  assert.deepEqual(s.created_providers.sort(), ['lambda', 'openrouter'])
+  assert.deepEqual(s.created_products.sort(), ['h100-sxm', 'openai/gpt-5.5'])
+  assert.deepEqual(s.invalid, {
+    'product: unknown product h999-sxm: register it with PUT /v1/products/{code}': 1,
+    'provider: unknown provider my-cloud: register it with PUT /v1/providers/{slug}': 1,
+  })
+  const lambda = await db.selectFrom('providers').selectAll().where('slug', '=', 'lambda').executeTakeFirstOrThrow()
+  assert.deepEqual([lambda.name, lambda.kind], ['Lambda', 'neocloud'])
+})
+
+test('csv: an underscore in a provider says what is wrong and suggests the slug', async (t) => {
+  const { db } = await testDatabase(t)
+  const csv = 'provider,product,segment,price,currency,unit,observed_at\nmy_cloud,h100-sxm,on_demand,2.5,USD,gpu_hour,2026-11-02T12:00:00Z\n'
+  const s = await runImport(db, SOURCES.csv!.parse(csv, { observedAt: at }))
+  assert.deepEqual(s.invalid, {
+    'provider: underscore is not allowed; a slug is lower-case letters, digits and hyphens, such as lambda or aws-bedrock: try my-cloud': 1,
+  })
+  assert.match(slugProblem('My Cloud'), /^capital letters are not allowed; .*: try my-cloud$/)
+  assert.match(slugProblem('a.b'), /^"\." is not allowed; .*: try a-b$/)
 })

@@ -5,7 +5,7 @@ import { connect } from '../db/connect.ts'
 import { parseTimestamp } from '../domain/calendar.ts'
 import { migrate } from '../db/migrate.ts'
 import { fetchSource, readSourceFile } from '../importers/read-source.ts'
-import { runImport, type ImportSummary } from '../importers/run.ts'
+import { importExitCode, runImport, type ImportSummary } from '../importers/run.ts'
 import { SOURCES } from '../importers/sources.ts'
 
 export const IMPORT_USAGE = `cpx import <source> [--file PATH | --url URL] [--observed-at T] [--provider SLUG] [--dry-run] [--json]
@@ -67,7 +67,9 @@ export async function importCommand (args: string[]): Promise<number> {
     const summary = await runImport(database.db, batch, { dryRun: values['dry-run'], onProgress: (done) => bar?.update(done) })
     bar?.stop()
     process.stdout.write((values.json ? JSON.stringify(summary, null, 2) : formatSummary(summary)) + '\n')
-    return 0
+    const code = importExitCode(summary)
+    if (code && !values.json) process.stderr.write(`cpx import ${name}: every row was refused (reasons above); nothing ${summary.dry_run ? 'would be' : 'was'} stored\n`)
+    return code
   } finally {
     bar?.stop()
     await database.close()

@@ -24,6 +24,25 @@ const MAX_FRAC_DIGITS = 20
 
 const ISO_CURRENCIES = new Set(Intl.supportedValuesOf('currency'))
 
+/**
+ * Why a provider name is not a slug, and the slug it most likely means: `my_cloud` → "underscore is
+ * not allowed; a slug is lower-case letters, digits and hyphens: try my-cloud".
+ */
+export function slugProblem (value: string): string {
+  const rule = 'a slug is lower-case letters, digits and hyphens, such as lambda or aws-bedrock'
+  const bad = /[^a-z0-9-]/.exec(value)?.[0]
+  let what = 'must be a provider slug'
+  if (value === '') what = 'must not be empty'
+  else if (bad === '_') what = 'underscore is not allowed'
+  else if (bad && /[A-Z]/.test(bad)) what = 'capital letters are not allowed'
+  else if (bad && /\s/.test(bad)) what = 'spaces are not allowed'
+  else if (bad) what = `${JSON.stringify(bad)} is not allowed`
+  else if (value.startsWith('-')) what = 'must not start with a hyphen'
+  else if (value.length > 63) what = 'must be at most 63 characters'
+  const guess = value.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/-{2,}/g, '-').replace(/^-+|-+$/g, '').slice(0, 63)
+  return `${what}; ${rule}` + (guess && guess !== value && SLUG.test(guess) ? `: try ${guess}` : '')
+}
+
 const need = (what: string) => ({ error: (iss: { input?: unknown }) => iss.input === undefined ? 'is required' : `must be ${what}` })
 const list = (xs: readonly string[]) => xs.join(', ')
 
@@ -70,7 +89,7 @@ const Currency = z.string(need('an ISO 4217 code such as USD')).regex(/^[A-Z]{3}
   .refine((c) => ISO_CURRENCIES.has(c), 'is not an ISO 4217 currency code').meta({ example: 'USD' })
 
 export const QuoteInput = z.strictObject({
-  provider: z.string(need('a provider slug')).regex(SLUG, 'must be a provider slug such as lambda').meta({ example: 'lambda' }),
+  provider: z.string(need('a provider slug')).regex(SLUG, { error: (iss) => slugProblem(String(iss.input)) }).meta({ example: 'lambda' }),
   product: z.string(need('a product code')).regex(PRODUCT_CODE, 'must be a product code such as h100-sxm or openai/gpt-5.5').meta({ example: 'h100-sxm' }),
   segment: z.enum([...GPU_SEGMENTS, ...MODEL_SEGMENTS], need(`one of ${list([...GPU_SEGMENTS, ...MODEL_SEGMENTS])}`)),
   term_months: z.int(need('an integer number of months')).min(1, 'must be at least 1').max(120, 'must be at most 120').nullish()

@@ -1,12 +1,15 @@
 import { parseQuoteCsv } from '../domain/quote-files.ts'
 import { ImportBatch } from './batch.ts'
+import { GPU_PRODUCTS, PROVIDERS } from './mappings.ts'
+import { mapModel } from './models.ts'
 import type { ParseOptions } from './sources.ts'
 
 /**
  * A CSV with the columns of POST /v1/quotes, read by the same parser as POST /v1/quotes and cpx
  * quotes load. A missing observed_at takes --observed-at; a missing source is `csv`. Providers and
- * products must already exist: a CSV carries no catalog, so rows naming unknown ones are refused by
- * the validation (counted as invalid, with the reason), never created.
+ * products the mapping table knows (PROVIDERS, GPU_PRODUCTS, a model code MODELS maps to itself)
+ * are created when missing, as the feed importers create them; rows naming any other unknown one are
+ * refused by the validation (counted as invalid, with the reason), never guessed.
  */
 export function parseQuotesCsv (text: string, opts: ParseOptions): ImportBatch {
   const batch = new ImportBatch('csv')
@@ -14,6 +17,14 @@ export function parseQuotesCsv (text: string, opts: ParseOptions): ImportBatch {
     batch.rowsRead++
     row.observed_at ??= opts.observedAt
     row.source ??= 'csv'
+    const { provider, product } = row as { provider?: unknown, product?: unknown }
+    if (typeof provider === 'string' && Object.hasOwn(PROVIDERS, provider)) batch.providers.set(provider, PROVIDERS[provider]!)
+    if (typeof product === 'string') {
+      const known = Object.hasOwn(GPU_PRODUCTS, product) ? GPU_PRODUCTS[product] : undefined
+      const model = known || !product.includes('/') ? undefined : mapModel(product)
+      const spec = known ?? (model && 'product' in model && model.product.code === product ? model.product : undefined)
+      if (spec) batch.products.set(product, spec)
+    }
     batch.raw.push(row)
   }
   return batch

@@ -51,6 +51,18 @@ export async function createMissing (db: Kysely<Schema>, providers: ProviderSpec
   return { providers: newProviders.map((p) => p.slug), products: newProducts.map((p) => p.code) }
 }
 
+/**
+ * The exit code of `cpx import`: 2 when rows were refused and none was stored (a dry run: none would
+ * be), as `cpx quotes load` exits 2 on refused rows; 0 otherwise. A file that is all duplicates is
+ * stored already, so it exits 0.
+ */
+export function importExitCode (s: ImportSummary): 0 | 2 {
+  const refused = Object.values(s.invalid).reduce((a, b) => a + b, 0)
+  if (!refused) return 0
+  const stored = s.dry_run ? s.quotes - refused : s.accepted + s.duplicates
+  return stored > 0 ? 0 : 2
+}
+
 /** Why a row was refused, without its index: `quotes/12/currency: no FX rate…` → `currency: no FX rate…`. */
 const reasonOf = (e: { path: string, reason: string }) => `${e.path.split('/').slice(2).join('/') || 'row'}: ${e.reason}`
 

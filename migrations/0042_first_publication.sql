@@ -1,0 +1,92 @@
+-- 0042_first_publication.sql
+-- cpx_publish_fixings of 0041 with one more reason. A day whose stored revisions are all
+-- insufficient_data (computed before its kind's quotes arrived) had no publishable fixing: its first
+-- real one is `first_publication`, not `late_quotes`, so the register tells a first figure apart from
+-- a restatement of a published one. An explicit reason still wins; figures, constituents and hashes
+-- are unchanged (the reason is not part of the hash).
+
+-- Publishing as in 0041, with first_publication.
+create or replace function cpx_publish_fixings(p_codes text[], p_from date, p_to date, p_reason text default null)
+returns table (index_code text, days int, published int, revised int, unchanged int, insufficient int)
+language plpgsql
+-- as in 0041: the foreign-key checks of the inserts are planned under this setting and keep the plan
+set enable_seqscan = off
+as $$
+#variable_conflict use_column
+declare
+  c text;
+  v_now timestamptz;
+begin
+  -- Lock the indices in a fixed order so two computes over overlapping sets cannot deadlock.
+  for c in select distinct x from unnest(p_codes) x order by x loop
+    perform pg_advisory_xact_lock(cpx_fixing_lock_key(), hashtext(c));
+  end loop;
+  v_now := clock_timestamp();
+
+  return query
+  with candidate as materialized (
+    select n.*, cur.revision as current_revision,
+      -- why a new revision exists: the first publication; the reason asked for; the first figure after
+      -- insufficient_data revisions only (first_publication); a new methodology
+      -- version; quotes behind it that arrived after the current revision; otherwise a correction
+      -- (a product, provider or base value that changed).
+      case
+        when cur.hash is not distinct from n.hash then null   -- nothing is stored: no reason to find
+        when cur.id is null then 'initial'
+        when p_reason is not null then p_reason
+        -- every stored revision of the day is insufficient_data: this is its first figure, not a restatement
+        when n.status <> 'insufficient_data' and not exists (
+          select 1 from fixings f
+          where f.index_code = n.index_code and f.date = n.date and f.status <> 'insufficient_data'
+        ) then 'first_publication'
+        when cur.methodology_version <> n.methodology_version then 'definition_change'
+        when exists (
+          select 1 from unnest(n.constituents) e
+          cross join lateral unnest(e.quote_ids) qid
+          join quotes q on q.id = qid
+          where q.ingested_at > cur.published_at
+        ) then 'late_quotes'
+        else 'correction'
+      end as reason,
+      cur.hash is distinct from n.hash as changed
+    from cpx_compute_fixings(p_codes, p_from, p_to) n
+    left join (
+      -- the current revisions of the range, read once (a lookup per day, planned while fixings still looked
+      -- empty, scanned the whole table for every day: a year computed into a new database went quadratic)
+      select distinct on (f.index_code, f.date) f.index_code, f.date, f.id, f.revision, f.hash, f.methodology_version,
+        f.published_at
+      from fixings f
+      where f.index_code = any(p_codes) and f.date between p_from and p_to
+      order by f.index_code, f.date, f.revision desc
+    ) cur on cur.index_code = n.index_code and cur.date = n.date
+  ),
+  inserted as (
+    insert into fixings (index_code, date, revision, status, value, level, window_days, n_providers, n_contributors,
+      n_quotes, n_excluded, min, p25, p75, max, hhi, max_provider_impact, methodology_version, reason, hash, published_at)
+    select n.index_code, n.date, coalesce(n.current_revision, 0) + 1, n.status, n.value, n.level, n.window_days,
+      n.n_providers, n.n_contributors, n.n_quotes, n.n_excluded, n.min, n.p25, n.p75, n.max, n.hhi,
+      n.max_provider_impact, n.methodology_version, n.reason, n.hash, v_now
+    from candidate n where n.changed
+    returning fixings.id, fixings.index_code, fixings.date, fixings.revision,
+      pg_notify('cpx_fixings', json_build_object('code', fixings.index_code, 'date', fixings.date, 'revision', fixings.revision)::text) as notified
+  ),
+  constituents as (
+    insert into fixing_constituents (fixing_id, provider, product, value, segments, n_quotes, quote_ids, excluded, reason)
+    select i.id, x.provider, x.product, x.value, x.segments, x.n_quotes, x.quote_ids, x.excluded, x.reason
+    from inserted i
+    join candidate n on n.index_code = i.index_code and n.date = i.date
+    cross join lateral unnest(n.constituents) x
+    returning fixing_id
+  )
+  select n.index_code,
+    count(*)::int,
+    count(*) filter (where n.changed and n.current_revision is null)::int,
+    count(*) filter (where n.changed and n.current_revision is not null)::int,
+    count(*) filter (where not n.changed)::int,
+    count(*) filter (where n.status = 'insufficient_data')::int
+  from candidate n
+  -- the inserts above run to completion whether or not this select reads them
+  group by n.index_code
+  order by n.index_code;
+end
+$$;
