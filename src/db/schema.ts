@@ -133,6 +133,12 @@ export interface SchemaMigrationTable {
   applied_at: Timestamp
 }
 
+export interface SchemaSqlFileTable {
+  path: string
+  checksum: string
+  applied_at: Timestamp
+}
+
 export interface Schema {
   providers: ProviderTable
   products: ProductTable
@@ -144,4 +150,5 @@ export interface Schema {
   fixing_constituents: FixingConstituentTable
   api_keys: ApiKeyTable
   schema_migrations: SchemaMigrationTable
+  schema_sql_files: SchemaSqlFileTable
 }

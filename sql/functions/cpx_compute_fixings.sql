@@ -1,16 +1,15 @@
--- 0030_engine_shared_reads.sql
--- cpx_compute_fixings of 0029, reading the quotes of a (product, segment) once for all the indices that
--- select them alike: TOK-FRONTIER-IN, -OUT and -BLEND read the same frontier input and output quotes, and
--- H100-SXM-OD and H100-SXM-OD-HYPERSCALER the same H100 SXM on-demand quotes (they differ only in providers,
--- which filter the read's (day, provider) groups). 0029 scanned, grouped, sorted and took medians of each
--- once per index. Same figures and hashes.
-
+-- cpx_compute_fixings: the engine: methodology v1 for indices p_codes over the days [p_from, p_to], one row per (index, day)
+-- with its figures, constituents and hash. Stores nothing (cpx_publish_fixings does).
+-- DESIGN §3 whole: the window loop of its preamble, 3.1 to 3.9, and the insufficient_data rule.
+-- Tuned for speed (one pass per window, index arithmetic): docs/performance.md tells how; its figures
+-- are those of the golden cases.
+--
 create or replace function cpx_compute_fixings(p_codes text[], p_from date, p_to date)
 returns table (
   index_code text, date date, methodology_version int, status text, value numeric, level numeric,
   window_days int, n_providers int, n_contributors int, n_quotes int, n_excluded int,
   min numeric, p25 numeric, p75 numeric, max numeric, hhi numeric, max_provider_impact numeric,
-  constituents jsonb, hash text
+  constituents cpx_constituent[], hash text
 )
 language plpgsql stable
 -- as in 0021: hash joins (the planner cannot estimate these sets), no JIT, sorts in memory
@@ -132,7 +131,11 @@ contrib_first as (
   select l.code, l.fix_date, w.len, l.provider, l.product,
     count(*) = d.n_segments as complete,
     sum(s.weight * l.r) / sum(s.weight) as r,
-    sum(l.n_quotes)::int as n_quotes
+    sum(l.n_quotes)::int as n_quotes,
+    -- what its constituent lists: r(c,s) per segment, the canonical text of that map, the quote ids
+    jsonb_object_agg(l.segment, trim_scale(round(l.r, 6))) as segments,
+    string_agg(l.segment || '=' || cpx_canonical_figure(l.r), ';' order by l.segment) as segment_text,
+    count(*) as n_segments, cpx_array_cat(l.quote_ids) as quote_ids
   from latest l
   join windows w on w.code = l.code and w.ord = 1 and l.age < w.len
   join segs s on s.code = l.code and s.segment = l.segment
@@ -169,7 +172,10 @@ contrib_rest as (
   select l.code, l.fix_date, w.len, l.provider, l.product,
     count(*) = d.n_segments as complete,
     sum(s.weight * l.r) / sum(s.weight) as r,
-    sum(l.n_quotes)::int as n_quotes
+    sum(l.n_quotes)::int as n_quotes,
+    jsonb_object_agg(l.segment, trim_scale(round(l.r, 6))) as segments,
+    string_agg(l.segment || '=' || cpx_canonical_figure(l.r), ';' order by l.segment) as segment_text,
+    count(*) as n_segments, cpx_array_cat(l.quote_ids) as quote_ids
   from latest l
   join pending p on p.code = l.code and p.fix_date = l.fix_date
   join windows w on w.code = l.code and w.ord > 1 and l.age < w.len
@@ -228,14 +234,20 @@ valued as (
 ),
 -- §3.8 max_provider_impact: the largest |value − value without provider p|, recomputed on the remaining
 -- contributors minus p's (no second outlier pass); null when dropping a provider leaves < min_providers
+-- (a median without a provider that has one contributor, at position j of the sorted list, is read off
+-- the list itself by cpx_median_without; otherwise the list without p is built and its statistic taken)
 without_provider as (
-  select v.code, v.fix_date, cpx_statistic(z.rs, d.statistic, d.trim_fraction) as value
+  select v.code, v.fix_date,
+    case
+      when d.statistic = 'median' and cardinality(pp.positions) = 1 then cpx_median_without(v.rs, pp.positions[1])
+      else (select cpx_statistic(array_agg(u.r order by u.r), d.statistic, d.trim_fraction)
+        from unnest(v.rs, v.providers) u(r, p) where u.p <> pp.p)
+    end as value
   from valued v
   join defs d on d.code = v.code
-  cross join lateral (select distinct p from unnest(v.providers) p) pp
   cross join lateral (
-    select array_agg(u.r order by u.r) as rs from unnest(v.rs, v.providers) u(r, p) where u.p <> pp.p
-  ) z
+    select u.p, array_agg(u.i::int) as positions from unnest(v.providers) with ordinality u(p, i) group by u.p
+  ) pp
   where v.yields and v.n_providers - 1 >= d.min_providers
 ),
 impact as (
@@ -243,40 +255,21 @@ impact as (
   from without_provider wp join valued v using (code, fix_date)
   group by wp.code, wp.fix_date
 ),
--- the constituents of the chosen window: segment maps and quote ids (ascending) from the day reps behind them
-chosen_contrib as (
-  select s.code, s.fix_date, s.provider, s.product, s.complete, s.r, s.n_quotes,
+-- the constituents of the chosen window, with the reason of each exclusion
+constituent_rows as materialized (
+  select s.code, s.fix_date, s.provider, s.product, s.complete, s.r, s.n_quotes, s.segments, s.segment_text,
+    -- each day's ids are sorted; a blend's segments are merged
+    case when s.n_segments = 1 then s.quote_ids else (select array_agg(x order by x) from unnest(s.quote_ids) x) end as quote_ids,
     case
       when not s.complete then 'incomplete_blend'
       when c.screening and abs(s.r - c.m) > c.outlier_k * 1.4826 * c.mad then 'outlier'
     end as reason
   from contrib s join chosen c on c.code = s.code and c.fix_date = s.fix_date and c.len = s.len
 ),
-chosen_segments as (
-  select l.code, l.fix_date, l.provider, l.product,
-    jsonb_object_agg(l.segment, trim_scale(round(l.r, 6))) as segments,
-    string_agg(l.segment || '=' || cpx_canonical_figure(l.r), ';' order by l.segment) as segment_text,
-    count(*) as n_segments, cpx_array_cat(l.quote_ids) as quote_ids
-  from latest l
-  join chosen c on c.code = l.code and c.fix_date = l.fix_date and l.age < c.len
-  group by l.code, l.fix_date, l.provider, l.product
-),
-constituent_rows as materialized (
-  select cc.*, cs.segments, cs.segment_text,
-    -- each day's ids are sorted; a blend's segments are merged
-    case when cs.n_segments = 1 then cs.quote_ids else (select array_agg(x order by x) from unnest(cs.quote_ids) x) end as quote_ids
-  from chosen_contrib cc
-  join chosen_segments cs on cs.code = cc.code and cs.fix_date = cc.fix_date and cs.provider = cc.provider
-    and cs.product = cc.product
-),
 listed as (
   select c.code, c.fix_date,
-    jsonb_agg(jsonb_build_object(
-      'provider', c.provider, 'product', c.product,
-      'value', case when c.complete then trim_scale(round(c.r, 6)) end,
-      'segments', c.segments, 'n_quotes', c.n_quotes, 'quote_ids', to_jsonb(c.quote_ids),
-      'excluded', c.reason is not null, 'reason', c.reason
-    ) order by c.provider, c.product) as constituents,
+    array_agg(row(c.provider, c.product, case when c.complete then trim_scale(round(c.r, 6)) end, c.segments,
+      c.n_quotes, c.quote_ids, c.reason is not null, c.reason)::cpx_constituent order by c.provider, c.product) as constituents,
     -- the constituent lines of the canonical text (cpx_canonical_text in 0021), in the same order
     string_agg(concat_ws('|', c.provider, c.product, cpx_canonical_figure(case when c.complete then c.r end),
       c.segment_text, c.n_quotes::text, array_to_string(c.quote_ids, ','), (c.reason is not null)::text,
@@ -295,7 +288,7 @@ published as (
     round(v.rs[cardinality(v.rs)], 6) as max,
     round(v.hhi, 6) as hhi,
     round(i.max_provider_impact, 6) as max_provider_impact,
-    coalesce(l.constituents, '[]'::jsonb) as constituents,
+    coalesce(l.constituents, '{}') as constituents,
     l.lines
   from valued v
   join defs d on d.code = v.code

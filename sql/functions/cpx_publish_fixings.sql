@@ -1,13 +1,14 @@
--- 0025_publish_less_parsing.sql
--- cpx_publish_fixings of 0022, doing less per day: the reason of a new revision is looked for only where
--- the hash changed (an unchanged day stores nothing, so 0022 walked its constituents' quote ids for a
--- reason never used: every day of a recompute), and a constituent's quote ids go from the jsonb array
--- straight to bigint[] in jsonb_to_recordset instead of one subquery per constituent. What is stored is
--- the same.
-
+-- cpx_publish_fixings: publishing: computes [p_from, p_to] with cpx_compute_fixings and stores a new revision of each
+-- (index, day) whose hash changed, with its reason and constituents, announced by NOTIFY cpx_fixings.
+-- DESIGN §4 (revisions); reasons: initial, first_publication (first figure after insufficient_data
+-- revisions only, #18), the given reason, definition_change, late_quotes, correction.
+--
 create or replace function cpx_publish_fixings(p_codes text[], p_from date, p_to date, p_reason text default null)
 returns table (index_code text, days int, published int, revised int, unchanged int, insufficient int)
-language plpgsql as $$
+language plpgsql
+-- as in 0041: the foreign-key checks of the inserts are planned under this setting and keep the plan
+set enable_seqscan = off
+as $$
 #variable_conflict use_column
 declare
   c text;
@@ -22,29 +23,39 @@ begin
   return query
   with candidate as materialized (
     select n.*, cur.revision as current_revision,
-      -- why a new revision exists: the first publication; the reason asked for; a new methodology
+      -- why a new revision exists: the first publication; the reason asked for; the first figure after
+      -- insufficient_data revisions only (first_publication); a new methodology
       -- version; quotes behind it that arrived after the current revision; otherwise a correction
       -- (a product, provider or base value that changed).
       case
         when cur.hash is not distinct from n.hash then null   -- nothing is stored: no reason to find
         when cur.id is null then 'initial'
         when p_reason is not null then p_reason
+        -- every stored revision of the day is insufficient_data: this is its first figure, not a restatement
+        when n.status <> 'insufficient_data' and not exists (
+          select 1 from fixings f
+          where f.index_code = n.index_code and f.date = n.date and f.status <> 'insufficient_data'
+        ) then 'first_publication'
         when cur.methodology_version <> n.methodology_version then 'definition_change'
         when exists (
-          select 1 from jsonb_array_elements(n.constituents) e
-          cross join lateral jsonb_array_elements_text(e->'quote_ids') qid
-          join quotes q on q.id = qid::bigint
+          select 1 from unnest(n.constituents) e
+          cross join lateral unnest(e.quote_ids) qid
+          join quotes q on q.id = qid
           where q.ingested_at > cur.published_at
         ) then 'late_quotes'
         else 'correction'
       end as reason,
       cur.hash is distinct from n.hash as changed
     from cpx_compute_fixings(p_codes, p_from, p_to) n
-    left join lateral (
-      select f.id, f.revision, f.hash, f.methodology_version, f.published_at
-      from fixings f where f.index_code = n.index_code and f.date = n.date
-      order by f.revision desc limit 1
-    ) cur on true
+    left join (
+      -- the current revisions of the range, read once (a lookup per day, planned while fixings still looked
+      -- empty, scanned the whole table for every day: a year computed into a new database went quadratic)
+      select distinct on (f.index_code, f.date) f.index_code, f.date, f.id, f.revision, f.hash, f.methodology_version,
+        f.published_at
+      from fixings f
+      where f.index_code = any(p_codes) and f.date between p_from and p_to
+      order by f.index_code, f.date, f.revision desc
+    ) cur on cur.index_code = n.index_code and cur.date = n.date
   ),
   inserted as (
     insert into fixings (index_code, date, revision, status, value, level, window_days, n_providers, n_contributors,
@@ -61,9 +72,7 @@ begin
     select i.id, x.provider, x.product, x.value, x.segments, x.n_quotes, x.quote_ids, x.excluded, x.reason
     from inserted i
     join candidate n on n.index_code = i.index_code and n.date = i.date
-    -- the JSON array of ids becomes bigint[] in the record conversion itself
-    cross join lateral jsonb_to_recordset(n.constituents) as x(provider text, product text, value numeric, segments jsonb,
-      n_quotes int, quote_ids bigint[], excluded boolean, reason text)
+    cross join lateral unnest(n.constituents) x
     returning fixing_id
   )
   select n.index_code,
@@ -78,4 +87,5 @@ begin
   order by n.index_code;
 end
 $$;
-
+comment on function cpx_publish_fixings(text[], date, date, text) is
+  'Computes [from, to] for the indices and stores a new revision wherever the hash changed (reason: initial, the given reason, definition_change, late_quotes or correction), with NOTIFY cpx_fixings. Returns per index: days, published (revision 1), revised, unchanged, insufficient.';
