@@ -1,0 +1,161 @@
+import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { test, type TestContext } from 'node:test'
+import { sql } from 'kysely'
+import { BEFORE_BASELINE } from '../src/db/baseline.ts'
+import { connect, type Database } from '../src/db/connect.ts'
+import { listMigrations, listSqlFiles, migrate, pendingMigrations, type Migration } from '../src/db/migrate.ts'
+import { renderSchema, renderTables } from '../src/db/schema-text.ts'
+import { loadDemo } from '../src/demo/load.ts'
+import { computeFixings } from '../src/domain/fixings.ts'
+import { ingestQuotes } from '../src/domain/quotes.ts'
+import { createServerDatabase, onServer } from './helpers/db.ts'
+
+// The baseline carries a database made by the code before it (commit 86630c5: migrations 0001–0042 and
+// their migrate.ts, read from git) forward unchanged, and a new database gets the same schema from it.
+
+const OLD = '86630c5'
+
+type OldMigrate = { migrate: (d: Database, m: Migration[]) => Promise<string[]>, listMigrations: (dir: string) => Migration[] }
+
+/** migrate.ts and migrations/ as they were at 86630c5, written to a temporary folder; undefined without git (not in CI). */
+function oldCode (t: TestContext): Promise<OldMigrate> & { dir: string } | undefined {
+  let show: (path: string) => string
+  try {
+    show = (path) => execFileSync('git', ['show', `${OLD}:${path}`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+    show('src/db/migrate.ts')
+  } catch (err) {
+    if (process.env.CI) throw new Error(`git show ${OLD} failed (CI needs git and this checkout's history)`, { cause: err })
+    t.skip('git or its history is not available')
+    return undefined
+  }
+  const dir = mkdtempSync(`${tmpdir()}/cpx-old-`)
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  mkdirSync(`${dir}/migrations`)
+  writeFileSync(`${dir}/migrate.ts`, show('src/db/migrate.ts'))
+  for (const name of BEFORE_BASELINE) writeFileSync(`${dir}/migrations/${name}`, show(`migrations/${name}`))
+  return Object.assign(import(`${dir}/migrate.ts`) as Promise<OldMigrate>, { dir })
+}
+
+/** An empty database (embedded or on the test server), closed and dropped after the test. */
+async function emptyDatabase (t: TestContext): Promise<Database> {
+  if (!onServer) {
+    const d = await connect({ DATA_DIR: '', memory: true })
+    t.after(() => d.close())
+    return d
+  }
+  const { url, drop } = await createServerDatabase()
+  const d = await connect({ DATABASE_URL: url, DATA_DIR: '' })
+  t.after(async () => { await d.close(); await drop() })
+  return Object.assign(d, { url })
+}
+
+/** Every row of every table but the migrator's own, in primary-key order. */
+async function allRows (d: Database): Promise<Record<string, unknown[]>> {
+  return d.script(async (run) => {
+    const tables = await run(`select c.relname::text as t from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = 'public' and c.relkind = 'r' and c.relname not in ('schema_migrations', 'schema_sql_files') order by 1`)
+    const out: Record<string, unknown[]> = {}
+    for (const { t } of tables) out[String(t)] = await run(`select * from ${String(t)} order by 1, 2, 3`)
+    return out
+  })
+}
+
+/** Each function's definition: its source, settings, result and comment. */
+async function functionDefs (d: Database) {
+  return d.script((run) => run(`select p.proname::text, pg_get_function_identity_arguments(p.oid) as args, md5(p.prosrc) as src,
+      p.proconfig, pg_get_function_result(p.oid) as result, obj_description(p.oid, 'pg_proc') as comment
+    from pg_proc p join pg_namespace n on n.oid = p.pronamespace where n.nspname = 'public' order by 1, 2`))
+}
+
+/** The stored hash of every revision equals the hash the (new) engine computes for it now. */
+async function assertHashesReproduced (d: Database, from: string, to: string) {
+  const rows = await d.script((run) => run(`select count(*)::int as n, count(*) filter (where f.hash = c.hash)::int as same
+    from cpx_compute_fixings((select array_agg(code) from index_definitions), '${from}', '${to}') c
+    join cpx_fixings_as_of(c.index_code, '${from}', '${to}') f on f.date = c.date`))
+  assert.ok(Number(rows[0]!.n) > 0)
+  assert.equal(rows[0]!.same, rows[0]!.n)
+}
+
+/** pg_dump --schema-only without its version lines; undefined when pg_dump is not installed. */
+function pgDumpSchema (url: string): string | undefined {
+  try {
+    return execFileSync('pg_dump', ['--schema-only', '--no-owner', '--no-privileges', url], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+      .split('\n').filter((l) => !l.startsWith('-- Dumped') && !l.startsWith('\\restrict') && !l.startsWith('\\unrestrict')).join('\n')
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw err
+  }
+}
+
+test('a database made by the migrations before the baseline, with fixings, is carried forward unchanged; a new one has its schema', { timeout: 600_000 }, async (t) => {
+  const old = oldCode(t)
+  if (!old) return
+  const { migrate: oldMigrate, listMigrations: oldList } = await old
+  const before = await emptyDatabase(t)
+  assert.equal((await oldMigrate(before, oldList(`${old.dir}/migrations/`))).length, BEFORE_BASELINE.length)
+  const demo = await loadDemo(before, { end: '2026-10-31', days: 30 })
+  assert.ok(demo.accepted > 1000)
+  // late quotes, 20% lower, make second revisions
+  const late = await before.db.selectFrom('quotes')
+    .select(['provider', 'product', 'segment', 'term_months', 'service_tier', 'region', 'currency', 'unit', 'gpus_per_instance'])
+    .select(sql<string>`(price * 0.8)::text`.as('price'))
+    .where('observed_day', '=', '2026-10-30').orderBy('id').limit(40).execute()
+  const lateRows = late.map((q) => ({ ...q, observed_at: '2026-10-30T23:59:00Z', source: 'late' }))
+  assert.equal((await ingestQuotes(before.db, lateRows)).accepted, lateRows.length)
+  await computeFixings(before, { from: '2026-10-25', to: '2026-10-31' })
+  const tablesBefore = await renderTables(before)
+  const rowsBefore = await allRows(before)
+  const revisions = await before.db.selectFrom('fixings').select(({ fn }) => [fn.countAll<number>().as('n'), fn.max('revision').as('r')]).executeTakeFirstOrThrow()
+  assert.ok(Number(revisions.n) > 300)
+  assert.ok(Number(revisions.r) >= 2, 'some days have a second revision')
+
+  assert.deepEqual(await pendingMigrations(before), ['0000_baseline.sql', ...listSqlFiles().map((f) => `sql/${f.path}`)])
+  const applied = await migrate(before)
+  assert.deepEqual(applied, ['0000_baseline.sql (recorded: 0001–0042 were applied)', ...listSqlFiles().map((f) => `sql/${f.path}`)])
+  assert.deepEqual(await migrate(before), [])
+  assert.deepEqual(await pendingMigrations(before), [])
+  assert.equal(await renderTables(before), tablesBefore, 'the upgrade changes no table, index, constraint or trigger')
+  assert.deepEqual(await allRows(before), rowsBefore, 'the upgrade changes no row')
+
+  // the new engine reproduces every stored hash, and publishing again stores nothing
+  await assertHashesReproduced(before, demo.from, demo.to)
+  const again = await computeFixings(before, { from: demo.from, to: demo.to })
+  assert.equal(again.indices.reduce((s, i) => s + i.published + i.revised, 0), 0)
+  assert.deepEqual(await allRows(before), rowsBefore)
+
+  // a new database: the baseline, then the functions; the same schema, functions included
+  const fresh = await emptyDatabase(t)
+  assert.deepEqual(await migrate(fresh), [...listMigrations().map((m) => m.name), ...listSqlFiles().map((f) => `sql/${f.path}`)])
+  assert.equal(await renderTables(fresh), tablesBefore)
+  assert.equal(await renderSchema(fresh), await renderSchema(before))
+  assert.deepEqual(await functionDefs(fresh), await functionDefs(before))
+  const seeded = (d: Database) => d.db.selectFrom('index_definition_versions').select(['code', 'methodology_version', 'filter', 'segments', 'term_months', 'methodology']).orderBy('code').execute()
+  assert.deepEqual(await seeded(fresh), (await seeded(before)).filter((r) => r.methodology_version === 1))
+  // and it computes the same fixings from the same quotes
+  await loadDemo(fresh, { end: '2026-10-31', days: 30 })
+  const hashes = (d: Database) => d.db.selectFrom('fixings').select(['index_code', 'date', 'hash']).where('revision', '=', 1).orderBy('index_code').orderBy('date').execute()
+  assert.deepEqual(await hashes(fresh), await hashes(before))
+
+  if (onServer) {
+    const urlOf = (d: Database) => (d as Database & { url?: string }).url
+    const a = pgDumpSchema(urlOf(before)!)
+    const b = pgDumpSchema(urlOf(fresh)!)
+    if (a !== undefined) assert.equal(b, a, 'pg_dump --schema-only of the upgraded and the new database')
+  }
+})
+
+test('a database with only part of 0001–0042 is refused, unchanged, with the version to upgrade through', async (t) => {
+  const old = oldCode(t)
+  if (!old) return
+  const { migrate: oldMigrate, listMigrations: oldList } = await old
+  const d = await emptyDatabase(t)
+  await oldMigrate(d, oldList(`${old.dir}/migrations/`).filter((m) => m.version <= 22))
+  await assert.rejects(migrate(d), /applied 0022_fixing_revisions\.sql but not 0023_engine_chosen_window\.sql, .*Upgrade it through 0042_first_publication\.sql first with CPX at commit 86630c5/)
+  const rows = await d.db.selectFrom('schema_migrations').select('name').orderBy('version').execute()
+  assert.deepEqual(rows.map((r) => r.name), BEFORE_BASELINE.slice(0, 8))
+  const files = await d.script((run) => run("select to_regclass('schema_sql_files') as t"))
+  assert.equal(files[0]!.t, null)
+})
