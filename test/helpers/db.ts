@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import pg from 'pg'
 import { connect, type Database } from '../../src/db/connect.ts'
-import { listMigrations, migrate } from '../../src/db/migrate.ts'
+import { listMigrations, listSqlFiles, migrate } from '../../src/db/migrate.ts'
 
 /** Set by .ci/run (and `npm run test:server`): the suite then runs on that Postgres server. */
 export const SERVER_URL = process.env.TEST_DATABASE_URL
@@ -31,11 +31,11 @@ export async function createServerDatabase (): Promise<{ url: string, drop: () =
 }
 
 // PGlite's initdb costs seconds; loading a dump of a migrated database costs about one. The dump is
-// keyed by the migrations' checksums and kept under node_modules/.cache between runs.
+// keyed by the checksums of the migrations and the sql/ files and kept under node_modules/.cache between runs.
 let template: Promise<Blob> | undefined
 function migratedTemplate (): Promise<Blob> {
   template ??= (async () => {
-    const key = createHash('sha256').update(listMigrations().map((m) => m.checksum).join()).digest('hex').slice(0, 16)
+    const key = createHash('sha256').update([...listMigrations(), ...listSqlFiles()].map((m) => m.checksum).join()).digest('hex').slice(0, 16)
     const dir = 'node_modules/.cache/cpx'
     const file = `${dir}/pglite-${key}.tar`
     if (existsSync(file)) return new Blob([readFileSync(file)])
