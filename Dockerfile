@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # CPX API image. Multi-stage: dependencies are installed from the lockfile in a build stage, the
-# runtime stage carries only production dependencies, the sources and the migrations, and runs
+# runtime stage carries only production dependencies, the sources, the migrations and sql/, and runs
 # as the unprivileged `node` user. TypeScript runs through tsx (a production dependency): there is
 # no separate build output to drift from the sources.
 
@@ -20,6 +20,7 @@ COPY package.json package-lock.json tsconfig.json ./
 COPY bin ./bin
 COPY src ./src
 COPY migrations ./migrations
+COPY sql ./sql
 COPY openapi ./openapi
 RUN mkdir -p /app/data && chown -R node:node /app/data
 USER node

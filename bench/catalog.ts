@@ -1,6 +1,6 @@
 // The synthetic market the benchmark seeds: providers, products and "offers" (one provider quoting one
 // product in one segment, unit and currency) chosen so every index of the default catalog
-// (migrations/0005_default_catalog.sql) has at least three providers on every day of the year.
+// (seeded by migrations/0000_baseline.sql) has at least three providers on every day of the year.
 // Prices sit near real late-2026 levels; units and currencies are mixed so normalization does work.
 
 export interface BenchProvider { slug: string, kind: string }

@@ -14,7 +14,7 @@ const STATUS = sql<Fixing['status']>`f.status`.as('status')
 
 /**
  * The fixings of one index visible at `asOf` (the newest when null) over [from, to]: one row per day.
- * Point in time is the engine's SQL (cpx_fixings_as_of, migration 0022): one definition of "as of".
+ * Point in time is the engine's SQL (sql/functions/cpx_fixings_as_of.sql): one definition of "as of".
  */
 function currentFixings (db: Db, code: string, asOf: string | null, from?: string, to?: string) {
   return db.selectFrom(sql<Schema['fixings']>`cpx_fixings_as_of(${code}, ${from ?? '-infinity'}::date, ${to ?? 'infinity'}::date, ${asOf ?? 'infinity'}::timestamptz)`.as('f'))

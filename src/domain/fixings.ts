@@ -5,10 +5,10 @@ import type { Schema } from '../db/schema.ts'
 import { IsoDate } from './contracts.ts'
 import { BadRequest, IndexNotFound, withErrors } from './errors.ts'
 
-// Computing and publishing fixings. Every figure comes from SQL (migrations/0021 methodology, 0022
-// revisions); this module picks the indices and days, runs them in transactions and reports.
+// Computing and publishing fixings. Every figure comes from SQL (sql/functions/cpx_compute_fixings.sql,
+// cpx_publish_fixings.sql); this module picks the indices and days, runs them in transactions and reports.
 
-/** The channel cpx_publish_fixings (0022) NOTIFYs with each new revision, and the caches listen on. */
+/** The channel cpx_publish_fixings NOTIFYs with each new revision, and the caches listen on. */
 export const FIXINGS_CHANNEL = 'cpx_fixings'
 
 export const MAX_RANGE_DAYS = 3 * 366
@@ -141,7 +141,7 @@ export async function computeFixings (database: Pick<Database, 'db'> & Partial<P
         const from = addDays(opts.from, start)
         const to = addDays(opts.from, Math.min(start + chunk, total) - 1)
         const part = await database.db.transaction().execute((trx) => publishRange(trx, codes, from, to, opts.reason))
-        // Committed: this process's caches drop what changed now; others on NOTIFY cpx_fixings (0022).
+        // Committed: this process's caches drop what changed now; others on NOTIFY cpx_fixings.
         for (const r of part) if (r.published || r.revised) database.announce?.(FIXINGS_CHANNEL, JSON.stringify({ code: r.code }))
         merge(byCode, part)
         done[lane] = Math.min(start + chunk, total)

@@ -6,7 +6,7 @@ import { IsoDate } from './contracts.ts'
 import { canonicalPrice, priceText } from './quote-input.ts'
 
 // FX rates: USD for one unit of a currency on a day (CNY ~ 0.14). A quote uses the latest rate dated
-// on its UTC day or up to 7 days before (cpx_fx_rate in migrations/0002). Replacing a rate changes
+// on its UTC day or up to 7 days before (sql/functions/cpx_fx_rate.sql). Replacing a rate changes
 // only quotes ingested afterwards: every stored quote keeps the rate it was normalized with.
 
 const ISO_CURRENCIES = new Set(Intl.supportedValuesOf('currency'))
