@@ -90,9 +90,16 @@ test('later versioned migrations and sql/ files need no order: each sees what th
       create or replace trigger notes_stamp before insert on notes for each row execute function zz_note_stamp();`,
     checksum: 'cnote',
   }
-  const applied = await migrate(database, { migrations: [...listMigrations(), later], files: [...listSqlFiles(), noteFile] })
-  assert.deepEqual(applied, ['0000_baseline.sql', ...listSqlFiles().map((f) => `sql/${f.path}`), '9043_notes.sql', 'sql/functions/zz_note_count.sql'])
+  // a SQL function reading the migration's table is created before it (bodies unchecked), checked after it
+  const totalFile: SqlFile = {
+    path: 'functions/zz_note_total.sql',
+    sql: 'create or replace function zz_note_total() returns bigint language sql stable as $$ select count(*) from notes $$;',
+    checksum: 'ctotal',
+  }
+  const applied = await migrate(database, { migrations: [...listMigrations(), later], files: [...listSqlFiles(), noteFile, totalFile] })
+  assert.deepEqual(applied, ['0000_baseline.sql', ...listSqlFiles().map((f) => `sql/${f.path}`), 'sql/functions/zz_note_total.sql',
+    '9043_notes.sql', 'sql/functions/zz_note_count.sql'])
   await sql`insert into notes values (1, 'hello')`.execute(database.db)
-  assert.deepEqual((await sql`select body, zz_note_count() as n from notes`.execute(database.db)).rows, [{ body: 'hello.', n: 1 }])
+  assert.deepEqual((await sql`select body, zz_note_count() as n, zz_note_total() as t from notes`.execute(database.db)).rows, [{ body: 'hello.', n: 1, t: 1 }])
   await assert.rejects(sql`delete from notes`.execute(database.db), /append-only/)
 })

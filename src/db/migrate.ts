@@ -44,8 +44,10 @@ export function listSqlFiles (dir = SQL_DIR): SqlFile[] {
  * starting at once against one server do not both migrate: the second waits, then finds nothing to do.
  * Versioned migrations run once, in order, and never change once merged (a changed one is an error). The
  * baseline runs on an empty database and is only recorded on one that applied 0001–0042 (baseline.ts).
- * Then every sql/ file whose checksum differs from the recorded one is applied (applySqlFiles).
- * Returns what it applied: migration names and sql/ paths.
+ * Every sql/ file whose checksum differs from the recorded one is applied after them (applySqlFiles), and
+ * also before the versioned migrations that follow the baseline, so that they see today's functions; then
+ * every applied file's bodies are checked (checkBodies). Returns what it applied, in order: migration names
+ * and sql/ paths (docs/database.md).
  */
 export async function migrate (database: Database, opts: MigrateOptions = {}): Promise<string[]> {
   const migrations = opts.migrations ?? listMigrations()
@@ -57,7 +59,7 @@ export async function migrate (database: Database, opts: MigrateOptions = {}): P
       applied_at timestamptz not null default now())`)
     await run(`create table if not exists schema_sql_files (
       path text primary key, checksum text not null, applied_at timestamptz not null default now())`)
-    // Function bodies are checked once everything exists (applySqlFiles), not in whatever order they come.
+    // Function bodies are checked once everything exists (checkBodies), not in whatever order they come.
     await run('set local check_function_bodies = off')
     const rows = (await run('select version, name, checksum from schema_migrations'))
       .map((r) => ({ version: Number(r.version), name: String(r.name), checksum: String(r.checksum) }))
@@ -68,24 +70,32 @@ export async function migrate (database: Database, opts: MigrateOptions = {}): P
       rows.push(baseline)
       done.push(`${baseline.name} (recorded: 0001–0042 were applied)`)
     }
-    const applied = new Map(rows.map((r) => [r.version, r.checksum]))
+    const recorded = new Map(rows.map((r) => [r.version, r.checksum]))
     const pending = migrations.filter((m) => {
-      const known = applied.get(m.version)
+      const known = recorded.get(m.version)
       if (known && known !== m.checksum) throw new Error(`migration ${m.name} changed after it was applied`)
       return !known
     })
+    const applied: SqlFile[] = []
+    const applyFiles = async (tolerant: boolean) => {
+      const now = await applySqlFiles(run, files, { tolerant })
+      applied.push(...now)
+      done.push(...now.map((f) => `sql/${f.path}`))
+    }
     let filesApplied = false
     for (const m of pending) {
       // Versioned migrations after the baseline see today's functions (a trigger may need one).
       if (m.version !== BASELINE_VERSION && !filesApplied) {
-        done.push(...await applySqlFiles(run, files, { tolerant: true }))
+        await applyFiles(true)
         filesApplied = true
       }
       await run(m.sql)
       await record(run, m)
       done.push(m.name)
     }
-    done.push(...await applySqlFiles(run, files, { tolerant: false }))
+    await applyFiles(false)
+    await checkBodies(run, applied)
+    done.push(...await forgetRemoved(run, files))
     return done
   })
 }
@@ -96,18 +106,14 @@ async function record (run: Run, m: Migration) {
 
 /**
  * Applies each file whose checksum differs from schema_sql_files' (a new or edited file), with
- * check_function_bodies off so files need no order, then once more with it on, so a body that does not
- * parse or names a missing column fails the migration. `tolerant` (before later versioned migrations):
- * a file that fails (its table or type comes in a pending migration) is rolled back to its savepoint and
- * left for the pass after them. A file removed from the tree leaves its function in the database (a
- * versioned migration drops it, if that is wanted): its record is deleted and it is reported once.
+ * check_function_bodies off, so files need no order among themselves. `tolerant` (before later versioned
+ * migrations): a file that fails (its table or type comes in a pending migration) is rolled back to its
+ * savepoint and left for the pass after them.
  */
-async function applySqlFiles (run: Run, files: SqlFile[], { tolerant }: { tolerant: boolean }): Promise<string[]> {
-  const recorded = new Map((await run('select path, checksum from schema_sql_files'))
-    .map((r) => [String(r.path), String(r.checksum)]))
-  const changed = files.filter((f) => recorded.get(f.path) !== f.checksum)
-  const done: string[] = []
-  for (const f of changed) {
+async function applySqlFiles (run: Run, files: SqlFile[], { tolerant }: { tolerant: boolean }): Promise<SqlFile[]> {
+  const recorded = await recordedFiles(run)
+  const applied: SqlFile[] = []
+  for (const f of files.filter((f) => recorded.get(f.path) !== f.checksum)) {
     if (tolerant) await run('savepoint cpx_sql_file')
     try {
       await run(f.sql)
@@ -119,24 +125,33 @@ async function applySqlFiles (run: Run, files: SqlFile[], { tolerant }: { tolera
     }
     await run(`insert into schema_sql_files (path, checksum) values ($1, $2)
       on conflict (path) do update set checksum = excluded.checksum, applied_at = now()`, [f.path, f.checksum])
-    done.push(`sql/${f.path}`)
+    applied.push(f)
   }
-  if (done.length) {
-    await run('set local check_function_bodies = on')
-    for (const f of changed.filter((c) => done.includes(`sql/${c.path}`))) {
-      try { await run(f.sql) } catch (err) { throw new Error(`sql/${f.path}: ${(err as Error).message}`, { cause: err }) }
-    }
-    await run('set local check_function_bodies = off')
+  return applied
+}
+
+/** Everything exists now: the applied files once more with bodies checked (a typo or a missing column fails). */
+async function checkBodies (run: Run, applied: SqlFile[]) {
+  if (!applied.length) return
+  await run('set local check_function_bodies = on')
+  for (const f of applied) {
+    try { await run(f.sql) } catch (err) { throw new Error(`sql/${f.path}: ${(err as Error).message}`, { cause: err }) }
   }
-  if (!tolerant) {
-    const inTree = new Set(files.map((f) => f.path))
-    for (const path of recorded.keys()) {
-      if (inTree.has(path)) continue
-      await run('delete from schema_sql_files where path = $1', [path])
-      done.push(`sql/${path} (file removed: what it defined stays in the database)`)
-    }
-  }
-  return done
+}
+
+/**
+ * A file removed from the tree leaves what it defined in the database (a versioned migration drops it, if
+ * that is wanted): its record is deleted and it is reported once.
+ */
+async function forgetRemoved (run: Run, files: SqlFile[]): Promise<string[]> {
+  const inTree = new Set(files.map((f) => f.path))
+  const removed = [...(await recordedFiles(run)).keys()].filter((path) => !inTree.has(path))
+  for (const path of removed) await run('delete from schema_sql_files where path = $1', [path])
+  return removed.map((path) => `sql/${path} (file removed: what it defined stays in the database)`)
+}
+
+async function recordedFiles (run: Run): Promise<Map<string, string>> {
+  return new Map((await run('select path, checksum from schema_sql_files')).map((r) => [String(r.path), String(r.checksum)]))
 }
 
 /** Pending migrations and sql/ files (empty when the schema is current); used by /readyz. */

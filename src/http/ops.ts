@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { sql } from 'kysely'
 import { z } from 'zod'
-import { listMigrations, pendingMigrations } from '../db/migrate.ts'
+import { listMigrations, listSqlFiles, pendingMigrations } from '../db/migrate.ts'
 
 const Health = z.object({ status: z.literal('ok') }).meta({ id: 'Health' })
 const Ready = z.object({
@@ -14,6 +14,7 @@ const Ready = z.object({
 export default async function opsRoutes (fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<ZodTypeProvider>()
   const migrations = listMigrations()
+  const files = listSqlFiles()
 
   app.get('/healthz', {
     config: { access: 'public' },
@@ -33,7 +34,7 @@ export default async function opsRoutes (fastify: FastifyInstance) {
       // Bounded: a database that does not answer must not hang the probe.
       const pending = await withTimeout(async () => {
         await sql`select 1`.execute(app.db)
-        return pendingMigrations(app.database, migrations)
+        return pendingMigrations(app.database, migrations, files)
       }, 2000)
       const ready = pending.length === 0
       return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', database: 'up', pending_migrations: pending })
