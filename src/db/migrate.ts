@@ -59,8 +59,6 @@ export async function migrate (database: Database, opts: MigrateOptions = {}): P
       applied_at timestamptz not null default now())`)
     await run(`create table if not exists schema_sql_files (
       path text primary key, checksum text not null, applied_at timestamptz not null default now())`)
-    // Function bodies are checked once everything exists (checkBodies), not in whatever order they come.
-    await run('set local check_function_bodies = off')
     const rows = (await run('select version, name, checksum from schema_migrations'))
       .map((r) => ({ version: Number(r.version), name: String(r.name), checksum: String(r.checksum) }))
     const done: string[] = []
@@ -113,6 +111,8 @@ async function record (run: Run, m: Migration) {
 async function applySqlFiles (run: Run, files: SqlFile[], { tolerant }: { tolerant: boolean }): Promise<SqlFile[]> {
   const recorded = await recordedFiles(run)
   const applied: SqlFile[] = []
+  // Bodies are checked once everything exists (checkBodies), not in whatever order the files come.
+  await run('set local check_function_bodies = off')
   for (const f of files.filter((f) => recorded.get(f.path) !== f.checksum)) {
     if (tolerant) await run('savepoint cpx_sql_file')
     try {
@@ -127,13 +127,13 @@ async function applySqlFiles (run: Run, files: SqlFile[], { tolerant }: { tolera
       on conflict (path) do update set checksum = excluded.checksum, applied_at = now()`, [f.path, f.checksum])
     applied.push(f)
   }
+  // versioned migrations run as they always did: a function they create is checked at once
+  await run('set local check_function_bodies = on')
   return applied
 }
 
 /** Everything exists now: the applied files once more with bodies checked (a typo or a missing column fails). */
 async function checkBodies (run: Run, applied: SqlFile[]) {
-  if (!applied.length) return
-  await run('set local check_function_bodies = on')
   for (const f of applied) {
     try { await run(f.sql) } catch (err) { throw new Error(`sql/${f.path}: ${(err as Error).message}`, { cause: err }) }
   }
