@@ -181,3 +181,36 @@ test('cpx quotes load: rows with impossible or implausible dates are rejected wi
   assert.match(rejects, /2\.73,.*hours run 00-23/)
   assert.match(rejects, /2\.74,.*before 2015-01-01/)
 })
+
+test('as_of is held to the bounds: before 2015-01-01 or more than 5 minutes ahead is a 400 naming querystring/as_of', async () => {
+  const ahead = (ms: number) => new Date(Date.now() + ms).toISOString()
+  for (const [asOf, why] of [['1900-01-01T00:00:00Z', /before 2015-01-01/], ['2014-12-31T23:59:59Z', /before 2015-01-01/], [ahead(86_400_000), /future/], ['9999-12-31T23:59:59Z', /future/], ['2026-02-30T00:00:00Z', /28 days/]] as const) {
+    for (const url of [`/v1/indices/H100-SXM-OD/values?as_of=${asOf}`, `/v1/indices/H100-SXM-OD/values/2026-11-02?as_of=${asOf}`, `/v1/indices/H100-SXM-OD/averages?as_of=${asOf}`]) {
+      const res = await app.inject(url)
+      assert.equal(res.statusCode, 400, `${url}: ${res.body}`)
+      const errors = res.json().errors as Array<{ path: string, reason: string }>
+      assert.ok(errors.some((e) => e.path === 'querystring/as_of' && why.test(e.reason)), `${url}: ${res.body}`)
+    }
+  }
+  for (const asOf of [`${EARLIEST_DATE}T00:00:00Z`, ahead(60_000), '2026-11-05T00:00:00+01:00']) {
+    const res = await app.inject(`/v1/indices/H100-SXM-OD/values?as_of=${encodeURIComponent(asOf)}`)
+    assert.equal(res.statusCode, 200, `${asOf}: ${res.body}`)
+  }
+})
+
+test('an index base_date is held to the bounds: before 2015-01-01 or after today is refused naming body/base_date; today is accepted', async () => {
+  const definition = (baseDate: string) => ({
+    name: 'Calendar test', kind: 'gpu', segments: { on_demand: 1 }, methodology: { base_date: baseDate },
+  })
+  const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10)
+  for (const [day, why] of [['2014-12-31', /before 2015-01-01/], [tomorrow, /future/], ['2025-02-29', /28 days/]] as const) {
+    // the calendar is the schema's (400); the bounds are a rule of the definition (422): both name the field
+    const res = await app.inject({ method: 'PUT', url: '/v1/indices/CAL-TEST', headers: admin, payload: definition(day) })
+    assert.ok(res.statusCode === 400 || res.statusCode === 422, `${day}: ${res.statusCode} ${res.body}`)
+    const errors = res.json().errors as Array<{ path: string, reason: string }>
+    assert.ok(errors.some((e) => e.path.endsWith('base_date') && why.test(e.reason)), `${day}: ${res.body}`)
+    assert.equal((await app.inject('/v1/indices/CAL-TEST')).statusCode, 404, 'nothing stored')
+  }
+  const today = await app.inject({ method: 'PUT', url: '/v1/indices/CAL-TEST', headers: admin, payload: definition(new Date().toISOString().slice(0, 10)) })
+  assert.equal(today.statusCode, 201, today.body)
+})
