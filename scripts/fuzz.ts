@@ -15,6 +15,7 @@ await seedCatalog(app)
 const report = await fuzzOpenApi(app, app.db, app.swagger() as unknown as OpenApiDocument, {
   runs: Number(values.runs),
   seed: Number(values.seed),
+  onViolation: (what) => process.stderr.write(`  ${what}\n`),
   progress: (r) => process.stderr.write(`  ${r.requests} requests, ${r.fiveXX} 5xx, ${r.seconds.toFixed(0)} s\n`),
 })
 for (const fn of cleanups.reverse()) await fn()

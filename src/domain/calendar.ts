@@ -74,6 +74,22 @@ function earliestDate (setting: string | undefined): string {
 
 /** The earliest day a quote, FX rate, base date or as-of may name: compute price data before it is a typing error. */
 export const EARLIEST_DATE = earliestDate(process.env.EARLIEST_DATE)
+/**
+ * The same instant as UTC text, `YYYY-MM-DDThh:mm:ss[.fraction]Z`, the fraction kept digit for digit:
+ * what the service hands Postgres, which refuses offsets beyond ±15:59 that RFC 3339 allows (up to
+ * ±23:59). A text that does not parse is returned as it is (the schema has refused it already).
+ */
+export function utcText (s: string): string {
+  const m = TIMESTAMP.exec(s)
+  if (!m || !parseTimestamp(s).ok) return s
+  const [y, mo, d, h, mi, sec] = [1, 2, 3, 4, 5, 6].map((i) => Number(m[i]))
+  const offset = m[8] ? 0 : (m[9] === '-' ? -1 : 1) * (Number(m[10]) * 60 + Number(m[11])) * 60_000
+  const t = new Date(utcMs(y!, mo!, d!, h!, mi!, sec!) - offset)
+  const year = t.getUTCFullYear()
+  if (year < 0 || year > 9999) return s
+  return String(year).padStart(4, '0') + t.toISOString().slice(t.toISOString().indexOf('-', 1), 19) + (m[7] ?? '') + 'Z'
+}
+
 export const EARLIEST_MS = Date.parse(EARLIEST_DATE + 'T00:00:00Z')
 /** How far ahead of the server clock a quote's observed_at or an as_of may be. */
 export const CLOCK_SKEW_MS = 5 * 60_000

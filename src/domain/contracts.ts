@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { instantBoundsReason, parseDate, parseTimestamp, type Parsed } from './calendar.ts'
+import { instantBoundsReason, parseDate, parseTimestamp, utcText, type Parsed } from './calendar.ts'
 
 // Cross-cutting contract pieces. Resource schemas live beside their domain (quotes.ts, fixings.ts…).
 
@@ -74,12 +74,15 @@ export const Rfc3339 = z.string()
   .superRefine(calendarCheck(parseTimestamp))
   .meta({ example: '2026-11-02T12:00:00Z' })
 
+/** A timestamp parameter handed to Postgres: checked as Rfc3339, then rewritten as UTC text (utcText). */
+export const UtcInstant = Rfc3339.overwrite(utcText)
+
 /** A timestamp that must also be plausible: from EARLIEST_DATE to a few minutes ahead (calendar.ts); as_of. */
 export const PlausibleInstant = Rfc3339.superRefine((s, ctx) => {
   const p = parseTimestamp(s)
   const outside = p.ok ? instantBoundsReason(p.ms) : undefined
   if (outside) ctx.addIssue({ code: 'custom', message: outside })
-})
+}).overwrite(utcText)
 
 export const ListOf = <T extends z.ZodType>(item: T, id: string) => z.object({
   data: z.array(item),

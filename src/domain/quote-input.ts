@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import type { QuoteTable } from '../db/schema.ts'
-import { CLOCK_SKEW_MS, instantBoundsReason, parseTimestamp } from './calendar.ts'
+import { CLOCK_SKEW_MS, instantBoundsReason, parseTimestamp, utcText } from './calendar.ts'
 import { Rfc3339 } from './contracts.ts'
 import type { FieldError } from './errors.ts'
 
@@ -165,7 +165,7 @@ export function fastQuoteRow (raw: unknown, index: number, now: number): QuoteRo
     currency,
     unit: unit as string,
     gpus_per_instance: (q.gpus_per_instance ?? null) as number | null,
-    observed_at: at.replace(' ', 'T').toUpperCase(),
+    observed_at: utcText(at),
     source: (source ?? null) as string | null,
   }
   return crossFieldErrors({ ...row, segment: row.segment as never, unit: row.unit as never, service_tier: row.service_tier as never, observed_at: at }, now).length ? undefined : row
@@ -210,7 +210,7 @@ export function checkQuoteShapes (rows: unknown[], opts: { now?: number, prefix?
       currency: q.currency,
       unit: q.unit,
       gpus_per_instance: q.gpus_per_instance ?? null,
-      observed_at: q.observed_at.replace(' ', 'T').toUpperCase(),
+      observed_at: utcText(q.observed_at),
       source: q.source ?? null,
     })
   })

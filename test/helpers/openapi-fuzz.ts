@@ -279,7 +279,7 @@ export async function knownValues (app: Injectable): Promise<Record<string, stri
  * Sends `runs` generated requests spread over every operation of `doc` (skipping those matched by
  * `skip`) and checks the invariants after each. Never throws on a violation: it counts and keeps the first few.
  */
-export async function fuzzOpenApi (app: Injectable, db: Kysely<DbSchema>, doc: OpenApiDocument, opts: { runs: number, seed?: number, skip?: RegExp, templates?: Record<string, fc.Arbitrary<unknown>>, progress?: (r: FuzzReport) => void }): Promise<FuzzReport> {
+export async function fuzzOpenApi (app: Injectable, db: Kysely<DbSchema>, doc: OpenApiDocument, opts: { runs: number, seed?: number, skip?: RegExp, templates?: Record<string, fc.Arbitrary<unknown>>, progress?: (r: FuzzReport) => void, onViolation?: (what: string) => void }): Promise<FuzzReport> {
   const started = Date.now()
   const arbs = new SchemaArbitraries(doc, await knownValues(app), opts.templates ?? DEFAULT_TEMPLATES)
   const ops: Array<{ name: string, arb: fc.Arbitrary<Planned>, op: Operation }> = []
@@ -306,7 +306,11 @@ export async function fuzzOpenApi (app: Injectable, db: Kysely<DbSchema>, doc: O
         const status = res.statusCode
         report.byStatus[status] = (report.byStatus[status] ?? 0) + 1
         const where = () => `${req.method} ${String(req.url).slice(0, 160)} → ${status} ${res.body.slice(0, 200)}`
-        if (status >= 500) { report.fiveXX++; if (report.violations.length < 20) report.violations.push(`5xx: ${where()}`) }
+        if (status >= 500) {
+          report.fiveXX++
+          if (report.violations.length < 20) report.violations.push(`5xx: ${where()}`)
+          opts.onViolation?.(`5xx: ${where()}`)
+        }
         if (status >= 400 && !/^application\/problem\+json/.test(String(res.headers['content-type']))) {
           if (report.violations.length < 20) report.violations.push(`error not problem+json: ${where()}`)
         }
