@@ -4,7 +4,7 @@
 // few seconds, every database connection killed every 3 s, and one instance killed (SIGKILL) and
 // started again half-way. At the end it checks, straight from the database: every batch answered 200 is
 // stored whole, every other batch whole or not at all, nothing twice, every fixing's hash re-derives;
-// and it reports the resident memory of the instance that ran throughout at the start and the end.
+// and it reports the resident memory of the instance that ran throughout: at the start, every 30 s, at the end.
 // Not part of CI (it takes minutes); figures in docs/operations.md. Exits 1 when a check fails.
 import { parseArgs } from 'node:util'
 import pg from 'pg'
@@ -121,6 +121,8 @@ try {
   const rssStart = instances[0]!.rssMb()
   const started = Date.now()
   const kills = killer()
+  const rssSeries: Array<number | null> = []
+  const sampler = setInterval(() => rssSeries.push(instances[0]!.rssMb()), 30_000)
   const work = [
     ...Array.from({ length: CLIENTS }, (_, c) => ingestClient(c, c % 2 ? b : a)),
     reader(a), reader(b), computer(a), computer(b),
@@ -134,6 +136,7 @@ try {
   run.stopping = true
   await Promise.all(work)
   const killed = await kills
+  clearInterval(sampler)
   const rssEnd = instances[0]!.rssMb()
 
   // the checks, straight from the database
@@ -167,7 +170,7 @@ try {
     fixings: hashes.n,
     hashes_rederived: hashes.ok,
     answers: Object.fromEntries([...statuses].sort()),
-    rss_mb: { start: rssStart, end: rssEnd },
+    rss_mb: { start: rssStart, every_30_s: rssSeries, end: rssEnd },
     failures: failures.slice(0, 20),
   }, null, 2))
   process.exitCode = failures.length ? 1 : 0
