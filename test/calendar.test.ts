@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { admin } from './helpers/app.ts'
 import { loadQuotesFile, rejectsPath } from '../src/cli/quotes.ts'
 import { checkQuoteShapes } from '../src/domain/quote-input.ts'
-import { daysInMonth, EARLIEST_DATE, isLeapYear, parseDate, parseTimestamp } from '../src/domain/calendar.ts'
+import { daysInMonth, EARLIEST_DATE, isLeapYear, parseDate, parseTimestamp, utcText } from '../src/domain/calendar.ts'
 import { IsoDate, Rfc3339 } from '../src/domain/contracts.ts'
 import { countQuotes, fileHooks, gpuQuote, postQuotes, seededApp, type TestApp } from './helpers/ingest-seed.ts'
 
@@ -180,4 +180,67 @@ test('cpx quotes load: rows with impossible or implausible dates are rejected wi
   assert.match(rejects, /2\.72,.*28 days/)
   assert.match(rejects, /2\.73,.*hours run 00-23/)
   assert.match(rejects, /2\.74,.*before 2015-01-01/)
+})
+
+test('as_of is held to the bounds: before 2015-01-01 or more than 5 minutes ahead is a 400 naming querystring/as_of', async () => {
+  const ahead = (ms: number) => new Date(Date.now() + ms).toISOString()
+  for (const [asOf, why] of [['1900-01-01T00:00:00Z', /before 2015-01-01/], ['2014-12-31T23:59:59Z', /before 2015-01-01/], [ahead(86_400_000), /future/], ['9999-12-31T23:59:59Z', /future/], ['2026-02-30T00:00:00Z', /28 days/]] as const) {
+    for (const url of [`/v1/indices/H100-SXM-OD/values?as_of=${asOf}`, `/v1/indices/H100-SXM-OD/values/2026-11-02?as_of=${asOf}`, `/v1/indices/H100-SXM-OD/averages?as_of=${asOf}`]) {
+      const res = await app.inject(url)
+      assert.equal(res.statusCode, 400, `${url}: ${res.body}`)
+      const errors = res.json().errors as Array<{ path: string, reason: string }>
+      assert.ok(errors.some((e) => e.path === 'querystring/as_of' && why.test(e.reason)), `${url}: ${res.body}`)
+    }
+  }
+  for (const asOf of [`${EARLIEST_DATE}T00:00:00Z`, ahead(60_000), '2026-11-05T00:00:00+01:00']) {
+    const res = await app.inject(`/v1/indices/H100-SXM-OD/values?as_of=${encodeURIComponent(asOf)}`)
+    assert.equal(res.statusCode, 200, `${asOf}: ${res.body}`)
+  }
+})
+
+test('an index base_date is held to the bounds: before 2015-01-01 or after today is refused naming body/base_date; today is accepted', async () => {
+  const definition = (baseDate: string) => ({
+    name: 'Calendar test', kind: 'gpu', segments: { on_demand: 1 }, methodology: { base_date: baseDate },
+  })
+  const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10)
+  for (const [day, why] of [['2014-12-31', /before 2015-01-01/], [tomorrow, /future/], ['2025-02-29', /28 days/]] as const) {
+    // the calendar is the schema's (400); the bounds are a rule of the definition (422): both name the field
+    const res = await app.inject({ method: 'PUT', url: '/v1/indices/CAL-TEST', headers: admin, payload: definition(day) })
+    assert.ok(res.statusCode === 400 || res.statusCode === 422, `${day}: ${res.statusCode} ${res.body}`)
+    const errors = res.json().errors as Array<{ path: string, reason: string }>
+    assert.ok(errors.some((e) => e.path.endsWith('base_date') && why.test(e.reason)), `${day}: ${res.body}`)
+    assert.equal((await app.inject('/v1/indices/CAL-TEST')).statusCode, 404, 'nothing stored')
+  }
+  const today = await app.inject({ method: 'PUT', url: '/v1/indices/CAL-TEST', headers: admin, payload: definition(new Date().toISOString().slice(0, 10)) })
+  assert.equal(today.statusCode, 201, today.body)
+})
+
+test('property: utcText gives the same instant in UTC, the fraction kept digit for digit, for every offset RFC 3339 allows', () => {
+  fc.assert(fc.property(
+    fc.integer({ min: Date.parse('2015-01-01T00:00:00Z'), max: Date.parse('2030-12-31T23:59:59Z') }), fc.integer({ min: -(23 * 60 + 59), max: 23 * 60 + 59 }),
+    fc.option(fc.stringMatching(/^\d{1,9}$/), { nil: undefined }), fc.constantFrom('T', 't', ' '), fc.boolean(),
+    (ms, offsetMin, frac, sep, lowerZ) => {
+      const local = new Date(Math.floor(ms / 1000) * 1000 + offsetMin * 60_000).toISOString().slice(0, 19).replace('T', sep)
+      const off = offsetMin === 0 ? (lowerZ ? 'z' : 'Z') : `${offsetMin < 0 ? '-' : '+'}${p2(Math.floor(Math.abs(offsetMin) / 60))}:${p2(Math.abs(offsetMin) % 60)}`
+      const s = local + (frac ? '.' + frac : '') + off
+      const utc = utcText(s)
+      assert.match(utc, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/)
+      const [a, b] = [parseTimestamp(utc), parseTimestamp(s)]
+      assert.ok(a.ok && b.ok, s)
+      assert.equal(a.ms, b.ms, s)
+      assert.equal(utc.match(/\.(\d+)Z$/)?.[1], frac, s)
+    }))
+})
+
+test('offsets Postgres cannot hold (beyond ±15:59) are read as their UTC instant, not a 500: quotes, as_of, since, quote filters', async () => {
+  const res = await postQuotes(app, [gpuQuote({ observed_at: '2026-11-02T10:00:00-23:59', price: '2.43' })])
+  assert.equal(res.statusCode, 200, res.body)
+  const listed = await app.inject('/v1/quotes?from=2026-11-02T10:00:00-23:59&to=2026-11-03T09:59:00%2B00:00')
+  assert.equal(listed.statusCode, 200, listed.body)
+  assert.ok((listed.json().data as Array<{ observed_at: string, price: string }>).some((q) => q.observed_at.startsWith('2026-11-03T09:59:00') && q.price === '2.43'), listed.body)
+  for (const url of ['/v1/indices/H100-SXM-OD/values?as_of=2026-11-02T10:00:00-23:59', '/v1/indices/H100-SXM-OD/averages?as_of=2026-11-02T10:00:00%2B23:59',
+    '/v1/revisions?since=2026-11-02T10:00:00-23:59', '/v1/indices/H100-SXM-OD/chart.svg?as_of=2026-11-02T10:00:00-16:00']) {
+    const r = await app.inject(url)
+    assert.equal(r.statusCode, 200, `${url}: ${r.body}`)
+  }
 })

@@ -8,11 +8,11 @@
 // - A timestamp is RFC 3339 with an offset: date, T (or t, or a space), hh:mm:ss, optional fraction
 //   of 1 to 9 digits, then Z (or z) or ±hh:mm. Hours run 00-23 (no 24:00) and seconds 00-59: a leap
 //   second (:60) is refused, since neither JS nor Postgres can hold it.
-// - Plausibility: a quote's observed_at and an FX rate's date may not be before EARLIEST_DATE; a
-//   quote may be at most CLOCK_SKEW_MS ahead of the server clock, an FX rate not after today (UTC).
-
-/** The earliest day a quote or FX rate may be dated: compute price data before it is a typing error. */
-export const EARLIEST_DATE = '2015-01-01'
+// - Plausibility: a quote's observed_at, an FX rate's date, an index's base_date and a read's as_of
+//   may not be before EARLIEST_DATE (default 2015-01-01, the EARLIEST_DATE environment variable);
+//   a quote and an as_of may be at most CLOCK_SKEW_MS ahead of the server clock, an FX rate and a
+//   base date not after today (UTC). Query ranges (from, to) are only held to the calendar: asking
+//   for more days than there are data is not an error.
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/
 const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/
@@ -65,12 +65,45 @@ export function parseTimestamp (s: string): Parsed {
   return { ok: true, ms: utcMs(y!, mo!, d!, h!, mi!, sec!) + frac - offset }
 }
 
-export const EARLIEST_MS = Date.parse(EARLIEST_DATE + 'T00:00:00Z')
+function earliestDate (setting: string | undefined): string {
+  if (!setting) return '2015-01-01'
+  const p = parseDate(setting)
+  if (!p.ok) throw new Error(`EARLIEST_DATE=${setting} ${p.reason}`)
+  return setting
+}
 
-/** Why a day is outside what an FX rate may be dated (EARLIEST_DATE to today, UTC), or undefined. */
-export function fxDateBoundsReason (day: string, now = Date.now()): string | undefined {
+/** The earliest day a quote, FX rate, base date or as-of may name: compute price data before it is a typing error. */
+export const EARLIEST_DATE = earliestDate(process.env.EARLIEST_DATE)
+/**
+ * The same instant as UTC text, `YYYY-MM-DDThh:mm:ss[.fraction]Z`, the fraction kept digit for digit:
+ * what the service hands Postgres, which refuses offsets beyond ±15:59 that RFC 3339 allows (up to
+ * ±23:59). A text that does not parse is returned as it is (the schema has refused it already).
+ */
+export function utcText (s: string): string {
+  const m = TIMESTAMP.exec(s)
+  if (!m || !parseTimestamp(s).ok) return s
+  const [y, mo, d, h, mi, sec] = [1, 2, 3, 4, 5, 6].map((i) => Number(m[i]))
+  const offset = m[8] ? 0 : (m[9] === '-' ? -1 : 1) * (Number(m[10]) * 60 + Number(m[11])) * 60_000
+  const t = new Date(utcMs(y!, mo!, d!, h!, mi!, sec!) - offset)
+  const year = t.getUTCFullYear()
+  if (year < 0 || year > 9999) return s
+  return String(year).padStart(4, '0') + t.toISOString().slice(t.toISOString().indexOf('-', 1), 19) + (m[7] ?? '') + 'Z'
+}
+
+export const EARLIEST_MS = Date.parse(EARLIEST_DATE + 'T00:00:00Z')
+/** How far ahead of the server clock a quote's observed_at or an as_of may be. */
+export const CLOCK_SKEW_MS = 5 * 60_000
+
+/** Why an instant is outside EARLIEST_DATE .. now + CLOCK_SKEW_MS, or undefined. */
+export function instantBoundsReason (ms: number, now = Date.now()): string | undefined {
+  if (ms < EARLIEST_MS) return `is before ${EARLIEST_DATE}, the earliest date accepted`
+  if (ms > now + CLOCK_SKEW_MS) return 'is in the future (more than 5 minutes ahead of the server clock)'
+}
+
+/** Why a day is outside EARLIEST_DATE .. today (UTC), or undefined. */
+export function dayBoundsReason (day: string, now = Date.now()): string | undefined {
   const p = parseDate(day)
   if (!p.ok) return p.reason
   if (p.ms < EARLIEST_MS) return `is before ${EARLIEST_DATE}, the earliest date accepted`
-  if (p.ms > now) return 'is in the future (a rate may be dated today at the latest, UTC)'
+  if (p.ms > now) return 'is in the future (today, UTC, at the latest)'
 }

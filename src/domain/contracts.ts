@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { parseDate, parseTimestamp, type Parsed } from './calendar.ts'
+import { instantBoundsReason, parseDate, parseTimestamp, utcText, type Parsed } from './calendar.ts'
 
 // Cross-cutting contract pieces. Resource schemas live beside their domain (quotes.ts, fixings.ts…).
 
@@ -17,6 +17,18 @@ export const Problem = z.object({
   instance: z.string().optional(),
   request_id: z.string().meta({ example: 'req-1a' }),
   errors: z.array(FieldErrorSchema).optional(),
+  committed: z.object({
+    from: z.string(),
+    indices: z.array(z.object({
+      code: z.string(),
+      through: z.string().nullable().meta({ description: 'the last day committed (from..through stay published); null: none' }),
+      days: z.number().int(),
+      published: z.number().int(),
+      revised: z.number().int(),
+      unchanged: z.number().int(),
+      insufficient: z.number().int(),
+    })),
+  }).optional().meta({ description: 'POST /v1/indices/compute cut off part-way: per index, the days already committed, which stay published; a retry of the whole range is safe' }),
 }).meta({ id: 'Problem', description: 'RFC 9457 problem details (application/problem+json)' })
 
 const PROBLEM_WHEN: Record<number, string> = {
@@ -29,7 +41,8 @@ const PROBLEM_WHEN: Record<number, string> = {
   415: 'the body\'s media type is not accepted',
   422: 'the body is well-formed but rows or fields are invalid (every one named in errors); nothing was stored',
   429: 'rate limit exceeded (Retry-After, RateLimit headers)',
-  503: 'overloaded or the database is unreachable (Retry-After)',
+  500: 'an unexpected failure; a compute cut off part-way names in committed the days it had published',
+  503: 'overloaded or the database is unreachable (Retry-After); a compute cut off part-way names in committed the days it had published',
 }
 
 /**
@@ -60,6 +73,16 @@ export const Rfc3339 = z.string()
   .regex(/^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/, 'must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z')
   .superRefine(calendarCheck(parseTimestamp))
   .meta({ example: '2026-11-02T12:00:00Z' })
+
+/** A timestamp parameter handed to Postgres: checked as Rfc3339, then rewritten as UTC text (utcText). */
+export const UtcInstant = Rfc3339.overwrite(utcText)
+
+/** A timestamp that must also be plausible: from EARLIEST_DATE to a few minutes ahead (calendar.ts); as_of. */
+export const PlausibleInstant = Rfc3339.superRefine((s, ctx) => {
+  const p = parseTimestamp(s)
+  const outside = p.ok ? instantBoundsReason(p.ms) : undefined
+  if (outside) ctx.addIssue({ code: 'custom', message: outside })
+}).overwrite(utcText)
 
 export const ListOf = <T extends z.ZodType>(item: T, id: string) => z.object({
   data: z.array(item),

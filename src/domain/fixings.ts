@@ -155,8 +155,24 @@ export async function computeFixings (database: Pick<Database, 'db'> & Partial<P
   // Every lane has finished (committed or rolled back its chunk) before the call answers or fails.
   const settled = await Promise.allSettled(lanes.map(runLane))
   const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected')
-  if (failure) throw failure.reason
+  if (failure) throw committedSoFar(failure.reason, opts.from, lanes, done, byCode)
   return { from: opts.from, to: opts.to, indices: indices.map(({ code }) => byCode.get(code) ?? { code, days: 0, published: 0, revised: 0, unchanged: 0, insufficient: 0 }), ms: Math.round(performance.now() - t0) }
+}
+
+/**
+ * What a computation cut off part-way had already committed, per index: the days from `from` through
+ * `through` (null: none) are published and stay, with the counts of those chunks. Attached to the
+ * error as `committed`; the problem answer carries it (docs/api.md), so a retry is safe and visible.
+ */
+export interface CommittedDays { from: string, indices: Array<IndexReport & { through: string | null }> }
+
+function committedSoFar (err: unknown, from: string, lanes: string[][], done: number[], byCode: Map<string, IndexReport>): unknown {
+  const indices = lanes.flatMap((codes, lane) => codes.map((code) => ({
+    ...(byCode.get(code) ?? { code, days: 0, published: 0, revised: 0, unchanged: 0, insufficient: 0 }),
+    through: done[lane]! > 0 ? addDays(from, done[lane]! - 1) : null,
+  }))).sort((a, b) => a.code < b.code ? -1 : 1)
+  const committed: CommittedDays = { from, indices }
+  return err && typeof err === 'object' ? Object.assign(err, { committed }) : Object.assign(new Error(String(err)), { committed })
 }
 
 export interface StoredConstituent {

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely'
 import { z } from 'zod'
 import type { Schema } from '../db/schema.ts'
-import { fxDateBoundsReason, parseDate } from './calendar.ts'
+import { dayBoundsReason, parseDate } from './calendar.ts'
 import { IsoDate } from './contracts.ts'
 import { canonicalPrice, priceText } from './quote-input.ts'
 
@@ -22,7 +22,7 @@ const Rate = z.union([z.number(), z.string()]).superRefine((v, ctx) => {
 /** A rate's day: a real date (calendar.ts), from EARLIEST_DATE to today (UTC). */
 const RateDate = IsoDate.superRefine((d, ctx) => {
   if (!parseDate(d).ok) return
-  const bad = fxDateBoundsReason(d)
+  const bad = dayBoundsReason(d)
   if (bad) ctx.addIssue({ code: 'custom', message: bad })
 })
 

@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely'
 import { z } from 'zod'
 import type { Schema } from '../db/schema.ts'
 import { PROVIDER_KINDS } from './catalog.ts'
+import { dayBoundsReason } from './calendar.ts'
 import { IsoDate } from './contracts.ts'
 import { IndexNotFound, Unprocessable, withErrors, type FieldError } from './errors.ts'
 
@@ -72,6 +73,9 @@ async function checkDefinition (db: Kysely<Schema>, body: IndexDefinitionFields)
   const reserved = 'reserved' in body.segments
   if (reserved && body.term_months === null) errors.push({ path: 'body/term_months', reason: 'is required for a reserved index' })
   if (!reserved && body.term_months !== null) errors.push({ path: 'body/term_months', reason: 'applies to reserved indices only' })
+  const base = body.methodology.base_date
+  const outside = base === null ? undefined : dayBoundsReason(base)
+  if (outside) errors.push({ path: 'body/methodology/base_date', reason: outside })
   const f = body.filter
   if (body.kind === 'gpu') {
     if (f.tiers) errors.push({ path: 'body/filter/tiers', reason: 'applies to model indices only' })

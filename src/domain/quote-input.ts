@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import type { QuoteTable } from '../db/schema.ts'
-import { EARLIEST_DATE, EARLIEST_MS, parseTimestamp } from './calendar.ts'
+import { CLOCK_SKEW_MS, instantBoundsReason, parseTimestamp, utcText } from './calendar.ts'
 import { Rfc3339 } from './contracts.ts'
 import type { FieldError } from './errors.ts'
 
@@ -17,7 +17,7 @@ export const SERVICE_TIERS = ['standard', 'batch', 'flex', 'priority'] as const
 export const REGIONS = ['us', 'eu', 'apac', 'cn', 'other'] as const
 
 /** A client clock may run a little ahead of ours: observed_at up to this far in the future is accepted. */
-export const CLOCK_SKEW_MS = 5 * 60_000
+export { CLOCK_SKEW_MS }
 /** Prices with more digits than this are typing errors, not quotes. */
 const MAX_INT_DIGITS = 12
 const MAX_FRAC_DIGITS = 20
@@ -123,8 +123,8 @@ function crossFieldErrors (q: Pick<z.output<typeof QuoteInput>, 'segment' | 'uni
   if (gpuSeg !== gpuUnit) out.push(['unit', `${q.unit} does not fit segment ${q.segment} (${gpuSeg ? 'GPU' : 'model'} quotes use ${list(gpuSeg ? GPU_UNITS : MODEL_UNITS)})`])
   if (gpuSeg && q.service_tier != null) out.push(['service_tier', 'is only allowed on model quotes'])
   const at = parseTimestamp(q.observed_at)
-  if (at.ok && at.ms < EARLIEST_MS) out.push(['observed_at', `is before ${EARLIEST_DATE}, the earliest date accepted`])
-  if (at.ok && at.ms > now + CLOCK_SKEW_MS) out.push(['observed_at', 'is in the future (more than 5 minutes ahead of the server clock)'])
+  const outside = at.ok ? instantBoundsReason(at.ms, now) : undefined
+  if (outside) out.push(['observed_at', outside])
   return out
 }
 
@@ -165,7 +165,7 @@ export function fastQuoteRow (raw: unknown, index: number, now: number): QuoteRo
     currency,
     unit: unit as string,
     gpus_per_instance: (q.gpus_per_instance ?? null) as number | null,
-    observed_at: at.replace(' ', 'T').toUpperCase(),
+    observed_at: utcText(at),
     source: (source ?? null) as string | null,
   }
   return crossFieldErrors({ ...row, segment: row.segment as never, unit: row.unit as never, service_tier: row.service_tier as never, observed_at: at }, now).length ? undefined : row
@@ -210,7 +210,7 @@ export function checkQuoteShapes (rows: unknown[], opts: { now?: number, prefix?
       currency: q.currency,
       unit: q.unit,
       gpus_per_instance: q.gpus_per_instance ?? null,
-      observed_at: q.observed_at.replace(' ', 'T').toUpperCase(),
+      observed_at: utcText(q.observed_at),
       source: q.source ?? null,
     })
   })

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely'
 import { z } from 'zod'
 import type { Schema } from '../db/schema.ts'
-import { IsoDate, Rfc3339 } from './contracts.ts'
+import { IsoDate, Rfc3339, UtcInstant } from './contracts.ts'
 import { GPU_SEGMENTS, MODEL_SEGMENTS, PRODUCT_CODE, SLUG } from './quote-input.ts'
 
 // GET /v1/quotes: stored quotes newest first, raw beside normalized, keyset-paginated on (observed_at, id).
@@ -27,7 +27,7 @@ export const Quote = z.object({
   ingested_at: z.string(),
 }).meta({ id: 'Quote' })
 
-const DateOrTime = z.union([IsoDate, Rfc3339]).meta({ description: 'a UTC date (whole day, inclusive) or an RFC 3339 time' })
+const DateOrTime = z.union([IsoDate, UtcInstant]).meta({ description: 'a UTC date (whole day, inclusive) or an RFC 3339 time' })
 
 export const QuoteQuery = z.object({
   provider: z.string().regex(SLUG, 'must be a provider slug').optional(),

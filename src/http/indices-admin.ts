@@ -32,7 +32,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
       summary: 'Compute or recompute fixings for a range of days; reports per index what was published or revised',
       tags,
       body: ComputeBody,
-      response: { 200: ComputeReport, ...problemResponses(400, 401, 403, 404, 413, 415) },
+      response: { 200: ComputeReport, ...problemResponses(400, 401, 403, 404, 413, 415, 500, 503) },
     },
   }, (req) => {
     // A long range computes for minutes without a byte on the wire: lift the idle-socket timeout

@@ -1,12 +1,12 @@
 import { z } from 'zod'
-import { IsoDate, Rfc3339 } from '../domain/contracts.ts'
+import { IsoDate, PlausibleInstant } from '../domain/contracts.ts'
 
 // Parameters shared by the read routes, with examples for the OpenAPI document.
 
 export const IndexCodeParam = z.string().min(1).max(64).meta({ description: 'index code', example: 'H100-SXM-OD' })
 export const DateParam = IsoDate.meta({ description: 'the UTC day, YYYY-MM-DD', example: '2026-11-02' })
-export const AsOf = Rfc3339.optional().meta({
-  description: 'answer as the API would have at this time: each day\'s highest revision published at or before it. Default: now.',
+export const AsOf = PlausibleInstant.optional().meta({
+  description: 'answer as the API would have at this time: each day\'s highest revision published at or before it. Default: now. From EARLIEST_DATE (2015-01-01) to 5 minutes ahead of the server clock.',
   example: '2026-11-05T00:00:00Z',
 })
 export const Format = z.enum(['json', 'csv']).optional().meta({ description: 'csv for spreadsheets (same as Accept: text/csv)' })

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { Config } from '../config.ts'
-import { problemResponses, Rfc3339 } from '../domain/contracts.ts'
+import { problemResponses, UtcInstant } from '../domain/contracts.ts'
 import { assertIndexExists, findRestatements } from '../domain/fixing-queries.ts'
 import { RestatementPage } from '../domain/fixing-reads.ts'
 import { cursorCodec } from './cursor.ts'
@@ -23,7 +23,7 @@ export default async function revisionRoutes (fastify: FastifyInstance, { config
       summary: 'The restatement register: revised fixings across indices, oldest publication first',
       tags: ['indices'],
       querystring: z.object({
-        since: Rfc3339.optional().meta({ description: 'only revisions published at or after this time', example: '2026-11-01T00:00:00Z' }),
+        since: UtcInstant.optional().meta({ description: 'only revisions published at or after this time', example: '2026-11-01T00:00:00Z' }),
         code: IndexCodeParam.optional(),
         limit: z.coerce.number().int().min(1).max(1000).default(100).meta({ description: 'rows per page (1–1000)', example: 100 }),
         cursor: Cursor,

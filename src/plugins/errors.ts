@@ -13,6 +13,8 @@ export interface Problem {
   instance?: string
   request_id: string
   errors?: FieldError[]
+  /** a compute cut off part-way: the days it had committed, which stay published (CommittedDays in fixings.ts) */
+  committed?: unknown
 }
 
 const TITLES: Record<number, string> = {
@@ -63,8 +65,9 @@ function slug (code: string): string {
 }
 
 /** Turns any thrown error into a problem. 5xx never carry internals. */
-export function toProblem (err: FastifyError & { errors?: FieldError[] }, reqId: string): Problem {
-  const base = { request_id: reqId }
+export function toProblem (err: FastifyError & { errors?: FieldError[], committed?: unknown }, reqId: string): Problem {
+  const base: { request_id: string, committed?: unknown } = { request_id: reqId }
+  if (err.committed) base.committed = err.committed
   if (hasZodFastifySchemaValidationErrors(err)) {
     const where = err.validationContext ?? 'body'
     const errors = err.validation.map((v) => ({ path: `${where}${v.instancePath === '/' ? '' : v.instancePath}`, reason: v.message ?? 'is invalid' }))
