@@ -149,6 +149,12 @@ test('v2 posted prices in force until superseded or max_posted_age_days; depth c
     { provider: 'lab-b', segment: 'input', kept_by: 'posted', age_days: 15, observed_on: '2026-01-05' },
     { provider: 'lab-b', segment: 'output', kept_by: 'posted', age_days: 15, observed_on: '2026-01-05' },
   ])
+  // the read API shows both stages and the rules: lab-a's constituent with its model's value
+  const read = await app.inject({ method: 'GET', url: `/v1/indices/${CODE}/values/2026-01-20?include=constituents`, headers: admin })
+  assert.equal(read.statusCode, 200, read.body)
+  const labA = read.json().constituents.find((c: { provider: string }) => c.provider === 'lab-a')
+  assert.deepEqual([labA.value, labA.segments, labA.rules.input, labA.model], [8.75, { input: 5, output: 20 },
+    { kept_by: 'posted', age_days: 0, observed_on: '2026-01-20' }, { value: 8.75, weight: 1, n_contributors: 1, n_providers: 1 }])
   // 01-31: h2's 01-02 price is 29 days old, still in force; 02-01: 30 days, expired → two contributors
   // left, below min_quotes 3
   assert.equal((await day('2026-01-31')).value, 6.3)
