@@ -179,7 +179,8 @@ window_stats as (
   select m.code, m.fix_date, m.len,
     array_agg(m.v order by m.v, m.agg_group) as vs,
     array_agg(m.weight order by m.v, m.agg_group) as ws,
-    count(*)::int as n_models, sum(m.n_contributors)::int as n_contributors, sum(m.n_quotes)::int as n_quotes
+    -- models priced: under "contributor" several inputs can be one model's
+    count(distinct m.product)::int as n_models, sum(m.n_contributors)::int as n_contributors, sum(m.n_quotes)::int as n_quotes
   from model_values m
   group by m.code, m.fix_date, m.len
 ),

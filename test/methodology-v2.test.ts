@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { sql } from 'kysely'
 import type { App } from '../src/app.ts'
+import { runScheduledFixings } from '../src/scheduler/fixings-scheduler.ts'
 import { admin, buildTestApp } from './helpers/app.ts'
 import { put } from './helpers/golden.ts'
 
@@ -107,6 +108,12 @@ test('v2 two-stage worked example: one value per model, the screen inside a mode
   await compute(app, 'EX-V2-WEIGHTED', D, D)
   assert.equal((await fixing(app, 'EX-V2-TRIM', D)).value, 5)
   assert.equal((await fixing(app, 'EX-V2-WEIGHTED', D)).value, 7.5)
+  // aggregate "contributor": v1's single stage (the screen across all 8: m 10.5, MAD 3.5, 100 is
+  // 89.5 > 18.16 away → excluded; median of the other 7 → 10), with 3 models behind it
+  await put(app, '/v1/indices/EX-V2-PAIRS', v2({ aggregate: 'contributor' }))
+  await compute(app, 'EX-V2-PAIRS', D, D)
+  const pairs = await fixing(app, 'EX-V2-PAIRS', D)
+  assert.deepEqual([pairs.value, pairs.n_models, pairs.n_contributors, pairs.n_excluded], [10, 3, 7, 1])
 })
 
 test('v2 posted prices in force until superseded or max_posted_age_days; depth counts contributors', async (t) => {
@@ -185,6 +192,7 @@ test('v2 fields are validated: 422 naming the field; v1 definitions are stored a
   await bad({ version: 3 }, 'body/methodology/version')
   await bad({ version: 2, model_weights: { 'm/a': 2 } }, 'body/methodology/model_weights')
   await bad({ version: 2, statistic: 'weighted_mean', model_weights: { 'm/a': 0 } }, 'body/methodology/model_weights/m/a')
+  await bad({ version: 2, statistic: 'weighted_mean', model_weights: { 'm/zz': 1 } }, 'body/methodology/model_weights/m/zz')
   assert.equal((await app.inject({ method: 'GET', url: '/v1/indices/EX-BAD', headers: admin })).statusCode, 404)
   // a v2 definition is stored with its defaults written out; a v1 one without any v2 field
   const ok = await app.inject({ method: 'PUT', url: '/v1/indices/EX-V2', headers: admin, payload: v2({}) })
@@ -192,4 +200,20 @@ test('v2 fields are validated: 422 naming the field; v1 definitions are stored a
   assert.deepEqual([ok.json().methodology.aggregate, ok.json().methodology.max_posted_age_days, ok.json().methodology.min_models], ['model_then_market', 45, 3])
   const v1 = await app.inject({ method: 'PUT', url: '/v1/indices/EX-V1', headers: admin, payload: { ...v2({}), methodology: {} } })
   assert.deepEqual(Object.keys(v1.json().methodology).sort(), ['base_date', 'min_providers', 'min_quotes', 'outlier_k', 'statistic', 'trim', 'windows'])
+})
+
+test('the scheduler recomputes a v2 day when a posted price older than the widest window arrives late', async (t) => {
+  const app = await buildTestApp(t)
+  await catalog(app, [['lab-a', 'model_lab'], ['lab-b', 'model_lab'], ['lab-c', 'model_lab']], ['m/a', 'm/b', 'm/c'])
+  await quotes(app, [['lab-a', 'm/a', 'input', '10', '2026-02-01', 'llm-prices'], ['lab-b', 'm/b', 'input', '20', '2026-02-01', 'llm-prices']])
+  await put(app, '/v1/indices/EX-V2-LATE', v2({ min_models: 2, min_providers: 2, min_quotes: 2 }))
+  await compute(app, 'EX-V2-LATE', '2026-02-25', '2026-02-25')
+  assert.equal((await fixing(app, 'EX-V2-LATE', '2026-02-25')).value, 15) // median(10, 20), both 24 days old
+  // lab-c's list price dated 2026-02-05 (20 days before, beyond the 7-day widest window) arrives now
+  await quotes(app, [['lab-c', 'm/c', 'input', '2', '2026-02-05', 'genai-prices']])
+  const run = await runScheduledFixings(app.database, { now: new Date('2026-02-26T12:00:00Z'), fixingTime: '00:15' })
+  assert.deepEqual(run.late.map((r) => [r.code, r.revised]), [['EX-V2-LATE', 1]])
+  const { rows } = await sql<{ revision: number, reason: string, value: number }>`
+    select revision, reason, value::float8 from fixings where index_code = 'EX-V2-LATE' and date = '2026-02-25' order by revision`.execute(app.db)
+  assert.deepEqual(rows, [{ revision: 1, reason: 'initial', value: 15 }, { revision: 2, reason: 'late_quotes', value: 10 }])
 })

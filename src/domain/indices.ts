@@ -86,6 +86,9 @@ async function checkDefinition (db: Kysely<Schema>, body: IndexDefinitionFields)
   for (const fam of f.families ?? []) {
     if (!families.has(fam)) errors.push({ path: 'body/filter/families', reason: `unknown family ${fam}: no ${body.kind} product has it` })
   }
+  for (const code of Object.keys(body.methodology.model_weights ?? {})) {
+    if (!codes.has(code)) errors.push({ path: `body/methodology/model_weights/${code}`, reason: `unknown product ${code}: no ${body.kind} product has this code` })
+  }
   for (const code of f.products ?? []) {
     if (!codes.has(code)) errors.push({ path: 'body/filter/products', reason: `unknown product ${code}: no ${body.kind} product has this code` })
   }
