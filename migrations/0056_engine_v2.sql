@@ -142,16 +142,17 @@ contrib as (
 ),
 -- v2.5 the outlier screen among the complete contributors of a screen group: one model's hosts
 -- (model_then_market) or all contributors (contributor)
+screen_inputs as materialized (
+  select c.code, c.fix_date, c.len, c.screen_group,
+    array_agg(c.r order by c.r, c.provider, c.product) as rs,
+    array_agg(c.provider order by c.r, c.provider, c.product) as providers,
+    array_agg(c.depth order by c.r, c.provider, c.product) as nqs
+  from contrib c where c.complete
+  group by c.code, c.fix_date, c.len, c.screen_group
+),
 screens as (
   select x.code, x.fix_date, x.len, x.screen_group, st.m, st.mad, st.screening, d.outlier_k
-  from (
-    select c.code, c.fix_date, c.len, c.screen_group,
-      array_agg(c.r order by c.r, c.provider, c.product) as rs,
-      array_agg(c.provider order by c.r, c.provider, c.product) as providers,
-      array_agg(c.depth order by c.r, c.provider, c.product) as nqs
-    from contrib c where c.complete
-    group by c.code, c.fix_date, c.len, c.screen_group
-  ) x
+  from screen_inputs x
   join defs d on d.code = x.code
   cross join lateral cpx_window_screen(x.rs, x.providers, x.nqs, d.outlier_k) st
 ),
