@@ -55,6 +55,8 @@ begin
       union all
       select * from cpx_compute_fixings_v2(array(select d.code from index_definitions d
         where d.code = any(p_codes) and d.methodology->>'version' = '2'), p_from, p_to)
+      -- not even started when no index of the run is v2 (a one-time filter)
+      where exists (select 1 from index_definitions d where d.code = any(p_codes) and d.methodology->>'version' = '2')
     ) n
     left join (
       -- the current revisions of the range, read once (a lookup per day, planned while fixings still looked
