@@ -498,6 +498,14 @@ export interface components {
          */
         Constituent: {
             excluded: boolean;
+            /** @description methodology v2, model_then_market: the model this contributor priced, as it entered the index */
+            model?: {
+                n_contributors: number;
+                n_providers: number;
+                /** @description the model's first-stage value: median of its remaining contributors' r(c) */
+                value: number;
+                weight: number;
+            };
             n_quotes: number;
             product: string;
             provider: string;
@@ -505,6 +513,19 @@ export interface components {
             quote_ids: string[];
             /** @description why an excluded contributor was excluded; null when included */
             reason: ("outlier" | "incomplete_blend") | null;
+            /** @description methodology v2: per segment, the rule that kept the price and its age */
+            rules?: {
+                [key: string]: {
+                    /** @description fixing day − the UTC day the price was observed */
+                    age_days: number;
+                    /**
+                     * @description window: a market quote inside window_days; posted: a list price in force (methodology v2)
+                     * @enum {string}
+                     */
+                    kept_by: "window" | "posted";
+                    observed_on: string;
+                };
+            };
             /** @description r(c,s) per segment, 6 dp */
             segments: {
                 [key: string]: number;
@@ -530,6 +551,14 @@ export interface components {
          */
         ConstituentInput: {
             excluded: boolean;
+            /** @description methodology v2, model_then_market: the model this contributor priced, as it entered the index */
+            model?: {
+                n_contributors: number;
+                n_providers: number;
+                /** @description the model's first-stage value: median of its remaining contributors' r(c) */
+                value: number;
+                weight: number;
+            };
             n_quotes: number;
             product: string;
             provider: string;
@@ -537,6 +566,19 @@ export interface components {
             quote_ids: string[];
             /** @description why an excluded contributor was excluded; null when included */
             reason: ("outlier" | "incomplete_blend") | null;
+            /** @description methodology v2: per segment, the rule that kept the price and its age */
+            rules?: {
+                [key: string]: {
+                    /** @description fixing day − the UTC day the price was observed */
+                    age_days: number;
+                    /**
+                     * @description window: a market quote inside window_days; posted: a list price in force (methodology v2)
+                     * @enum {string}
+                     */
+                    kept_by: "window" | "posted";
+                    observed_on: string;
+                };
+            };
             /** @description r(c,s) per segment, 6 dp */
             segments: {
                 [key: string]: number;
@@ -1328,23 +1370,36 @@ export interface components {
             /** @description rows identical to a stored quote (or to an earlier row of this batch), skipped */
             duplicates: number;
         };
-        /** @description methodology v1 parameters (DESIGN §3); defaults as shown */
+        /** @description methodology parameters: v1 (DESIGN §3) and, with version 2, v2 (docs/methodology.md); defaults as shown */
         Methodology: {
+            /** @description v2: model_then_market (one value per model, then the index over models; default) or contributor */
+            aggregate?: string;
             /** @default null */
             base_date: string | null;
+            /** @description v2: days a posted (list) price stays in force unless superseded; 1–366, default 45 */
+            max_posted_age_days?: number;
+            /** @description v2: models a window needs to yield a value; default 3 */
+            min_models?: number;
             /** @default 3 */
             min_providers: number;
             /** @default 5 */
             min_quotes: number;
+            /** @description v2, statistic weighted_mean: weight per model (product code); 1 when not stated */
+            model_weights?: {
+                [key: string]: number;
+            };
             /** @default 3.5 */
             outlier_k: number;
             /**
+             * @description weighted_mean: v2 only, with model_weights
              * @default median
              * @enum {string}
              */
-            statistic: "median" | "trimmed_mean";
+            statistic: "median" | "trimmed_mean" | "weighted_mean";
             /** @default 0.1 */
             trim: number;
+            /** @description methodology edition: absent or 1 = v1 (DESIGN §3), 2 = v2 (docs/methodology.md) */
+            version?: number;
             /**
              * @default [
              *       1,
@@ -1354,23 +1409,36 @@ export interface components {
              */
             windows: number[];
         };
-        /** @description methodology v1 parameters (DESIGN §3); defaults as shown */
+        /** @description methodology parameters: v1 (DESIGN §3) and, with version 2, v2 (docs/methodology.md); defaults as shown */
         MethodologyInput: {
+            /** @description v2: model_then_market (one value per model, then the index over models; default) or contributor */
+            aggregate?: string;
             /** @default null */
             base_date: string | null;
+            /** @description v2: days a posted (list) price stays in force unless superseded; 1–366, default 45 */
+            max_posted_age_days?: number;
+            /** @description v2: models a window needs to yield a value; default 3 */
+            min_models?: number;
             /** @default 3 */
             min_providers: number;
             /** @default 5 */
             min_quotes: number;
+            /** @description v2, statistic weighted_mean: weight per model (product code); 1 when not stated */
+            model_weights?: {
+                [key: string]: number;
+            };
             /** @default 3.5 */
             outlier_k: number;
             /**
+             * @description weighted_mean: v2 only, with model_weights
              * @default median
              * @enum {string}
              */
-            statistic: "median" | "trimmed_mean";
+            statistic: "median" | "trimmed_mean" | "weighted_mean";
             /** @default 0.1 */
             trim: number;
+            /** @description methodology edition: absent or 1 = v1 (DESIGN §3), 2 = v2 (docs/methodology.md) */
+            version?: number;
             /**
              * @default [
              *       1,

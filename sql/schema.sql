@@ -25,6 +25,21 @@ create table cpx_secrets (
   constraint cpx_secrets_pkey PRIMARY KEY (name)
 );
 
+create table fixing_constituent_rules (
+  fixing_id bigint not null,
+  provider text not null,
+  product text not null,
+  segment text not null,
+  kept_by text not null,
+  age_days integer not null,
+  observed_on date not null,
+  constraint fixing_constituent_rules_age_days_check CHECK ((age_days >= 0)),
+  constraint fixing_constituent_rules_fixing_id_fkey FOREIGN KEY (fixing_id) REFERENCES fixings(id),
+  constraint fixing_constituent_rules_kept_by_check CHECK ((kept_by = ANY (ARRAY['window'::text, 'posted'::text]))),
+  constraint fixing_constituent_rules_pkey PRIMARY KEY (fixing_id, provider, product, segment)
+);
+CREATE TRIGGER fixing_constituent_rules_append_only BEFORE DELETE OR UPDATE ON public.fixing_constituent_rules FOR EACH ROW EXECUTE FUNCTION cpx_fixings_append_only();
+
 create table fixing_constituents (
   fixing_id bigint not null,
   provider text not null,
@@ -40,6 +55,19 @@ create table fixing_constituents (
   constraint fixing_constituents_reason_check CHECK ((reason = ANY (ARRAY['outlier'::text, 'incomplete_blend'::text])))
 );
 CREATE TRIGGER fixing_constituents_append_only BEFORE DELETE OR UPDATE ON public.fixing_constituents FOR EACH ROW EXECUTE FUNCTION cpx_fixings_append_only();
+
+create table fixing_models (
+  fixing_id bigint not null,
+  product text not null,
+  value numeric not null,
+  weight numeric not null,
+  n_contributors integer not null,
+  n_providers integer not null,
+  n_quotes integer not null,
+  constraint fixing_models_fixing_id_fkey FOREIGN KEY (fixing_id) REFERENCES fixings(id),
+  constraint fixing_models_pkey PRIMARY KEY (fixing_id, product)
+);
+CREATE TRIGGER fixing_models_append_only BEFORE DELETE OR UPDATE ON public.fixing_models FOR EACH ROW EXECUTE FUNCTION cpx_fixings_append_only();
 
 create table fixings (
   id bigint generated always as identity not null,
@@ -64,11 +92,13 @@ create table fixings (
   reason text not null,
   hash text not null,
   published_at timestamp with time zone default now() not null,
+  n_models integer,
   constraint fixings_check CHECK (((status = 'ok'::text) = (value IS NOT NULL))),
   constraint fixings_hash_check CHECK ((hash ~ '^sha256:[0-9a-f]{64}$'::text)),
   constraint fixings_index_code_date_revision_key UNIQUE (index_code, date, revision),
   constraint fixings_index_code_fkey FOREIGN KEY (index_code) REFERENCES index_definitions(code),
   constraint fixings_index_code_methodology_version_fkey FOREIGN KEY (index_code, methodology_version) REFERENCES index_definition_versions(code, methodology_version),
+  constraint fixings_n_models_check CHECK ((n_models >= 0)),
   constraint fixings_pkey PRIMARY KEY (id),
   constraint fixings_revision_check CHECK ((revision >= 1)),
   constraint fixings_status_check CHECK ((status = ANY (ARRAY['ok'::text, 'insufficient_data'::text])))
@@ -117,6 +147,12 @@ create table index_definitions (
   constraint index_definitions_methodology_version_check CHECK ((methodology_version >= 1)),
   constraint index_definitions_pkey PRIMARY KEY (code),
   constraint index_definitions_term_months_check CHECK ((term_months >= 1))
+);
+
+create table posted_price_sources (
+  source text not null,
+  note text not null,
+  constraint posted_price_sources_pkey PRIMARY KEY (source)
 );
 
 create table products (
@@ -195,13 +231,19 @@ CREATE TRIGGER quotes_append_only BEFORE DELETE OR UPDATE ON public.quotes FOR E
 
 create type cpx_constituent as (provider text, product text, value numeric, segments jsonb, n_quotes integer, quote_ids bigint[], excluded boolean, reason text);
 
+create type cpx_constituent_rule as (provider text, product text, segment text, kept_by text, age_days integer, observed_on date);
+
+create type cpx_model as (product text, value numeric, weight numeric, n_contributors integer, n_providers integer, n_quotes integer);
+
 -- Functions (bodies: sql/functions/<name>.sql)
 -- aggregate cpx_array_cat(bigint[]) returns bigint[]
 -- function cpx_canonical_figure(x numeric) returns text language sql immutable
 -- function cpx_canonical_text(code text, day date, status text, value numeric, level numeric, window_days integer, n_providers integer, n_contributors integer, n_quotes integer, n_excluded integer, min numeric, p25 numeric, p75 numeric, max numeric, hhi numeric, max_provider_impact numeric, constituents jsonb) returns text language sql immutable
 -- function cpx_compute_fixings(p_codes text[], p_from date, p_to date) returns TABLE(index_code text, date date, methodology_version integer, status text, value numeric, level numeric, window_days integer, n_providers integer, n_contributors integer, n_quotes integer, n_excluded integer, min numeric, p25 numeric, p75 numeric, max numeric, hhi numeric, max_provider_impact numeric, constituents cpx_constituent[], hash text) language plpgsql stable set enable_nestloop=off, jit=off, work_mem=64MB, plan_cache_mode=force_generic_plan, enable_seqscan=on
+-- function cpx_compute_fixings_v2(p_codes text[], p_from date, p_to date) returns TABLE(index_code text, date date, methodology_version integer, status text, value numeric, level numeric, window_days integer, n_providers integer, n_contributors integer, n_quotes integer, n_excluded integer, min numeric, p25 numeric, p75 numeric, max numeric, hhi numeric, max_provider_impact numeric, constituents cpx_constituent[], hash text, n_models integer, models cpx_model[], rules cpx_constituent_rule[]) language plpgsql stable set enable_nestloop=off, jit=off, work_mem=64MB, plan_cache_mode=force_generic_plan, enable_seqscan=on
 -- function cpx_fixing_as_of(p_code text, p_date date, p_at timestamp with time zone) returns SETOF fixings language sql stable
 -- function cpx_fixing_canonical_text(p_fixing_id bigint) returns text language sql stable
+-- function cpx_fixing_canonical_text_v2(p_fixing_id bigint) returns text language sql stable
 -- function cpx_fixing_lock_key() returns integer language sql immutable
 -- function cpx_fixings_append_only() returns trigger language plpgsql volatile
 -- function cpx_fixings_as_of(p_code text, p_from date, p_to date, p_at timestamp with time zone) returns SETOF fixings language sql stable

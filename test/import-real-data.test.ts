@@ -61,9 +61,10 @@ test('genai-prices: GPT-5.5 at $5 input and $30 output per 1M; dated prices on t
 test('llm-prices: the vendor folder; price_history periods on their from dates', { skip }, () => {
   const b = parse('llm-prices', 'llm-prices', '2026-08-05T00:00:00Z')
   assert.equal(b.rowsRead, 148)
+  // GPT-5.6 Luna's cut: the period ending 2026-07-30 has no from date (undated_past_price); the new one is dated
   const luna = b.quotes.filter((q) => q.product === 'openai/gpt-5.6-luna')
-  assert.equal(luna.length, 0) // not in the mapping table: reported, not guessed
-  assert.equal(b.unmapped['openai/gpt-5.6-luna'], 2)
+  assert.deepEqual(luna.map((q) => [q.segment, q.price, q.observed_at]), [['input', '0.2', '2026-07-30T00:00:00Z'],
+    ['output', '1.2', '2026-07-30T00:00:00Z'], ['cached_input', '0.02', '2026-07-30T00:00:00Z']])
   const sonnet = b.quotes.filter((q) => q.product === 'anthropic/claude-sonnet-5')
   assert.deepEqual(sonnet.map((q) => [q.segment, q.price, q.observed_at]), [['input', '2', '2026-08-05T00:00:00Z'], ['output', '10', '2026-08-05T00:00:00Z']])
 })

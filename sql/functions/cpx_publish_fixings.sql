@@ -1,7 +1,9 @@
--- cpx_publish_fixings: publishing: computes [p_from, p_to] with cpx_compute_fixings and stores a new revision of each
+-- cpx_publish_fixings: publishing: computes [p_from, p_to] with the engine of each definition's methodology
+-- (v1: cpx_compute_fixings; v2: cpx_compute_fixings_v2) and stores a new revision of each
 -- (index, day) whose hash changed, with its reason and constituents, announced by NOTIFY cpx_fixings.
 -- DESIGN §4 (revisions); reasons: initial, first_publication (first figure after insufficient_data
 -- revisions only, #18), the given reason, definition_change, late_quotes, correction.
+-- v2 fixings also store n_models, their models (fixing_models) and constituent rules (fixing_constituent_rules).
 --
 create or replace function cpx_publish_fixings(p_codes text[], p_from date, p_to date, p_reason text default null)
 returns table (index_code text, days int, published int, revised int, unchanged int, insufficient int)
@@ -46,7 +48,18 @@ begin
         else 'correction'
       end as reason,
       cur.hash is distinct from n.hash as changed
-    from cpx_compute_fixings(p_codes, p_from, p_to) n
+    from (
+      -- each definition to the engine of its methodology (methodology.version: absent or 1 → v1, 2 → v2);
+      -- the v1 engine runs as before, on the v1 codes only
+      select v1.*, null::int as n_models, null::cpx_model[] as models, null::cpx_constituent_rule[] as rules
+      from cpx_compute_fixings(array(select d.code from index_definitions d
+        where d.code = any(p_codes) and coalesce(d.methodology->>'version', '1') = '1'), p_from, p_to) v1
+      union all
+      select * from cpx_compute_fixings_v2(array(select d.code from index_definitions d
+        where d.code = any(p_codes) and d.methodology->>'version' = '2'), p_from, p_to)
+      -- not even started when no index of the run is v2 (a one-time filter)
+      where exists (select 1 from index_definitions d where d.code = any(p_codes) and d.methodology->>'version' = '2')
+    ) n
     left join (
       -- the current revisions of the range, read once (a lookup per day, planned while fixings still looked
       -- empty, scanned the whole table for every day: a year computed into a new database went quadratic)
@@ -59,10 +72,11 @@ begin
   ),
   inserted as (
     insert into fixings (index_code, date, revision, status, value, level, window_days, n_providers, n_contributors,
-      n_quotes, n_excluded, min, p25, p75, max, hhi, max_provider_impact, methodology_version, reason, hash, published_at)
+      n_quotes, n_excluded, min, p25, p75, max, hhi, max_provider_impact, methodology_version, reason, hash, published_at,
+      n_models)
     select n.index_code, n.date, coalesce(n.current_revision, 0) + 1, n.status, n.value, n.level, n.window_days,
       n.n_providers, n.n_contributors, n.n_quotes, n.n_excluded, n.min, n.p25, n.p75, n.max, n.hhi,
-      n.max_provider_impact, n.methodology_version, n.reason, n.hash, v_now
+      n.max_provider_impact, n.methodology_version, n.reason, n.hash, v_now, n.n_models
     from candidate n where n.changed
     returning fixings.id, fixings.index_code, fixings.date, fixings.revision,
       pg_notify('cpx_fixings', json_build_object('code', fixings.index_code, 'date', fixings.date, 'revision', fixings.revision)::text) as notified
@@ -73,6 +87,23 @@ begin
     from inserted i
     join candidate n on n.index_code = i.index_code and n.date = i.date
     cross join lateral unnest(n.constituents) x
+    returning fixing_id
+  ),
+  -- v2 only: the models and the rule that kept each constituent's segment (none for v1: null arrays)
+  models as (
+    insert into fixing_models (fixing_id, product, value, weight, n_contributors, n_providers, n_quotes)
+    select i.id, m.product, m.value, m.weight, m.n_contributors, m.n_providers, m.n_quotes
+    from inserted i
+    join candidate n on n.index_code = i.index_code and n.date = i.date
+    cross join lateral unnest(n.models) m
+    returning fixing_id
+  ),
+  rules as (
+    insert into fixing_constituent_rules (fixing_id, provider, product, segment, kept_by, age_days, observed_on)
+    select i.id, r.provider, r.product, r.segment, r.kept_by, r.age_days, r.observed_on
+    from inserted i
+    join candidate n on n.index_code = i.index_code and n.date = i.date
+    cross join lateral unnest(n.rules) r
     returning fixing_id
   )
   select n.index_code,
@@ -87,5 +118,3 @@ begin
   order by n.index_code;
 end
 $$;
-comment on function cpx_publish_fixings(text[], date, date, text) is
-  'Computes [from, to] for the indices and stores a new revision wherever the hash changed (reason: initial, the given reason, definition_change, late_quotes or correction), with NOTIFY cpx_fixings. Returns per index: days, published (revision 1), revised, unchanged, insufficient.';

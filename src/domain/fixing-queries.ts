@@ -82,16 +82,28 @@ export async function findLatestFixings (db: Db): Promise<Map<string, Fixing & {
   return new Map(rows.map((r) => [r.code, r as Fixing & { id: number }]))
 }
 
+/**
+ * The constituents of a fixing revision. A v2 fixing's (methodology v2, sql/functions/cpx_compute_fixings_v2.sql) also carry, per
+ * segment, the rule that kept the price and its age (`rules`), and the first-stage value of their model
+ * (`model`: the median over its hosts that entered the index); v1 constituents have neither key.
+ */
 export async function findConstituents (db: Db, fixingId: number) {
-  return db.selectFrom('fixing_constituents as c')
+  const rows = await db.selectFrom('fixing_constituents as c')
     .select([
       'c.provider', 'c.product', sql<number | null>`round(c.value, 6)::float8`.as('value'),
       sql<Record<string, number>>`(select coalesce(jsonb_object_agg(k, round(v::numeric, 6)::float8), '{}'::jsonb) from jsonb_each_text(c.segments) as e(k, v))`.as('segments'),
       'c.n_quotes', sql<string[]>`c.quote_ids::text[]`.as('quote_ids'), 'c.excluded', sql<'outlier' | 'incomplete_blend' | null>`c.reason`.as('reason'),
+      sql<Record<string, { kept_by: 'window' | 'posted', age_days: number, observed_on: string }> | null>`(select jsonb_object_agg(r.segment,
+        jsonb_build_object('kept_by', r.kept_by, 'age_days', r.age_days, 'observed_on', r.observed_on) order by r.segment)
+        from fixing_constituent_rules r where r.fixing_id = c.fixing_id and r.provider = c.provider and r.product = c.product)`.as('rules'),
+      sql<{ value: number, weight: number, n_contributors: number, n_providers: number } | null>`(select jsonb_build_object(
+        'value', round(m.value, 6)::float8, 'weight', m.weight::float8, 'n_contributors', m.n_contributors, 'n_providers', m.n_providers)
+        from fixing_models m where m.fixing_id = c.fixing_id and m.product = c.product)`.as('model'),
     ])
     .where('c.fixing_id', '=', fixingId)
     .orderBy('c.excluded').orderBy('c.provider').orderBy('c.product')
     .execute()
+  return rows.map(({ rules, model, ...c }) => ({ ...c, ...(rules ? { rules } : {}), ...(model ? { model } : {}) }))
 }
 
 /** Every revision of one day, oldest first, with the time the next one replaced it. */

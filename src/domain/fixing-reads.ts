@@ -21,6 +21,17 @@ export const Constituent = z.object({
   quote_ids: z.array(z.string()).meta({ description: 'ids of the quotes behind the representative (GET /v1/quotes)' }),
   excluded: z.boolean(),
   reason: z.enum(['outlier', 'incomplete_blend']).nullable().meta({ description: 'why an excluded contributor was excluded; null when included' }),
+  rules: z.record(z.string(), z.object({
+    kept_by: z.enum(['window', 'posted']).meta({ description: 'window: a market quote inside window_days; posted: a list price in force (methodology v2)' }),
+    age_days: z.number().int().meta({ description: 'fixing day − the UTC day the price was observed' }),
+    observed_on: z.string(),
+  })).optional().meta({ description: 'methodology v2: per segment, the rule that kept the price and its age' }),
+  model: z.object({
+    value: z.number().meta({ description: 'the model\'s first-stage value: median of its remaining contributors\' r(c)' }),
+    weight: z.number(),
+    n_contributors: z.number().int(),
+    n_providers: z.number().int(),
+  }).optional().meta({ description: 'methodology v2, model_then_market: the model this contributor priced, as it entered the index' }),
 }).meta({
   id: 'Constituent',
   examples: [{ provider: 'lambda', product: 'h100-sxm', value: 2.99, segments: { on_demand: 2.99 }, n_quotes: 1, quote_ids: ['18423'], excluded: false, reason: null }],

@@ -5,6 +5,7 @@ import { PROVIDER_KINDS } from './catalog.ts'
 import { dayBoundsReason } from './calendar.ts'
 import { IsoDate } from './contracts.ts'
 import { IndexNotFound, Unprocessable, withErrors, type FieldError } from './errors.ts'
+import { checkMethodologyV2, MethodologyV2Fields, withV2Defaults } from './methodology-v2.ts'
 
 // Index definitions (DESIGN §2). The body is checked for shape here (400 when wrong) and against the
 // catalog and itself in checkDefinition (422): segments that fit the kind, a term for reserved indices…
@@ -30,7 +31,8 @@ export const IndexFilter = z.strictObject({
 }).meta({ id: 'IndexFilter', description: 'which quotes are eligible; a null field does not filter (service_tier: null means standard)' })
 
 export const Methodology = z.strictObject({
-  statistic: z.enum(['median', 'trimmed_mean']).default('median'),
+  statistic: z.enum(['median', 'trimmed_mean', 'weighted_mean']).default('median')
+    .meta({ description: 'weighted_mean: v2 only, with model_weights' }),
   trim: z.number().min(0).max(0.49, 'must be below 0.5: a trim cuts that fraction from each end').default(0.1),
   min_providers: z.number().int().min(1).max(1000).default(3),
   min_quotes: z.number().int().min(1).max(100_000).default(5),
@@ -38,7 +40,8 @@ export const Methodology = z.strictObject({
     .refine((w) => new Set(w).size === w.length, 'must not repeat a window').default([1, 3, 7]),
   outlier_k: z.number().positive().max(1000).default(3.5),
   base_date: IsoDate.nullable().default(null),
-}).meta({ id: 'Methodology', description: 'methodology v1 parameters (DESIGN §3); defaults as shown' })
+  ...MethodologyV2Fields,
+}).meta({ id: 'Methodology', description: 'methodology parameters: v1 (DESIGN §3) and, with version 2, v2 (docs/methodology.md); defaults as shown' })
 
 export const IndexDefinitionBody = z.strictObject({
   name: z.string().min(1).max(200),
@@ -65,7 +68,7 @@ export type IndexDefinitionRecord = z.output<typeof IndexDefinition>
 
 /** Rules across fields and against the catalog (422). Shape errors never reach here. */
 async function checkDefinition (db: Kysely<Schema>, body: IndexDefinitionFields): Promise<FieldError[]> {
-  const errors: FieldError[] = []
+  const errors: FieldError[] = checkMethodologyV2(body.methodology)
   const fits = body.kind === 'gpu' ? GPU_SEGMENTS as readonly string[] : MODEL_SEGMENTS as readonly string[]
   for (const s of Object.keys(body.segments)) {
     if (!fits.includes(s)) errors.push({ path: `body/segments/${s}`, reason: `is not a segment of a ${body.kind} index (${fits.join(', ')})` })
@@ -86,6 +89,9 @@ async function checkDefinition (db: Kysely<Schema>, body: IndexDefinitionFields)
   const codes = new Set(products.map((p) => p.code))
   for (const fam of f.families ?? []) {
     if (!families.has(fam)) errors.push({ path: 'body/filter/families', reason: `unknown family ${fam}: no ${body.kind} product has it` })
+  }
+  for (const code of Object.keys(body.methodology.model_weights ?? {})) {
+    if (!codes.has(code)) errors.push({ path: `body/methodology/model_weights/${code}`, reason: `unknown product ${code}: no ${body.kind} product has this code` })
   }
   for (const code of f.products ?? []) {
     if (!codes.has(code)) errors.push({ path: 'body/filter/products', reason: `unknown product ${code}: no ${body.kind} product has this code` })
@@ -119,7 +125,7 @@ export async function listIndexDefinitions (db: Kysely<Schema>): Promise<IndexDe
 export async function upsertIndexDefinition (db: Kysely<Schema>, code: string, body: IndexDefinitionFields): Promise<IndexDefinitionRecord & { created: boolean, version_changed: boolean }> {
   const errors = await checkDefinition(db, body)
   if (errors.length) throw withErrors(new Unprocessable(`The index definition ${code} is not valid: ${errors.map((e) => `${e.path} ${e.reason}`).join('; ')}`), errors)
-  const json = { filter: JSON.stringify(body.filter), segments: JSON.stringify(body.segments), methodology: JSON.stringify(body.methodology) }
+  const json = { filter: JSON.stringify(body.filter), segments: JSON.stringify(body.segments), methodology: JSON.stringify(withV2Defaults(body.methodology)) }
   const outcome = await db.transaction().execute(async (trx) => {
     // two PUTs of one new code at once: the second waits and then sees the first's row
     await sql`select pg_advisory_xact_lock(4242022, hashtext(${code}))`.execute(trx)

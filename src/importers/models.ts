@@ -13,6 +13,10 @@ const rule = (match: RegExp, lab: string, family: string, tier: ModelRule['tier'
 export const MODELS: ModelRule[] = [
   rule(/^gpt-5(\.\d+)?-(mini|nano)$/, 'openai', 'gpt-5', 'small'),
   rule(/^gpt-5(\.\d+)?$/, 'openai', 'gpt-5', 'frontier'),
+  // GPT-5.6 sizes (#17): sol is the flagship (priced as gpt-5.6), terra the middle size, luna the small one
+  rule(/^gpt-5\.\d+-sol$/, 'openai', 'gpt-5', 'frontier'),
+  rule(/^gpt-5\.\d+-terra$/, 'openai', 'gpt-5', 'mid'),
+  rule(/^gpt-5\.\d+-luna$/, 'openai', 'gpt-5', 'small'),
   rule(/^gpt-4\.1-(mini|nano)$|^gpt-4o-mini$/, 'openai', 'gpt-4', 'small'),
   rule(/^gpt-4\.1$|^gpt-4o$/, 'openai', 'gpt-4', 'mid'),
   rule(/^gpt-oss-120b$/, 'openai', 'gpt-oss', 'mid', true),

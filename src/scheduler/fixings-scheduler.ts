@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely'
 import type { Database } from '../db/connect.ts'
 import type { Schema } from '../db/schema.ts'
 import { addDays, publishRange, type IndexReport } from '../domain/fixings.ts'
+import { MAX_POSTED_AGE_DAYS } from '../domain/methodology-v2.ts'
 
 // The daily fixing run (DESIGN §7). After FIXING_TIME (UTC) yesterday is due. A run, in ONE transaction
 // holding a transaction-level advisory lock (exactly one instance runs; the others skip):
@@ -39,7 +40,7 @@ async function catchUpRanges (trx: Kysely<Schema>, due: string, oldest: string) 
   return rows
 }
 
-// Days (per index: first and last) whose window holds a quote ingested after their current revision.
+// Days (per index: first and last) whose window (v2: or posted age) holds a quote ingested after their current revision.
 async function lateRanges (trx: Kysely<Schema>, due: string, oldest: string) {
   const { rows } = await sql<{ code: string, from: string, to: string }>`
     with current_revision as (
@@ -51,13 +52,16 @@ async function lateRanges (trx: Kysely<Schema>, due: string, oldest: string) {
       select q.observed_day, max(q.ingested_at) as ingested_at
       from quotes q
       where q.ingested_at > (select min(published_at) from current_revision)
-        and q.observed_day between ${oldest}::date - 31 and ${due}::date
+        and q.observed_day between ${oldest}::date - ${MAX_POSTED_AGE_DAYS}::int and ${due}::date
       group by q.observed_day
     )
     select c.index_code as code, min(c.date)::text as from, max(c.date)::text as to
     from current_revision c
     join index_definitions d on d.code = c.index_code
-    cross join lateral (select max(w::int) as widest from jsonb_array_elements_text(d.methodology->'windows') w) w
+    -- a v2 posted price counts for max_posted_age_days: a late one that old still changes the day
+    cross join lateral (select greatest(max(w::int), case when d.methodology->>'version' = '2'
+      then coalesce((d.methodology->>'max_posted_age_days')::int, 45) else 0 end) as widest
+      from jsonb_array_elements_text(d.methodology->'windows') w) w
     join late_days l on l.observed_day between c.date - (w.widest - 1) and c.date and l.ingested_at > c.published_at
     group by c.index_code
     order by c.index_code`.execute(trx)
