@@ -118,3 +118,6 @@ begin
   order by n.index_code;
 end
 $$;
+
+comment on function cpx_publish_fixings(text[], date, date, text) is
+  'Computes [from, to] for the indices, each with the engine of its methodology (v1 cpx_compute_fixings, v2 cpx_compute_fixings_v2), and stores a new revision wherever the hash changed (reason: initial, first_publication, the given reason, definition_change, late_quotes or correction), with NOTIFY cpx_fixings. Returns per index: days, published (revision 1), revised, unchanged, insufficient.';
