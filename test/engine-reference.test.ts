@@ -32,7 +32,7 @@ const day = (offset: number) => new Date(FIRST_DAY + offset * 86_400_000).toISOS
 const price = fc.oneof(
   fc.constantFrom('2.5', '2.75', '2.99', '3', '3.25', '0.4', '30', '2.99'), // ties and far values
   fc.integer({ min: 1, max: 9_999_999 }).map((n) => (n / 10_000).toString()),
-  fc.integer({ min: 1, max: 999_999 }).map((n) => (n / 1e9).toFixed(9)), // per-token sizes
+  fc.integer({ min: 1, max: 999_999 }).map((n) => (n / 1e9).toFixed(9)) // per-token sizes
 )
 const offsets = ['Z', '+00:00', '+05:30', '-08:00', '+14:00'] as const
 const observedAt = fc.record({
@@ -51,8 +51,12 @@ const gpuQuote = fc.record({
   unit: fc.constantFrom('gpu_hour', 'gpu_hour', 'instance_hour', 'gpu_month'),
   gpus: fc.constantFrom(1, 4, 8),
 }).map((q) => ({
-  product: q.product, segment: q.segment, term_months: q.segment === 'reserved' ? q.term : null, service_tier: null,
-  unit: q.unit, gpus_per_instance: q.unit === 'instance_hour' ? q.gpus : null,
+  product: q.product,
+  segment: q.segment,
+  term_months: q.segment === 'reserved' ? q.term : null,
+  service_tier: null,
+  unit: q.unit,
+  gpus_per_instance: q.unit === 'instance_hour' ? q.gpus : null,
 }))
 const modelQuote = fc.record({
   product: fc.constantFrom(...MODELS),
@@ -88,7 +92,7 @@ const methodology = fc.record({
 const gpuIndex = fc.record({
   segments: fc.oneof(
     fc.constantFrom({ on_demand: 1 }, { on_demand: 1 }, { spot: 1 }, { reserved: 1 }),
-    fc.constantFrom({ on_demand: 2, spot: 1 }, { on_demand: 1, reserved: 0.5 }),
+    fc.constantFrom({ on_demand: 2, spot: 1 }, { on_demand: 1, reserved: 0.5 })
   ),
   term: fc.constantFrom(1, 12, 36),
   filter: fc.record({
@@ -100,13 +104,16 @@ const gpuIndex = fc.record({
   }),
   methodology,
 }).map((x) => ({
-  kind: 'gpu' as const, segments: x.segments, filter: x.filter, methodology: x.methodology,
+  kind: 'gpu' as const,
+  segments: x.segments,
+  filter: x.filter,
+  methodology: x.methodology,
   term_months: 'reserved' in x.segments ? x.term : null,
 }))
 const modelIndex = fc.record({
   segments: fc.oneof(
     fc.constantFrom({ input: 1 }, { output: 1 }, { cached_input: 1 }),
-    fc.constantFrom({ input: 3, output: 1 }, { input: 1, output: 1, cached_input: 0.25 }, { input: 0.3, output: 0.7 }),
+    fc.constantFrom({ input: 3, output: 1 }, { input: 1, output: 1, cached_input: 0.25 }, { input: 0.3, output: 0.7 })
   ),
   filter: fc.record({
     families: subset(['gpt-5', 'llama-3.1', 'small']),
@@ -120,18 +127,21 @@ const modelIndex = fc.record({
   methodology,
 }).map((x) => ({ kind: 'model' as const, segments: x.segments, filter: x.filter, methodology: x.methodology, term_months: null }))
 
+type Generated<A> = A extends fc.Arbitrary<infer T> ? T : never
+type GeneratedIndex = Generated<typeof gpuIndex> | Generated<typeof modelIndex>
+
 const scenario = fc.constantFrom('gpu' as const, 'model' as const).chain((kind) => fc.record({
   providerKinds: fc.array(fc.constantFrom(...PROVIDER_KINDS), { minLength: PROVIDERS.length, maxLength: PROVIDERS.length }),
   models: fc.array(fc.record({ tier: fc.constantFrom('frontier', 'mid', 'small'), open: fc.boolean() }), { minLength: 3, maxLength: 3 }),
   fx: fc.uniqueArray(fc.record({ currency: fc.constantFrom(...CURRENCIES), d: fc.integer({ min: -8, max: 9 }), rate: fc.integer({ min: 1, max: 2_000_000 }) }),
     { maxLength: 12, selector: (r) => `${r.currency} ${r.d}` }),
   quotes: fc.array(quoteOf(kind), { minLength: 0, maxLength: 150, size: 'large' }),
-  indices: fc.array(kind === 'gpu' ? gpuIndex : modelIndex, { minLength: 1, maxLength: 3 }),
+  indices: fc.array<GeneratedIndex>(kind === 'gpu' ? gpuIndex : modelIndex, { minLength: 1, maxLength: 3 }),
   range: fc.record({ from: fc.integer({ min: -1, max: 8 }), days: fc.integer({ min: 0, max: 4 }) }),
   // a base day outside the range takes its value from a stored fixing: publish one first (or not)
   publishBase: fc.boolean(),
 }))
-type Scenario = typeof scenario extends fc.Arbitrary<infer T> ? T : never
+type Scenario = Generated<typeof scenario>
 
 const ROLLBACK = new Error('rollback')
 interface Tally { cases: number, fixings: number, ok: number, insufficient: number, later_window: number, outlier: number, incomplete_blend: number, level: number, impact: number, trimmed: number }

@@ -42,7 +42,7 @@ for (const c of goldenCases()) {
       from f full join r on f.index_code = r.index_code and f.date = r.date`.execute(app.db)).rows
     for (const row of await both(dates[0]!, dates.at(-1)!)) {
       const want = c.fixings.find((f) => f.date === row.fixing.date)
-      if (want) assertFixing(row.fixing as Parameters<typeof assertFixing>[0], want, ids, `reference ${c.name} ${want.date}`)
+      if (want) assertFixing(row.fixing as unknown as Parameters<typeof assertFixing>[0], want, ids, `reference ${c.name} ${want.date}`)
       assert.equal(row.reference, row.fast, `${c.name}: the reference and the fast engine differ`)
     }
     for (const d of dates) {
