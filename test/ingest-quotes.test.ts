@@ -194,7 +194,10 @@ test('GET /v1/quotes: filters, newest first, opaque cursor pages without overlap
   assert.equal((await stored('provider=aws&from=2026-05-01&to=2026-05-03')).length, 0)
   assert.equal((await stored('product=h100-sxm&from=2026-05-01T02:00:00Z&to=2026-05-02T00:00:00Z')).length, 3)
   const first = (await app.inject('/v1/quotes?limit=1')).json().next_cursor as string
-  const tampered = Buffer.from(Buffer.from(first, 'base64url').toString().replace(/\|(\d+)\|/, (_, id) => `|${Number(id) + 1}|`)).toString('base64url')
+  // the next row's id under the first cursor's tag
+  const [body, mac] = first.split('.')
+  const position = JSON.parse(Buffer.from(body!, 'base64url').toString()) as { at: string, id: string }
+  const tampered = `${Buffer.from(JSON.stringify({ ...position, id: String(Number(position.id) + 1) })).toString('base64url')}.${mac}`
   for (const bad of [tampered, first.slice(0, -3), 'not-a-cursor', '%%%']) {
     const r = await app.inject(`/v1/quotes?cursor=${encodeURIComponent(bad)}`)
     assert.equal(r.statusCode, 400, bad)

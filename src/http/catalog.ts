@@ -20,7 +20,7 @@ const list = <T>(data: T[]) => ({ data, next_cursor: null })
 const routes: FastifyPluginAsyncZod<{ config?: Pick<Config, 'READ_API_KEY_REQUIRED'> }> = async (app, { config }) => {
   // Reads: ETag from the bytes sent, Cache-Control, 304 on If-None-Match (DESIGN §5).
   const onSend = conditionalGet(cacheControl(config?.READ_API_KEY_REQUIRED ?? false))
-  const cursors = cursorCodec(app.db) // signed page cursors, the same codec as every other list
+  const cursors = cursorCodec(app.db, 'fx-rates') // signed page cursors, the codec of every list
   app.get('/v1/providers', {
     onSend,
     schema: { operationId: 'listProviders', summary: 'List providers (who quotes prices), filtered by kind', tags, querystring: ProviderQuery, response: { 200: ListOf(Provider, 'ProviderList'), ...problemResponses(400, 401) } },

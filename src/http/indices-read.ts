@@ -29,7 +29,7 @@ const AVERAGE_COLUMNS = ['period_start', 'period_end', 'code', 'period', 'status
 export default async function indicesReadRoutes (fastify: FastifyInstance, { config }: { config: Config }) {
   const cc = cacheControl(config.READ_API_KEY_REQUIRED)
   const db = fastify.db
-  const cursors = cursorCodec(db)
+  const cursors = cursorCodec(db, 'history')
   const latest = new LatestCache(async (code) => {
     const f = await findLatestFixing(db, code)
     return f && { body: JSON.stringify(withoutId(f)), etag: etagOfHash(f.hash) }

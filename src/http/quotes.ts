@@ -27,7 +27,7 @@ const IngestAnswer = z.object({
 const routes: FastifyPluginAsyncZod<{ config?: Pick<Config, 'READ_API_KEY_REQUIRED'> }> = async (app, { config }) => {
   // Reads: ETag from the bytes sent, Cache-Control, 304 on If-None-Match (DESIGN §5).
   const onSend = conditionalGet(cacheControl(config?.READ_API_KEY_REQUIRED ?? false))
-  const cursors = cursorCodec(app.db) // signed page cursors, the same codec as every other list
+  const cursors = cursorCodec(app.db, 'quotes') // signed page cursors, the codec of every list
   // JSON, NDJSON or CSV; anything else (text/plain included) is 415.
   app.removeContentTypeParser('text/plain')
   app.addContentTypeParser('application/x-ndjson', { parseAs: 'string' }, (_req, body, done) => {

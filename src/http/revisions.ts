@@ -14,7 +14,7 @@ const RegisterCursor = z.object({ s: z.string().nullable(), c: z.string().nullab
 /** GET /v1/revisions: the restatement register, every revision after the first, in publication order. */
 export default async function revisionRoutes (fastify: FastifyInstance, { config }: { config: Config }) {
   const app = fastify.withTypeProvider<ZodTypeProvider>()
-  const cursors = cursorCodec(app.db)
+  const cursors = cursorCodec(app.db, 'revisions')
   app.addHook('onSend', conditionalGet(cacheControl(config.READ_API_KEY_REQUIRED)))
 
   app.get('/v1/revisions', {
