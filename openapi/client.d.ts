@@ -1449,6 +1449,84 @@ export interface components {
             /** @description rows identical to a stored quote (or to an earlier row of this batch), skipped */
             duplicates: number;
         };
+        LatestFixing: {
+            code: string;
+            /** @description with include=constituents */
+            constituents?: components["schemas"]["Constituent"][];
+            /** @description the UTC day fixed, YYYY-MM-DD */
+            date: string;
+            /** @description SHA-256 over the figures and constituents; the ETag derives from it */
+            hash: string;
+            /** @description Σ over providers of (share of remaining contributors)² */
+            hhi: number | null;
+            /** @description 100 × value / value(base_date) when the index has a base date; else null */
+            level: number | null;
+            /** @description largest remaining r(c) */
+            max: number | null;
+            /** @description largest change of the value when one provider is dropped */
+            max_provider_impact: number | null;
+            methodology_version: number;
+            /** @description smallest remaining r(c) */
+            min: number | null;
+            n_contributors: number;
+            n_excluded: number;
+            n_providers: number;
+            n_quotes: number;
+            /** @description 25th percentile of the remaining r(c) */
+            p25: number | null;
+            /** @description 75th percentile of the remaining r(c) */
+            p75: number | null;
+            /** @description when this revision was published (RFC 3339) */
+            published_at: string;
+            /** @description 1 is the first publication; restatements count up */
+            revision: number;
+            source_health: components["schemas"]["SourceHealth"];
+            status: components["schemas"]["FixingStatus"];
+            unit: components["schemas"]["Unit"];
+            /** @description the index value in `unit`; null unless status is ok */
+            value: number | null;
+            /** @description the window length used (the widest when insufficient_data) */
+            window_days: number;
+        };
+        LatestFixingInput: {
+            code: string;
+            /** @description with include=constituents */
+            constituents?: components["schemas"]["ConstituentInput"][];
+            /** @description the UTC day fixed, YYYY-MM-DD */
+            date: string;
+            /** @description SHA-256 over the figures and constituents; the ETag derives from it */
+            hash: string;
+            /** @description Σ over providers of (share of remaining contributors)² */
+            hhi: number | null;
+            /** @description 100 × value / value(base_date) when the index has a base date; else null */
+            level: number | null;
+            /** @description largest remaining r(c) */
+            max: number | null;
+            /** @description largest change of the value when one provider is dropped */
+            max_provider_impact: number | null;
+            methodology_version: number;
+            /** @description smallest remaining r(c) */
+            min: number | null;
+            n_contributors: number;
+            n_excluded: number;
+            n_providers: number;
+            n_quotes: number;
+            /** @description 25th percentile of the remaining r(c) */
+            p25: number | null;
+            /** @description 75th percentile of the remaining r(c) */
+            p75: number | null;
+            /** @description when this revision was published (RFC 3339) */
+            published_at: string;
+            /** @description 1 is the first publication; restatements count up */
+            revision: number;
+            source_health: components["schemas"]["SourceHealthInput"];
+            status: components["schemas"]["FixingStatusInput"];
+            unit: components["schemas"]["UnitInput"];
+            /** @description the index value in `unit`; null unless status is ok */
+            value: number | null;
+            /** @description the window length used (the widest when insufficient_data) */
+            window_days: number;
+        };
         /** @description methodology v1 parameters (DESIGN §3); defaults as shown */
         Methodology: {
             /** @default null */
@@ -2197,6 +2275,20 @@ export interface components {
             /** Format: uri */
             url: string;
         };
+        /** @description null when no contributing quote came from a configured source (posted quotes, the demo) */
+        SourceHealth: {
+            /** @description every one of them is stale (GET /v1/sources): the value rests on data no feed has refreshed */
+            all_stale: boolean;
+            /** @description the configured sources whose runs stored the quotes of this fixing's contributors */
+            sources: string[];
+        } | null;
+        /** @description null when no contributing quote came from a configured source (posted quotes, the demo) */
+        SourceHealthInput: {
+            /** @description every one of them is stale (GET /v1/sources): the value rests on data no feed has refreshed */
+            all_stale: boolean;
+            /** @description the configured sources whose runs stored the quotes of this fixing's contributors */
+            sources: string[];
+        } | null;
         SourceInput: {
             /** @example 2026-11-02T12:00:00Z */
             created_at: string;
@@ -2890,7 +2982,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Fixing"];
+                    "application/json": components["schemas"]["LatestFixing"];
                 };
             };
             /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */

@@ -1,10 +1,15 @@
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { test, type TestContext } from 'node:test'
 import { connect, type Database } from '../src/db/connect.ts'
+import { collectCommand, sourcesCommand } from '../src/cli/sources.ts'
+import { importCommand } from '../src/cli/import.ts'
+import { sourceHealthOfFixing } from '../src/domain/sources.ts'
 import { parsePayload } from '../src/importers/provenance.ts'
 import { collectNow, runDueSources } from '../src/scheduler/collector.ts'
 import { admin, buildTestApp } from './helpers/app.ts'
@@ -146,6 +151,17 @@ test('provenance to the byte: a fixing constituent → its quote → the run →
   assert.equal(stored.length, run.accepted)
   assert.deepEqual(new Set(stored.map(key)), new Set(batch.quotes.map(key)))
   assert.ok(batch.quotes.some((q) => key(q) === key(quote)))
+
+  // the latest answer names its feeds; when every one is stale, it says so (and its ETag changes)
+  const fixingId = (await app.database.db.selectFrom('fixings').select('id').where('index_code', '=', 'TOK-FRONTIER-BLEND').where('date', '=', day)
+    .executeTakeFirstOrThrow()).id
+  assert.deepEqual(await sourceHealthOfFixing(app.database.db, fixingId), { sources: ['fixture-litellm'], all_stale: false })
+  await app.database.db.updateTable('sources').set({ stale_after_seconds: 3600 }).where('name', '=', 'fixture-litellm').execute()
+  await app.database.db.updateTable('source_runs').set({ finished_at: new Date(Date.now() - 7200_000).toISOString() }).where('source', '=', 'fixture-litellm').execute()
+  const latest = await app.inject({ url: '/v1/indices/TOK-FRONTIER-BLEND/latest' })
+  assert.deepEqual(latest.json().source_health, { sources: ['fixture-litellm'], all_stale: true })
+  assert.equal(latest.headers.etag, `"${fixing.hash.replace(/^sha256:/, '')}-stale"`)
+  assert.equal((await app.inject({ url: '/v1/sources/fixture-litellm' })).json().stale, true)
 })
 
 const FAULTS: Array<[Fault, string, RegExp]> = [
@@ -248,4 +264,64 @@ test('two instances on one database run each scheduled run once', { skip }, asyn
   assert.equal(x3.length + y3.length, 3)
   const runs = await first.db.selectFrom('source_runs').select(['source', 'status']).execute()
   assert.equal(runs.length, 6)
+})
+
+/** Runs a `cpx` command in process against `env` (DATABASE_URL or DATA_DIR); stdout and stderr captured. */
+async function cpx (command: (args: string[]) => Promise<number>, env: Record<string, string>, args: string[]) {
+  const saved = { DATA_DIR: process.env.DATA_DIR, DATABASE_URL: process.env.DATABASE_URL }
+  const [write, writeErr] = [process.stdout.write, process.stderr.write]
+  let out = ''
+  let err = ''
+  delete process.env.DATABASE_URL
+  Object.assign(process.env, env)
+  process.stdout.write = ((s: string) => { out += s; return true }) as typeof write
+  process.stderr.write = ((s: string) => { err += s; return true }) as typeof writeErr
+  try {
+    return { code: await command(args), out, err }
+  } finally {
+    process.stdout.write = write
+    process.stderr.write = writeErr
+    for (const [k, v] of Object.entries(saved)) { if (v === undefined) delete process.env[k]; else process.env[k] = v }
+  }
+}
+
+test('cpx import is a run too (bytes kept, quotes carry it); cpx sources set refuses a secret; cpx collect runs a source and exits 1 on a failed run', { skip }, async (t) => {
+  const feed = await fixtureServer(t)
+  let env: Record<string, string>
+  let database: Database & { url?: string }
+  if (onServer) {
+    database = await testDatabase(t)
+    env = { DATABASE_URL: database.url! }
+  } else {
+    const dir = mkdtempSync(join(tmpdir(), 'cpx-collect-'))
+    t.after(() => rmSync(dir, { recursive: true, force: true }))
+    env = { DATA_DIR: dir }
+    database = await connect({ DATA_DIR: dir })
+    t.after(() => database.close())
+  }
+  const path = `${D}/skypilot/lambda_vms_v8_gpu_rows_0f407038.csv`
+  const imported = await cpx(importCommand, env, ['skypilot', '--file', path, '--observed-at', '2026-11-02T00:00:00Z', '--json'])
+  assert.equal(imported.code, 0, imported.err)
+  if (!onServer) { await database.close(); database = await connect({ DATA_DIR: env.DATA_DIR! }) }
+  const run = await database.db.selectFrom('source_runs').selectAll().executeTakeFirstOrThrow()
+  assert.deepEqual([run.source, run.trigger, run.status, run.url, run.sha256, run.accepted], ['skypilot', 'import', 'ok', path, sha(SKYPILOT), JSON.parse(imported.out).accepted])
+  const kept = await database.db.selectFrom('source_payloads').select('bytes').where('sha256', '=', run.sha256!).executeTakeFirstOrThrow()
+  assert.ok(Buffer.from(kept.bytes).equals(SKYPILOT))
+  assert.equal((await database.db.selectFrom('quotes').select('id').where('run_id', '=', run.id).execute()).length, run.accepted)
+  if (!onServer) await database.close()
+
+  const secret = await cpx(sourcesCommand, env, ['set', 'lambda-feed', '--importer', 'skypilot', '--url', `${feed.base}/catalogs/v8/lambda/vms.csv`, '--header', 'authorization=Bearer abc'])
+  assert.equal(secret.code, 1)
+  assert.match(secret.err, /header_env\/authorization: must be the NAME of an environment variable/)
+  const set = await cpx(sourcesCommand, env, ['set', 'lambda-feed', '--importer', 'skypilot', '--url', `${feed.base}/catalogs/v8/lambda/vms.csv`, '--retries', '0', '--disabled'])
+  assert.equal(set.code, 0, set.err)
+  const collected = await cpx(collectCommand, env, ['lambda-feed'])
+  assert.equal(collected.code, 0, collected.err)
+  assert.match(collected.out, /lambda-feed: run \d+ ok/)
+  feed.state.fault = '500'
+  const failed = await cpx(collectCommand, env, ['lambda-feed', '--json'])
+  assert.equal(failed.code, 1)
+  assert.equal(JSON.parse(failed.out)[0].error, 'http_status: HTTP 500 Internal Server Error')
+  const shown = await cpx(sourcesCommand, env, ['show', 'lambda-feed'])
+  assert.match(shown.out, /disabled .* last failure .*http_status: HTTP 500/)
 })

@@ -92,16 +92,12 @@ export const RunPosition = z.object({ id: z.string().regex(/^\d{1,19}$/) })
 
 const sourceSelect = sql<SourceRecord>`
   select s.name, s.importer, s.url, s.provider, s.interval_seconds, s.enabled, s.header_env, s.timeout_ms, s.max_bytes, s.retries,
-    coalesce(s.stale_after_seconds, 3 * s.interval_seconds) as stale_after_seconds, s.next_run_at,
-    h.last_run_at, h.last_success_at,
+    h.stale_after_seconds, s.next_run_at, h.last_run_at, h.last_success_at,
     extract(epoch from clock_timestamp() - h.last_success_at)::int8 as last_success_age_seconds,
     case when f.started_at is null then null else json_build_object('at', f.started_at, 'kind', f.error_kind, 'error', f.error) end as last_failure,
-    s.enabled and (h.last_success_at is null or h.last_success_at < clock_timestamp() - make_interval(secs => coalesce(s.stale_after_seconds, 3 * s.interval_seconds))) as stale,
-    h.runs, h.failures, h.quotes_accepted, s.created_at, s.updated_at
+    h.stale, h.runs, h.failures, h.quotes_accepted, s.created_at, s.updated_at
   from sources s
-  cross join lateral (select max(r.started_at) as last_run_at, max(r.finished_at) filter (where r.status = 'ok') as last_success_at,
-    count(*)::int as runs, (count(*) filter (where r.status = 'failed'))::int as failures, coalesce(sum(r.accepted), 0)::int as quotes_accepted
-    from source_runs r where r.source = s.name) h
+  join source_health h on h.name = s.name
   left join lateral (select r.started_at, r.error_kind, r.error from source_runs r where r.source = s.name and r.status = 'failed' order by r.id desc limit 1) f on true`
 
 // json_build_object's timestamps are not the driver's: make them RFC 3339 like every other timestamp.
@@ -142,6 +138,22 @@ export async function setSourceEnabled (db: Kysely<Schema>, name: string, enable
 export async function deleteSource (db: Kysely<Schema>, name: string): Promise<void> {
   const r = await db.deleteFrom('sources').where('name', '=', name).executeTakeFirst()
   if (!r.numDeletedRows) throw new NotFound(`No source ${name}`)
+}
+
+export const SourceHealth = z.object({
+  sources: z.array(z.string()).meta({ description: 'the configured sources whose runs stored the quotes of this fixing\'s contributors' }),
+  all_stale: z.boolean().meta({ description: 'every one of them is stale (GET /v1/sources): the value rests on data no feed has refreshed' }),
+}).nullable().meta({ id: 'SourceHealth', description: 'null when no contributing quote came from a configured source (posted quotes, the demo)' })
+
+/** The configured sources behind a fixing's contributors, and whether all of them are stale. */
+export async function sourceHealthOfFixing (db: Kysely<Schema>, fixingId: number): Promise<z.infer<typeof SourceHealth>> {
+  const { rows } = await sql<{ name: string, stale: boolean }>`
+    select h.name, h.stale from source_health h
+    where h.name in (select r.source from fixing_constituents c cross join unnest(c.quote_ids) as qid(id)
+      join quotes q on q.id = qid.id join source_runs r on r.id = q.run_id
+      where c.fixing_id = ${fixingId} and not c.excluded)
+    order by h.name`.execute(db)
+  return rows.length ? { sources: rows.map((r) => r.name), all_stale: rows.every((r) => r.stale) } : null
 }
 
 const runColumns = sql<SourceRunRecord>`r.id::text as id, r.source, r.importer, r.trigger, r.url, r.provider, r.started_at, r.finished_at, r.status,

@@ -78,10 +78,8 @@ export default fp(async (app: FastifyInstance) => {
       where status <> 'running' group by source, status order by source, status`.execute(app.db)
     const failures = await sql<{ source: string, kind: string, n: number }>`select source, error_kind as kind, count(*)::int as n from source_runs
       where status = 'failed' group by source, error_kind order by source, error_kind`.execute(app.db)
-    const ages = await sql<{ name: string, age: number | null, stale: boolean }>`select s.name,
-      extract(epoch from clock_timestamp() - max(r.finished_at))::float8 as age,
-      s.enabled and (max(r.finished_at) is null or max(r.finished_at) < clock_timestamp() - make_interval(secs => coalesce(s.stale_after_seconds, 3 * s.interval_seconds))) as stale
-      from sources s left join source_runs r on r.source = s.name and r.status = 'ok' group by s.name order by s.name`.execute(app.db)
+    const ages = await sql<{ name: string, age: number | null, stale: boolean }>`select name, stale,
+      extract(epoch from clock_timestamp() - last_success_at)::float8 as age from source_health order by name`.execute(app.db)
     return [
       '# HELP cpx_source_runs_total Finished source runs (collector and cpx import) by source and status.', '# TYPE cpx_source_runs_total counter',
       ...runs.rows.map((r) => `cpx_source_runs_total${labels({ source: r.source, status: r.status })} ${r.n}`),
