@@ -2343,6 +2343,8 @@ export interface components {
             error: string | null;
             error_kind: ("http_status" | "timeout" | "network" | "too_large" | "malformed" | "schema_change" | "config" | "database" | "interrupted") | null;
             finished_at: string | null;
+            /** @description cpx import --git-history: the commit whose version of the file this run read */
+            git_commit: string | null;
             http_status: number | null;
             /** @description decimal string */
             id: string;
@@ -2385,6 +2387,8 @@ export interface components {
             error: string | null;
             error_kind: ("http_status" | "timeout" | "network" | "too_large" | "malformed" | "schema_change" | "config" | "database" | "interrupted") | null;
             finished_at: string | null;
+            /** @description cpx import --git-history: the commit whose version of the file this run read */
+            git_commit: string | null;
             http_status: number | null;
             /** @description decimal string */
             id: string;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -274,7 +275,12 @@ async function cpx (command: (args: string[]) => Promise<number>, env: Record<st
   let err = ''
   delete process.env.DATABASE_URL
   Object.assign(process.env, env)
-  process.stdout.write = ((s: string) => { out += s; return true }) as typeof write
+  // the test runner reports through stdout too (serialized Buffers): those pass through
+  process.stdout.write = ((s: string | Uint8Array, ...rest: unknown[]) => {
+    if (typeof s !== 'string') return (write as (...a: unknown[]) => boolean).call(process.stdout, s, ...rest)
+    out += s
+    return true
+  }) as typeof write
   process.stderr.write = ((s: string) => { err += s; return true }) as typeof writeErr
   try {
     return { code: await command(args), out, err }
@@ -324,4 +330,63 @@ test('cpx import is a run too (bytes kept, quotes carry it); cpx sources set ref
   assert.equal(JSON.parse(failed.out)[0].error, 'http_status: HTTP 500 Internal Server Error')
   const shown = await cpx(sourcesCommand, env, ['show', 'lambda-feed'])
   assert.match(shown.out, /disabled .* last failure .*http_status: HTTP 500/)
+})
+
+test('cpx import --git-history: one run per commit of the file, observed at the commit time, the commit on the run; a re-run imports nothing again', async (t) => {
+  const repo = mkdtempSync(join(tmpdir(), 'cpx-history-'))
+  t.after(() => rmSync(repo, { recursive: true, force: true }))
+  const sh = (args: string[], date?: string) => execFileSync('git', ['-C', repo, ...args], {
+    env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.test', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.test', ...(date ? { GIT_COMMITTER_DATE: date, GIT_AUTHOR_DATE: date } : {}) },
+  }).toString('utf8').trim()
+  sh(['init', '-q'])
+  const original = readFileSync('test/fixtures/importers/litellm-prices.json', 'utf8')
+  writeFileSync(join(repo, 'prices.json'), original)
+  sh(['add', '.'])
+  sh(['commit', '-qm', 'v1'], '2026-05-01T10:00:00Z')
+  writeFileSync(join(repo, 'README'), 'not the price file')
+  sh(['add', '.'])
+  sh(['commit', '-qm', 'readme'], '2026-05-10T10:00:00Z')
+  // a price change: gpt-5.5 input 5 → 4 USD per 1M at openai
+  writeFileSync(join(repo, 'prices.json'), original.replace('"input_cost_per_token": 5e-06, "output_cost_per_token": 3e-05, "cache_read_input_token_cost"', '"input_cost_per_token": 4e-06, "output_cost_per_token": 3e-05, "cache_read_input_token_cost"'))
+  sh(['commit', '-qam', 'v2'], '2026-06-01T08:30:00Z')
+  const commits = sh(['log', '--reverse', '--format=%H', '--', 'prices.json']).split('\n')
+
+  let env: Record<string, string>
+  let open: () => Promise<Database>
+  if (onServer) {
+    const database = await testDatabase(t)
+    env = { DATABASE_URL: database.url! }
+    open = async () => database
+  } else {
+    const dir = mkdtempSync(join(tmpdir(), 'cpx-history-db-'))
+    t.after(() => rmSync(dir, { recursive: true, force: true }))
+    env = { DATA_DIR: dir }
+    open = () => connect({ DATA_DIR: dir })
+  }
+  const first = await cpx(importCommand, env, ['litellm', '--git-history', repo, '--path', 'prices.json', '--json'])
+  assert.equal(first.code, 0, first.err)
+  const results = JSON.parse(first.out)
+  assert.deepEqual(results.map((r: { commit: string, committed_at: string, status: string }) => [r.commit, r.committed_at, r.status]),
+    [[commits[0], '2026-05-01T10:00:00.000Z', 'ok'], [commits[1], '2026-06-01T08:30:00.000Z', 'ok']])
+  assert.ok(results[0].accepted > 0)
+
+  const database = await open()
+  const runs = await database.db.selectFrom('source_runs').select(['id', 'git_commit', 'observed_at', 'url', 'trigger']).orderBy('id').execute()
+  assert.deepEqual(runs.map((r) => [r.git_commit, r.observed_at, r.url, r.trigger]),
+    [[commits[0], '2026-05-01T10:00:00Z', 'prices.json', 'import'], [commits[1], '2026-06-01T08:30:00Z', 'prices.json', 'import']])
+  const gpt = await database.db.selectFrom('quotes').select(['observed_at', 'usd_price', 'run_id']).where('provider', '=', 'openai')
+    .where('product', '=', 'openai/gpt-5.5').where('segment', '=', 'input').where('service_tier', '=', 'standard').orderBy('observed_at').execute()
+  assert.deepEqual(gpt.map((q) => [q.observed_at, q.usd_price, q.run_id]), [['2026-05-01T10:00:00Z', '5.0000000000', runs[0]!.id], ['2026-06-01T08:30:00Z', '4.0000000000', runs[1]!.id]])
+  const quotes = await count(database, 'quotes')
+  if (!onServer) await database.close()
+
+  const again = await cpx(importCommand, env, ['litellm', '--git-history', repo, '--path', 'prices.json', '--since', '2026-05-15', '--json'])
+  assert.equal(again.code, 0, again.err)
+  assert.deepEqual(JSON.parse(again.out).map((r: { status: string }) => r.status), ['imported_before'])
+  const after = await open()
+  assert.equal(await count(after, 'quotes'), quotes)
+  assert.equal((await after.db.selectFrom('source_runs').select('id').execute()).length, 2)
+  if (!onServer) await after.close()
+  const bad = await cpx(importCommand, env, ['litellm', '--git-history', repo, '--path', 'prices.json', '--since', '2026-02-30'])
+  assert.deepEqual([bad.code, bad.err], [1, 'cpx import: --since must be a date YYYY-MM-DD\n'])
 })

@@ -5,12 +5,14 @@ import { connect } from '../db/connect.ts'
 import { parseTimestamp } from '../domain/calendar.ts'
 import { migrate } from '../db/migrate.ts'
 import { RunFailure } from '../importers/fetch-payload.ts'
+import { importHistory } from './import-history.ts'
 import { parsePayload, startRun, storePayload } from '../importers/provenance.ts'
 import { fetchSourceBytes, readSourceBytes } from '../importers/read-source.ts'
 import { importExitCode, runImport, type ImportSummary } from '../importers/run.ts'
 import { SOURCES } from '../importers/sources.ts'
 
 export const IMPORT_USAGE = `cpx import <source> [--file PATH | --url URL] [--observed-at T] [--provider SLUG] [--dry-run] [--json]
+cpx import <source> --git-history CLONE [--path FILE] [--since YYYY-MM-DD] [--json]   every committed version of the file
   sources: ${Object.keys(SOURCES).join(', ')}
   no --file and no --url: fetch the source's public address (${Object.entries(SOURCES).filter(([, s]) => s.url).map(([n]) => n).join(', ')})`
 
@@ -48,12 +50,20 @@ export async function importCommand (args: string[]): Promise<number> {
       provider: { type: 'string' },
       'dry-run': { type: 'boolean' },
       json: { type: 'boolean' },
+      'git-history': { type: 'string' },
+      path: { type: 'string' },
+      since: { type: 'string' },
     },
   })
   const name = positionals[0] ?? ''
   const source = SOURCES[name]
   if (!source) { process.stderr.write(`cpx import: unknown source ${name || '(none)'}\n${IMPORT_USAGE}\n`); return 1 }
   if (values.file && values.url) { process.stderr.write('cpx import: give --file or --url, not both\n'); return 1 }
+  if (values['git-history']) {
+    if (values.file || values.url || values['observed-at'] || values['dry-run']) { process.stderr.write('cpx import --git-history: the commits give the files and their times; no --file, --url, --observed-at or --dry-run\n'); return 1 }
+    if (source.folder && !values.path) { process.stderr.write(`cpx import ${name} --git-history: give --path FILE (one file; a folder's history is not read)\n`); return 1 }
+    return importHistory(name, { clone: values['git-history'], path: values.path, since: values.since, provider: values.provider, json: values.json })
+  }
   const observedAt = values['observed-at'] ?? new Date().toISOString()
   const at = parseTimestamp(observedAt)
   if (!at.ok) { process.stderr.write(`cpx import: --observed-at ${at.reason}\n`); return 1 }

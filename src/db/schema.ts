@@ -179,6 +179,8 @@ export interface SourceRunTable {
   unchanged: Generated<boolean>
   error_kind: string | null
   error: string | null
+  /** --git-history: the commit the payload is the file at (0045) */
+  git_commit: ColumnType<string | null, string | null | undefined, string | null>
 }
 
 export interface SchemaMigrationTable {

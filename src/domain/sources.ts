@@ -81,6 +81,7 @@ export const SourceRun = z.object({
   unchanged: z.boolean().meta({ description: 'the same bytes as this source\'s last good run that UTC day: nothing new stored' }),
   error_kind: z.enum(['http_status', 'timeout', 'network', 'too_large', 'malformed', 'schema_change', 'config', 'database', 'interrupted']).nullable(),
   error: z.string().nullable(),
+  git_commit: z.string().nullable().meta({ description: 'cpx import --git-history: the commit whose version of the file this run read' }),
 }).meta({ id: 'SourceRun' })
 export type SourceRunRecord = z.infer<typeof SourceRun>
 
@@ -158,7 +159,7 @@ export async function sourceHealthOfFixing (db: Kysely<Schema>, fixingId: number
 
 const runColumns = sql<SourceRunRecord>`r.id::text as id, r.source, r.importer, r.trigger, r.url, r.provider, r.started_at, r.finished_at, r.status,
   r.attempts, r.http_status, r.bytes, r.sha256, exists (select 1 from source_payloads p where p.sha256 = r.sha256) as payload_kept,
-  r.observed_at, r.rows_read, r.quotes, r.accepted, r.duplicates, r.rejected, r.skipped, r.unmapped, r.unchanged, r.error_kind, r.error`
+  r.observed_at, r.rows_read, r.quotes, r.accepted, r.duplicates, r.rejected, r.skipped, r.unmapped, r.unchanged, r.error_kind, r.error, r.git_commit`
 
 /** A source's runs, newest first; a name with neither a source nor runs is 404. */
 export async function listRuns (db: Kysely<Schema>, name: string, limit: number, after?: string): Promise<{ data: SourceRunRecord[], next: { id: string } | null }> {

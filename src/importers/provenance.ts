@@ -17,6 +17,8 @@ export interface RunStart {
   trigger: 'schedule' | 'manual' | 'import'
   url: string | null
   provider?: string | null
+  /** --git-history: the commit whose version of the file this is */
+  gitCommit?: string
 }
 
 export interface PayloadIn {
@@ -37,7 +39,7 @@ export const sha256Hex = (bytes: Buffer) => createHash('sha256').update(bytes).d
 
 export async function startRun (db: Kysely<Schema>, r: RunStart): Promise<number> {
   const row = await db.insertInto('source_runs')
-    .values({ source: r.source, importer: r.importer, trigger: r.trigger, url: r.url, provider: r.provider ?? null, started_at: sql<string>`clock_timestamp()` as unknown as string })
+    .values({ source: r.source, importer: r.importer, trigger: r.trigger, url: r.url, provider: r.provider ?? null, git_commit: r.gitCommit ?? null, started_at: sql<string>`clock_timestamp()` as unknown as string })
     .returning('id').executeTakeFirstOrThrow()
   return row.id
 }
