@@ -5,6 +5,7 @@ import { SOURCES } from '../importers/sources.ts'
 import { Rfc3339 } from './contracts.ts'
 import { NotFound } from './errors.ts'
 import { SLUG } from './quote-input.ts'
+import { listQuotes, Quote } from './quote-list.ts'
 
 // Sources (configuration as data) and their runs (provenance): the contracts of /v1/sources… and
 // `cpx sources`, and the queries behind them. The collector itself is src/scheduler/collector.ts.
@@ -169,6 +170,15 @@ export async function listRuns (db: Kysely<Schema>, name: string, limit: number,
   if (!rows.length && !after && !await db.selectFrom('sources').select('name').where('name', '=', name).executeTakeFirst()) throw new NotFound(`No source ${name}`)
   const page = rows.slice(0, limit)
   return { data: page, next: rows.length > limit ? { id: page.at(-1)!.id } : null }
+}
+
+export const QuoteWithRun = Quote.extend({ run: SourceRun.nullable() }).meta({ id: 'QuoteWithRun' })
+
+/** GET /v1/quotes/{id}: the quote and the run that stored it (provenance). */
+export async function findQuoteWithRun (db: Kysely<Schema>, id: string): Promise<z.infer<typeof QuoteWithRun>> {
+  const quote = (await listQuotes(db, { id, limit: 1 })).data[0]
+  if (!quote) throw new NotFound(`No quote ${id}`)
+  return { ...quote, run: quote.run_id ? await getRun(db, quote.run_id) : null }
 }
 
 export async function getRun (db: Kysely<Schema>, id: string): Promise<SourceRunRecord> {

@@ -6,8 +6,7 @@ import { ListOf, problemResponses } from '../domain/contracts.ts'
 import { parseNdjson, parseQuoteCsv } from '../domain/quote-files.ts'
 import { listQuotes, Quote, QuotePosition, QuoteQuery } from '../domain/quote-list.ts'
 import { ingestQuotes, MAX_QUOTES_PER_REQUEST, QuoteInput } from '../domain/quotes.ts'
-import { NotFound } from '../domain/errors.ts'
-import { getRun, SourceRun } from '../domain/sources.ts'
+import { findQuoteWithRun, QuoteWithRun } from '../domain/sources.ts'
 import { cursorCodec } from './cursor.ts'
 import { cacheControl, conditionalGet } from './http-cache.ts'
 
@@ -25,14 +24,6 @@ const IngestAnswer = z.object({
   accepted: z.number().int().meta({ description: 'rows stored by this request' }),
   duplicates: z.number().int().meta({ description: 'rows identical to a stored quote (or to an earlier row of this batch), skipped' }),
 }).meta({ id: 'IngestResult' })
-
-const QuoteWithRun = Quote.extend({ run: SourceRun.nullable() }).meta({ id: 'QuoteWithRun' })
-
-async function findQuote (db: Parameters<typeof listQuotes>[0], id: string) {
-  const quote = (await listQuotes(db, { id, limit: 1 })).data[0]
-  if (!quote) throw new NotFound(`No quote ${id}`)
-  return { ...quote, run: quote.run_id ? await getRun(db, quote.run_id) : null }
-}
 
 const routes: FastifyPluginAsyncZod<{ config?: Pick<Config, 'READ_API_KEY_REQUIRED'> }> = async (app, { config }) => {
   // Reads: ETag from the bytes sent, Cache-Control, 304 on If-None-Match (DESIGN §5).
@@ -83,7 +74,7 @@ const routes: FastifyPluginAsyncZod<{ config?: Pick<Config, 'READ_API_KEY_REQUIR
       params: z.object({ id: z.string().regex(/^\d{1,18}$/, 'must be a quote id') }),
       response: { 200: QuoteWithRun, ...problemResponses(400, 401, 404) },
     },
-  }, (req) => findQuote(app.db, req.params.id))
+  }, (req) => findQuoteWithRun(app.db, req.params.id))
 }
 
 export default routes
