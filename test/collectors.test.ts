@@ -12,7 +12,7 @@ import { collectCommand, sourcesCommand } from '../src/cli/sources.ts'
 import { importCommand } from '../src/cli/import.ts'
 import { sourceHealthOfFixing } from '../src/domain/sources.ts'
 import { parsePayload } from '../src/importers/provenance.ts'
-import { collectNow, runDueSources } from '../src/scheduler/collector.ts'
+import { collectNow, runDueSources, startCollector } from '../src/scheduler/collector.ts'
 import { admin, buildTestApp } from './helpers/app.ts'
 import { onServer, testDatabase } from './helpers/db.ts'
 
@@ -389,4 +389,22 @@ test('cpx import --git-history: one run per commit of the file, observed at the 
   if (!onServer) await after.close()
   const bad = await cpx(importCommand, env, ['litellm', '--git-history', repo, '--path', 'prices.json', '--since', '2026-02-30'])
   assert.deepEqual([bad.code, bad.err], [1, 'cpx import: --since must be a date YYYY-MM-DD\n'])
+})
+
+test('the collector loop runs a due source, leaves it until its next time, and stops without leaving a run open', { skip }, async (t) => {
+  const database = await testDatabase(t)
+  await quiet(database)
+  const feed = await fixtureServer(t)
+  await database.db.insertInto('sources').values({ name: 'loop-lambda', importer: 'skypilot', url: `${feed.base}/catalogs/v8/lambda/vms.csv`, interval_seconds: 3600 }).execute()
+  const logged: string[] = []
+  const log = { info: (_o: object, m: string) => { logged.push(m) }, warn: (_o: object, m: string) => { logged.push(m) }, error: (_o: object, m: string) => { logged.push(m) } }
+  const collector = startCollector({ database, tickMs: 20, log })
+  const deadline = Date.now() + 20_000
+  while (!logged.length && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50))
+  await new Promise((resolve) => setTimeout(resolve, 200)) // several more ticks: not due again
+  await collector.stop()
+  assert.deepEqual(logged, ['source run done'])
+  const runs = await database.db.selectFrom('source_runs').select(['status', 'trigger', 'sha256']).execute()
+  assert.deepEqual(runs, [{ status: 'ok', trigger: 'schedule', sha256: sha(SKYPILOT) }])
+  assert.equal(feed.state.hits, 1)
 })
