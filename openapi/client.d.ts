@@ -233,6 +233,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/payloads/{sha256}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The exact bytes a run fetched or imported, by SHA-256 */
+        get: operations["getPayload"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/products": {
         parameters: {
             query?: never;
@@ -321,6 +338,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/quotes/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One stored quote with its provenance: the source run that stored it and the SHA-256 of the bytes */
+        get: operations["getQuote"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/revisions": {
         parameters: {
             query?: never;
@@ -330,6 +364,93 @@ export interface paths {
         };
         /** The restatement register: revised fixings across indices, oldest publication first */
         get: operations["listRestatements"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/runs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One source run: what was fetched, its SHA-256, what it stored, or why it failed */
+        get: operations["getRun"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sources": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every configured source with its health: last success, last failure, staleness, counts */
+        get: operations["listSources"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sources/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One source and its health */
+        get: operations["getSource"];
+        /** Create or replace a source (headers only as environment-variable names) */
+        put: operations["putSource"];
+        post?: never;
+        /** Remove a source; its runs, payloads and quotes are kept */
+        delete: operations["deleteSource"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sources/{name}/collect": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run a source now (enabled or not); the answer is the run, failed or not */
+        post: operations["collectSource"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sources/{name}/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A source's runs, newest first (also `cpx import` runs, under the importer's name) */
+        get: operations["listSourceRuns"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1370,6 +1491,84 @@ export interface components {
             /** @description rows identical to a stored quote (or to an earlier row of this batch), skipped */
             duplicates: number;
         };
+        LatestFixing: {
+            code: string;
+            /** @description with include=constituents */
+            constituents?: components["schemas"]["Constituent"][];
+            /** @description the UTC day fixed, YYYY-MM-DD */
+            date: string;
+            /** @description SHA-256 over the figures and constituents; the ETag derives from it */
+            hash: string;
+            /** @description Σ over providers of (share of remaining contributors)² */
+            hhi: number | null;
+            /** @description 100 × value / value(base_date) when the index has a base date; else null */
+            level: number | null;
+            /** @description largest remaining r(c) */
+            max: number | null;
+            /** @description largest change of the value when one provider is dropped */
+            max_provider_impact: number | null;
+            methodology_version: number;
+            /** @description smallest remaining r(c) */
+            min: number | null;
+            n_contributors: number;
+            n_excluded: number;
+            n_providers: number;
+            n_quotes: number;
+            /** @description 25th percentile of the remaining r(c) */
+            p25: number | null;
+            /** @description 75th percentile of the remaining r(c) */
+            p75: number | null;
+            /** @description when this revision was published (RFC 3339) */
+            published_at: string;
+            /** @description 1 is the first publication; restatements count up */
+            revision: number;
+            source_health: components["schemas"]["SourceHealth"];
+            status: components["schemas"]["FixingStatus"];
+            unit: components["schemas"]["Unit"];
+            /** @description the index value in `unit`; null unless status is ok */
+            value: number | null;
+            /** @description the window length used (the widest when insufficient_data) */
+            window_days: number;
+        };
+        LatestFixingInput: {
+            code: string;
+            /** @description with include=constituents */
+            constituents?: components["schemas"]["ConstituentInput"][];
+            /** @description the UTC day fixed, YYYY-MM-DD */
+            date: string;
+            /** @description SHA-256 over the figures and constituents; the ETag derives from it */
+            hash: string;
+            /** @description Σ over providers of (share of remaining contributors)² */
+            hhi: number | null;
+            /** @description 100 × value / value(base_date) when the index has a base date; else null */
+            level: number | null;
+            /** @description largest remaining r(c) */
+            max: number | null;
+            /** @description largest change of the value when one provider is dropped */
+            max_provider_impact: number | null;
+            methodology_version: number;
+            /** @description smallest remaining r(c) */
+            min: number | null;
+            n_contributors: number;
+            n_excluded: number;
+            n_providers: number;
+            n_quotes: number;
+            /** @description 25th percentile of the remaining r(c) */
+            p25: number | null;
+            /** @description 75th percentile of the remaining r(c) */
+            p75: number | null;
+            /** @description when this revision was published (RFC 3339) */
+            published_at: string;
+            /** @description 1 is the first publication; restatements count up */
+            revision: number;
+            source_health: components["schemas"]["SourceHealthInput"];
+            status: components["schemas"]["FixingStatusInput"];
+            unit: components["schemas"]["UnitInput"];
+            /** @description the index value in `unit`; null unless status is ok */
+            value: number | null;
+            /** @description the window length used (the widest when insufficient_data) */
+            window_days: number;
+        };
         /** @description methodology parameters: v1 (DESIGN §3) and, with version 2, v2 (docs/methodology.md); defaults as shown */
         Methodology: {
             /** @description v2: model_then_market (one value per model, then the index over models; default) or contributor */
@@ -1538,6 +1737,20 @@ export interface components {
         PeriodInput: "week" | "month" | "quarter" | "year";
         /** @description RFC 9457 problem details (application/problem+json) */
         Problem: {
+            /** @description POST /v1/indices/compute cut off part-way: per index, the days already committed, which stay published; a retry of the whole range is safe */
+            committed?: {
+                from: string;
+                indices: {
+                    code: string;
+                    days: number;
+                    insufficient: number;
+                    published: number;
+                    revised: number;
+                    /** @description the last day committed (from..through stay published); null: none */
+                    through: string | null;
+                    unchanged: number;
+                }[];
+            };
             /** @example querystring/from: must be a date YYYY-MM-DD */
             detail: string;
             errors?: components["schemas"]["FieldError"][];
@@ -1553,6 +1766,20 @@ export interface components {
         };
         /** @description RFC 9457 problem details (application/problem+json) */
         ProblemInput: {
+            /** @description POST /v1/indices/compute cut off part-way: per index, the days already committed, which stay published; a retry of the whole range is safe */
+            committed?: {
+                from: string;
+                indices: {
+                    code: string;
+                    days: number;
+                    insufficient: number;
+                    published: number;
+                    revised: number;
+                    /** @description the last day committed (from..through stay published); null: none */
+                    through: string | null;
+                    unchanged: number;
+                }[];
+            };
             /** @example querystring/from: must be a date YYYY-MM-DD */
             detail: string;
             errors?: components["schemas"]["FieldErrorInput"][];
@@ -1673,6 +1900,8 @@ export interface components {
             product: string;
             provider: string;
             region: string | null;
+            /** @description the source run that stored it (GET /v1/runs/{id}); null for quotes posted to /v1/quotes */
+            run_id: string | null;
             segment: string;
             service_tier: string | null;
             source: string | null;
@@ -1715,6 +1944,8 @@ export interface components {
             product: string;
             provider: string;
             region: string | null;
+            /** @description the source run that stored it (GET /v1/runs/{id}); null for quotes posted to /v1/quotes */
+            run_id: string | null;
             segment: string;
             service_tier: string | null;
             source: string | null;
@@ -1735,6 +1966,80 @@ export interface components {
             data: components["schemas"]["QuoteInput"][];
             /** @description pass as `cursor` to get the next page; null on the last page */
             next_cursor: string | null;
+        };
+        QuoteWithRun: {
+            currency: string;
+            /**
+             * @description the FX rate used (1 for USD)
+             * @example 1
+             */
+            fx_usd_per_unit: string;
+            gpus_per_instance: number | null;
+            /** @description decimal string: ids are 64-bit */
+            id: string;
+            ingested_at: string;
+            /** @example 2026-11-02T12:00:00Z */
+            observed_at: string;
+            /** @example 2026-11-02 */
+            observed_day: string;
+            /**
+             * @description exactly as quoted
+             * @example 98.32
+             */
+            price: string;
+            product: string;
+            provider: string;
+            region: string | null;
+            run: components["schemas"]["SourceRun"] | null;
+            /** @description the source run that stored it (GET /v1/runs/{id}); null for quotes posted to /v1/quotes */
+            run_id: string | null;
+            segment: string;
+            service_tier: string | null;
+            source: string | null;
+            term_months: number | null;
+            unit: string;
+            /**
+             * @description USD per GPU-hour or per 1M tokens, exact to 10 decimal places
+             * @example 12.29
+             */
+            usd_price: string;
+        };
+        QuoteWithRunInput: {
+            currency: string;
+            /**
+             * @description the FX rate used (1 for USD)
+             * @example 1
+             */
+            fx_usd_per_unit: string;
+            gpus_per_instance: number | null;
+            /** @description decimal string: ids are 64-bit */
+            id: string;
+            ingested_at: string;
+            /** @example 2026-11-02T12:00:00Z */
+            observed_at: string;
+            /** @example 2026-11-02 */
+            observed_day: string;
+            /**
+             * @description exactly as quoted
+             * @example 98.32
+             */
+            price: string;
+            product: string;
+            provider: string;
+            region: string | null;
+            run: components["schemas"]["SourceRunInput"] | null;
+            /** @description the source run that stored it (GET /v1/runs/{id}); null for quotes posted to /v1/quotes */
+            run_id: string | null;
+            segment: string;
+            service_tier: string | null;
+            source: string | null;
+            term_months: number | null;
+            unit: string;
+            /**
+             * @description USD per GPU-hour or per 1M tokens, exact to 10 decimal places
+             * @example 12.29
+             */
+            usd_price: string;
         };
         Readiness: {
             /** @enum {string} */
@@ -1969,6 +2274,260 @@ export interface components {
         };
         RevisionListInput: {
             data: components["schemas"]["RevisionInput"][];
+        };
+        Source: {
+            /** @example 2026-11-02T12:00:00Z */
+            created_at: string;
+            enabled: boolean;
+            failures: number;
+            header_env: {
+                [key: string]: string;
+            };
+            importer: string;
+            interval_seconds: number;
+            last_failure: {
+                /** @example 2026-11-02T12:00:00Z */
+                at: string;
+                error: string;
+                kind: string;
+            } | null;
+            last_run_at: string | null;
+            last_success_age_seconds: number | null;
+            last_success_at: string | null;
+            max_bytes: number;
+            name: string;
+            /** @example 2026-11-02T12:00:00Z */
+            next_run_at: string;
+            provider: string | null;
+            quotes_accepted: number;
+            retries: number;
+            runs: number;
+            /** @description enabled, and no successful run within stale_after_seconds (or never) */
+            stale: boolean;
+            /** @description effective: the configured value, else three intervals */
+            stale_after_seconds: number;
+            timeout_ms: number;
+            /** @example 2026-11-02T12:00:00Z */
+            updated_at: string;
+            url: string;
+        };
+        SourceBody: {
+            /** @default true */
+            enabled: boolean;
+            /**
+             * @description header → environment variable NAME; the value is read from the environment at each run and never stored or logged
+             * @default {}
+             * @example {
+             *       "authorization": "VAST_AUTHORIZATION"
+             *     }
+             */
+            header_env: {
+                [key: string]: string;
+            };
+            /** @enum {string} */
+            importer: "openrouter" | "litellm" | "genai-prices" | "llm-prices" | "skypilot" | "vast" | "csv";
+            /** @default 3600 */
+            interval_seconds: number;
+            /** @default 67108864 */
+            max_bytes: number;
+            /** @description skypilot: the cloud the catalog is for (else read from the URL) */
+            provider?: string | null;
+            /** @default 2 */
+            retries: number;
+            /** @description the stale alarm; null: three intervals */
+            stale_after_seconds?: number | null;
+            /** @default 30000 */
+            timeout_ms: number;
+            /** Format: uri */
+            url: string;
+        };
+        SourceBodyInput: {
+            /** @default true */
+            enabled: boolean;
+            /**
+             * @description header → environment variable NAME; the value is read from the environment at each run and never stored or logged
+             * @default {}
+             * @example {
+             *       "authorization": "VAST_AUTHORIZATION"
+             *     }
+             */
+            header_env: {
+                [key: string]: string;
+            };
+            /** @enum {string} */
+            importer: "openrouter" | "litellm" | "genai-prices" | "llm-prices" | "skypilot" | "vast" | "csv";
+            /** @default 3600 */
+            interval_seconds: number;
+            /** @default 67108864 */
+            max_bytes: number;
+            /** @description skypilot: the cloud the catalog is for (else read from the URL) */
+            provider?: string | null;
+            /** @default 2 */
+            retries: number;
+            /** @description the stale alarm; null: three intervals */
+            stale_after_seconds?: number | null;
+            /** @default 30000 */
+            timeout_ms: number;
+            /** Format: uri */
+            url: string;
+        };
+        /** @description null when no contributing quote came from a configured source (posted quotes, the demo) */
+        SourceHealth: {
+            /** @description every one of them is stale (GET /v1/sources): the value rests on data no feed has refreshed */
+            all_stale: boolean;
+            /** @description the configured sources whose runs stored the quotes of this fixing's contributors */
+            sources: string[];
+        } | null;
+        /** @description null when no contributing quote came from a configured source (posted quotes, the demo) */
+        SourceHealthInput: {
+            /** @description every one of them is stale (GET /v1/sources): the value rests on data no feed has refreshed */
+            all_stale: boolean;
+            /** @description the configured sources whose runs stored the quotes of this fixing's contributors */
+            sources: string[];
+        } | null;
+        SourceInput: {
+            /** @example 2026-11-02T12:00:00Z */
+            created_at: string;
+            enabled: boolean;
+            failures: number;
+            header_env: {
+                [key: string]: string;
+            };
+            importer: string;
+            interval_seconds: number;
+            last_failure: {
+                /** @example 2026-11-02T12:00:00Z */
+                at: string;
+                error: string;
+                kind: string;
+            } | null;
+            last_run_at: string | null;
+            last_success_age_seconds: number | null;
+            last_success_at: string | null;
+            max_bytes: number;
+            name: string;
+            /** @example 2026-11-02T12:00:00Z */
+            next_run_at: string;
+            provider: string | null;
+            quotes_accepted: number;
+            retries: number;
+            runs: number;
+            /** @description enabled, and no successful run within stale_after_seconds (or never) */
+            stale: boolean;
+            /** @description effective: the configured value, else three intervals */
+            stale_after_seconds: number;
+            timeout_ms: number;
+            /** @example 2026-11-02T12:00:00Z */
+            updated_at: string;
+            url: string;
+        };
+        SourceList: {
+            data: components["schemas"]["Source"][];
+            /** @description pass as `cursor` to get the next page; null on the last page */
+            next_cursor: string | null;
+        };
+        SourceListInput: {
+            data: components["schemas"]["SourceInput"][];
+            /** @description pass as `cursor` to get the next page; null on the last page */
+            next_cursor: string | null;
+        };
+        SourceRun: {
+            accepted: number | null;
+            attempts: number;
+            bytes: number | null;
+            duplicates: number | null;
+            error: string | null;
+            error_kind: ("http_status" | "timeout" | "network" | "too_large" | "malformed" | "schema_change" | "config" | "database" | "interrupted") | null;
+            finished_at: string | null;
+            /** @description cpx import --git-history: the commit whose version of the file this run read */
+            git_commit: string | null;
+            http_status: number | null;
+            /** @description decimal string */
+            id: string;
+            importer: string;
+            observed_at: string | null;
+            /** @description the bytes are in the payload store: GET /v1/payloads/{sha256} */
+            payload_kept: boolean;
+            provider: string | null;
+            quotes: number | null;
+            /** @description quotes refused by validation, by reason */
+            rejected: {
+                [key: string]: number;
+            };
+            rows_read: number | null;
+            /** @description SHA-256 of the payload bytes (hex) */
+            sha256: string | null;
+            skipped: {
+                [key: string]: number;
+            };
+            source: string;
+            /** @example 2026-11-02T12:00:00Z */
+            started_at: string;
+            /** @enum {string} */
+            status: "running" | "ok" | "failed";
+            /** @enum {string} */
+            trigger: "schedule" | "manual" | "import";
+            /** @description the same bytes as this source's last good run that UTC day: nothing new stored */
+            unchanged: boolean;
+            unmapped: {
+                [key: string]: number;
+            };
+            /** @description the URL fetched, or the file imported */
+            url: string | null;
+        };
+        SourceRunInput: {
+            accepted: number | null;
+            attempts: number;
+            bytes: number | null;
+            duplicates: number | null;
+            error: string | null;
+            error_kind: ("http_status" | "timeout" | "network" | "too_large" | "malformed" | "schema_change" | "config" | "database" | "interrupted") | null;
+            finished_at: string | null;
+            /** @description cpx import --git-history: the commit whose version of the file this run read */
+            git_commit: string | null;
+            http_status: number | null;
+            /** @description decimal string */
+            id: string;
+            importer: string;
+            observed_at: string | null;
+            /** @description the bytes are in the payload store: GET /v1/payloads/{sha256} */
+            payload_kept: boolean;
+            provider: string | null;
+            quotes: number | null;
+            /** @description quotes refused by validation, by reason */
+            rejected: {
+                [key: string]: number;
+            };
+            rows_read: number | null;
+            /** @description SHA-256 of the payload bytes (hex) */
+            sha256: string | null;
+            skipped: {
+                [key: string]: number;
+            };
+            source: string;
+            /** @example 2026-11-02T12:00:00Z */
+            started_at: string;
+            /** @enum {string} */
+            status: "running" | "ok" | "failed";
+            /** @enum {string} */
+            trigger: "schedule" | "manual" | "import";
+            /** @description the same bytes as this source's last good run that UTC day: nothing new stored */
+            unchanged: boolean;
+            unmapped: {
+                [key: string]: number;
+            };
+            /** @description the URL fetched, or the file imported */
+            url: string | null;
+        };
+        SourceRunList: {
+            data: components["schemas"]["SourceRun"][];
+            /** @description pass as `cursor` to get the next page; null on the last page */
+            next_cursor: string | null;
+        };
+        SourceRunListInput: {
+            data: components["schemas"]["SourceRunInput"][];
+            /** @description pass as `cursor` to get the next page; null on the last page */
+            next_cursor: string | null;
         };
         /**
          * @description the index unit: USD per GPU-hour or USD per 1M tokens
@@ -2367,7 +2926,7 @@ export interface operations {
     listAverages: {
         parameters: {
             query?: {
-                /** @description answer as the API would have at this time: each day's highest revision published at or before it. Default: now. */
+                /** @description answer as the API would have at this time: each day's highest revision published at or before it. Default: now. From EARLIEST_DATE (2015-01-01) to 5 minutes ahead of the server clock. */
                 as_of?: string;
                 /** @description csv for spreadsheets (same as Accept: text/csv) */
                 format?: "json" | "csv";
@@ -2438,7 +2997,7 @@ export interface operations {
     getChartSvg: {
         parameters: {
             query?: {
-                /** @description answer as the API would have at this time: each day's highest revision published at or before it. Default: now. */
+                /** @description answer as the API would have at this time: each day's highest revision published at or before it. Default: now. From EARLIEST_DATE (2015-01-01) to 5 minutes ahead of the server clock. */
                 as_of?: string;
                 /** @description first day (inclusive); default 364 days before `to` */
                 from?: string;
@@ -2523,7 +3082,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Fixing"];
+                    "application/json": components["schemas"]["LatestFixing"];
                 };
             };
             /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
@@ -2567,7 +3126,7 @@ export interface operations {
     listFixings: {
         parameters: {
             query?: {
-                /** @description answer as the API would have at this time: each day's highest revision published at or before it. Default: now. */
+                /** @description answer as the API would have at this time: each day's highest revision published at or before it. Default: now. From EARLIEST_DATE (2015-01-01) to 5 minutes ahead of the server clock. */
                 as_of?: string;
                 /** @description next_cursor from the previous page; other parameters may be omitted with it */
                 cursor?: string;
@@ -2640,7 +3199,7 @@ export interface operations {
     getFixing: {
         parameters: {
             query?: {
-                /** @description answer as the API would have at this time: each day's highest revision published at or before it. Default: now. */
+                /** @description answer as the API would have at this time: each day's highest revision published at or before it. Default: now. From EARLIEST_DATE (2015-01-01) to 5 minutes ahead of the server clock. */
                 as_of?: string;
                 /** @description constituents: add r(c) of every contributor, excluded or not */
                 include?: "constituents";
@@ -2833,6 +3392,73 @@ export interface operations {
             };
             /** @description the body's media type is not accepted */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description an unexpected failure; a compute cut off part-way names in committed the days it had published */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After); a compute cut off part-way names in committed the days it had published */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getPayload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sha256: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the payload, byte for byte */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no API key, or an unknown or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the resource does not exist */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3329,6 +3955,55 @@ export interface operations {
             };
         };
     };
+    getQuote: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuoteWithRun"];
+                };
+            };
+            /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no API key, or an unknown or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the resource does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listRestatements: {
         parameters: {
             query?: {
@@ -3376,6 +4051,370 @@ export interface operations {
             };
             /** @description the API key's scope does not allow this operation */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the resource does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SourceRun"];
+                };
+            };
+            /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no API key, or an unknown or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the resource does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listSources: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SourceList"];
+                };
+            };
+            /** @description no API key, or an unknown or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSource: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Source"];
+                };
+            };
+            /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no API key, or an unknown or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the resource does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putSource: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SourceBodyInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Source"];
+                };
+            };
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Source"];
+                };
+            };
+            /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no API key, or an unknown or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the API key's scope does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the body's media type is not accepted */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteSource: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no API key, or an unknown or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the API key's scope does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the resource does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    collectSource: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SourceRun"];
+                };
+            };
+            /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no API key, or an unknown or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the API key's scope does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the resource does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listSourceRuns: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SourceRunList"];
+                };
+            };
+            /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no API key, or an unknown or revoked one */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -206,6 +206,7 @@ create table quotes (
   observed_day date not null,
   source text,
   ingested_at timestamp with time zone default now() not null,
+  run_id bigint,
   constraint quotes_check CHECK (((segment = 'reserved'::text) = (term_months IS NOT NULL))),
   constraint quotes_check1 CHECK (((unit = 'instance_hour'::text) = (gpus_per_instance IS NOT NULL))),
   constraint quotes_check2 CHECK ((observed_day = ((observed_at AT TIME ZONE 'UTC'::text))::date)),
@@ -217,17 +218,90 @@ create table quotes (
   constraint quotes_product_fkey FOREIGN KEY (product) REFERENCES products(code),
   constraint quotes_provider_fkey FOREIGN KEY (provider) REFERENCES providers(slug),
   constraint quotes_region_check CHECK ((region = ANY (ARRAY['us'::text, 'eu'::text, 'apac'::text, 'cn'::text, 'other'::text]))),
+  constraint quotes_run_id_fkey FOREIGN KEY (run_id) REFERENCES source_runs(id),
   constraint quotes_segment_check CHECK ((segment = ANY (ARRAY['on_demand'::text, 'spot'::text, 'reserved'::text, 'input'::text, 'output'::text, 'cached_input'::text]))),
   constraint quotes_service_tier_check CHECK ((service_tier = ANY (ARRAY['standard'::text, 'batch'::text, 'flex'::text, 'priority'::text]))),
   constraint quotes_term_months_check CHECK ((term_months >= 1)),
   constraint quotes_unit_check CHECK ((unit = ANY (ARRAY['gpu_hour'::text, 'instance_hour'::text, 'gpu_month'::text, 'token'::text, '1k_tokens'::text, '1m_tokens'::text]))),
   constraint quotes_usd_price_check CHECK ((usd_price > (0)::numeric))
 );
+CREATE INDEX quotes_by_run ON public.quotes USING btree (run_id) WHERE (run_id IS NOT NULL);
 CREATE INDEX quotes_engine ON public.quotes USING btree (product, segment, observed_day, provider, usd_price) INCLUDE (id, service_tier, region, term_months);
 CREATE UNIQUE INDEX quotes_identity ON public.quotes USING btree (provider, product, segment, COALESCE(term_months, 0), COALESCE(service_tier, ''::text), COALESCE(region, ''::text), unit, currency, price, COALESCE(gpus_per_instance, 0), observed_at);
 CREATE INDEX quotes_ingested ON public.quotes USING btree (ingested_at);
 CREATE INDEX quotes_newest ON public.quotes USING btree (observed_at DESC, id DESC);
 CREATE TRIGGER quotes_append_only BEFORE DELETE OR UPDATE ON public.quotes FOR EACH ROW EXECUTE FUNCTION cpx_quotes_append_only();
+
+create table source_payloads (
+  sha256 text not null,
+  bytes bytea not null,
+  size integer not null,
+  first_seen_at timestamp with time zone default now() not null,
+  constraint source_payloads_pkey PRIMARY KEY (sha256),
+  constraint source_payloads_sha256_check CHECK ((sha256 ~ '^[0-9a-f]{64}$'::text))
+);
+
+create table source_runs (
+  id bigint generated always as identity not null,
+  source text not null,
+  importer text not null,
+  trigger text not null,
+  url text,
+  provider text,
+  started_at timestamp with time zone default clock_timestamp() not null,
+  finished_at timestamp with time zone,
+  status text default 'running'::text not null,
+  attempts integer default 0 not null,
+  http_status integer,
+  bytes bigint,
+  sha256 text,
+  observed_at timestamp with time zone,
+  rows_read integer,
+  quotes integer,
+  accepted integer,
+  duplicates integer,
+  rejected jsonb default '{}'::jsonb not null,
+  skipped jsonb default '{}'::jsonb not null,
+  unmapped jsonb default '{}'::jsonb not null,
+  unchanged boolean default false not null,
+  error_kind text,
+  error text,
+  git_commit text,
+  constraint source_runs_error_kind_check CHECK ((error_kind = ANY (ARRAY['http_status'::text, 'timeout'::text, 'network'::text, 'too_large'::text, 'malformed'::text, 'schema_change'::text, 'config'::text, 'database'::text, 'interrupted'::text]))),
+  constraint source_runs_git_commit_check CHECK ((git_commit ~ '^[0-9a-f]{40}([0-9a-f]{24})?$'::text)),
+  constraint source_runs_pkey PRIMARY KEY (id),
+  constraint source_runs_sha256_check CHECK ((sha256 ~ '^[0-9a-f]{64}$'::text)),
+  constraint source_runs_status_check CHECK ((status = ANY (ARRAY['running'::text, 'ok'::text, 'failed'::text]))),
+  constraint source_runs_trigger_check CHECK ((trigger = ANY (ARRAY['schedule'::text, 'manual'::text, 'import'::text])))
+);
+CREATE INDEX source_runs_by_commit ON public.source_runs USING btree (importer, git_commit) WHERE (git_commit IS NOT NULL);
+CREATE INDEX source_runs_by_source ON public.source_runs USING btree (source, id DESC);
+
+create table sources (
+  name text not null,
+  importer text not null,
+  url text not null,
+  provider text,
+  interval_seconds integer default 3600 not null,
+  enabled boolean default true not null,
+  header_env jsonb default '{}'::jsonb not null,
+  timeout_ms integer default 30000 not null,
+  max_bytes integer default 67108864 not null,
+  retries integer default 2 not null,
+  stale_after_seconds integer,
+  next_run_at timestamp with time zone default now() not null,
+  created_at timestamp with time zone default now() not null,
+  updated_at timestamp with time zone default now() not null,
+  constraint sources_header_env_check CHECK ((jsonb_typeof(header_env) = 'object'::text)),
+  constraint sources_interval_seconds_check CHECK (((interval_seconds >= 60) AND (interval_seconds <= 2592000))),
+  constraint sources_max_bytes_check CHECK (((max_bytes >= 1024) AND (max_bytes <= 1073741824))),
+  constraint sources_name_check CHECK ((name ~ '^[a-z0-9][a-z0-9-]{0,62}$'::text)),
+  constraint sources_pkey PRIMARY KEY (name),
+  constraint sources_retries_check CHECK (((retries >= 0) AND (retries <= 10))),
+  constraint sources_stale_after_seconds_check CHECK ((stale_after_seconds >= 60)),
+  constraint sources_timeout_ms_check CHECK (((timeout_ms >= 100) AND (timeout_ms <= 600000))),
+  constraint sources_url_check CHECK ((url ~ '^https?://'::text))
+);
 
 create type cpx_constituent as (provider text, product text, value numeric, segments jsonb, n_quotes integer, quote_ids bigint[], excluded boolean, reason text);
 
@@ -235,11 +309,25 @@ create type cpx_constituent_rule as (provider text, product text, segment text, 
 
 create type cpx_model as (product text, value numeric, weight numeric, n_contributors integer, n_providers integer, n_quotes integer);
 
+create view source_health as
+ SELECT s.name,
+    max(r.started_at) AS last_run_at,
+    max(r.finished_at) FILTER (WHERE (r.status = 'ok'::text)) AS last_success_at,
+    (count(r.id))::integer AS runs,
+    (count(r.id) FILTER (WHERE (r.status = 'failed'::text)))::integer AS failures,
+    (COALESCE(sum(r.accepted), (0)::bigint))::integer AS quotes_accepted,
+    COALESCE(s.stale_after_seconds, (3 * s.interval_seconds)) AS stale_after_seconds,
+    (s.enabled AND COALESCE((max(r.finished_at) FILTER (WHERE (r.status = 'ok'::text)) < (clock_timestamp() - make_interval(secs => (COALESCE(s.stale_after_seconds, (3 * s.interval_seconds)))::double precision))), true)) AS stale
+   FROM (sources s
+     LEFT JOIN source_runs r ON ((r.source = s.name)))
+  GROUP BY s.name;
+
 -- Functions (bodies: sql/functions/<name>.sql)
 -- aggregate cpx_array_cat(bigint[]) returns bigint[]
 -- function cpx_canonical_figure(x numeric) returns text language sql immutable
 -- function cpx_canonical_text(code text, day date, status text, value numeric, level numeric, window_days integer, n_providers integer, n_contributors integer, n_quotes integer, n_excluded integer, min numeric, p25 numeric, p75 numeric, max numeric, hhi numeric, max_provider_impact numeric, constituents jsonb) returns text language sql immutable
 -- function cpx_compute_fixings(p_codes text[], p_from date, p_to date) returns TABLE(index_code text, date date, methodology_version integer, status text, value numeric, level numeric, window_days integer, n_providers integer, n_contributors integer, n_quotes integer, n_excluded integer, min numeric, p25 numeric, p75 numeric, max numeric, hhi numeric, max_provider_impact numeric, constituents cpx_constituent[], hash text) language plpgsql stable set enable_nestloop=off, jit=off, work_mem=64MB, plan_cache_mode=force_generic_plan, enable_seqscan=on
+-- function cpx_compute_fixings_reference(p_codes text[], p_from date, p_to date) returns TABLE(index_code text, date date, methodology_version integer, status text, value numeric, level numeric, window_days integer, n_providers integer, n_contributors integer, n_quotes integer, n_excluded integer, min numeric, p25 numeric, p75 numeric, max numeric, hhi numeric, max_provider_impact numeric, constituents cpx_constituent[], hash text) language sql stable set enable_nestloop=off, jit=off
 -- function cpx_compute_fixings_v2(p_codes text[], p_from date, p_to date) returns TABLE(index_code text, date date, methodology_version integer, status text, value numeric, level numeric, window_days integer, n_providers integer, n_contributors integer, n_quotes integer, n_excluded integer, min numeric, p25 numeric, p75 numeric, max numeric, hhi numeric, max_provider_impact numeric, constituents cpx_constituent[], hash text, n_models integer, models cpx_model[], rules cpx_constituent_rule[]) language plpgsql stable set enable_nestloop=off, jit=off, work_mem=64MB, plan_cache_mode=force_generic_plan, enable_seqscan=on
 -- function cpx_fixing_as_of(p_code text, p_date date, p_at timestamp with time zone) returns SETOF fixings language sql stable
 -- function cpx_fixing_canonical_text(p_fixing_id bigint) returns text language sql stable
@@ -255,6 +343,10 @@ create type cpx_model as (product text, value numeric, weight numeric, n_contrib
 -- function cpx_percentile(sorted numeric[], p numeric) returns numeric language sql immutable
 -- function cpx_publish_fixings(p_codes text[], p_from date, p_to date, p_reason text) returns TABLE(index_code text, days integer, published integer, revised integer, unchanged integer, insufficient integer) language plpgsql volatile set enable_seqscan=off
 -- function cpx_quotes_append_only() returns trigger language plpgsql volatile
+-- aggregate cpx_reference_percentile(numeric ORDER BY numeric) returns numeric
+-- function cpx_reference_percentile_final(xs numeric[], p numeric, unused numeric) returns numeric language sql immutable
+-- aggregate cpx_reference_trimmed_mean(numeric ORDER BY numeric) returns numeric
+-- function cpx_reference_trimmed_mean_final(xs numeric[], trim_fraction numeric, unused numeric) returns numeric language sql immutable
 -- function cpx_statistic(sorted numeric[], statistic text, trim_fraction numeric) returns numeric language sql immutable
 -- function cpx_text_array(j jsonb) returns text[] language sql immutable
 -- function cpx_trimmed_mean(sorted numeric[], trim_fraction numeric) returns numeric language sql immutable

@@ -12,6 +12,7 @@ import indicesReadRoutes from './http/indices-read.ts'
 import opsRoutes from './http/ops.ts'
 import quoteRoutes from './http/quotes.ts'
 import revisionRoutes from './http/revisions.ts'
+import sourceRoutes from './http/sources.ts'
 import auth from './plugins/auth.ts'
 import db from './plugins/db.ts'
 import errors, { sendProblem, toProblem } from './plugins/errors.ts'
@@ -100,6 +101,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}) {
         { name: 'indices', description: 'Index definitions and fixings' },
         { name: 'quotes', description: 'Raw price quotes' },
         { name: 'catalog', description: 'Providers, products and FX rates' },
+        { name: 'sources', description: 'Collected sources, their runs and the payloads they fetched (provenance)' },
         { name: 'operations', description: 'Health and readiness' },
       ],
     },
@@ -116,6 +118,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}) {
   await app.register(indicesReadRoutes, { config })
   await app.register(indicesAdminRoutes)
   await app.register(revisionRoutes, { config })
+  await app.register(sourceRoutes)
   await app.register(chartRoutes, { config })
   await app.register(webRoutes, { config }) // HTML pages and the embed widget (docs/embedding.md)
   await app.register(metricsRoutes)

@@ -13,6 +13,8 @@ const Env = z.object({
   DATA_DIR: z.string().min(1).default('./data'),
   DEMO_DATA: Bool.default(true),
   SCHEDULER: Bool.default(true),
+  /** the source collector (docs/importers.md): runs the enabled sources on their schedules */
+  COLLECTOR: Bool.default(true),
   CORS_ORIGINS: z.string().default('*'),
   /** who may frame the /embed/{code} widget (CSP frame-ancestors): `self` (default), `none`, `*`, or origins
    * separated by commas or spaces (https://dash.example.com, https://*.example.com, self). Other pages are never framed. */
@@ -47,3 +49,9 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
   }
   return Object.freeze({ ...r.data, ...overrides })
 }
+
+/**
+ * A source header's value, read from the environment variable a source names (sources.header_env) at
+ * each run: the value is never stored or logged.
+ */
+export const envReference = (name: string): string | undefined => process.env[name] || undefined

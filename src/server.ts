@@ -1,5 +1,6 @@
 import { buildApp, type App } from './app.ts'
-import type { Config } from './config.ts'
+import { envReference, type Config } from './config.ts'
+import { startCollector } from './scheduler/collector.ts'
 import { startScheduler } from './scheduler/fixings-scheduler.ts'
 import { loadDemoOnFirstStart } from './demo/load.ts'
 
@@ -28,8 +29,11 @@ export async function serve (config: Config): Promise<App> {
   process.on('SIGINT', () => shutdown('SIGINT'))
   // The daily fixing run lives with the server, not in buildApp, so tests decide when it runs.
   let scheduler: ReturnType<typeof startScheduler> | undefined
-  app.addHook('onClose', async () => { await scheduler?.stop() })
+  let collector: ReturnType<typeof startCollector> | undefined
+  app.addHook('onClose', async () => { await Promise.all([scheduler?.stop(), collector?.stop()]) })
   await app.listen({ port: config.PORT, host: config.HOST })
   if (config.SCHEDULER) scheduler = startScheduler({ database: app.database, fixingTime: config.FIXING_TIME, log: app.log.child({ component: 'scheduler' }) })
+  // Collectors fetch the public feeds (the sources table; the embedded demo disables them on first start).
+  if (config.COLLECTOR) collector = startCollector({ database: app.database, env: envReference, log: app.log.child({ component: 'collector' }) })
   return app
 }

@@ -67,7 +67,8 @@ test('latest: every field of the contract, JSON numbers, ETag from the hash, 304
   assert.match(res.headers['content-type'] as string, /^application\/json/)
   const f = res.json()
   assert.deepEqual(Object.keys(f).sort(), ['code', 'date', 'status', 'value', 'level', 'unit', 'window_days', 'n_providers', 'n_contributors', 'n_quotes',
-    'n_excluded', 'min', 'p25', 'p75', 'max', 'hhi', 'max_provider_impact', 'revision', 'published_at', 'methodology_version', 'hash'].sort())
+    'n_excluded', 'min', 'p25', 'p75', 'max', 'hhi', 'max_provider_impact', 'revision', 'published_at', 'methodology_version', 'hash', 'source_health'].sort())
+  assert.equal(f.source_health, null) // posted quotes: no configured source behind them (docs/importers.md)
   assert.equal(f.date, '2026-09-30')
   assert.equal(f.value, Number(fmt(micro(60))))
   assert.equal(f.published_at, published('2026-09-30'))

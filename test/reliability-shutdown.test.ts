@@ -26,7 +26,7 @@ async function freePort (): Promise<number> {
 async function startServer (url: string): Promise<{ child: ChildProcess, base: string, exited: Promise<{ code: number | null, signal: string | null, at: number }> }> {
   const port = await freePort()
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: { ...process.env, DATABASE_URL: url, PORT: String(port), HOST: '127.0.0.1', ADMIN_API_KEY: ADMIN_KEY, DEMO_DATA: 'false', SCHEDULER: 'false', LOG_LEVEL: 'warn', RATE_LIMIT_MAX: '1000000' },
+    env: { ...process.env, DATABASE_URL: url, PORT: String(port), HOST: '127.0.0.1', ADMIN_API_KEY: ADMIN_KEY, DEMO_DATA: 'false', SCHEDULER: 'false', COLLECTOR: 'false', LOG_LEVEL: 'warn', RATE_LIMIT_MAX: '1000000' },
     stdio: ['ignore', 'ignore', 'pipe'],
   })
   let stderr = ''

@@ -4,11 +4,15 @@ import { loadConfig } from '../config.ts'
 import { connect } from '../db/connect.ts'
 import { parseTimestamp } from '../domain/calendar.ts'
 import { migrate } from '../db/migrate.ts'
-import { fetchSource, readSourceFile } from '../importers/read-source.ts'
+import { RunFailure } from '../importers/fetch-payload.ts'
+import { importHistory } from './import-history.ts'
+import { parsePayload, startRun, storePayload } from '../importers/provenance.ts'
+import { fetchSourceBytes, readSourceBytes } from '../importers/read-source.ts'
 import { importExitCode, runImport, type ImportSummary } from '../importers/run.ts'
 import { SOURCES } from '../importers/sources.ts'
 
 export const IMPORT_USAGE = `cpx import <source> [--file PATH | --url URL] [--observed-at T] [--provider SLUG] [--dry-run] [--json]
+cpx import <source> --git-history CLONE [--path FILE] [--since YYYY-MM-DD] [--json]   every committed version of the file
   sources: ${Object.keys(SOURCES).join(', ')}
   no --file and no --url: fetch the source's public address (${Object.entries(SOURCES).filter(([, s]) => s.url).map(([n]) => n).join(', ')})`
 
@@ -46,25 +50,47 @@ export async function importCommand (args: string[]): Promise<number> {
       provider: { type: 'string' },
       'dry-run': { type: 'boolean' },
       json: { type: 'boolean' },
+      'git-history': { type: 'string' },
+      path: { type: 'string' },
+      since: { type: 'string' },
     },
   })
   const name = positionals[0] ?? ''
   const source = SOURCES[name]
   if (!source) { process.stderr.write(`cpx import: unknown source ${name || '(none)'}\n${IMPORT_USAGE}\n`); return 1 }
   if (values.file && values.url) { process.stderr.write('cpx import: give --file or --url, not both\n'); return 1 }
+  if (values['git-history']) {
+    if (values.file || values.url || values['observed-at'] || values['dry-run']) { process.stderr.write('cpx import --git-history: the commits give the files and their times; no --file, --url, --observed-at or --dry-run\n'); return 1 }
+    if (source.folder && !values.path) { process.stderr.write(`cpx import ${name} --git-history: give --path FILE (one file; a folder's history is not read)\n`); return 1 }
+    return importHistory(name, { clone: values['git-history'], path: values.path, since: values.since, provider: values.provider, json: values.json })
+  }
   const observedAt = values['observed-at'] ?? new Date().toISOString()
   const at = parseTimestamp(observedAt)
   if (!at.ok) { process.stderr.write(`cpx import: --observed-at ${at.reason}\n`); return 1 }
   const url = values.url ?? (values.file ? undefined : source.url)
   if (!values.file && !url) { process.stderr.write(`cpx import ${name}: this source has no public address; give --file PATH\n`); return 1 }
-  const text = values.file ? readSourceFile(values.file, source.folder ?? false) : await fetchSource(url!)
-  const batch = source.parse(text, { observedAt, provider: values.provider, fileName: values.file ?? url })
+  const bytes = values.file ? readSourceBytes(values.file, source.folder ?? false) : await fetchSourceBytes(url!)
+  const start = { source: name, importer: name, trigger: 'import' as const, url: values.file ?? url!, provider: values.provider }
   const database = await connect(loadConfig())
   const bar = process.stderr.isTTY ? new SingleBar({ format: `${name} {bar} {value}/{total} quotes`, hideCursor: true }) : undefined
+  let barStarted = false
+  const onProgress = (done: number, total: number) => {
+    if (!barStarted) { bar?.start(total, 0); barStarted = true }
+    bar?.update(done)
+  }
   try {
     await migrate(database)
-    bar?.start(batch.quotes.length + batch.raw.length, 0)
-    const summary = await runImport(database.db, batch, { dryRun: values['dry-run'], onProgress: (done) => bar?.update(done) })
+    let summary: ImportSummary
+    try {
+      // A real import is a run (provenance): its bytes are kept, its quotes carry its run id.
+      summary = values['dry-run']
+        ? await runImport(database.db, parsePayload(name, bytes, { observedAt, provider: values.provider, url: start.url }), { dryRun: true })
+        : (await storePayload(database.db, await startRun(database.db, start), start, { bytes, observedAt, onProgress }))!
+    } catch (err) {
+      if (!(err instanceof RunFailure)) throw err
+      process.stderr.write(`cpx import ${name}: ${err.message}\n`)
+      return 1
+    }
     bar?.stop()
     process.stdout.write((values.json ? JSON.stringify(summary, null, 2) : formatSummary(summary)) + '\n')
     const code = importExitCode(summary)

@@ -8,6 +8,7 @@ import { demoCommand } from './demo.ts'
 import { importCommand } from './import.ts'
 import { keysCommand } from './keys.ts'
 import { quotesCommand } from './quotes.ts'
+import { collectCommand, sourcesCommand } from './sources.ts'
 
 const USAGE = `Usage: cpx <command> [options]
 
@@ -22,6 +23,10 @@ Commands:
                                 bad rows go to FILE.rejected.<ext> with their reasons
   import <source> [--file PATH | --url URL] [--observed-at T] [--dry-run]
                                 import public prices (openrouter, litellm, genai-prices, llm-prices, skypilot, vast, csv)
+  import <source> --git-history CLONE [--path FILE] [--since D]
+                                every committed version of a price file, one run per commit
+  sources list|show|set|enable|disable|remove|runs   the collected sources (cpx sources for details)
+  collect [NAME]...             run sources now (no NAME: every enabled one); exit 1 if a run failed
   demo load [--end YYYY-MM-DD]  load the synthetic demo dataset (180 days) and compute its fixings
 
 The database is DATABASE_URL when set, else the embedded database under DATA_DIR.`
@@ -42,6 +47,8 @@ const commands: Record<string, Command> = {
   quotes: quotesCommand,
   import: importCommand,
   demo: demoCommand,
+  sources: sourcesCommand,
+  collect: collectCommand,
   compute: computeCommand,
 }
 

@@ -4,6 +4,7 @@ import type { ColumnType, Generated } from 'kysely'
 // Timestamps come back as RFC 3339 strings (see connect.ts) and go in as strings.
 type Timestamp = ColumnType<string, string | undefined, string>
 type Json = ColumnType<unknown, string, string>
+type JsonWithDefault = ColumnType<unknown, string | undefined, string>
 
 export interface ProviderTable {
   slug: string
@@ -52,6 +53,8 @@ export interface QuoteTable {
   observed_day: string
   source: string | null
   ingested_at: Timestamp
+  /** the source run that stored it (0043) */
+  run_id: ColumnType<number | null, number | null | undefined, never>
 }
 
 export interface IndexDefinitionTable {
@@ -126,6 +129,60 @@ export interface ApiKeyTable {
   last_used_at: string | null
 }
 
+export interface SourceTable {
+  name: string
+  importer: string
+  url: string
+  provider: ColumnType<string | null, string | null | undefined, string | null>
+  interval_seconds: ColumnType<number, number | undefined, number>
+  enabled: ColumnType<boolean, boolean | undefined, boolean>
+  /** header name → environment variable name; never a value */
+  header_env: JsonWithDefault
+  timeout_ms: ColumnType<number, number | undefined, number>
+  max_bytes: ColumnType<number, number | undefined, number>
+  retries: ColumnType<number, number | undefined, number>
+  stale_after_seconds: ColumnType<number | null, number | null | undefined, number | null>
+  next_run_at: Timestamp
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+export interface SourcePayloadTable {
+  sha256: string
+  bytes: Uint8Array
+  size: number
+  first_seen_at: Timestamp
+}
+
+export interface SourceRunTable {
+  id: Generated<number>
+  source: string
+  importer: string
+  trigger: 'schedule' | 'manual' | 'import'
+  url: string | null
+  provider: string | null
+  started_at: Timestamp
+  finished_at: string | null
+  status: Generated<'running' | 'ok' | 'failed'>
+  attempts: Generated<number>
+  http_status: number | null
+  bytes: number | null
+  sha256: string | null
+  observed_at: string | null
+  rows_read: number | null
+  quotes: number | null
+  accepted: number | null
+  duplicates: number | null
+  rejected: JsonWithDefault
+  skipped: JsonWithDefault
+  unmapped: JsonWithDefault
+  unchanged: Generated<boolean>
+  error_kind: string | null
+  error: string | null
+  /** --git-history: the commit the payload is the file at (0045) */
+  git_commit: ColumnType<string | null, string | null | undefined, string | null>
+}
+
 export interface SchemaMigrationTable {
   version: number
   name: string
@@ -151,4 +208,7 @@ export interface Schema {
   api_keys: ApiKeyTable
   schema_migrations: SchemaMigrationTable
   schema_sql_files: SchemaSqlFileTable
+  sources: SourceTable
+  source_payloads: SourcePayloadTable
+  source_runs: SourceRunTable
 }

@@ -73,6 +73,9 @@ export async function loadDemoOnFirstStart (app: { database: Database, log: Pick
   if (!await shouldLoadDemo(app.database, config.DEMO_DATA)) return undefined
   app.log.info('empty embedded database: loading the synthetic demo dataset (DEMO_DATA=false turns this off)')
   const r = await loadDemo(app.database)
+  // Real feeds would mix with the synthetic data: the seeded sources start disabled on the demo
+  // (cpx sources enable NAME, or PUT /v1/sources/{name}, turns one on).
+  await app.database.db.updateTable('sources').set({ enabled: false }).execute()
   app.log.info({ from: r.from, to: r.to, quotes: r.accepted, ms: r.ms }, 'demo dataset loaded and its fixings computed')
   return r
 }

@@ -86,7 +86,7 @@ export async function upsertProduct (db: Kysely<Schema>, code: string, body: Pro
   const attrs = body.kind === 'gpu'
     ? { variant: body.variant, tier: null, open_weights: null }
     : { variant: null, tier: body.tier, open_weights: body.open_weights }
-  return db.transaction().execute(async (trx) => {
+  const write = async (trx: Kysely<Schema>) => {
     const existing = await trx.selectFrom('products').select('kind').where('code', '=', code).forUpdate().executeTakeFirst()
     if (existing && existing.kind !== body.kind) {
       const used = await trx.selectFrom('quotes').select('id').where('product', '=', code).limit(1).executeTakeFirst()
@@ -106,7 +106,9 @@ export async function upsertProduct (db: Kysely<Schema>, code: string, body: Pro
       .returning(['code', 'kind', 'name', 'family', 'variant', 'tier', 'open_weights', 'created_at', 'updated_at', sql<boolean>`xmax = 0`.as('created')])
       .executeTakeFirstOrThrow()
     return row as ProductRecord & { created: boolean }
-  })
+  }
+  // inside a caller's transaction (a source run stores its products with its quotes) that one is used
+  return db.isTransaction ? write(db) : db.transaction().execute(write)
 }
 
 export const ProviderQuery = z.object({ kind: z.enum(PROVIDER_KINDS).optional() })

@@ -25,6 +25,7 @@ export const Quote = z.object({
   observed_day: IsoDate,
   source: z.string().nullable(),
   ingested_at: z.string(),
+  run_id: z.string().nullable().meta({ description: 'the source run that stored it (GET /v1/runs/{id}); null for quotes posted to /v1/quotes' }),
 }).meta({ id: 'Quote' })
 
 const DateOrTime = z.union([IsoDate, UtcInstant]).meta({ description: 'a UTC date (whole day, inclusive) or an RFC 3339 time' })
@@ -47,12 +48,14 @@ const isDate = (s: string) => /^\d{4}-\d{2}-\d{2}$/.test(s)
 /** Where a page of quotes ends: the next page starts after it. */
 export const QuotePosition = z.object({ at: Rfc3339, id: z.string().regex(/^\d{1,19}$/) })
 
-export async function listQuotes (db: Kysely<Schema>, q: Partial<Omit<QuoteFilters, 'cursor'>> = {}, after?: z.infer<typeof QuotePosition>): Promise<{ data: QuoteRecord[], next: z.infer<typeof QuotePosition> | null }> {
+export async function listQuotes (db: Kysely<Schema>, q: Partial<Omit<QuoteFilters, 'cursor'>> & { id?: string } = {}, after?: z.infer<typeof QuotePosition>): Promise<{ data: QuoteRecord[], next: z.infer<typeof QuotePosition> | null }> {
   const limit = q.limit ?? 100
   let query = db.selectFrom('quotes').select([
     sql<string>`id::text`.as('id'), 'provider', 'product', 'segment', 'term_months', 'service_tier', 'region', 'price', 'currency', 'unit',
     'gpus_per_instance', 'fx_usd_per_unit', sql<string>`trim_scale(usd_price)::text`.as('usd_price'), 'observed_at', 'observed_day', 'source', 'ingested_at',
+    sql<string | null>`run_id::text`.as('run_id'),
   ]).orderBy('observed_at', 'desc').orderBy('id', 'desc').limit(limit + 1)
+  if (q.id) query = query.where('id', '=', Number(q.id))
   if (q.provider) query = query.where('provider', '=', q.provider)
   if (q.product) query = query.where('product', '=', q.product)
   if (q.segment) query = query.where('segment', '=', q.segment)

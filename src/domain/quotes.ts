@@ -17,6 +17,8 @@ export interface IngestOptions {
   maxRows?: number
   /** store the valid rows and report the bad ones instead of storing nothing (bulk loads) */
   partial?: boolean
+  /** the source run storing these rows (collectors, cpx import): kept on each new quote as run_id */
+  runId?: number
 }
 
 export interface IngestResult {
@@ -39,7 +41,7 @@ const byIndex = (a: FieldError, b: FieldError) => (a.index ?? 0) - (b.index ?? 0
  * cpx_fx_rate(), and ON CONFLICT DO NOTHING on quotes_identity so retries and concurrent copies
  * of a batch store each row once. In 'atomic' mode one bad row means nothing is inserted.
  */
-export function batchStatement (rows: QuoteRow[], mode: Mode) {
+export function batchStatement (rows: QuoteRow[], mode: Mode, runId: number | null = null) {
   const col = <K extends keyof QuoteRow>(k: K) => rows.map((r) => r[k])
   return sql<{ inserted: number, errors: Array<{ index: number, path: string, reason: string }> }>`
     with input as (
@@ -83,9 +85,9 @@ export function batchStatement (rows: QuoteRow[], mode: Mode) {
     ),
     ins as (
       insert into quotes (provider, product, segment, term_months, service_tier, region, price, currency, unit,
-        gpus_per_instance, fx_usd_per_unit, usd_price, observed_at, observed_day, source)
+        gpus_per_instance, fx_usd_per_unit, usd_price, observed_at, observed_day, source, run_id)
       select provider, product, segment, term_months, case when kind = 'model' then coalesce(service_tier, 'standard') end,
-        region, price, currency, unit, gpus_per_instance, fx, usd_price, observed_at, day, source
+        region, price, currency, unit, gpus_per_instance, fx, usd_price, observed_at, day, source, ${runId}::bigint
       from priced
       where case ${mode}::text
         when 'atomic' then not exists (select 1 from bad)
@@ -99,9 +101,9 @@ export function batchStatement (rows: QuoteRow[], mode: Mode) {
   `
 }
 
-async function storeBatch (db: Kysely<Schema>, rows: QuoteRow[], mode: Mode, prefix: string): Promise<{ inserted: number, errors: FieldError[] }> {
+async function storeBatch (db: Kysely<Schema>, rows: QuoteRow[], mode: Mode, prefix: string, runId?: number): Promise<{ inserted: number, errors: FieldError[] }> {
   if (!rows.length) return { inserted: 0, errors: [] }
-  const r = await batchStatement(rows, mode).execute(db)
+  const r = await batchStatement(rows, mode, runId ?? null).execute(db)
   const row = r.rows[0]!
   const errors = row.errors.map((e) => ({ index: e.index, path: `${prefix}/${e.index}/${e.path}`, reason: e.reason }))
   return { inserted: row.inserted, errors }
@@ -144,7 +146,7 @@ export async function ingestQuotes (db: Kysely<Schema>, rows: unknown[], opts: I
   const prefix = opts.prefix ?? 'quotes'
   const shaped = checkQuoteShapes(rows, { now: opts.now, prefix })
   const mode: Mode = opts.partial ? 'partial' : shaped.errors.length ? 'check' : 'atomic'
-  const { inserted, errors: dbErrors } = await withDeadlockRetry(db, () => storeBatch(db, shaped.rows, mode, prefix))
+  const { inserted, errors: dbErrors } = await withDeadlockRetry(db, () => storeBatch(db, shaped.rows, mode, prefix, opts.runId))
   const errors = [...shaped.errors, ...dbErrors].sort(byIndex)
   const rejected = new Set(errors.map((e) => e.index)).size
   if (errors.length && !opts.partial) {

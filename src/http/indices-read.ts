@@ -7,6 +7,7 @@ import { FixingNotFound, InvalidCursor } from '../domain/errors.ts'
 import { assertIndexExists, findAverages, findConstituents, findFixing, findFixingHistory, findLatestFixing, findRevisions, withoutId } from '../domain/fixing-queries.ts'
 import { AverageList, Fixing, FixingPage, Period, RevisionList } from '../domain/fixing-reads.ts'
 import { getIndexDetail, IndexDetail, IndexList, listIndices } from '../domain/index-reads.ts'
+import { SourceHealth, sourceHealthOfFixing } from '../domain/sources.ts'
 import { FixingsCache, LatestCache, type CachedBody } from '../plugins/latest-cache.ts'
 import { csvDisposition, CSV_TYPE, toCsv, wantsCsv } from './csv.ts'
 import { cursorCodec, type CursorCodec } from './cursor.ts'
@@ -16,6 +17,8 @@ import { AsOf, CsvText, DateParam, Format, HistoryQuery, IndexCodeParam, rangeOr
 const tags = ['indices']
 const JSON_TYPE = 'application/json; charset=utf-8'
 const Params = z.object({ code: IndexCodeParam })
+// The latest answer also says whether the feeds behind it have gone stale (docs/api.md).
+const LatestFixing = Fixing.extend({ source_health: SourceHealth }).meta({ id: 'LatestFixing' })
 /** A page of history as sent: its text, ETag and Link to the next page. */
 interface HistoryAnswer { body: string, etag: string, link: string | undefined }
 
@@ -32,7 +35,10 @@ export default async function indicesReadRoutes (fastify: FastifyInstance, { con
   const cursors = cursorCodec(db, 'history')
   const latest = new LatestCache(async (code) => {
     const f = await findLatestFixing(db, code)
-    return f && { body: JSON.stringify(withoutId(f)), etag: etagOfHash(f.hash) }
+    if (!f) return undefined
+    // whether its feeds are all stale changes with time, not with a publication: the cache's TTL bounds it
+    const health = await sourceHealthOfFixing(db, f.id)
+    return { body: JSON.stringify({ ...withoutId(f), source_health: health }), etag: etagOfHash(health?.all_stale ? `${f.hash}-stale` : f.hash) }
   })
   await latest.listen(fastify.database)
   fastify.addHook('onClose', () => latest.close())
@@ -50,7 +56,7 @@ export default async function indicesReadRoutes (fastify: FastifyInstance, { con
       description: 'Served from an in-process cache that every published fixing invalidates (LISTEN/NOTIFY). ETag = the fixing hash.',
       tags,
       params: Params,
-      response: { 200: Fixing, ...problemResponses(400, 401, 403, 404) },
+      response: { 200: LatestFixing, ...problemResponses(400, 401, 403, 404) },
     },
   }, (req, reply) => {
     // A hit is answered synchronously: no promise, and no closure made per request (peek never loads).

@@ -58,6 +58,7 @@ export default fp(async (app: FastifyInstance) => {
         extract(epoch from max(date)::timestamp)::int8 as latest, extract(epoch from max(published_at))::int8 as published
         from fixings group by index_code order by index_code`.execute(app.db)
       return [
+        ...await sourceLines(),
         '# HELP cpx_database_up 1 when the database answered this scrape.', '# TYPE cpx_database_up gauge', 'cpx_database_up 1',
         '# HELP cpx_quotes_max_id Highest quote id: grows with every accepted quote.', '# TYPE cpx_quotes_max_id gauge',
         `cpx_quotes_max_id ${q.rows[0]?.max_id ?? 0}`,
@@ -69,6 +70,26 @@ export default fp(async (app: FastifyInstance) => {
     } catch {
       return ['# HELP cpx_database_up 1 when the database answered this scrape.', '# TYPE cpx_database_up gauge', 'cpx_database_up 0']
     }
+  }
+
+  // Collectors (docs/importers.md): counts from source_runs, so every instance reports the same totals.
+  async function sourceLines (): Promise<string[]> {
+    const runs = await sql<{ source: string, status: string, n: number }>`select source, status, count(*)::int as n from source_runs
+      where status <> 'running' group by source, status order by source, status`.execute(app.db)
+    const failures = await sql<{ source: string, kind: string, n: number }>`select source, error_kind as kind, count(*)::int as n from source_runs
+      where status = 'failed' group by source, error_kind order by source, error_kind`.execute(app.db)
+    const ages = await sql<{ name: string, age: number | null, stale: boolean }>`select name, stale,
+      extract(epoch from clock_timestamp() - last_success_at)::float8 as age from source_health order by name`.execute(app.db)
+    return [
+      '# HELP cpx_source_runs_total Finished source runs (collector and cpx import) by source and status.', '# TYPE cpx_source_runs_total counter',
+      ...runs.rows.map((r) => `cpx_source_runs_total${labels({ source: r.source, status: r.status })} ${r.n}`),
+      '# HELP cpx_source_failures_total Failed source runs by source and reason.', '# TYPE cpx_source_failures_total counter',
+      ...failures.rows.map((r) => `cpx_source_failures_total${labels({ source: r.source, kind: r.kind })} ${r.n}`),
+      '# HELP cpx_source_last_success_age_seconds Seconds since the source\'s last successful run.', '# TYPE cpx_source_last_success_age_seconds gauge',
+      ...ages.rows.filter((r) => r.age !== null).map((r) => `cpx_source_last_success_age_seconds${labels({ source: r.name })} ${r.age}`),
+      '# HELP cpx_source_stale 1 when an enabled source has had no successful run within its stale_after_seconds.', '# TYPE cpx_source_stale gauge',
+      ...ages.rows.map((r) => `cpx_source_stale${labels({ source: r.name })} ${r.stale ? 1 : 0}`),
+    ]
   }
 
   function httpLines (): string[] {

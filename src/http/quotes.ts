@@ -6,6 +6,7 @@ import { ListOf, problemResponses } from '../domain/contracts.ts'
 import { parseNdjson, parseQuoteCsv } from '../domain/quote-files.ts'
 import { listQuotes, Quote, QuotePosition, QuoteQuery } from '../domain/quote-list.ts'
 import { ingestQuotes, MAX_QUOTES_PER_REQUEST, QuoteInput } from '../domain/quotes.ts'
+import { findQuoteWithRun, QuoteWithRun } from '../domain/sources.ts'
 import { cursorCodec } from './cursor.ts'
 import { cacheControl, conditionalGet } from './http-cache.ts'
 
@@ -63,6 +64,17 @@ const routes: FastifyPluginAsyncZod<{ config?: Pick<Config, 'READ_API_KEY_REQUIR
     const page = await listQuotes(app.db, filters, cursor ? await cursors.decode(cursor, QuotePosition) : undefined)
     return { data: page.data, next_cursor: page.next && await cursors.encode(page.next) }
   })
+
+  app.get('/v1/quotes/:id', {
+    onSend,
+    schema: {
+      operationId: 'getQuote',
+      summary: 'One stored quote with its provenance: the source run that stored it and the SHA-256 of the bytes',
+      tags,
+      params: z.object({ id: z.string().regex(/^\d{1,18}$/, 'must be a quote id') }),
+      response: { 200: QuoteWithRun, ...problemResponses(400, 401, 404) },
+    },
+  }, (req) => findQuoteWithRun(app.db, req.params.id))
 }
 
 export default routes

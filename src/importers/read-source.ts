@@ -7,13 +7,18 @@ export class SourceUnavailable extends Error {}
 
 /** A file's text; a folder (llm-prices' data/) becomes one JSON list of its *.json files, in name order. */
 export function readSourceFile (path: string, folderAllowed: boolean): string {
+  return readSourceBytes(path, folderAllowed).toString('utf8')
+}
+
+/** A file's bytes as they are on disk (the payload a `cpx import` run keeps), or a folder's JSON list. */
+export function readSourceBytes (path: string, folderAllowed: boolean): Buffer {
   let stat
   try { stat = statSync(path) } catch { throw new SourceUnavailable(`cannot read ${path}: no such file or folder`) }
-  if (!stat.isDirectory()) return readFileSync(path, 'utf8')
+  if (!stat.isDirectory()) return readFileSync(path)
   if (!folderAllowed) throw new SourceUnavailable(`${path} is a folder; this source reads one file`)
   const files = readdirSync(path).filter((f) => f.endsWith('.json')).sort()
   if (!files.length) throw new SourceUnavailable(`${path} holds no .json files`)
-  return '[' + files.map((f) => readFileSync(join(path, f), 'utf8')).join(',\n') + ']'
+  return Buffer.from('[' + files.map((f) => readFileSync(join(path, f), 'utf8')).join(',\n') + ']')
 }
 
 /**
@@ -21,6 +26,11 @@ export function readSourceFile (path: string, folderAllowed: boolean): string {
  * to do instead (machines without internet access use --file with a downloaded copy).
  */
 export async function fetchSource (url: string, timeoutMs = FETCH_TIMEOUT_MS, fetchImpl: typeof fetch = fetch): Promise<string> {
+  return (await fetchSourceBytes(url, timeoutMs, fetchImpl)).toString('utf8')
+}
+
+/** fetchSource's bytes, as sent. */
+export async function fetchSourceBytes (url: string, timeoutMs = FETCH_TIMEOUT_MS, fetchImpl: typeof fetch = fetch): Promise<Buffer> {
   let res: Response
   try {
     res = await fetchImpl(url, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'application/json, text/csv, */*' } })
@@ -32,5 +42,5 @@ export async function fetchSource (url: string, timeoutMs = FETCH_TIMEOUT_MS, fe
     throw new SourceUnavailable(`cannot fetch ${url}: ${why}. Is this machine offline? Download the file elsewhere and run with --file PATH`)
   }
   if (!res.ok) throw new SourceUnavailable(`cannot fetch ${url}: HTTP ${res.status} ${res.statusText}. Check the address, or use --file PATH`)
-  return res.text()
+  return Buffer.from(await res.arrayBuffer())
 }

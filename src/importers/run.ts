@@ -27,6 +27,8 @@ export interface RunOptions {
   /** rows per ingest call: each call is one transaction */
   chunkSize?: number
   onProgress?: (done: number, total: number) => void
+  /** the source run (source_runs.id) the new quotes are kept under */
+  runId?: number
 }
 
 const productBody = (p: ProductSpec) => p.kind === 'gpu'
@@ -102,7 +104,7 @@ export async function runImport (db: Kysely<Schema>, batch: ImportBatch, opts: R
   }
   const size = opts.chunkSize ?? 2000
   for (let i = 0; i < rows.length; i += size) {
-    const r = await ingestQuotes(db, rows.slice(i, i + size), { partial: true })
+    const r = await ingestQuotes(db, rows.slice(i, i + size), { partial: true, runId: opts.runId })
     summary.accepted += r.accepted
     summary.duplicates += r.duplicates
     count(r.errors)

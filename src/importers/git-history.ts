@@ -1,0 +1,43 @@
+import { execFileSync } from 'node:child_process'
+
+// `cpx import <source> --git-history CLONE`: every committed version of a price file, oldest first.
+// A commit's time says when a change was RECORDED in that repository, not when the provider changed
+// its price (docs/importers.md).
+
+/** The file each source keeps in its public repository (--path overrides). */
+export const HISTORY_PATHS: Record<string, string> = {
+  litellm: 'model_prices_and_context_window.json',
+  'genai-prices': 'prices/data.json',
+}
+
+export interface FileVersion { commit: string, committedAt: string }
+
+const git = (clone: string, args: string[]) =>
+  execFileSync('git', ['-C', clone, ...args], { maxBuffer: 512 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] })
+
+/**
+ * The commits that changed `path`, oldest first, each with its committer time in UTC. Renames are not
+ * followed: a file that moved is another --path.
+ */
+export function fileVersions (clone: string, path: string, since?: string): FileVersion[] {
+  let out: string
+  try {
+    out = git(clone, ['log', '--reverse', '--format=%H %ct', ...(since ? [`--since=${since}T00:00:00Z`] : []), '--', path]).toString('utf8')
+  } catch (err) {
+    const e = err as { stderr?: Buffer, message: string }
+    throw new Error(`cannot read the history of ${path} in ${clone}: ${(e.stderr?.toString('utf8') || e.message).trim()}`)
+  }
+  return out.split('\n').filter(Boolean).map((line) => {
+    const [commit, seconds] = line.split(' ')
+    return { commit: commit!, committedAt: new Date(Number(seconds) * 1000).toISOString() }
+  })
+}
+
+/** The bytes of `path` at `commit`; undefined where the commit deleted it. */
+export function fileAt (clone: string, commit: string, path: string): Buffer | undefined {
+  try {
+    return git(clone, ['show', `${commit}:${path}`])
+  } catch {
+    return undefined
+  }
+}
