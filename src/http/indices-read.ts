@@ -28,7 +28,7 @@ const AVERAGE_COLUMNS = ['period_start', 'period_end', 'code', 'period', 'status
 /** GET /v1/indices…: catalog, latest (cached), history (+CSV), one day, its revisions, settlement averages. */
 export default async function indicesReadRoutes (fastify: FastifyInstance, { config }: { config: Config }) {
   const cc = cacheControl(config.READ_API_KEY_REQUIRED)
-  const db = fastify.db
+  const db = fastify.readDb // a replica when DATABASE_READ_URL is set (src/db/read-replica.ts)
   const cursors = cursorCodec(db)
   const latest = new LatestCache(async (code) => {
     const f = await findLatestFixing(db, code)

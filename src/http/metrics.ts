@@ -18,6 +18,8 @@ export interface Metrics {
   shed: () => void
   /** the shared rate-limit store (REDIS_URL), when there is one */
   rateLimitStore?: { up: boolean, failures: number }
+  /** with DATABASE_READ_URL: read-route queries sent to the replica and to the primary */
+  readQueries?: { replica: number, primary: number }
   /** the exposition text */
   render: () => Promise<string>
 }
@@ -106,6 +108,10 @@ export default fp(async (app: FastifyInstance) => {
             `cpx_rate_limit_store_up ${m.rateLimitStore.up ? 1 : 0}`,
             '# HELP cpx_rate_limit_store_failures_total Synchronisations with Redis that failed.', '# TYPE cpx_rate_limit_store_failures_total counter',
             `cpx_rate_limit_store_failures_total ${m.rateLimitStore.failures}`]
+        : []),
+      ...(m.readQueries
+        ? ['# HELP cpx_read_queries_total Read-route queries by database: the replica when it holds the latest publication, else the primary.', '# TYPE cpx_read_queries_total counter',
+            `cpx_read_queries_total{database="replica"} ${m.readQueries.replica}`, `cpx_read_queries_total{database="primary"} ${m.readQueries.primary}`]
         : []),
       '# HELP process_resident_memory_bytes Resident set size.', '# TYPE process_resident_memory_bytes gauge', `process_resident_memory_bytes ${mem.rss}`,
       '# HELP nodejs_heap_used_bytes V8 heap in use.', '# TYPE nodejs_heap_used_bytes gauge', `nodejs_heap_used_bytes ${mem.heapUsed}`,
