@@ -28,7 +28,7 @@ declare module 'fastify' {
     /** set for CACHED_ROUTES: whether the route validates its query (else only api_key may shape the answer) */
     cpxCache?: { query: boolean, negotiated: boolean }
   }
-  interface FastifyRequest { cpxCacheFill: Fill | null }
+  interface FastifyRequest { cpxCacheFill?: Fill | null }
   interface FastifyInstance { readCache: FixingsCache<Answer> }
 }
 
@@ -74,10 +74,11 @@ export default fp(async (app, { config }: { config: Config }) => {
     reply.header('etag', hit.etag).send(hit.body)
   })
 
-  // A miss answered 200: kept as sent, with the ETag of its bytes (the same on every instance).
+  // A miss answered 200: kept as sent, with the ETag of its bytes (the same on every instance). (Routes of
+  // plugins registered before this one, such as Swagger UI's, have no cpxCacheFill at all: undefined.)
   app.addHook('onSend', (req, reply, payload, done) => {
     const fill = req.cpxCacheFill
-    if (fill === null || reply.statusCode !== 200 || typeof payload !== 'string') return done(null, payload)
+    if (!fill || reply.statusCode !== 200 || typeof payload !== 'string') return done(null, payload)
     const etag = etagOfBody(payload)
     reply.header('etag', etag)
     cache.put(fill.code, fill.key, { body: payload, etag, headers: KEPT.map((h) => asText(reply.getHeader(h))) }, fill.generation)
