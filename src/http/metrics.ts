@@ -17,7 +17,7 @@ export interface Metrics {
   rateLimited: () => void
   shed: () => void
   /** the shared rate-limit store (REDIS_URL), when there is one */
-  rateLimitStore?: { up: boolean, failures: number }
+  rateLimitStore?: { up: boolean, failures: number, maxGapMs: number }
   /** with DATABASE_READ_URL: read-route queries sent to the replica and to the primary */
   readQueries?: { replica: number, primary: number }
   /** the exposition text */
@@ -107,7 +107,9 @@ export default fp(async (app: FastifyInstance) => {
         ? ['# HELP cpx_rate_limit_store_up 1 while rate limits are shared through Redis; 0: per process (fail open).', '# TYPE cpx_rate_limit_store_up gauge',
             `cpx_rate_limit_store_up ${m.rateLimitStore.up ? 1 : 0}`,
             '# HELP cpx_rate_limit_store_failures_total Synchronisations with Redis that failed.', '# TYPE cpx_rate_limit_store_failures_total counter',
-            `cpx_rate_limit_store_failures_total ${m.rateLimitStore.failures}`]
+            `cpx_rate_limit_store_failures_total ${m.rateLimitStore.failures}`,
+            '# HELP cpx_rate_limit_store_sync_gap_seconds Longest time between two synchronisations with Redis (0.1 s on a free event loop).',
+            '# TYPE cpx_rate_limit_store_sync_gap_seconds gauge', `cpx_rate_limit_store_sync_gap_seconds ${m.rateLimitStore.maxGapMs / 1000}`]
         : []),
       ...(m.readQueries
         ? ['# HELP cpx_read_queries_total Read-route queries by database: the replica when it holds the latest publication, else the primary.', '# TYPE cpx_read_queries_total counter',

@@ -6,8 +6,10 @@ import type { FastifyBaseLogger } from 'fastify'
 // each instance adds its new counts to Redis (INCRBY, the window's expiry set by the first instance to
 // count: PEXPIRE NX) and learns the total of all instances. A request counted by one instance reaches
 // Redis at that instance's next synchronisation and another instance at its own next one: each knows
-// the others' counts at most 2 × SYNC_MS late, so all N instances together admit at most
-//   max + (N − 1) × (the client's requests to one instance in 2 × SYNC_MS)
+// the others' counts at most 2 gaps late (a gap: the time between two synchronisations, SYNC_MS on a
+// free event loop, longer when the process is starved of CPU; cpx_rate_limit_store_sync_gap_seconds
+// reports the longest), so all N instances together admit at most
+//   max + (N − 1) × (the client's requests to one instance in 2 gaps)
 // per window (and never more than N × max, each instance's own count being exact). Redis gone: each
 // instance goes on counting alone (per-process limits: fail open, logged, cpx_rate_limit_store_up 0)
 // and adds what it counted meanwhile once Redis is back.
@@ -23,6 +25,9 @@ export class SharedCounter {
   resetS = 0
   up = false
   failures = 0
+  /** the longest time between two successful synchronisations (SYNC_MS on a free event loop; more under CPU starvation) */
+  maxGapMs = 0
+  private lastSyncAt = 0
   private readonly timer: NodeJS.Timeout
   private syncing: Promise<void> | undefined
 
@@ -66,7 +71,7 @@ export class SharedCounter {
     const now = Date.now()
     const live = [...this.buckets].filter(([, b]) => b.resetAt > now)
     for (const [k, b] of this.buckets) if (b.resetAt <= now) this.buckets.delete(k)
-    if (!live.length) return
+    if (!live.length) { this.lastSyncAt = now; return } // nothing to share: as good as synchronised
     const sent = live.map(([, b]) => b.pending)
     const pipe = this.redis.pipeline()
     for (const [key, b] of live) {
@@ -88,6 +93,8 @@ export class SharedCounter {
         const ttl = Number(results[3 * i + 2]![1])
         if (ttl > 0) b.resetAt = at + ttl
       })
+      if (this.up && this.lastSyncAt) this.maxGapMs = Math.max(this.maxGapMs, at - this.lastSyncAt)
+      this.lastSyncAt = at
       if (!this.up) this.log.info('rate limits shared through Redis again')
       this.up = true
     } catch (err) {
