@@ -32,12 +32,17 @@ declare module 'fastify' {
   interface FastifyInstance { readCache: FixingsCache<Answer> }
 }
 
-/** The parameters an answer depends on: the validated params and query (unknown query keys are stripped by then). */
+/**
+ * The key of an answer, read before validation so that a hit skips it: a route with a query schema by the
+ * URL as sent (an answer is only kept after that very URL validated and answered 200); a page without
+ * one by its path parameters and, when reads need a key, the reader's key (carried into its links) — not
+ * by other query keys, which it ignores.
+ */
 function keyOf (req: FastifyRequest, url: string, how: { query: boolean, negotiated: boolean }, keyRequired: boolean): string {
-  const query = req.query as Record<string, unknown> | undefined
-  // Pages without a query schema take only the reader's key (carried into their links when reads need one).
-  const q = how.query ? query : keyRequired ? query?.api_key : undefined
-  return JSON.stringify([url, req.params, q ?? null, how.negotiated ? req.headers.accept ?? null : null])
+  const accept = how.negotiated ? req.headers.accept ?? null : null
+  if (how.query) return JSON.stringify([url, req.url, accept])
+  const key = keyRequired ? (req.query as Record<string, unknown> | undefined)?.api_key : undefined
+  return JSON.stringify([url, req.params, key ?? null, accept])
 }
 
 const asText = (v: unknown): string | undefined => v === undefined ? undefined : Array.isArray(v) ? v.join(', ') : String(v)
@@ -53,9 +58,9 @@ export default fp(async (app, { config }: { config: Config }) => {
   await cache.listen(app.database)
   app.addHook('onClose', () => cache.close())
 
-  // After auth and validation: a hit is sent from memory (the route's onSend still answers 304 on a match).
-  // A callback hook that answers without calling done: no promise on a hit.
-  app.addHook('preHandler', (req, reply, done) => {
+  // After auth, before validation: a hit is sent from memory (the route's onSend still answers 304 on a
+  // match). A callback hook that answers without calling done: no promise on a hit.
+  app.addHook('preValidation', (req, reply, done) => {
     const route = routeOf(req)
     const how = route.config.cpxCache
     if (!how) return done()
