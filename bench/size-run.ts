@@ -55,6 +55,13 @@ const ROUTES = {
   latest: 'GET /v1/indices/{code}/latest',
   values: 'GET /v1/indices/{code}/values',
   list: 'GET /v1/indices',
+  one: 'GET /v1/indices/{code}',
+  day: 'GET /v1/indices/{code}/values/{date}',
+  revisions: 'GET /v1/indices/{code}/values/{date}/revisions',
+  averages: 'GET /v1/indices/{code}/averages',
+  register: 'GET /v1/revisions',
+  chart: 'GET /v1/indices/{code}/chart.svg',
+  page: 'GET /indices/{code}',
 } as const
 
 /** Which routes this build has: an unmatched route answers 404 "No route …" before any key check. */
@@ -62,7 +69,7 @@ async function availableRoutes (url: string): Promise<Set<string>> {
   const found = new Set<string>()
   for (const route of Object.values(ROUTES)) {
     const [method, path] = route.split(' ') as [string, string]
-    const res = await fetch(url + path.replace('{code}', INDEX), { method, ...(method === 'POST' ? { headers: { 'content-type': 'application/json' }, body: '{}' } : {}) })
+    const res = await fetch(url + path.replace('{code}', INDEX).replace('{date}', '2020-01-01'), { method, ...(method === 'POST' ? { headers: { 'content-type': 'application/json' }, body: '{}' } : {}) })
     const text = await res.text()
     if (!(res.status === 404 && text.includes('No route'))) found.add(route)
   }
@@ -196,11 +203,19 @@ interface Servers { service: Running, bare: Running | undefined }
 async function measureReads (servers: Servers, restart: () => Promise<void>, bdb: BenchDatabase, routes: Set<string>,
   year: { from: string, to: string }, o: BenchOptions, full: boolean, log: Log): Promise<ReadRow[]> {
   const history = `/v1/indices/${INDEX}/values?from=${year.from}&to=${year.to}`
+  const day = `/v1/indices/${INDEX}/values/${addDays(year.to, -1)}` // computed first (runSize's days), then again with the year
   const targets = [
     { name: 'latest', route: ROUTES.latest, path: `/v1/indices/${INDEX}/latest` },
     { name: 'values, one year, JSON', route: ROUTES.values, path: history },
     { name: 'values, one year, CSV', route: ROUTES.values, path: history + '&format=csv' },
     { name: 'index list', route: ROUTES.list, path: '/v1/indices' },
+    { name: 'one index', route: ROUTES.one, path: `/v1/indices/${INDEX}` },
+    { name: 'one day with constituents', route: ROUTES.day, path: day + '?include=constituents' },
+    { name: 'revisions of a day', route: ROUTES.revisions, path: day + '/revisions' },
+    { name: 'monthly averages, one year', route: ROUTES.averages, path: `/v1/indices/${INDEX}/averages?period=month&from=${year.from}&to=${year.to}` },
+    { name: 'restatement register', route: ROUTES.register, path: '/v1/revisions' },
+    { name: 'chart.svg, one year', route: ROUTES.chart, path: `/v1/indices/${INDEX}/chart.svg` },
+    { name: 'HTML index page', route: ROUTES.page, path: `/indices/${INDEX}` },
   ].filter((t) => full || t.name.includes('JSON'))
   const rows: ReadRow[] = targets.map((t) => ({ name: t.name, path: t.path, cpx: null, bare: null }))
   const live: typeof targets = []
@@ -216,10 +231,19 @@ async function measureReads (servers: Servers, restart: () => Promise<void>, bdb
   const one = { connections: 1, seconds: o.seconds }
   const runs = new Map<string, LoadResult[]>()
   log(`  reads: ${o.rounds} round(s) per route of ${o.seconds} s at ${o.connections} connections (req/s) and at 1 (latency)${servers.bare ? ', each beside the bare route, each round on freshly started servers' : ''}`)
+  // The bare route of each row sends that route's very bytes, with the same content type.
+  const bodies = new Map<typeof targets[number], { i: number, type: string, text: string }>()
+  for (const t of live) {
+    const res = await fetch(servers.service.url + t.path)
+    bodies.set(t, { i: targets.indexOf(t), type: res.headers.get('content-type') ?? 'application/json', text: await res.text() })
+  }
+  const barePath = (t: typeof targets[number]) => `/body/${targets.indexOf(t)}`
   // Warm up JIT and caches, then run each route right after the bare route so background noise hits the pair alike.
   const warmUp = async () => {
+    // a restarted bare server has forgotten the bodies
+    if (servers.bare) for (const t of live) { const b = bodies.get(t)!; await storeBareBody(servers.bare.url, b.i, b.type, b.text) }
     for (const t of live) await load(servers.service.url + t.path, { ...many, seconds: 1 })
-    if (servers.bare) await load(servers.bare.url + '/bare', { ...many, seconds: 1 })
+    if (servers.bare) for (const t of live) await load(servers.bare.url + barePath(t), { ...many, seconds: 1 })
   }
   await warmUp()
   for (let r = 0; r < o.rounds; r++) {
@@ -231,7 +255,7 @@ async function measureReads (servers: Servers, restart: () => Promise<void>, bdb
     for (const t of live) {
       // Growth runs only need the history latency.
       for (const [mode, opts] of full ? [['rps', many], ['latency', one]] as const : [['latency', one]] as const) {
-        if (bare) push(runs, `bare ${mode} ${t.name}`, await withCpu([bare.pid], () => load(bare.url + '/bare', opts)))
+        if (bare) push(runs, `bare ${mode} ${t.name}`, await withCpu([bare.pid], () => load(bare.url + barePath(t), opts)))
         // The service's CPU and its database's: the server backends serving it, or PGlite inside the process.
         const pids = [service.pid, ...await backendPids(bdb)]
         push(runs, `${mode} ${t.name}`, await withCpu(pids, () => load(service.url + t.path, opts)))
@@ -262,6 +286,11 @@ async function measureReads (servers: Servers, restart: () => Promise<void>, bdb
     row.bareLatency = pick(`bare latency ${row.name}`)
   }
   return rows
+}
+
+async function storeBareBody (bareUrl: string, i: number, type: string, body: string): Promise<void> {
+  const res = await fetch(`${bareUrl}/body/${i}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type, body }) })
+  if (!res.ok) throw new Error(`bare server refused body ${i}: ${res.status} ${await res.text()}`)
 }
 
 async function withCpu (pids: number[], run: () => Promise<LoadResult>): Promise<LoadResult> {

@@ -17,6 +17,7 @@ create table api_keys (
   constraint api_keys_pkey PRIMARY KEY (id),
   constraint api_keys_scope_check CHECK ((scope = ANY (ARRAY['read'::text, 'ingest'::text, 'admin'::text])))
 );
+CREATE TRIGGER api_keys_notify AFTER DELETE OR UPDATE ON public.api_keys FOR EACH ROW EXECUTE FUNCTION cpx_notify_api_key();
 
 create table cpx_secrets (
   name text not null,
@@ -148,6 +149,7 @@ create table index_definitions (
   constraint index_definitions_pkey PRIMARY KEY (code),
   constraint index_definitions_term_months_check CHECK ((term_months >= 1))
 );
+CREATE TRIGGER index_definitions_notify AFTER INSERT OR DELETE OR UPDATE ON public.index_definitions FOR EACH ROW EXECUTE FUNCTION cpx_notify_index_definition();
 
 create table posted_price_sources (
   source text not null,
@@ -340,6 +342,8 @@ create view source_health as
 -- function cpx_median_of(v numeric[]) returns numeric language sql immutable
 -- function cpx_median_without(sorted numeric[], j integer) returns numeric language sql immutable
 -- function cpx_normalize_price(price numeric, usd_per_unit numeric, unit text, gpus_per_instance integer) returns numeric language sql immutable
+-- function cpx_notify_api_key() returns trigger language plpgsql volatile
+-- function cpx_notify_index_definition() returns trigger language plpgsql volatile
 -- function cpx_percentile(sorted numeric[], p numeric) returns numeric language sql immutable
 -- function cpx_publish_fixings(p_codes text[], p_from date, p_to date, p_reason text) returns TABLE(index_code text, days integer, published integer, revised integer, unchanged integer, insufficient integer) language plpgsql volatile set enable_seqscan=off
 -- function cpx_quotes_append_only() returns trigger language plpgsql volatile

@@ -17,6 +17,7 @@ import auth from './plugins/auth.ts'
 import db from './plugins/db.ts'
 import errors, { sendProblem, toProblem } from './plugins/errors.ts'
 import limits, { trustProxy } from './plugins/limits.ts'
+import readCache from './plugins/read-cache.ts'
 import chartRoutes from './http/chart.ts'
 import webRoutes from './web/routes.ts'
 
@@ -111,6 +112,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}) {
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' }, staticCSP: true })
   await app.register(db, { config, database: opts.database })
   await app.register(auth, { config })
+  await app.register(readCache, { config }) // answers of the read routes, dropped on cpx_fixings (docs/performance.md)
 
   await app.register(opsRoutes)
   await app.register(catalogRoutes, { config })

@@ -4,6 +4,8 @@ const Bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' |
 
 const Env = z.object({
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional(),
+  /** a read replica of DATABASE_URL for the read routes (docs/operations.md, "Read replicas"); needs DATABASE_URL */
+  DATABASE_READ_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -22,6 +24,8 @@ const Env = z.object({
     'must be self, none, * or a list of origins such as https://dash.example.com').default('self'),
   RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(600),
   RATE_LIMIT_WINDOW: z.string().default('1 minute'),
+  /** Redis shared by every instance for the rate limits (docs/security.md, "Shared limits"); unset: per-process limits */
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
   /** load shedding (503): mean event-loop delay in ms above which requests are refused; 0 = off.
    * Default 1000 with DATABASE_URL; off on the embedded database, whose queries block the loop by design. */
   SHED_EVENT_LOOP_DELAY_MS: z.coerce.number().int().min(0).optional(),

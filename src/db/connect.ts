@@ -26,6 +26,8 @@ const parsers: Record<number, (text: string) => unknown> = {
 
 export interface Database {
   kind: 'server' | 'embedded'
+  /** the server database's pool (read replicas route between it and theirs) */
+  pool?: pg.Pool
   db: Kysely<Schema>
   /** Runs a multi-statement SQL script in one transaction on one connection (migrations, seeds). */
   script: <T>(fn: (run: (sql: string, params?: unknown[]) => Promise<Record<string, unknown>[]>) => Promise<T>) => Promise<T>
@@ -52,11 +54,13 @@ export async function connect (config: ConnectOptions): Promise<Database> {
     : connectEmbedded(config.memory ? undefined : config.DATA_DIR, config.loadDataDir)
 }
 
-function connectServer (url: string): Database {
+/** A pool on a server database with CPX's parsers and timeouts (the primary's, or a read replica's). */
+export function serverPool (url: string, applicationName = 'cpx'): pg.Pool {
   const typeParser = (oid: number, format?: string) =>
     (parsers[oid] as ((v: string) => unknown) | undefined) ?? pg.types.getTypeParser(oid, format as 'text')
   const pool = new pg.Pool({
     connectionString: url,
+    application_name: applicationName,
     max: 10,
     connectionTimeoutMillis: 3000,
     idleTimeoutMillis: 30000,
@@ -72,6 +76,11 @@ function connectServer (url: string): Database {
   // A checked-out client has no pool listener: its connection dying mid-query would emit an unhandled
   // 'error' and crash the process. The query itself still fails (503) through its own promise.
   pool.on('connect', (client) => { client.on('error', () => {}) })
+  return pool
+}
+
+function connectServer (url: string): Database {
+  const pool = serverPool(url)
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) })
   // One dedicated LISTEN connection. It heals itself: when it drops it reconnects with a delay, and
   // then tells every handler '' (notifications may have been missed: drop everything cached).
@@ -105,6 +114,7 @@ function connectServer (url: string): Database {
   }
   return {
     kind: 'server',
+    pool,
     db,
     async script (fn) {
       const client = await pool.connect()

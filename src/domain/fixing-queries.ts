@@ -45,10 +45,14 @@ export function withoutId<T extends { id: number }> (row: T): Omit<T, 'id'> {
   return rest
 }
 
-/** One page of history, oldest first; `more` when rows follow the last one. `now` is the database's clock. */
+/**
+ * One page of history, oldest first; `more` when rows follow the last one. `now` pins the snapshot of
+ * later pages: the index's newest publication time, which gives the same rows as the database clock
+ * would, and the same cursor (so the same bytes and ETag) from every instance until the next publication.
+ */
 export async function findFixingHistory (db: Db, q: HistoryQuery): Promise<{ rows: Fixing[], more: boolean, now: string }> {
   const rows = await selectFixing(currentFixings(db, q.code, q.asOf, q.from, q.to))
-    .select(sql<string>`now()`.as('now'))
+    .select(sql<string>`(select max(published_at) from fixings where index_code = ${q.code})`.as('now'))
     .$if(q.after !== undefined, (b) => b.where('f.date', '>', q.after!))
     .limit(q.limit + 1)
     .execute()

@@ -32,7 +32,7 @@ const SvgText = z.string().meta({
 
 /** GET /v1/indices/{code}/chart.svg: the history as an image for dashboards and slides. */
 export default async function chartRoutes (fastify: FastifyInstance, { config }: { config: Config }) {
-  const db = fastify.db
+  const db = fastify.readDb
   fastify.addHook('onSend', conditionalGet(cacheControl(config.READ_API_KEY_REQUIRED)))
   fastify.withTypeProvider<ZodTypeProvider>().get('/v1/indices/:code/chart.svg', {
     schema: {

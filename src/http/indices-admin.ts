@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { problemResponses } from '../domain/contracts.ts'
-import { ComputeBody, ComputeReport, computeFixings } from '../domain/fixings.ts'
+import { ComputeBody, ComputeReport, computeFixings, FIXINGS_CHANNEL } from '../domain/fixings.ts'
 import { IndexCode, IndexDefinition, IndexDefinitionBody, upsertIndexDefinition } from '../domain/indices.ts'
 
 // Admin writes on indices: definitions and fixing runs. Reads are the read API's (indices-read.ts).
@@ -22,6 +22,8 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     },
   }, async (req, reply) => {
     const { created, version_changed: _changed, ...definition } = await upsertIndexDefinition(app.db, req.params.code, req.body)
+    // The trigger in sql/functions/cpx_notify_index_definition.sql tells every instance; this one drops its cached answers before it replies.
+    app.database.announce(FIXINGS_CHANNEL, JSON.stringify({ code: definition.code }))
     return reply.code(created ? 201 : 200).send(definition)
   })
 

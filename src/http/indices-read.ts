@@ -31,8 +31,8 @@ const AVERAGE_COLUMNS = ['period_start', 'period_end', 'code', 'period', 'status
 /** GET /v1/indices…: catalog, latest (cached), history (+CSV), one day, its revisions, settlement averages. */
 export default async function indicesReadRoutes (fastify: FastifyInstance, { config }: { config: Config }) {
   const cc = cacheControl(config.READ_API_KEY_REQUIRED)
-  const db = fastify.db
-  const cursors = cursorCodec(db, 'history')
+  const db = fastify.readDb // a replica when DATABASE_READ_URL is set (src/db/read-replica.ts)
+  const cursors = cursorCodec(fastify.db, 'history')
   const latest = new LatestCache(async (code) => {
     const f = await findLatestFixing(db, code)
     if (!f) return undefined

@@ -16,6 +16,10 @@ export interface Metrics {
   inFlight: number
   rateLimited: () => void
   shed: () => void
+  /** the shared rate-limit store (REDIS_URL), when there is one */
+  rateLimitStore?: { up: boolean, failures: number, maxGapMs: number }
+  /** with DATABASE_READ_URL: read-route queries sent to the replica and to the primary */
+  readQueries?: { replica: number, primary: number }
   /** the exposition text */
   render: () => Promise<string>
 }
@@ -120,6 +124,18 @@ export default fp(async (app: FastifyInstance) => {
       '# HELP cpx_shed_total Requests shed with 503 under load.', '# TYPE cpx_shed_total counter', `cpx_shed_total ${counters.shed}`,
       '# HELP cpx_database_unavailable_total Requests answered 503 because the database was unreachable.', '# TYPE cpx_database_unavailable_total counter',
       `cpx_database_unavailable_total ${counters.dbUnavailable}`,
+      ...(m.rateLimitStore
+        ? ['# HELP cpx_rate_limit_store_up 1 while rate limits are shared through Redis; 0: per process (fail open).', '# TYPE cpx_rate_limit_store_up gauge',
+            `cpx_rate_limit_store_up ${m.rateLimitStore.up ? 1 : 0}`,
+            '# HELP cpx_rate_limit_store_failures_total Synchronisations with Redis that failed.', '# TYPE cpx_rate_limit_store_failures_total counter',
+            `cpx_rate_limit_store_failures_total ${m.rateLimitStore.failures}`,
+            '# HELP cpx_rate_limit_store_sync_gap_seconds Longest time between two synchronisations with Redis (0.1 s on a free event loop).',
+            '# TYPE cpx_rate_limit_store_sync_gap_seconds gauge', `cpx_rate_limit_store_sync_gap_seconds ${m.rateLimitStore.maxGapMs / 1000}`]
+        : []),
+      ...(m.readQueries
+        ? ['# HELP cpx_read_queries_total Read-route queries by database: the replica when it holds the latest publication, else the primary.', '# TYPE cpx_read_queries_total counter',
+            `cpx_read_queries_total{database="replica"} ${m.readQueries.replica}`, `cpx_read_queries_total{database="primary"} ${m.readQueries.primary}`]
+        : []),
       '# HELP process_resident_memory_bytes Resident set size.', '# TYPE process_resident_memory_bytes gauge', `process_resident_memory_bytes ${mem.rss}`,
       '# HELP nodejs_heap_used_bytes V8 heap in use.', '# TYPE nodejs_heap_used_bytes gauge', `nodejs_heap_used_bytes ${mem.heapUsed}`,
       '# HELP nodejs_eventloop_delay_seconds Mean event-loop delay over the last sample.', '# TYPE nodejs_eventloop_delay_seconds gauge',

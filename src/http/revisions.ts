@@ -14,7 +14,8 @@ const RegisterCursor = z.object({ s: z.string().nullable(), c: z.string().nullab
 /** GET /v1/revisions: the restatement register, every revision after the first, in publication order. */
 export default async function revisionRoutes (fastify: FastifyInstance, { config }: { config: Config }) {
   const app = fastify.withTypeProvider<ZodTypeProvider>()
-  const cursors = cursorCodec(app.db, 'revisions')
+  const db = fastify.readDb
+  const cursors = cursorCodec(fastify.db, 'revisions')
   app.addHook('onSend', conditionalGet(cacheControl(config.READ_API_KEY_REQUIRED)))
 
   app.get('/v1/revisions', {
@@ -39,8 +40,8 @@ export default async function revisionRoutes (fastify: FastifyInstance, { config
       state = { s: c.s, c: c.c }
       after = { published_at: c.p, id: c.i }
     }
-    if (state.c) await assertIndexExists(app.db, state.c)
-    const { rows, more } = await findRestatements(app.db, { since: state.s ?? undefined, code: state.c ?? undefined, after, limit: q.limit })
+    if (state.c) await assertIndexExists(db, state.c)
+    const { rows, more } = await findRestatements(db, { since: state.s ?? undefined, code: state.c ?? undefined, after, limit: q.limit })
     const last = rows.at(-1)
     return { data: rows, next_cursor: more && last ? await cursors.encode({ ...state, p: last.published_at, i: last.id }) : null }
   })

@@ -13,8 +13,11 @@ declare module 'fastify' {
   interface FastifyRequest { scope?: Scope }
 }
 
-// Key lookups are cached briefly so reads stay cheap; a revoked key stops working within this time.
+// Key lookups are cached briefly so reads stay cheap. A revocation by any process is announced on
+// cpx_api_keys (sql/functions/cpx_notify_api_key.sql, function and trigger) and empties the cache of every instance at once; the time below
+// only bounds a notification lost while the listening connection was down.
 const CACHE_MS = 10_000
+export const API_KEYS_CHANNEL = 'cpx_api_keys'
 
 function presentedKey (req: FastifyRequest): string | undefined {
   const h = req.headers.authorization
@@ -46,6 +49,8 @@ export default fp(async (app, { config }: { config: Config }) => {
   }
 
   app.decorate('clearKeyCache', () => cache.clear())
+  const unlisten = await app.database.listen(API_KEYS_CHANNEL, () => cache.clear())
+  app.addHook('onClose', () => unlisten().catch(() => {}))
 
   async function authorize (req: FastifyRequest, need: Scope): Promise<void> {
     const key = presentedKey(req)

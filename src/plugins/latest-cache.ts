@@ -55,11 +55,34 @@ export class FixingsCache<T> {
     await this.unlisten?.().catch(() => {})
   }
 
-  /** Drops one index's entries, or everything when the code is unknown. */
+  /**
+   * Drops one index's entries and the entries of every index (code ''), or everything when the code is
+   * unknown.
+   */
   invalidate (code?: string): void {
     this.generation++
-    for (const [key, entry] of this.entries) if (code === undefined || key.startsWith(code + '\u0000')) this.drop(key, entry)
+    for (const [key, entry] of this.entries) {
+      if (code === undefined || key.startsWith('\u0000') || key.startsWith(code + '\u0000')) this.drop(key, entry)
+    }
     this.loading.clear()
+  }
+
+  /** Taken before a load that is stored with `put`: a load older than an invalidation is not stored. */
+  get generationNow (): number { return this.generation }
+
+  /** Stores an answer loaded since `generation` (unless an invalidation came since): code '' for an answer about every index. */
+  put (code: string, key: string, value: T, generation: number): void {
+    const weight = this.weigh(value)
+    if (generation !== this.generation || weight > this.maxWeight) return
+    const k = code + '\u0000' + key
+    const old = this.entries.get(k)
+    if (old) this.drop(k, old)
+    this.entries.set(k, { value, until: Date.now() + TTL_MS, weight })
+    this.weight += weight
+    for (const [key, entry] of this.entries) {
+      if (this.entries.size <= this.maxEntries && this.weight <= this.maxWeight) break
+      this.drop(key, entry) // the least recently used first
+    }
   }
 
   private drop (key: string, entry: Entry<T>): void {
@@ -92,17 +115,7 @@ export class FixingsCache<T> {
     if (pending) return pending
     const generation = this.generation
     const p = load().then((value) => {
-      const weight = value === undefined ? 0 : this.weigh(value)
-      if (value !== undefined && generation === this.generation && weight <= this.maxWeight) {
-        const old = this.entries.get(k)
-        if (old) this.drop(k, old)
-        this.entries.set(k, { value, until: Date.now() + TTL_MS, weight })
-        this.weight += weight
-        for (const [key, entry] of this.entries) {
-          if (this.entries.size <= this.maxEntries && this.weight <= this.maxWeight) break
-          this.drop(key, entry) // the least recently used first
-        }
-      }
+      if (value !== undefined) this.put(code, key, value, generation)
       return value
     }).finally(() => { if (this.loading.get(k) === p) this.loading.delete(k) })
     this.loading.set(k, p)

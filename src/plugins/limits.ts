@@ -6,6 +6,7 @@ import fp from 'fastify-plugin'
 import { LruMap } from 'toad-cache'
 import { createHash } from 'node:crypto'
 import type { Config } from '../config.ts'
+import { redisClient, SharedCounter } from './shared-limits.ts'
 
 /** A registered route as declared (access undefined: auth's default, read for GET, admin otherwise). */
 export interface RouteInfo { method: string, url: string, access?: string }
@@ -195,7 +196,13 @@ export default fp(async (app, { config }: { config: Config }) => {
   // Headers are the IETF draft-ietf-httpapi-ratelimit-headers ones: `RateLimit: "default";r=<remaining>;t=<reset s>`
   // and `RateLimit-Policy: "default";q=<max>;w=<window s>`.
   const max = config.RATE_LIMIT_MAX
-  const requests = new WindowCounter(windowS * 1000)
+  // With REDIS_URL the request counts are shared by every instance (shared-limits.ts: counted in memory,
+  // synchronised every 100 ms); the failed-key guard stays per process (it only saves database lookups).
+  const requests = config.REDIS_URL ? new SharedCounter(redisClient(config.REDIS_URL), windowS * 1000, 'cpx:rl:', app.log) : new WindowCounter(windowS * 1000)
+  if (requests instanceof SharedCounter) {
+    if (app.metrics) app.metrics.rateLimitStore = requests
+    app.addHook('onClose', () => requests.close())
+  }
   const failedKeys = new WindowCounter(windowS * 1000)
   const policy = `"default";q=${max};w=${windowS}`
 

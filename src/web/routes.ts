@@ -40,7 +40,7 @@ function sendPage (reply: FastifyReply, body: string, csp: string) {
 }
 
 export default async function webRoutes (fastify: FastifyInstance, { config }: { config: Config }) {
-  const db = fastify.db
+  const db = fastify.readDb
   const keyRequired = config.READ_API_KEY_REQUIRED
   fastify.addHook('onSend', conditionalGet(cacheControl(keyRequired)))
   const app = fastify.withTypeProvider<ZodTypeProvider>()
