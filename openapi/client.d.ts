@@ -8,7 +8,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness: the process is up */
+        /**
+         * Liveness: the process is up
+         * @description No API key; never rate limited or shed, so that an orchestrator's probe keeps answering under load.
+         */
         get: operations["getHealth"];
         put?: never;
         post?: never;
@@ -25,7 +28,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Prometheus metrics (text exposition format 0.0.4) */
+        /**
+         * Prometheus metrics (text exposition format 0.0.4)
+         * @description API key: optional on this deployment; required, of any scope, when the server runs with READ_API_KEY_REQUIRED=true.
+         */
         get: operations["getMetrics"];
         put?: never;
         post?: never;
@@ -42,7 +48,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: the database answers and its migrations are current */
+        /**
+         * Readiness: the database answers and its migrations are current
+         * @description No API key; never rate limited or shed, so that an orchestrator's probe keeps answering under load.
+         */
         get: operations["getReadiness"];
         put?: never;
         post?: never;
@@ -59,9 +68,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List FX rates (USD per unit of a currency) by currency and date range */
+        /**
+         * List FX rates (USD per unit of a currency) by currency and date range
+         * @description API key: optional on this deployment; required, of any scope, when the server runs with READ_API_KEY_REQUIRED=true.
+         */
         get: operations["listFxRates"];
-        /** Store a list of FX rates (upsert by currency and date) */
+        /**
+         * Store a list of FX rates (upsert by currency and date)
+         * @description API key: required, with scope `ingest` (an admin key also passes).
+         */
         put: operations["putFxRates"];
         post?: never;
         delete?: never;
@@ -77,7 +92,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The index catalog, each index with its latest fixing */
+        /**
+         * The index catalog, each index with its latest fixing
+         * @description API key: optional on this deployment; required, of any scope, when the server runs with READ_API_KEY_REQUIRED=true.
+         */
         get: operations["listIndices"];
         put?: never;
         post?: never;
@@ -94,9 +112,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One index: definition, methodology and its version, latest fixing */
+        /**
+         * One index: definition, methodology and its version, latest fixing
+         * @description API key: optional on this deployment; required, of any scope, when the server runs with READ_API_KEY_REQUIRED=true.
+         */
         get: operations["getIndex"];
-        /** Create or change an index definition; a methodology change makes a new methodology_version */
+        /**
+         * Create or change an index definition; a methodology change makes a new methodology_version
+         * @description API key: required, with scope `admin`.
+         */
         put: operations["putIndex"];
         post?: never;
         delete?: never;
@@ -112,7 +136,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Settlement averages: the mean of the ok daily values in each calendar period; JSON or CSV */
+        /**
+         * Settlement averages: the mean of the ok daily values in each calendar period; JSON or CSV
+         * @description API key: optional on this deployment; required, of any scope, when the server runs with READ_API_KEY_REQUIRED=true.
+         */
         get: operations["listAverages"];
         put?: never;
         post?: never;
@@ -132,6 +159,8 @@ export interface paths {
         /**
          * A chart of an index's daily values as a self-contained SVG image, for dashboards and slides
          * @description Each day's newest revision (or, with as_of, the revision current then), the same figures as /values. Cacheable: ETag and Cache-Control like every read.
+         *
+         *     API key: optional on this deployment; required, of any scope, when the server runs with READ_API_KEY_REQUIRED=true.
          */
         get: operations["getChartSvg"];
         put?: never;
@@ -152,6 +181,8 @@ export interface paths {
         /**
          * The current value of an index: its newest fixing
          * @description Served from an in-process cache that every published fixing invalidates (LISTEN/NOTIFY). ETag = the fixing hash.
+         *
+         *     API key: optional on this deployment; required, of any scope, when the server runs with READ_API_KEY_REQUIRED=true.
          */
         get: operations["getLatestFixing"];
         put?: never;
@@ -172,6 +203,8 @@ export interface paths {
         /**
          * History of an index, oldest day first, cursor-paginated; JSON or CSV
          * @description One row per day: the newest revision, or with as_of the revision current then. CSV with Accept: text/csv or format=csv; the next page is also in a Link header.
+         *
+         *     API key: optional on this deployment; required, of any scope, when the server runs with READ_API_KEY_REQUIRED=true.
          */
         get: operations["listFixings"];
         put?: never;
@@ -189,7 +222,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The fixing of one day (as of a time), optionally with its constituents */
+        /**
+         * The fixing of one day (as of a time), optionally with its constituents
+         * @description API key: optional on this deployment; required, of any scope, when the server runs with READ_API_KEY_REQUIRED=true.
+         */
         get: operations["getFixing"];
         put?: never;
         post?: never;
@@ -206,7 +242,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every revision of one day's fixing, oldest first, with why it was made */
+        /**
+         * Every revision of one day's fixing, oldest first, with why it was made
+         * @description API key: optional on this deployment; required, of any scope, when the server runs with READ_API_KEY_REQUIRED=true.
+         */
         get: operations["listFixingRevisions"];
         put?: never;
         post?: never;
@@ -225,7 +264,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Compute or recompute fixings for a range of days; reports per index what was published or revised */
+        /**
+         * Compute or recompute fixings for a range of days; reports per index what was published or revised
+         * @description API key: required, with scope `admin`.
+         */
         post: operations["computeFixings"];
         delete?: never;
         options?: never;
@@ -240,7 +282,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List products (GPUs and models), filtered by kind, family or provider */
+        /**
+         * List products (GPUs and models), filtered by kind, family or provider
+         * @description API key: optional on this deployment; required, of any scope, when the server runs with READ_API_KEY_REQUIRED=true.
+         */
         get: operations["listProducts"];
         put?: never;
         post?: never;
@@ -257,9 +302,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One product */
+        /**
+         * One product
+         * @description API key: optional on this deployment; required, of any scope, when the server runs with READ_API_KEY_REQUIRED=true.
+         */
         get: operations["getProduct"];
-        /** Create or replace a product (idempotent upsert); a code with a slash is sent as %2F */
+        /**
+         * Create or replace a product (idempotent upsert); a code with a slash is sent as %2F
+         * @description API key: required, with scope `ingest` (an admin key also passes).
+         */
         put: operations["putProduct"];
         post?: never;
         delete?: never;
@@ -275,7 +326,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List providers (who quotes prices), filtered by kind */
+        /**
+         * List providers (who quotes prices), filtered by kind
+         * @description API key: optional on this deployment; required, of any scope, when the server runs with READ_API_KEY_REQUIRED=true.
+         */
         get: operations["listProviders"];
         put?: never;
         post?: never;
@@ -292,9 +346,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One provider */
+        /**
+         * One provider
+         * @description API key: optional on this deployment; required, of any scope, when the server runs with READ_API_KEY_REQUIRED=true.
+         */
         get: operations["getProvider"];
-        /** Create or replace a provider (idempotent upsert) */
+        /**
+         * Create or replace a provider (idempotent upsert)
+         * @description API key: required, with scope `ingest` (an admin key also passes).
+         */
         put: operations["putProvider"];
         post?: never;
         delete?: never;
@@ -310,10 +370,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List stored quotes, newest first, with raw and normalized prices */
+        /**
+         * List stored quotes, newest first, with raw and normalized prices
+         * @description API key: optional on this deployment; required, of any scope, when the server runs with READ_API_KEY_REQUIRED=true.
+         */
         get: operations["listQuotes"];
         put?: never;
-        /** Ingest up to 10,000 quotes atomically (JSON, NDJSON or CSV); duplicates are skipped and counted */
+        /**
+         * Ingest up to 10,000 quotes atomically (JSON, NDJSON or CSV); duplicates are skipped and counted
+         * @description API key: required, with scope `ingest` (an admin key also passes).
+         */
         post: operations["postQuotes"];
         delete?: never;
         options?: never;
@@ -328,7 +394,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The restatement register: revised fixings across indices, oldest publication first */
+        /**
+         * The restatement register: revised fixings across indices, oldest publication first
+         * @description API key: optional on this deployment; required, of any scope, when the server runs with READ_API_KEY_REQUIRED=true.
+         */
         get: operations["listRestatements"];
         put?: never;
         post?: never;
@@ -373,12 +442,19 @@ export interface components {
             /** @description days with status ok that entered the mean */
             n_days: number;
             period: components["schemas"]["Period"];
-            /** @description last calendar day of the period */
+            /**
+             * Format: date
+             * @description last calendar day of the period
+             */
             period_end: string;
-            /** @description first calendar day of the period */
+            /**
+             * Format: date
+             * @description first calendar day of the period
+             */
             period_start: string;
             /** @description the revision of each day used */
             revisions: {
+                /** Format: date */
                 date: string;
                 revision: number;
             }[];
@@ -388,57 +464,8 @@ export interface components {
             /** @description mean of the values of the ok days, in exact decimal arithmetic, rounded half away from zero to 6 dp */
             value: number | null;
         };
-        /**
-         * @example {
-         *       "code": "H100-SXM-OD",
-         *       "period": "month",
-         *       "period_start": "2026-10-01",
-         *       "period_end": "2026-10-31",
-         *       "status": "ok",
-         *       "value": 2.951613,
-         *       "unit": "USD/GPU-hour",
-         *       "n_days": 2,
-         *       "first_day": "2026-10-30",
-         *       "last_day": "2026-10-31",
-         *       "revisions": [
-         *         {
-         *           "date": "2026-10-30",
-         *           "revision": 1
-         *         },
-         *         {
-         *           "date": "2026-10-31",
-         *           "revision": 2
-         *         }
-         *       ]
-         *     }
-         */
-        AverageInput: {
-            code: string;
-            first_day: string | null;
-            last_day: string | null;
-            /** @description days with status ok that entered the mean */
-            n_days: number;
-            period: components["schemas"]["PeriodInput"];
-            /** @description last calendar day of the period */
-            period_end: string;
-            /** @description first calendar day of the period */
-            period_start: string;
-            /** @description the revision of each day used */
-            revisions: {
-                date: string;
-                revision: number;
-            }[];
-            /** @description `insufficient_data` when no day of the period (within from..to) has an ok fixing */
-            status: components["schemas"]["FixingStatusInput"];
-            unit: components["schemas"]["UnitInput"];
-            /** @description mean of the values of the ok days, in exact decimal arithmetic, rounded half away from zero to 6 dp */
-            value: number | null;
-        };
         AverageList: {
             data: components["schemas"]["Average"][];
-        };
-        AverageListInput: {
-            data: components["schemas"]["AverageInput"][];
         };
         ComputeReport: {
             from: string;
@@ -447,15 +474,11 @@ export interface components {
             ms: number;
             to: string;
         };
-        ComputeReportInput: {
-            from: string;
-            indices: components["schemas"]["IndexComputeReportInput"][];
-            /** @description wall time of the computation */
-            ms: number;
-            to: string;
-        };
         ComputeRequest: {
-            /** @example 2026-11-02 */
+            /**
+             * Format: date
+             * @example 2026-11-02
+             */
             from: string;
             /** @description index codes; all indices when absent */
             indices?: string[];
@@ -464,20 +487,10 @@ export interface components {
              * @enum {string}
              */
             reason?: "late_quotes" | "definition_change" | "correction";
-            /** @example 2026-11-02 */
-            to: string;
-        };
-        ComputeRequestInput: {
-            /** @example 2026-11-02 */
-            from: string;
-            /** @description index codes; all indices when absent */
-            indices?: string[];
             /**
-             * @description reason recorded on the revisions this run stores; by default late_quotes, definition_change or correction as found
-             * @enum {string}
+             * Format: date
+             * @example 2026-11-02
              */
-            reason?: "late_quotes" | "definition_change" | "correction";
-            /** @example 2026-11-02 */
             to: string;
         };
         /**
@@ -512,47 +525,7 @@ export interface components {
             /** @description r(c): the contributor's representative price (blend of its segments), 6 dp */
             value: number | null;
         };
-        /**
-         * @example {
-         *       "provider": "lambda",
-         *       "product": "h100-sxm",
-         *       "value": 2.99,
-         *       "segments": {
-         *         "on_demand": 2.99
-         *       },
-         *       "n_quotes": 1,
-         *       "quote_ids": [
-         *         "18423"
-         *       ],
-         *       "excluded": false,
-         *       "reason": null
-         *     }
-         */
-        ConstituentInput: {
-            excluded: boolean;
-            n_quotes: number;
-            product: string;
-            provider: string;
-            /** @description ids of the quotes behind the representative (GET /v1/quotes) */
-            quote_ids: string[];
-            /** @description why an excluded contributor was excluded; null when included */
-            reason: ("outlier" | "incomplete_blend") | null;
-            /** @description r(c,s) per segment, 6 dp */
-            segments: {
-                [key: string]: number;
-            };
-            /** @description r(c): the contributor's representative price (blend of its segments), 6 dp */
-            value: number | null;
-        };
         FieldError: {
-            /** @description row index in a batch */
-            index?: number;
-            /** @example quotes/3/price */
-            path: string;
-            /** @example must be a decimal greater than 0 */
-            reason: string;
-        };
-        FieldErrorInput: {
             /** @description row index in a batch */
             index?: number;
             /** @example quotes/3/price */
@@ -589,7 +562,10 @@ export interface components {
             code: string;
             /** @description with include=constituents */
             constituents?: components["schemas"]["Constituent"][];
-            /** @description the UTC day fixed, YYYY-MM-DD */
+            /**
+             * Format: date
+             * @description the UTC day fixed, YYYY-MM-DD
+             */
             date: string;
             /** @description SHA-256 over the figures and constituents; the ETag derives from it */
             hash: string;
@@ -612,75 +588,15 @@ export interface components {
             p25: number | null;
             /** @description 75th percentile of the remaining r(c) */
             p75: number | null;
-            /** @description when this revision was published (RFC 3339) */
+            /**
+             * Format: date-time
+             * @description when this revision was published (RFC 3339)
+             */
             published_at: string;
             /** @description 1 is the first publication; restatements count up */
             revision: number;
             status: components["schemas"]["FixingStatus"];
             unit: components["schemas"]["Unit"];
-            /** @description the index value in `unit`; null unless status is ok */
-            value: number | null;
-            /** @description the window length used (the widest when insufficient_data) */
-            window_days: number;
-        };
-        /**
-         * @example {
-         *       "code": "H100-SXM-OD",
-         *       "date": "2026-11-02",
-         *       "status": "ok",
-         *       "value": 2.945,
-         *       "level": null,
-         *       "unit": "USD/GPU-hour",
-         *       "window_days": 1,
-         *       "n_providers": 4,
-         *       "n_contributors": 4,
-         *       "n_quotes": 5,
-         *       "n_excluded": 0,
-         *       "min": 2.4,
-         *       "p25": 2.775,
-         *       "p75": 3.0925,
-         *       "max": 3.4,
-         *       "hhi": 0.25,
-         *       "max_provider_impact": 0.045,
-         *       "revision": 1,
-         *       "published_at": "2026-11-03T00:15:02.318Z",
-         *       "methodology_version": 1,
-         *       "hash": "sha256:9f2c1e7a4b6d8f0a1c3e5b7d9f1a3c5e7b9d1f3a5c7e9b1d3f5a7c9e1b3d5f7a"
-         *     }
-         */
-        FixingInput: {
-            code: string;
-            /** @description with include=constituents */
-            constituents?: components["schemas"]["ConstituentInput"][];
-            /** @description the UTC day fixed, YYYY-MM-DD */
-            date: string;
-            /** @description SHA-256 over the figures and constituents; the ETag derives from it */
-            hash: string;
-            /** @description Σ over providers of (share of remaining contributors)² */
-            hhi: number | null;
-            /** @description 100 × value / value(base_date) when the index has a base date; else null */
-            level: number | null;
-            /** @description largest remaining r(c) */
-            max: number | null;
-            /** @description largest change of the value when one provider is dropped */
-            max_provider_impact: number | null;
-            methodology_version: number;
-            /** @description smallest remaining r(c) */
-            min: number | null;
-            n_contributors: number;
-            n_excluded: number;
-            n_providers: number;
-            n_quotes: number;
-            /** @description 25th percentile of the remaining r(c) */
-            p25: number | null;
-            /** @description 75th percentile of the remaining r(c) */
-            p75: number | null;
-            /** @description when this revision was published (RFC 3339) */
-            published_at: string;
-            /** @description 1 is the first publication; restatements count up */
-            revision: number;
-            status: components["schemas"]["FixingStatusInput"];
-            unit: components["schemas"]["UnitInput"];
             /** @description the index value in `unit`; null unless status is ok */
             value: number | null;
             /** @description the window length used (the widest when insufficient_data) */
@@ -722,54 +638,18 @@ export interface components {
             next_cursor: string | null;
         };
         /**
-         * @example {
-         *       "data": [
-         *         {
-         *           "code": "H100-SXM-OD",
-         *           "date": "2026-11-02",
-         *           "status": "ok",
-         *           "value": 2.945,
-         *           "level": null,
-         *           "unit": "USD/GPU-hour",
-         *           "window_days": 1,
-         *           "n_providers": 4,
-         *           "n_contributors": 4,
-         *           "n_quotes": 5,
-         *           "n_excluded": 0,
-         *           "min": 2.4,
-         *           "p25": 2.775,
-         *           "p75": 3.0925,
-         *           "max": 3.4,
-         *           "hhi": 0.25,
-         *           "max_provider_impact": 0.045,
-         *           "revision": 1,
-         *           "published_at": "2026-11-03T00:15:02.318Z",
-         *           "methodology_version": 1,
-         *           "hash": "sha256:9f2c1e7a4b6d8f0a1c3e5b7d9f1a3c5e7b9d1f3a5c7e9b1d3f5a7c9e1b3d5f7a"
-         *         }
-         *       ],
-         *       "next_cursor": null
-         *     }
-         */
-        FixingPageInput: {
-            data: components["schemas"]["FixingInput"][];
-            /** @description pass as `cursor` to get the next page; null on the last page */
-            next_cursor: string | null;
-        };
-        /**
          * @description `ok`: the value is published; `insufficient_data`: too few providers or quotes in every window, value null
          * @enum {string}
          */
         FixingStatus: "ok" | "insufficient_data";
-        /**
-         * @description `ok`: the value is published; `insufficient_data`: too few providers or quotes in every window, value null
-         * @enum {string}
-         */
-        FixingStatusInput: "ok" | "insufficient_data";
         FxRate: {
+            /** Format: date-time */
             created_at: string;
             currency: string;
-            /** @example 2026-11-02 */
+            /**
+             * Format: date
+             * @example 2026-11-02
+             */
             date: string;
             source: string;
             /**
@@ -781,7 +661,10 @@ export interface components {
         FxRateBody: {
             /** @example CNY */
             currency: string;
-            /** @example 2026-11-02 */
+            /**
+             * Format: date
+             * @example 2026-11-02
+             */
             date: string;
             /** @example ECB */
             source: string;
@@ -790,53 +673,16 @@ export interface components {
              * @example 0.1405
              */
             usd_per_unit: number | string;
-        };
-        FxRateBodyInput: {
-            /** @example CNY */
-            currency: string;
-            /** @example 2026-11-02 */
-            date: string;
-            /** @example ECB */
-            source: string;
-            /**
-             * @description USD for one unit of the currency, a decimal > 0 (string keeps it exact)
-             * @example 0.1405
-             */
-            usd_per_unit: number | string;
-        };
-        FxRateInput: {
-            created_at: string;
-            currency: string;
-            /** @example 2026-11-02 */
-            date: string;
-            source: string;
-            /**
-             * @description exact decimal
-             * @example 0.1405
-             */
-            usd_per_unit: string;
         };
         FxRateList: {
             data: components["schemas"]["FxRate"][];
             /** @description pass as `cursor` to get the next page; null on the last page */
             next_cursor: string | null;
         };
-        FxRateListInput: {
-            data: components["schemas"]["FxRateInput"][];
-            /** @description pass as `cursor` to get the next page; null on the last page */
-            next_cursor: string | null;
-        };
         FxRatesBody: {
             rates: components["schemas"]["FxRateBody"][];
         };
-        FxRatesBodyInput: {
-            rates: components["schemas"]["FxRateBodyInput"][];
-        };
         FxRatesResult: {
-            created: number;
-            updated: number;
-        };
-        FxRatesResultInput: {
             created: number;
             updated: number;
         };
@@ -849,20 +695,7 @@ export interface components {
             /** @enum {string} */
             variant: "sxm" | "pcie" | "nvl";
         };
-        GpuProductBodyInput: {
-            /** @example h100 */
-            family: string;
-            /** @constant */
-            kind: "gpu";
-            name: string;
-            /** @enum {string} */
-            variant: "sxm" | "pcie" | "nvl";
-        };
         Health: {
-            /** @constant */
-            status: "ok";
-        };
-        HealthInput: {
             /** @constant */
             status: "ok";
         };
@@ -879,22 +712,10 @@ export interface components {
             /** @description days whose current revision still stands */
             unchanged: number;
         };
-        IndexComputeReportInput: {
-            code: string;
-            /** @description days computed */
-            days: number;
-            /** @description days whose fixing is insufficient_data */
-            insufficient: number;
-            /** @description days published for the first time (revision 1) */
-            published: number;
-            /** @description days that got a new revision: a figure or constituent changed */
-            revised: number;
-            /** @description days whose current revision still stands */
-            unchanged: number;
-        };
         IndexDefinition: {
             /** @example H100-SXM-OD */
             code: string;
+            /** Format: date-time */
             created_at: string;
             /** @default  */
             description: string;
@@ -939,49 +760,8 @@ export interface components {
             term_months: number | null;
             /** @enum {string} */
             unit: "USD/GPU-hour" | "USD/1M tokens";
+            /** Format: date-time */
             updated_at: string;
-        };
-        IndexDefinitionBody: {
-            /** @default  */
-            description: string;
-            /**
-             * @default {
-             *       "families": null,
-             *       "variants": null,
-             *       "tiers": null,
-             *       "open_weights": null,
-             *       "products": null,
-             *       "provider_kinds": null,
-             *       "regions": null,
-             *       "service_tier": "standard"
-             *     }
-             */
-            filter: components["schemas"]["IndexFilter"];
-            /** @enum {string} */
-            kind: "gpu" | "model";
-            /**
-             * @default {
-             *       "statistic": "median",
-             *       "trim": 0.1,
-             *       "min_providers": 3,
-             *       "min_quotes": 5,
-             *       "windows": [
-             *         1,
-             *         3,
-             *         7
-             *       ],
-             *       "outlier_k": 3.5,
-             *       "base_date": null
-             *     }
-             */
-            methodology: components["schemas"]["Methodology"];
-            name: string;
-            /** @description segment weights: {"on_demand": 1}, or a blend such as {"input": 3, "output": 1} */
-            segments: {
-                [key: string]: number;
-            };
-            /** @default null */
-            term_months: number | null;
         };
         IndexDefinitionBodyInput: {
             /** @default  */
@@ -1024,55 +804,6 @@ export interface components {
             };
             /** @default null */
             term_months: number | null;
-        };
-        IndexDefinitionInput: {
-            /** @example H100-SXM-OD */
-            code: string;
-            created_at: string;
-            /** @default  */
-            description: string;
-            /**
-             * @default {
-             *       "families": null,
-             *       "variants": null,
-             *       "tiers": null,
-             *       "open_weights": null,
-             *       "products": null,
-             *       "provider_kinds": null,
-             *       "regions": null,
-             *       "service_tier": "standard"
-             *     }
-             */
-            filter: components["schemas"]["IndexFilterInput"];
-            /** @enum {string} */
-            kind: "gpu" | "model";
-            /**
-             * @default {
-             *       "statistic": "median",
-             *       "trim": 0.1,
-             *       "min_providers": 3,
-             *       "min_quotes": 5,
-             *       "windows": [
-             *         1,
-             *         3,
-             *         7
-             *       ],
-             *       "outlier_k": 3.5,
-             *       "base_date": null
-             *     }
-             */
-            methodology: components["schemas"]["MethodologyInput"];
-            methodology_version: number;
-            name: string;
-            /** @description segment weights: {"on_demand": 1}, or a blend such as {"input": 3, "output": 1} */
-            segments: {
-                [key: string]: number;
-            };
-            /** @default null */
-            term_months: number | null;
-            /** @enum {string} */
-            unit: "USD/GPU-hour" | "USD/1M tokens";
-            updated_at: string;
         };
         /**
          * @example {
@@ -1120,6 +851,7 @@ export interface components {
         IndexDetail: {
             /** @example H100-SXM-OD */
             code: string;
+            /** Format: date-time */
             created_at: string;
             /** @default  */
             description: string;
@@ -1166,100 +898,7 @@ export interface components {
             term_months: number | null;
             /** @enum {string} */
             unit: "USD/GPU-hour" | "USD/1M tokens";
-            updated_at: string;
-        };
-        /**
-         * @example {
-         *       "code": "TOK-FRONTIER-BLEND",
-         *       "name": "Frontier models, blended 3:1",
-         *       "description": "USD per 1M tokens, frontier models, input 3 : output 1.",
-         *       "kind": "model",
-         *       "unit": "USD/1M tokens",
-         *       "methodology_version": 1,
-         *       "created_at": "2026-11-01T09:00:00Z",
-         *       "updated_at": "2026-11-01T09:00:00Z",
-         *       "latest": null,
-         *       "filter": {
-         *         "families": null,
-         *         "variants": null,
-         *         "tiers": [
-         *           "frontier"
-         *         ],
-         *         "open_weights": null,
-         *         "products": null,
-         *         "provider_kinds": null,
-         *         "regions": null,
-         *         "service_tier": "standard"
-         *       },
-         *       "segments": {
-         *         "input": 3,
-         *         "output": 1
-         *       },
-         *       "term_months": null,
-         *       "methodology": {
-         *         "statistic": "median",
-         *         "trim": 0.1,
-         *         "min_providers": 3,
-         *         "min_quotes": 5,
-         *         "windows": [
-         *           1,
-         *           3,
-         *           7
-         *         ],
-         *         "outlier_k": 3.5,
-         *         "base_date": null
-         *       }
-         *     }
-         */
-        IndexDetailInput: {
-            /** @example H100-SXM-OD */
-            code: string;
-            created_at: string;
-            /** @default  */
-            description: string;
-            /**
-             * @default {
-             *       "families": null,
-             *       "variants": null,
-             *       "tiers": null,
-             *       "open_weights": null,
-             *       "products": null,
-             *       "provider_kinds": null,
-             *       "regions": null,
-             *       "service_tier": "standard"
-             *     }
-             */
-            filter: components["schemas"]["IndexFilterInput"];
-            /** @enum {string} */
-            kind: "gpu" | "model";
-            /** @description the newest fixing; null before the first one */
-            latest: components["schemas"]["FixingInput"] | null;
-            /**
-             * @default {
-             *       "statistic": "median",
-             *       "trim": 0.1,
-             *       "min_providers": 3,
-             *       "min_quotes": 5,
-             *       "windows": [
-             *         1,
-             *         3,
-             *         7
-             *       ],
-             *       "outlier_k": 3.5,
-             *       "base_date": null
-             *     }
-             */
-            methodology: components["schemas"]["MethodologyInput"];
-            methodology_version: number;
-            name: string;
-            /** @description segment weights: {"on_demand": 1}, or a blend such as {"input": 3, "output": 1} */
-            segments: {
-                [key: string]: number;
-            };
-            /** @default null */
-            term_months: number | null;
-            /** @enum {string} */
-            unit: "USD/GPU-hour" | "USD/1M tokens";
+            /** Format: date-time */
             updated_at: string;
         };
         /** @description which quotes are eligible; a null field does not filter (service_tier: null means standard) */
@@ -1311,18 +950,7 @@ export interface components {
             /** @description always null: the catalog fits one page */
             next_cursor: string | null;
         };
-        IndexListInput: {
-            data: components["schemas"]["IndexDetailInput"][];
-            /** @description always null: the catalog fits one page */
-            next_cursor: string | null;
-        };
         IngestResult: {
-            /** @description rows stored by this request */
-            accepted: number;
-            /** @description rows identical to a stored quote (or to an earlier row of this batch), skipped */
-            duplicates: number;
-        };
-        IngestResultInput: {
             /** @description rows stored by this request */
             accepted: number;
             /** @description rows identical to a stored quote (or to an earlier row of this batch), skipped */
@@ -1390,52 +1018,16 @@ export interface components {
             /** @enum {string} */
             tier: "frontier" | "mid" | "small";
         };
-        ModelProductBodyInput: {
-            /** @example gpt-5 */
-            family: string;
-            /** @constant */
-            kind: "model";
-            name: string;
-            open_weights: boolean;
-            /** @enum {string} */
-            tier: "frontier" | "mid" | "small";
-        };
         /** @description one observed price, as sent to POST /v1/quotes */
         NewQuote: {
             /** @example USD */
             currency: string;
             /** @description required iff unit is instance_hour */
             gpus_per_instance?: number | null;
-            /** @example 2026-11-02T12:00:00Z */
-            observed_at: string;
             /**
-             * @description decimal > 0 as quoted; send a string to keep more than 15 significant digits
-             * @example 2.99
+             * Format: date-time
+             * @example 2026-11-02T12:00:00Z
              */
-            price: number | string;
-            /** @example h100-sxm */
-            product: string;
-            /** @example lambda */
-            provider: string;
-            region?: ("us" | "eu" | "apac" | "cn" | "other") | null;
-            /** @enum {string} */
-            segment: "on_demand" | "spot" | "reserved" | "input" | "output" | "cached_input";
-            /** @description model quotes only; standard when absent */
-            service_tier?: ("standard" | "batch" | "flex" | "priority") | null;
-            /** @description URL or importer name */
-            source?: string | null;
-            /** @description required iff segment is reserved */
-            term_months?: number | null;
-            /** @enum {string} */
-            unit: "gpu_hour" | "instance_hour" | "gpu_month" | "token" | "1k_tokens" | "1m_tokens";
-        };
-        /** @description one observed price, as sent to POST /v1/quotes */
-        NewQuoteInput: {
-            /** @example USD */
-            currency: string;
-            /** @description required iff unit is instance_hour */
-            gpus_per_instance?: number | null;
-            /** @example 2026-11-02T12:00:00Z */
             observed_at: string;
             /**
              * @description decimal > 0 as quoted; send a string to keep more than 15 significant digits
@@ -1463,11 +1055,6 @@ export interface components {
          * @enum {string}
          */
         Period: "week" | "month" | "quarter" | "year";
-        /**
-         * @description calendar periods in UTC; weeks start on Monday (ISO)
-         * @enum {string}
-         */
-        PeriodInput: "week" | "month" | "quarter" | "year";
         /** @description RFC 9457 problem details (application/problem+json) */
         Problem: {
             /** @example querystring/from: must be a date YYYY-MM-DD */
@@ -1483,24 +1070,12 @@ export interface components {
             /** @example https://cpx.dev/problems/validation-error */
             type: string;
         };
-        /** @description RFC 9457 problem details (application/problem+json) */
-        ProblemInput: {
-            /** @example querystring/from: must be a date YYYY-MM-DD */
-            detail: string;
-            errors?: components["schemas"]["FieldErrorInput"][];
-            instance?: string;
-            /** @example req-1a */
-            request_id: string;
-            /** @example 400 */
-            status: number;
-            /** @example Invalid request */
-            title: string;
-            /** @example https://cpx.dev/problems/validation-error */
-            type: string;
-        };
         Product: {
             code: string;
-            /** @example 2026-11-02T12:00:00Z */
+            /**
+             * Format: date-time
+             * @example 2026-11-02T12:00:00Z
+             */
             created_at: string;
             family: string;
             /** @enum {string} */
@@ -1508,44 +1083,33 @@ export interface components {
             name: string;
             open_weights: boolean | null;
             tier: ("frontier" | "mid" | "small") | null;
-            /** @example 2026-11-02T12:00:00Z */
+            /**
+             * Format: date-time
+             * @example 2026-11-02T12:00:00Z
+             */
             updated_at: string;
             variant: ("sxm" | "pcie" | "nvl") | null;
         };
         ProductBody: components["schemas"]["GpuProductBody"] | components["schemas"]["ModelProductBody"];
-        ProductBodyInput: components["schemas"]["GpuProductBodyInput"] | components["schemas"]["ModelProductBodyInput"];
-        ProductInput: {
-            code: string;
-            /** @example 2026-11-02T12:00:00Z */
-            created_at: string;
-            family: string;
-            /** @enum {string} */
-            kind: "gpu" | "model";
-            name: string;
-            open_weights: boolean | null;
-            tier: ("frontier" | "mid" | "small") | null;
-            /** @example 2026-11-02T12:00:00Z */
-            updated_at: string;
-            variant: ("sxm" | "pcie" | "nvl") | null;
-        };
         ProductList: {
             data: components["schemas"]["Product"][];
             /** @description pass as `cursor` to get the next page; null on the last page */
             next_cursor: string | null;
         };
-        ProductListInput: {
-            data: components["schemas"]["ProductInput"][];
-            /** @description pass as `cursor` to get the next page; null on the last page */
-            next_cursor: string | null;
-        };
         Provider: {
-            /** @example 2026-11-02T12:00:00Z */
+            /**
+             * Format: date-time
+             * @example 2026-11-02T12:00:00Z
+             */
             created_at: string;
             /** @enum {string} */
             kind: "hyperscaler" | "neocloud" | "marketplace" | "model_lab" | "inference_host";
             name: string;
             slug: string;
-            /** @example 2026-11-02T12:00:00Z */
+            /**
+             * Format: date-time
+             * @example 2026-11-02T12:00:00Z
+             */
             updated_at: string;
             website: string | null;
         };
@@ -1555,30 +1119,8 @@ export interface components {
             name: string;
             website?: string | null;
         };
-        ProviderBodyInput: {
-            /** @enum {string} */
-            kind: "hyperscaler" | "neocloud" | "marketplace" | "model_lab" | "inference_host";
-            name: string;
-            website?: string | null;
-        };
-        ProviderInput: {
-            /** @example 2026-11-02T12:00:00Z */
-            created_at: string;
-            /** @enum {string} */
-            kind: "hyperscaler" | "neocloud" | "marketplace" | "model_lab" | "inference_host";
-            name: string;
-            slug: string;
-            /** @example 2026-11-02T12:00:00Z */
-            updated_at: string;
-            website: string | null;
-        };
         ProviderList: {
             data: components["schemas"]["Provider"][];
-            /** @description pass as `cursor` to get the next page; null on the last page */
-            next_cursor: string | null;
-        };
-        ProviderListInput: {
-            data: components["schemas"]["ProviderInput"][];
             /** @description pass as `cursor` to get the next page; null on the last page */
             next_cursor: string | null;
         };
@@ -1592,10 +1134,17 @@ export interface components {
             gpus_per_instance: number | null;
             /** @description decimal string: ids are 64-bit */
             id: string;
+            /** Format: date-time */
             ingested_at: string;
-            /** @example 2026-11-02T12:00:00Z */
+            /**
+             * Format: date-time
+             * @example 2026-11-02T12:00:00Z
+             */
             observed_at: string;
-            /** @example 2026-11-02 */
+            /**
+             * Format: date
+             * @example 2026-11-02
+             */
             observed_day: string;
             /**
              * @description exactly as quoted
@@ -1620,62 +1169,12 @@ export interface components {
         QuoteBatch: {
             quotes: components["schemas"]["NewQuote"][];
         };
-        /** @description Up to 10000 quotes. Also accepted: NDJSON (application/x-ndjson, one quote a line) and CSV (text/csv, header row of these field names). */
-        QuoteBatchInput: {
-            quotes: components["schemas"]["NewQuoteInput"][];
-        };
-        QuoteInput: {
-            currency: string;
-            /**
-             * @description the FX rate used (1 for USD)
-             * @example 1
-             */
-            fx_usd_per_unit: string;
-            gpus_per_instance: number | null;
-            /** @description decimal string: ids are 64-bit */
-            id: string;
-            ingested_at: string;
-            /** @example 2026-11-02T12:00:00Z */
-            observed_at: string;
-            /** @example 2026-11-02 */
-            observed_day: string;
-            /**
-             * @description exactly as quoted
-             * @example 98.32
-             */
-            price: string;
-            product: string;
-            provider: string;
-            region: string | null;
-            segment: string;
-            service_tier: string | null;
-            source: string | null;
-            term_months: number | null;
-            unit: string;
-            /**
-             * @description USD per GPU-hour or per 1M tokens, exact to 10 decimal places
-             * @example 12.29
-             */
-            usd_price: string;
-        };
         QuoteList: {
             data: components["schemas"]["Quote"][];
             /** @description pass as `cursor` to get the next page; null on the last page */
             next_cursor: string | null;
         };
-        QuoteListInput: {
-            data: components["schemas"]["QuoteInput"][];
-            /** @description pass as `cursor` to get the next page; null on the last page */
-            next_cursor: string | null;
-        };
         Readiness: {
-            /** @enum {string} */
-            database: "up" | "down";
-            pending_migrations: string[];
-            /** @enum {string} */
-            status: "ready" | "not_ready";
-        };
-        ReadinessInput: {
             /** @enum {string} */
             database: "up" | "down";
             pending_migrations: string[];
@@ -1703,12 +1202,14 @@ export interface components {
             /** @description value − previous_value; null when either is null */
             change: number | null;
             code: string;
+            /** Format: date */
             date: string;
             hash: string;
             methodology_version: number;
             previous_status: components["schemas"]["FixingStatus"];
             /** @description the value of the revision it replaced */
             previous_value: number | null;
+            /** Format: date-time */
             published_at: string;
             reason: string;
             revision: number;
@@ -1717,48 +1218,8 @@ export interface components {
             /** @description the restated value */
             value: number | null;
         };
-        /**
-         * @example {
-         *       "code": "H100-SXM-OD",
-         *       "date": "2026-11-02",
-         *       "revision": 2,
-         *       "reason": "late_quotes",
-         *       "published_at": "2026-11-04T00:15:01.902Z",
-         *       "unit": "USD/GPU-hour",
-         *       "status": "ok",
-         *       "value": 2.96,
-         *       "previous_status": "ok",
-         *       "previous_value": 2.945,
-         *       "change": 0.015,
-         *       "methodology_version": 1,
-         *       "hash": "sha256:9f2c1e7a4b6d8f0a1c3e5b7d9f1a3c5e7b9d1f3a5c7e9b1d3f5a7c9e1b3d5f7a"
-         *     }
-         */
-        RestatementInput: {
-            /** @description value − previous_value; null when either is null */
-            change: number | null;
-            code: string;
-            date: string;
-            hash: string;
-            methodology_version: number;
-            previous_status: components["schemas"]["FixingStatusInput"];
-            /** @description the value of the revision it replaced */
-            previous_value: number | null;
-            published_at: string;
-            reason: string;
-            revision: number;
-            status: components["schemas"]["FixingStatusInput"];
-            unit: components["schemas"]["UnitInput"];
-            /** @description the restated value */
-            value: number | null;
-        };
         RestatementPage: {
             data: components["schemas"]["Restatement"][];
-            /** @description pass as `cursor` to get the next page; null on the last page */
-            next_cursor: string | null;
-        };
-        RestatementPageInput: {
-            data: components["schemas"]["RestatementInput"][];
             /** @description pass as `cursor` to get the next page; null on the last page */
             next_cursor: string | null;
         };
@@ -1791,7 +1252,10 @@ export interface components {
          */
         Revision: {
             code: string;
-            /** @description the UTC day fixed, YYYY-MM-DD */
+            /**
+             * Format: date
+             * @description the UTC day fixed, YYYY-MM-DD
+             */
             date: string;
             /** @description SHA-256 over the figures and constituents; the ETag derives from it */
             hash: string;
@@ -1814,7 +1278,10 @@ export interface components {
             p25: number | null;
             /** @description 75th percentile of the remaining r(c) */
             p75: number | null;
-            /** @description when this revision was published (RFC 3339) */
+            /**
+             * Format: date-time
+             * @description when this revision was published (RFC 3339)
+             */
             published_at: string;
             /** @description why this revision exists: initial, late_quotes, definition_change, correction… */
             reason: string;
@@ -1829,94 +1296,39 @@ export interface components {
             /** @description the window length used (the widest when insufficient_data) */
             window_days: number;
         };
-        /**
-         * @example {
-         *       "code": "H100-SXM-OD",
-         *       "date": "2026-11-02",
-         *       "status": "ok",
-         *       "value": 2.945,
-         *       "level": null,
-         *       "unit": "USD/GPU-hour",
-         *       "window_days": 1,
-         *       "n_providers": 4,
-         *       "n_contributors": 4,
-         *       "n_quotes": 5,
-         *       "n_excluded": 0,
-         *       "min": 2.4,
-         *       "p25": 2.775,
-         *       "p75": 3.0925,
-         *       "max": 3.4,
-         *       "hhi": 0.25,
-         *       "max_provider_impact": 0.045,
-         *       "revision": 1,
-         *       "published_at": "2026-11-03T00:15:02.318Z",
-         *       "methodology_version": 1,
-         *       "hash": "sha256:9f2c1e7a4b6d8f0a1c3e5b7d9f1a3c5e7b9d1f3a5c7e9b1d3f5a7c9e1b3d5f7a",
-         *       "reason": "initial",
-         *       "superseded_at": null
-         *     }
-         */
-        RevisionInput: {
-            code: string;
-            /** @description the UTC day fixed, YYYY-MM-DD */
-            date: string;
-            /** @description SHA-256 over the figures and constituents; the ETag derives from it */
-            hash: string;
-            /** @description Σ over providers of (share of remaining contributors)² */
-            hhi: number | null;
-            /** @description 100 × value / value(base_date) when the index has a base date; else null */
-            level: number | null;
-            /** @description largest remaining r(c) */
-            max: number | null;
-            /** @description largest change of the value when one provider is dropped */
-            max_provider_impact: number | null;
-            methodology_version: number;
-            /** @description smallest remaining r(c) */
-            min: number | null;
-            n_contributors: number;
-            n_excluded: number;
-            n_providers: number;
-            n_quotes: number;
-            /** @description 25th percentile of the remaining r(c) */
-            p25: number | null;
-            /** @description 75th percentile of the remaining r(c) */
-            p75: number | null;
-            /** @description when this revision was published (RFC 3339) */
-            published_at: string;
-            /** @description why this revision exists: initial, late_quotes, definition_change, correction… */
-            reason: string;
-            /** @description 1 is the first publication; restatements count up */
-            revision: number;
-            status: components["schemas"]["FixingStatusInput"];
-            /** @description when the next revision replaced it; null for the current one */
-            superseded_at: string | null;
-            unit: components["schemas"]["UnitInput"];
-            /** @description the index value in `unit`; null unless status is ok */
-            value: number | null;
-            /** @description the window length used (the widest when insufficient_data) */
-            window_days: number;
-        };
         RevisionList: {
             data: components["schemas"]["Revision"][];
-        };
-        RevisionListInput: {
-            data: components["schemas"]["RevisionInput"][];
         };
         /**
          * @description the index unit: USD per GPU-hour or USD per 1M tokens
          * @enum {string}
          */
         Unit: "USD/GPU-hour" | "USD/1M tokens";
-        /**
-         * @description the index unit: USD per GPU-hour or USD per 1M tokens
-         * @enum {string}
-         */
-        UnitInput: "USD/GPU-hour" | "USD/1M tokens";
     };
     responses: never;
-    parameters: never;
+    parameters: {
+        /** @description an ETag from an earlier answer: 304 Not Modified while it is current */
+        IfNoneMatch: string;
+    };
     requestBodies: never;
-    headers: never;
+    headers: {
+        /** @description `public, max-age=60, must-revalidate` (`private` when read keys are required) */
+        "Cache-Control": string;
+        /** @description CSV is sent `inline` with a filename for a saved download */
+        "Content-Disposition": string;
+        /** @description strong validator of the representation (for a fixing, its hash); send it back in If-None-Match */
+        ETag: string;
+        /** @description RFC 8288 link to the next page, `<…?cursor=…>; rel="next"` (absent on the last page) */
+        Link: string;
+        /** @description draft-ietf-httpapi-ratelimit-headers: requests left in the window and seconds until it resets, e.g. `"default";r=599;t=60` */
+        RateLimit: string;
+        /** @description the quota: requests per window and the window in seconds, e.g. `"default";q=600;w=60` */
+        "RateLimit-Policy": string;
+        /** @description seconds to wait before retrying */
+        "Retry-After": number;
+        /** @description the request id, also in every log line of the request (the client's own X-Request-Id when it is 1–64 of [A-Za-z0-9_.-]) */
+        "X-Request-Id": string;
+    };
     pathItems: never;
 }
 export type $defs = Record<string, never>;
@@ -1933,6 +1345,7 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1953,9 +1366,62 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
+            400: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no API key, or an unknown or revoked one */
+            401: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After) */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -1971,6 +1437,7 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1980,6 +1447,7 @@ export interface operations {
             /** @description Default Response */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1997,7 +1465,10 @@ export interface operations {
                 limit?: number;
                 to?: string;
             };
-            header?: never;
+            header?: {
+                /** @description an ETag from an earlier answer: 304 Not Modified while it is current */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -2006,15 +1477,35 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["FxRateList"];
                 };
             };
+            /** @description Not Modified: the ETag in If-None-Match is current */
+            304: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2024,6 +1515,35 @@ export interface operations {
             /** @description no API key, or an unknown or revoked one */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After) */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2041,13 +1561,16 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["FxRatesBodyInput"];
+                "application/json": components["schemas"]["FxRatesBody"];
             };
         };
         responses: {
             /** @description Default Response */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2057,6 +1580,9 @@ export interface operations {
             /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2066,6 +1592,9 @@ export interface operations {
             /** @description no API key, or an unknown or revoked one */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2075,6 +1604,9 @@ export interface operations {
             /** @description the API key's scope does not allow this operation */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2084,6 +1616,9 @@ export interface operations {
             /** @description the request conflicts with the current state */
             409: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2093,6 +1628,9 @@ export interface operations {
             /** @description the body is over the route's limit */
             413: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2102,6 +1640,35 @@ export interface operations {
             /** @description the body's media type is not accepted */
             415: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After) */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2113,7 +1680,10 @@ export interface operations {
     listIndices: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description an ETag from an earlier answer: 304 Not Modified while it is current */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -2122,24 +1692,73 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["IndexList"];
                 };
             };
-            /** @description no API key, or an unknown or revoked one */
-            401: {
+            /** @description Not Modified: the ETag in If-None-Match is current */
+            304: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
+            400: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description the API key's scope does not allow this operation */
-            403: {
+            /** @description no API key, or an unknown or revoked one */
+            401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After) */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2151,7 +1770,10 @@ export interface operations {
     getIndex: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description an ETag from an earlier answer: 304 Not Modified while it is current */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path: {
                 /** @description index code */
                 code: string;
@@ -2163,15 +1785,35 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["IndexDetail"];
                 };
             };
+            /** @description Not Modified: the ETag in If-None-Match is current */
+            304: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2181,15 +1823,9 @@ export interface operations {
             /** @description no API key, or an unknown or revoked one */
             401: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description the API key's scope does not allow this operation */
-            403: {
-                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2199,6 +1835,47 @@ export interface operations {
             /** @description the resource does not exist */
             404: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a path parameter is over 200 characters */
+            414: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After) */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2225,6 +1902,9 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2234,6 +1914,9 @@ export interface operations {
             /** @description Default Response */
             201: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2243,6 +1926,9 @@ export interface operations {
             /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2252,6 +1938,9 @@ export interface operations {
             /** @description no API key, or an unknown or revoked one */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2261,6 +1950,9 @@ export interface operations {
             /** @description the API key's scope does not allow this operation */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2270,6 +1962,21 @@ export interface operations {
             /** @description the body is over the route's limit */
             413: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a path parameter is over 200 characters */
+            414: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2279,6 +1986,9 @@ export interface operations {
             /** @description the body's media type is not accepted */
             415: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2288,6 +1998,35 @@ export interface operations {
             /** @description the body is well-formed but rows or fields are invalid (every one named in errors); nothing was stored */
             422: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After) */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2310,7 +2049,10 @@ export interface operations {
                 /** @description last day (inclusive) */
                 to?: string;
             };
-            header?: never;
+            header?: {
+                /** @description an ETag from an earlier answer: 304 Not Modified while it is current */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path: {
                 /** @description index code */
                 code: string;
@@ -2322,6 +2064,12 @@ export interface operations {
             /** @description one row per period */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "Content-Disposition": components["headers"]["Content-Disposition"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2329,9 +2077,24 @@ export interface operations {
                     "text/csv": string;
                 };
             };
+            /** @description Not Modified: the ETag in If-None-Match is current */
+            304: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2341,15 +2104,9 @@ export interface operations {
             /** @description no API key, or an unknown or revoked one */
             401: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description the API key's scope does not allow this operation */
-            403: {
-                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2359,6 +2116,47 @@ export interface operations {
             /** @description the resource does not exist */
             404: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a path parameter is over 200 characters */
+            414: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After) */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2381,7 +2179,10 @@ export interface operations {
                 /** @description width in pixels (240–2400) */
                 width?: number;
             };
-            header?: never;
+            header?: {
+                /** @description an ETag from an earlier answer: 304 Not Modified while it is current */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path: {
                 /** @description index code */
                 code: string;
@@ -2393,15 +2194,35 @@ export interface operations {
             /** @description the chart */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
                     "image/svg+xml": string;
                 };
             };
+            /** @description Not Modified: the ETag in If-None-Match is current */
+            304: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2411,15 +2232,9 @@ export interface operations {
             /** @description no API key, or an unknown or revoked one */
             401: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description the API key's scope does not allow this operation */
-            403: {
-                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2429,6 +2244,47 @@ export interface operations {
             /** @description the resource does not exist */
             404: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a path parameter is over 200 characters */
+            414: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After) */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2440,7 +2296,10 @@ export interface operations {
     getLatestFixing: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description an ETag from an earlier answer: 304 Not Modified while it is current */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path: {
                 /** @description index code */
                 code: string;
@@ -2452,15 +2311,35 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Fixing"];
                 };
             };
+            /** @description Not Modified: the ETag in If-None-Match is current */
+            304: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2470,15 +2349,9 @@ export interface operations {
             /** @description no API key, or an unknown or revoked one */
             401: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description the API key's scope does not allow this operation */
-            403: {
-                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2488,6 +2361,47 @@ export interface operations {
             /** @description the resource does not exist */
             404: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a path parameter is over 200 characters */
+            414: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After) */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2512,7 +2426,10 @@ export interface operations {
                 /** @description last day (inclusive) */
                 to?: string;
             };
-            header?: never;
+            header?: {
+                /** @description an ETag from an earlier answer: 304 Not Modified while it is current */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path: {
                 /** @description index code */
                 code: string;
@@ -2524,6 +2441,13 @@ export interface operations {
             /** @description a page of fixings */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "Content-Disposition": components["headers"]["Content-Disposition"];
+                    ETag: components["headers"]["ETag"];
+                    Link: components["headers"]["Link"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2531,9 +2455,24 @@ export interface operations {
                     "text/csv": string;
                 };
             };
+            /** @description Not Modified: the ETag in If-None-Match is current */
+            304: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2543,15 +2482,9 @@ export interface operations {
             /** @description no API key, or an unknown or revoked one */
             401: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description the API key's scope does not allow this operation */
-            403: {
-                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2561,6 +2494,47 @@ export interface operations {
             /** @description the resource does not exist */
             404: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a path parameter is over 200 characters */
+            414: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After) */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2577,7 +2551,10 @@ export interface operations {
                 /** @description constituents: add r(c) of every contributor, excluded or not */
                 include?: "constituents";
             };
-            header?: never;
+            header?: {
+                /** @description an ETag from an earlier answer: 304 Not Modified while it is current */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path: {
                 /** @description index code */
                 code: string;
@@ -2591,15 +2568,35 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Fixing"];
                 };
             };
+            /** @description Not Modified: the ETag in If-None-Match is current */
+            304: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2609,15 +2606,9 @@ export interface operations {
             /** @description no API key, or an unknown or revoked one */
             401: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description the API key's scope does not allow this operation */
-            403: {
-                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2627,6 +2618,47 @@ export interface operations {
             /** @description the resource does not exist */
             404: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a path parameter is over 200 characters */
+            414: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After) */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2638,7 +2670,10 @@ export interface operations {
     listFixingRevisions: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description an ETag from an earlier answer: 304 Not Modified while it is current */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path: {
                 /** @description index code */
                 code: string;
@@ -2652,15 +2687,35 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["RevisionList"];
                 };
             };
+            /** @description Not Modified: the ETag in If-None-Match is current */
+            304: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2670,15 +2725,9 @@ export interface operations {
             /** @description no API key, or an unknown or revoked one */
             401: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description the API key's scope does not allow this operation */
-            403: {
-                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2688,6 +2737,47 @@ export interface operations {
             /** @description the resource does not exist */
             404: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a path parameter is over 200 characters */
+            414: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After) */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2705,13 +2795,16 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ComputeRequestInput"];
+                "application/json": components["schemas"]["ComputeRequest"];
             };
         };
         responses: {
             /** @description Default Response */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2721,6 +2814,9 @@ export interface operations {
             /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2730,6 +2826,9 @@ export interface operations {
             /** @description no API key, or an unknown or revoked one */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2739,6 +2838,9 @@ export interface operations {
             /** @description the API key's scope does not allow this operation */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2748,6 +2850,9 @@ export interface operations {
             /** @description the resource does not exist */
             404: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2757,6 +2862,9 @@ export interface operations {
             /** @description the body is over the route's limit */
             413: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2766,6 +2874,35 @@ export interface operations {
             /** @description the body's media type is not accepted */
             415: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After) */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2782,7 +2919,10 @@ export interface operations {
                 /** @description only products this provider has quoted */
                 provider?: string;
             };
-            header?: never;
+            header?: {
+                /** @description an ETag from an earlier answer: 304 Not Modified while it is current */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -2791,15 +2931,35 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ProductList"];
                 };
             };
+            /** @description Not Modified: the ETag in If-None-Match is current */
+            304: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2809,6 +2969,35 @@ export interface operations {
             /** @description no API key, or an unknown or revoked one */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After) */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2820,7 +3009,10 @@ export interface operations {
     getProduct: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description an ETag from an earlier answer: 304 Not Modified while it is current */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path: {
                 code: string;
             };
@@ -2831,15 +3023,35 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Product"];
                 };
             };
+            /** @description Not Modified: the ETag in If-None-Match is current */
+            304: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2849,6 +3061,9 @@ export interface operations {
             /** @description no API key, or an unknown or revoked one */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2858,6 +3073,47 @@ export interface operations {
             /** @description the resource does not exist */
             404: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a path parameter is over 200 characters */
+            414: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After) */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2877,13 +3133,16 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ProductBodyInput"];
+                "application/json": components["schemas"]["ProductBody"];
             };
         };
         responses: {
             /** @description Default Response */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2893,6 +3152,9 @@ export interface operations {
             /** @description Default Response */
             201: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2902,6 +3164,9 @@ export interface operations {
             /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2911,6 +3176,9 @@ export interface operations {
             /** @description no API key, or an unknown or revoked one */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2920,6 +3188,9 @@ export interface operations {
             /** @description the API key's scope does not allow this operation */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2929,6 +3200,9 @@ export interface operations {
             /** @description the request conflicts with the current state */
             409: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2938,6 +3212,21 @@ export interface operations {
             /** @description the body is over the route's limit */
             413: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a path parameter is over 200 characters */
+            414: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2947,6 +3236,35 @@ export interface operations {
             /** @description the body's media type is not accepted */
             415: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After) */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2960,7 +3278,10 @@ export interface operations {
             query?: {
                 kind?: "hyperscaler" | "neocloud" | "marketplace" | "model_lab" | "inference_host";
             };
-            header?: never;
+            header?: {
+                /** @description an ETag from an earlier answer: 304 Not Modified while it is current */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -2969,15 +3290,35 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ProviderList"];
                 };
             };
+            /** @description Not Modified: the ETag in If-None-Match is current */
+            304: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2987,6 +3328,35 @@ export interface operations {
             /** @description no API key, or an unknown or revoked one */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After) */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2998,7 +3368,10 @@ export interface operations {
     getProvider: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description an ETag from an earlier answer: 304 Not Modified while it is current */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path: {
                 slug: string;
             };
@@ -3009,15 +3382,35 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Provider"];
                 };
             };
+            /** @description Not Modified: the ETag in If-None-Match is current */
+            304: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3027,6 +3420,9 @@ export interface operations {
             /** @description no API key, or an unknown or revoked one */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3036,6 +3432,47 @@ export interface operations {
             /** @description the resource does not exist */
             404: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a path parameter is over 200 characters */
+            414: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After) */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3055,13 +3492,16 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ProviderBodyInput"];
+                "application/json": components["schemas"]["ProviderBody"];
             };
         };
         responses: {
             /** @description Default Response */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3071,6 +3511,9 @@ export interface operations {
             /** @description Default Response */
             201: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3080,6 +3523,9 @@ export interface operations {
             /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3089,6 +3535,9 @@ export interface operations {
             /** @description no API key, or an unknown or revoked one */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3098,6 +3547,9 @@ export interface operations {
             /** @description the API key's scope does not allow this operation */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3107,6 +3559,9 @@ export interface operations {
             /** @description the request conflicts with the current state */
             409: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3116,6 +3571,21 @@ export interface operations {
             /** @description the body is over the route's limit */
             413: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a path parameter is over 200 characters */
+            414: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3125,6 +3595,35 @@ export interface operations {
             /** @description the body's media type is not accepted */
             415: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After) */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3146,7 +3645,10 @@ export interface operations {
                 /** @description a UTC date (whole day, inclusive) or an RFC 3339 time */
                 to?: string;
             };
-            header?: never;
+            header?: {
+                /** @description an ETag from an earlier answer: 304 Not Modified while it is current */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3155,15 +3657,35 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["QuoteList"];
                 };
             };
+            /** @description Not Modified: the ETag in If-None-Match is current */
+            304: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3173,6 +3695,35 @@ export interface operations {
             /** @description no API key, or an unknown or revoked one */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After) */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3190,15 +3741,18 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["QuoteBatchInput"];
-                "application/x-ndjson": components["schemas"]["QuoteBatchInput"];
-                "text/csv": components["schemas"]["QuoteBatchInput"];
+                "application/json": components["schemas"]["QuoteBatch"];
+                "application/x-ndjson": components["schemas"]["QuoteBatch"];
+                "text/csv": components["schemas"]["QuoteBatch"];
             };
         };
         responses: {
             /** @description Default Response */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3208,6 +3762,9 @@ export interface operations {
             /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3217,6 +3774,9 @@ export interface operations {
             /** @description no API key, or an unknown or revoked one */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3226,6 +3786,9 @@ export interface operations {
             /** @description the API key's scope does not allow this operation */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3235,6 +3798,9 @@ export interface operations {
             /** @description the body is over the route's limit */
             413: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3244,6 +3810,9 @@ export interface operations {
             /** @description the body's media type is not accepted */
             415: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3253,6 +3822,35 @@ export interface operations {
             /** @description the body is well-formed but rows or fields are invalid (every one named in errors); nothing was stored */
             422: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After) */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3273,7 +3871,10 @@ export interface operations {
                 /** @description only revisions published at or after this time */
                 since?: string;
             };
-            header?: never;
+            header?: {
+                /** @description an ETag from an earlier answer: 304 Not Modified while it is current */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3282,15 +3883,35 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["RestatementPage"];
                 };
             };
+            /** @description Not Modified: the ETag in If-None-Match is current */
+            304: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3300,15 +3921,9 @@ export interface operations {
             /** @description no API key, or an unknown or revoked one */
             401: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description the API key's scope does not allow this operation */
-            403: {
-                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3318,6 +3933,35 @@ export interface operations {
             /** @description the resource does not exist */
             404: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After) */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {

@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely'
 import { z } from 'zod'
 import type { Schema } from '../db/schema.ts'
 import { PROVIDER_KINDS } from './catalog.ts'
-import { IsoDate } from './contracts.ts'
+import { IsoDate, TimestampText } from './contracts.ts'
 import { IndexNotFound, Unprocessable, withErrors, type FieldError } from './errors.ts'
 
 // Index definitions (DESIGN §2). The body is checked for shape here (400 when wrong) and against the
@@ -55,8 +55,8 @@ export const IndexDefinition = IndexDefinitionBody.extend({
   code: IndexCode,
   unit: z.enum(['USD/GPU-hour', 'USD/1M tokens']),
   methodology_version: z.number().int(),
-  created_at: z.string(),
-  updated_at: z.string(),
+  created_at: TimestampText,
+  updated_at: TimestampText,
 }).meta({ id: 'IndexDefinition' })
 
 export type IndexDefinitionFields = z.output<typeof IndexDefinitionBody>
