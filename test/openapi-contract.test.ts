@@ -4,6 +4,8 @@ import { test } from 'node:test'
 import { compileErrors, validate } from '@readme/openapi-parser'
 import { renderClientTypes } from '../scripts/client-types.ts'
 import { renderOpenApi } from '../src/openapi.ts'
+import { createApiKey, SCOPES, type Scope } from '../src/domain/api-keys.ts'
+import { buildTestApp } from './helpers/app.ts'
 import { testDatabase } from './helpers/db.ts'
 
 // The contract as generated from the routes: a valid OpenAPI 3.1 document (checked by a standard
@@ -78,3 +80,60 @@ test('openapi/client.d.ts is what openapi-typescript generates from openapi/open
   const generated = await renderClientTypes(readFileSync('openapi/openapi.json', 'utf8'))
   assert.equal(readFileSync('openapi/client.d.ts', 'utf8'), generated)
 })
+
+// ---- The document against the running app: security, and every answer validated -----------------------
+
+type Doc = { paths: Record<string, Record<string, Op & { security?: Record<string, string[]>[], 'x-required-scope'?: string, requestBody?: unknown }>> }
+const SAMPLE: Record<string, string> = { slug: 'lambda', code: 'H100-SXM-OD', date: '2026-10-20' }
+const concrete = (path: string, sample = SAMPLE) => path.replace(/\{(\w+)\}/g, (_m, name: string) => encodeURIComponent(sample[name] ?? 'x'))
+const operations = (doc: Doc) => Object.entries(doc.paths).flatMap(([path, item]) => METHODS.filter((m) => item[m]).map((m) => ({ path, method: m.toUpperCase() as 'GET', op: item[m]! })))
+const LOWER: Record<string, Scope | undefined> = { read: undefined, ingest: 'read', admin: 'ingest' }
+
+for (const required of [false, true]) {
+  test(`openapi security (READ_API_KEY_REQUIRED=${required}): each operation's security and x-required-scope hold against the app`, async (t) => {
+    const app = await buildTestApp(t, { env: { RATE_LIMIT_MAX: '1000000', READ_API_KEY_REQUIRED: String(required) } })
+    const doc = (await app.inject('/openapi.json')).json() as Doc
+    const keys = {} as Record<Scope, string>
+    for (const s of SCOPES) keys[s] = (await createApiKey(app.db, `contract-${s}`, s)).key
+    const seen = { required: 0, optional: 0, public: 0, forbidden: 0 }
+    for (const { path, method, op } of operations(doc)) {
+      const where = `${method} ${path}`
+      const send = (key?: string) => app.inject({ method, url: concrete(path), headers: key ? { authorization: `Bearer ${key}` } : {}, ...(method === 'GET' ? {} : { payload: {} }) })
+      const security = op.security
+      assert.ok(Array.isArray(security), `${where}: declares security`)
+      const scope = op['x-required-scope'] as Scope | undefined
+      if (security.length === 0) {
+        assert.equal(scope, undefined, where)
+        seen.public++
+        assert.ok(![401, 403].includes((await send()).statusCode), `${where}: public`)
+        continue
+      }
+      assert.ok(scope && SCOPES.includes(scope), `${where}: x-required-scope`)
+      assert.ok(security.some((s) => 'bearer' in s) && security.some((s) => 'api_key' in s), `${where}: bearer and api_key schemes`)
+      const optional = security.some((s) => Object.keys(s).length === 0)
+      assert.equal(optional, scope === 'read' && !required, `${where}: a key is optional exactly for reads when READ_API_KEY_REQUIRED=false`)
+      const anonymous = await send()
+      if (optional) {
+        seen.optional++
+        assert.ok(![401, 403].includes(anonymous.statusCode), `${where} without a key: ${anonymous.statusCode}`)
+      } else {
+        seen.required++
+        assert.equal(anonymous.statusCode, 401, `${where} without a key`)
+      }
+      const lower = LOWER[scope]
+      if (lower) {
+        seen.forbidden++
+        const res = await send(keys[lower])
+        assert.equal(res.statusCode, 403, `${where} with a ${lower} key: ${res.body}`)
+      }
+      const right = await send(keys[scope])
+      assert.ok(![401, 403].includes(right.statusCode), `${where} with a ${scope} key: ${right.statusCode} ${right.body}`)
+      // the query-string form of the key (spreadsheets) is the api_key scheme the document names
+      const inQuery = await app.inject({ method, url: concrete(path) + `?api_key=${keys[scope]}`, ...(method === 'GET' ? {} : { payload: {} }) })
+      assert.ok(![401, 403].includes(inQuery.statusCode), `${where} with ?api_key=: ${inQuery.statusCode}`)
+    }
+    assert.ok(seen.required > 0 && seen.public > 0 && seen.forbidden > 0, JSON.stringify(seen))
+    assert.equal(seen.optional > 0, !required, JSON.stringify(seen))
+    t.diagnostic(JSON.stringify(seen))
+  })
+}
