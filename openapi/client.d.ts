@@ -1363,7 +1363,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description the metrics */
             200: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
@@ -1371,7 +1371,9 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/plain": string;
+                };
             };
             /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
             400: {

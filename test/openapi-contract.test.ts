@@ -5,7 +5,11 @@ import { compileErrors, validate } from '@readme/openapi-parser'
 import { renderClientTypes } from '../scripts/client-types.ts'
 import { renderOpenApi } from '../src/openapi.ts'
 import { createApiKey, SCOPES, type Scope } from '../src/domain/api-keys.ts'
-import { buildTestApp } from './helpers/app.ts'
+import type { InjectOptions } from 'fastify'
+import type { App } from '../src/app.ts'
+import { admin, buildTestApp } from './helpers/app.ts'
+import { contractValidator } from './helpers/openapi-validator.ts'
+import { demoDatabase } from './helpers/web-fixture.ts'
 import { testDatabase } from './helpers/db.ts'
 
 // The contract as generated from the routes: a valid OpenAPI 3.1 document (checked by a standard
@@ -85,7 +89,8 @@ test('openapi/client.d.ts is what openapi-typescript generates from openapi/open
 
 type Doc = { paths: Record<string, Record<string, Op & { security?: Record<string, string[]>[], 'x-required-scope'?: string, requestBody?: unknown }>> }
 const SAMPLE: Record<string, string> = { slug: 'lambda', code: 'H100-SXM-OD', date: '2026-10-20' }
-const concrete = (path: string, sample = SAMPLE) => path.replace(/\{(\w+)\}/g, (_m, name: string) => encodeURIComponent(sample[name] ?? 'x'))
+const concrete = (path: string, sample = SAMPLE) => path.replace(/\{(\w+)\}/g, (_m, name: string) =>
+  encodeURIComponent(name === 'code' && path.startsWith('/v1/products') && sample.code === SAMPLE.code ? 'h100-sxm' : sample[name] ?? 'x'))
 const operations = (doc: Doc) => Object.entries(doc.paths).flatMap(([path, item]) => METHODS.filter((m) => item[m]).map((m) => ({ path, method: m.toUpperCase() as 'GET', op: item[m]! })))
 const LOWER: Record<string, Scope | undefined> = { read: undefined, ingest: 'read', admin: 'ingest' }
 
@@ -137,3 +142,107 @@ for (const required of [false, true]) {
     t.diagnostic(JSON.stringify(seen))
   })
 }
+
+/** Valid bodies for each write, on the demo catalog (test/helpers/web-fixture.ts). */
+function validBody (op: string, index: Record<string, unknown>): unknown {
+  switch (op) {
+    case 'putProvider': return { name: 'Lambda', kind: 'neocloud', website: 'https://lambda.ai' }
+    case 'putProduct': return { kind: 'gpu', name: 'H100 SXM 80GB', family: 'h100', variant: 'sxm' }
+    case 'putFxRates': return { rates: [{ date: '2026-10-20', currency: 'EUR', usd_per_unit: '1.0850', source: 'ECB' }] }
+    case 'postQuotes': return { quotes: [{ provider: 'lambda', product: 'h100-sxm', segment: 'on_demand', price: '2.49', currency: 'USD', unit: 'gpu_hour', observed_at: '2026-10-20T12:00:00Z' }] }
+    case 'putIndex': return Object.fromEntries(['name', 'description', 'kind', 'filter', 'segments', 'term_months', 'methodology'].map((k) => [k, index[k]]))
+    case 'computeFixings': return { from: '2026-10-20', to: '2026-10-20', indices: ['H100-SXM-OD'] }
+    default: throw new Error(`no sample body for ${op}`)
+  }
+}
+
+test('openapi responses: real requests to every operation, every status, header and body checked against the served document', { timeout: 10 * 60_000 }, async (t) => {
+  const database = await demoDatabase(t)
+  const app = await buildTestApp(t, { database, env: { RATE_LIMIT_MAX: '1000000' } })
+  const doc = (await app.inject('/openapi.json')).json() as Doc
+  const contract = contractValidator(doc)
+  const readKey = (await createApiKey(app.db, 'contract-read', 'read')).key
+  const index = (await app.inject('/v1/indices/H100-SXM-OD')).json() as Record<string, unknown>
+  const failures: string[] = []
+  const statuses = new Map<string, Set<number>>()
+  let requests = 0
+  async function send (target: App, req: InjectOptions & { url: string, method: string }) {
+    const res = await target.inject(req)
+    requests++
+    failures.push(...contract.check(req.method, req.url, { statusCode: res.statusCode, headers: res.headers, body: res.body }))
+    const id = doc.paths[contract.templateOf(req.method, req.url) ?? '']?.[req.method.toLowerCase()]?.operationId ?? req.url
+    if (!statuses.has(id)) statuses.set(id, new Set())
+    statuses.get(id)!.add(res.statusCode)
+    return res
+  }
+  const json = { 'content-type': 'application/json' }
+  for (const { path, method, op } of operations(doc)) {
+    const url = concrete(path)
+    const long = path.includes('{') ? path.replace(/\{(\w+)\}/, 'x'.repeat(250)).replace(/\{(\w+)\}/g, (_m, n: string) => SAMPLE[n] ?? 'x') : undefined
+    if (method === 'GET') {
+      const ok = await send(app, { method, url })
+      const etag = ok.headers.etag
+      if (etag) await send(app, { method, url, headers: { 'if-none-match': String(etag) } })
+      if (op.responses?.['200']?.content?.['text/csv']) {
+        await send(app, { method, url: url + '?format=csv' })
+        await send(app, { method, url, headers: { accept: 'text/csv' } })
+      }
+      if (op.parameters?.some((p) => p.in === 'query')) await send(app, { method, url: url + '?limit=0&from=2026-02-30&as_of=yesterday&period=fortnight&width=1' })
+      if (path.includes('{code}')) await send(app, { method, url: concrete(path, { ...SAMPLE, code: 'NO-SUCH-INDEX' }) })
+      if (path.includes('{slug}')) await send(app, { method, url: concrete(path, { ...SAMPLE, slug: 'no-such-provider' }) })
+      if (path.includes('{date}')) {
+        await send(app, { method, url: concrete(path, { ...SAMPLE, date: '2026-02-30' }) })
+        await send(app, { method, url: concrete(path, { ...SAMPLE, date: '2015-01-01' }) })
+      }
+      if (long) await send(app, { method, url: long })
+      await send(app, { method, url, headers: { authorization: 'Bearer cpx_not_a_key' } })
+      await send(app, { method, url: '/v1/products/' + encodeURIComponent('openai/gpt-5.5') })
+    } else {
+      await send(app, { method, url, headers: json, payload: validBody(op.operationId!, index) })
+      await send(app, { method, url, headers: { ...admin, ...json }, payload: validBody(op.operationId!, index) })
+      await send(app, { method, url, headers: { authorization: `Bearer ${readKey}`, ...json }, payload: validBody(op.operationId!, index) })
+      await send(app, { method, url, headers: { ...admin, ...json }, payload: { unexpected: [1, 2, 3] } })
+      await send(app, { method, url, headers: { ...admin, ...json }, payload: '{"truncated": ' })
+      await send(app, { method, url, headers: { ...admin, 'content-type': 'application/xml' }, payload: '<quotes/>' })
+      await send(app, { method, url, headers: { ...admin, ...json }, payload: JSON.stringify({ pad: 'x'.repeat(app.bodyLimits.get(`${method} ${path.replace(/\{(\w+)\}/g, ':$1')}`)! + 1) }) })
+      if (long) await send(app, { method, url: long, headers: { ...admin, ...json }, payload: validBody(op.operationId!, index) })
+    }
+  }
+  await send(app, { method: 'PUT', url: '/v1/providers/contract-new', headers: { ...admin, ...json }, payload: validBody('putProvider', index) })
+  await send(app, { method: 'PUT', url: '/v1/indices/CONTRACT-NEW', headers: { ...admin, ...json }, payload: validBody('putIndex', index) })
+  await send(app, { method: 'POST', url: '/v1/quotes', headers: { ...admin, ...json }, payload: { quotes: [{ provider: 'lambda', price: '-1' }] } })
+  await send(app, { method: 'PUT', url: '/v1/indices/H100-SXM-OD', headers: { ...admin, ...json }, payload: { ...(validBody('putIndex', index) as object), kind: 'model' } })
+
+  // 429 and 503 from the limits, on apps of the same database: a spent rate limit, then load shedding.
+  const limited = await buildTestApp(t, { database, env: { RATE_LIMIT_MAX: '2' } })
+  for (let i = 0; i < 3; i++) await send(limited, { method: 'GET', url: '/v1/indices' })
+  for (let i = 0; i < 3; i++) await send(limited, { method: 'GET', url: '/v1/indices', headers: { authorization: `Bearer ${readKey}` } })
+  const shedding = await buildTestApp(t, { database, env: { SHED_HEAP_USED_MB: '1' } })
+  await new Promise((resolve) => setTimeout(resolve, 1300)) // limits.ts ignores the first second's samples
+  await send(shedding, { method: 'GET', url: '/v1/indices/H100-SXM-OD/latest' })
+  await send(shedding, { method: 'POST', url: '/v1/quotes', headers: { ...admin, ...json }, payload: validBody('postQuotes', index) })
+
+  assert.deepEqual(failures, [])
+  const all = new Set([...statuses.values()].flatMap((s) => [...s]))
+  for (const code of [200, 201, 304, 400, 401, 403, 404, 413, 414, 415, 422, 429, 503]) assert.ok(all.has(code), `status ${code} was exercised`)
+  for (const { op } of operations(doc)) {
+    const seen = [...statuses.get(op.operationId!) ?? []]
+    assert.ok(seen.some((c) => c < 300), `${op.operationId}: a 2xx seen (${seen})`)
+    if (op.security?.length) assert.ok(seen.some((c) => c >= 400 && c < 500), `${op.operationId}: a 4xx seen (${seen})`)
+  }
+  t.diagnostic(`${requests} requests validated; statuses: ${[...all].sort().join(' ')}`)
+})
+
+test('openapi responses: the validator itself fails on what the document does not describe', async (t) => {
+  const doc = JSON.parse(await renderOpenApi(await testDatabase(t)))
+  const { check } = contractValidator(doc)
+  const ok = { 'content-type': 'application/json; charset=utf-8', 'x-request-id': 'r1', etag: '"a"', 'cache-control': 'public, max-age=60, must-revalidate' }
+  assert.deepEqual(check('GET', '/healthz', { statusCode: 200, headers: { 'content-type': 'application/json', 'x-request-id': 'r' }, body: '{"status":"ok"}' }), [])
+  assert.equal(check('GET', '/healthz', { statusCode: 200, headers: { 'content-type': 'application/json' }, body: '{"status":"bad"}' }).length, 1)
+  assert.match(check('GET', '/healthz', { statusCode: 418, headers: {}, body: '' })[0]!, /status not documented/)
+  assert.match(check('GET', '/v1/indices', { statusCode: 200, headers: { ...ok, 'x-powered-by': 'php' }, body: '{"data":[],"next_cursor":null}' })[0]!, /header x-powered-by not documented/)
+  assert.match(check('GET', '/v1/indices', { statusCode: 404, headers: { 'content-type': 'application/json' }, body: '{}' }).join(), /status not documented|media type/)
+  assert.match(check('GET', '/v1/indices/X', { statusCode: 404, headers: { 'content-type': 'application/json' }, body: '{}' }).join(), /media type application\/json not documented/)
+  assert.match(check('GET', '/v1/indices', { statusCode: 429, headers: { 'content-type': 'application/problem+json', 'retry-after': 'soon' }, body: '{}' }).join(), /retry-after: soon/i)
+  assert.match(check('GET', '/nowhere', { statusCode: 200, headers: {}, body: '' })[0]!, /no documented operation/)
+})

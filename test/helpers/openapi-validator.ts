@@ -6,7 +6,6 @@ import addFormats from 'ajv-formats'
 // 2020-12 with formats, as OpenAPI 3.1 defines it), and every header sent is documented for that response
 // and valid, save the transport and security headers every answer carries (listed below).
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 type Json = any
 export interface Answer { statusCode: number, headers: Record<string, unknown>, body: string }
 
