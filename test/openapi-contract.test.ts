@@ -144,7 +144,7 @@ for (const required of [false, true]) {
 }
 
 /** Valid bodies for each write, on the demo catalog (test/helpers/web-fixture.ts). */
-function validBody (op: string, index: Record<string, unknown>): unknown {
+function validBody (op: string, index: Record<string, unknown>): object {
   switch (op) {
     case 'putProvider': return { name: 'Lambda', kind: 'neocloud', website: 'https://lambda.ai' }
     case 'putProduct': return { kind: 'gpu', name: 'H100 SXM 80GB', family: 'h100', variant: 'sxm' }
@@ -211,7 +211,7 @@ test('openapi responses: real requests to every operation, every status, header 
   await send(app, { method: 'PUT', url: '/v1/providers/contract-new', headers: { ...admin, ...json }, payload: validBody('putProvider', index) })
   await send(app, { method: 'PUT', url: '/v1/indices/CONTRACT-NEW', headers: { ...admin, ...json }, payload: validBody('putIndex', index) })
   await send(app, { method: 'POST', url: '/v1/quotes', headers: { ...admin, ...json }, payload: { quotes: [{ provider: 'lambda', price: '-1' }] } })
-  await send(app, { method: 'PUT', url: '/v1/indices/H100-SXM-OD', headers: { ...admin, ...json }, payload: { ...(validBody('putIndex', index) as object), kind: 'model' } })
+  await send(app, { method: 'PUT', url: '/v1/indices/H100-SXM-OD', headers: { ...admin, ...json }, payload: { ...validBody('putIndex', index), kind: 'model' } })
 
   // 429 and 503 from the limits, on apps of the same database: a spent rate limit, then load shedding.
   const limited = await buildTestApp(t, { database, env: { RATE_LIMIT_MAX: '2' } })
