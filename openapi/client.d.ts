@@ -93,7 +93,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The index catalog, each index with its latest fixing
+         * The index catalog, each index with its latest fixing; JSON or CSV (every current value in one request)
          * @description API key: optional on this deployment; required, of any scope, when the server runs with READ_API_KEY_REQUIRED=true.
          */
         get: operations["listIndices"];
@@ -202,7 +202,7 @@ export interface paths {
         };
         /**
          * History of an index, oldest day first, cursor-paginated; JSON or CSV
-         * @description One row per day: the newest revision, or with as_of the revision current then. CSV with Accept: text/csv or format=csv; the next page is also in a Link header.
+         * @description One row per day: the newest revision, or with as_of the revision current then. CSV with Accept: text/csv or format=csv: without `limit`, one file of the whole range (up to 5000 days, every day since 2015-01-01 until 2028). JSON pages hold 1000 days by default; the next page is in next_cursor and in a Link header.
          *
          *     API key: optional on this deployment; required, of any scope, when the server runs with READ_API_KEY_REQUIRED=true.
          */
@@ -1681,7 +1681,10 @@ export interface operations {
     };
     listIndices: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description csv for spreadsheets (same as Accept: text/csv) */
+                format?: "json" | "csv";
+            };
             header?: {
                 /** @description an ETag from an earlier answer: 304 Not Modified while it is current */
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
@@ -1691,10 +1694,11 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description every index */
             200: {
                 headers: {
                     "Cache-Control": components["headers"]["Cache-Control"];
+                    "Content-Disposition": components["headers"]["Content-Disposition"];
                     ETag: components["headers"]["ETag"];
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
@@ -1703,6 +1707,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["IndexList"];
+                    "text/csv": string;
                 };
             };
             /** @description Not Modified: the ETag in If-None-Match is current */
@@ -2297,7 +2302,10 @@ export interface operations {
     };
     getLatestFixing: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description csv for spreadsheets (same as Accept: text/csv) */
+                format?: "json" | "csv";
+            };
             header?: {
                 /** @description an ETag from an earlier answer: 304 Not Modified while it is current */
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
@@ -2310,10 +2318,11 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description the newest fixing */
             200: {
                 headers: {
                     "Cache-Control": components["headers"]["Cache-Control"];
+                    "Content-Disposition": components["headers"]["Content-Disposition"];
                     ETag: components["headers"]["ETag"];
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
@@ -2322,6 +2331,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Fixing"];
+                    "text/csv": string;
                 };
             };
             /** @description Not Modified: the ETag in If-None-Match is current */
@@ -2423,7 +2433,7 @@ export interface operations {
                 format?: "json" | "csv";
                 /** @description first day (inclusive) */
                 from?: string;
-                /** @description rows per page (1–5000) */
+                /** @description rows per page (1–5000); default 1000 for JSON, 5000 (the whole range) for CSV */
                 limit?: number;
                 /** @description last day (inclusive) */
                 to?: string;

@@ -1,11 +1,11 @@
 import swagger from '@fastify/swagger'
-import swaggerUi from '@fastify/swagger-ui'
 import Fastify, { type FastifyServerOptions } from 'fastify'
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
 import { randomBytes } from 'node:crypto'
 import type { Config } from './config.ts'
 import type { Database } from './db/connect.ts'
 import catalogRoutes from './http/catalog.ts'
+import { docsUi } from './http/docs-ui.ts'
 import { documentTransform, routeTransform } from './http/openapi-contract.ts'
 import metrics, { metricsRoutes } from './http/metrics.ts'
 import indicesAdminRoutes from './http/indices-admin.ts'
@@ -106,7 +106,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}) {
     transform: routeTransform(config),
     transformObject: documentTransform(config),
   })
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' }, staticCSP: true })
+  await docsUi(app) // /docs: Swagger UI, branded, on /openapi.json
   await app.register(db, { config, database: opts.database })
   await app.register(auth, { config })
 
