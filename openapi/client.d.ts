@@ -93,10 +93,32 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The index catalog, each index with its latest fixing; JSON or CSV (every current value in one request)
-         * @description API key: optional on this deployment; required, of any scope, when the server runs with READ_API_KEY_REQUIRED=true.
+         * The index catalog, each index with its latest fixing
+         * @description As CSV, every current value in one request: GET /v1/indices.csv.
+         *
+         *     API key: optional on this deployment; required, of any scope, when the server runs with READ_API_KEY_REQUIRED=true.
          */
         get: operations["listIndices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/indices.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The index catalog as CSV: one row per index with its latest fixing (empty cells before the first)
+         * @description API key: optional on this deployment; required, of any scope, when the server runs with READ_API_KEY_REQUIRED=true.
+         */
+        get: operations["listIndicesCsv"];
         put?: never;
         post?: never;
         delete?: never;
@@ -180,11 +202,31 @@ export interface paths {
         };
         /**
          * The current value of an index: its newest fixing
-         * @description Served from an in-process cache that every published fixing invalidates (LISTEN/NOTIFY). ETag = the fixing hash.
+         * @description Served from an in-process cache that every published fixing invalidates (LISTEN/NOTIFY). ETag = the fixing hash. As CSV: GET /v1/indices/{code}/latest.csv.
          *
          *     API key: optional on this deployment; required, of any scope, when the server runs with READ_API_KEY_REQUIRED=true.
          */
         get: operations["getLatestFixing"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/indices/{code}/latest.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The current value of an index as a one-row CSV (the columns of /values)
+         * @description API key: optional on this deployment; required, of any scope, when the server runs with READ_API_KEY_REQUIRED=true.
+         */
+        get: operations["getLatestFixingCsv"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1349,6 +1391,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "status": "ok"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Health"];
                 };
             };
@@ -1396,6 +1443,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "The API key is unknown or revoked",
+                     *       "request_id": "2_hUGNrs-4m",
+                     *       "instance": "/metrics"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1443,6 +1500,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "status": "ready",
+                     *       "database": "up",
+                     *       "pending_migrations": []
+                     *     }
+                     */
                     "application/json": components["schemas"]["Readiness"];
                 };
             };
@@ -1487,6 +1551,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "date": "2026-11-01",
+                     *           "currency": "EUR",
+                     *           "usd_per_unit": "1.104344",
+                     *           "source": "demo",
+                     *           "created_at": "2026-12-03T13:45:22.302Z"
+                     *         },
+                     *         {
+                     *           "date": "2026-11-01",
+                     *           "currency": "GBP",
+                     *           "usd_per_unit": "1.244411",
+                     *           "source": "demo",
+                     *           "created_at": "2026-12-03T13:45:22.302Z"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["FxRateList"];
                 };
             };
@@ -1511,6 +1596,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/validation-error",
+                     *       "title": "Invalid request",
+                     *       "status": 400,
+                     *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/limit: Too small: expected number to be >=1",
+                     *       "instance": "/v1/fx-rates",
+                     *       "request_id": "2_hUGNrs-1d",
+                     *       "errors": [
+                     *         {
+                     *           "path": "querystring/from",
+                     *           "reason": "is not a real calendar date (2026-02 has 28 days)"
+                     *         },
+                     *         {
+                     *           "path": "querystring/limit",
+                     *           "reason": "Too small: expected number to be >=1"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1576,6 +1681,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "created": 0,
+                     *       "updated": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["FxRatesResult"];
                 };
             };
@@ -1600,6 +1711,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "An API key is required: send Authorization: Bearer <key>",
+                     *       "instance": "/v1/fx-rates",
+                     *       "request_id": "2_hUGNrs-1g"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1682,8 +1803,8 @@ export interface operations {
     listIndices: {
         parameters: {
             query?: {
-                /** @description csv for spreadsheets (same as Accept: text/csv) */
-                format?: "json" | "csv";
+                /** @description json only; the CSV is GET /v1/indices.csv */
+                format?: "json";
             };
             header?: {
                 /** @description an ETag from an earlier answer: 304 Not Modified while it is current */
@@ -1694,11 +1815,10 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description every index */
+            /** @description Default Response */
             200: {
                 headers: {
                     "Cache-Control": components["headers"]["Cache-Control"];
-                    "Content-Disposition": components["headers"]["Content-Disposition"];
                     ETag: components["headers"]["ETag"];
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
@@ -1706,8 +1826,146 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "name": "A100 SXM on-demand",
+                     *           "description": "USD per GPU-hour for A100 SXM on-demand at neoclouds and marketplaces.",
+                     *           "kind": "gpu",
+                     *           "filter": {
+                     *             "families": [
+                     *               "a100"
+                     *             ],
+                     *             "variants": [
+                     *               "sxm"
+                     *             ],
+                     *             "tiers": null,
+                     *             "open_weights": null,
+                     *             "products": null,
+                     *             "provider_kinds": [
+                     *               "neocloud",
+                     *               "marketplace"
+                     *             ],
+                     *             "regions": null,
+                     *             "service_tier": "standard"
+                     *           },
+                     *           "segments": {
+                     *             "on_demand": 1
+                     *           },
+                     *           "term_months": null,
+                     *           "methodology": {
+                     *             "statistic": "median",
+                     *             "trim": 0.1,
+                     *             "min_providers": 3,
+                     *             "min_quotes": 5,
+                     *             "windows": [
+                     *               1,
+                     *               3
+                     *             ],
+                     *             "outlier_k": 3.5,
+                     *             "base_date": null
+                     *           },
+                     *           "code": "A100-SXM-OD",
+                     *           "unit": "USD/GPU-hour",
+                     *           "methodology_version": 1,
+                     *           "created_at": "2026-12-03T13:03:44.718Z",
+                     *           "updated_at": "2026-12-03T13:03:44.718Z",
+                     *           "latest": {
+                     *             "code": "A100-SXM-OD",
+                     *             "date": "2026-11-01",
+                     *             "status": "ok",
+                     *             "value": 1.403882,
+                     *             "level": null,
+                     *             "unit": "USD/GPU-hour",
+                     *             "window_days": 1,
+                     *             "n_providers": 6,
+                     *             "n_contributors": 6,
+                     *             "n_quotes": 6,
+                     *             "n_excluded": 0,
+                     *             "min": 0.9763,
+                     *             "p25": 1.174766,
+                     *             "p75": 1.7186,
+                     *             "max": 1.8846,
+                     *             "hhi": 0.166667,
+                     *             "max_provider_impact": 0.037518,
+                     *             "revision": 1,
+                     *             "published_at": "2026-12-03T13:45:29.323Z",
+                     *             "methodology_version": 1,
+                     *             "hash": "sha256:d9b03136b90b8ead4e64231f518744abb458dc7d2ad66e48b284939f152b0517"
+                     *           }
+                     *         },
+                     *         {
+                     *           "name": "B200 SXM on-demand",
+                     *           "description": "USD per GPU-hour for B200 SXM on-demand at neoclouds and marketplaces.",
+                     *           "kind": "gpu",
+                     *           "filter": {
+                     *             "families": [
+                     *               "b200"
+                     *             ],
+                     *             "variants": [
+                     *               "sxm"
+                     *             ],
+                     *             "tiers": null,
+                     *             "open_weights": null,
+                     *             "products": null,
+                     *             "provider_kinds": [
+                     *               "neocloud",
+                     *               "marketplace"
+                     *             ],
+                     *             "regions": null,
+                     *             "service_tier": "standard"
+                     *           },
+                     *           "segments": {
+                     *             "on_demand": 1
+                     *           },
+                     *           "term_months": null,
+                     *           "methodology": {
+                     *             "statistic": "median",
+                     *             "trim": 0.1,
+                     *             "min_providers": 3,
+                     *             "min_quotes": 5,
+                     *             "windows": [
+                     *               1,
+                     *               3
+                     *             ],
+                     *             "outlier_k": 3.5,
+                     *             "base_date": null
+                     *           },
+                     *           "code": "B200-SXM-OD",
+                     *           "unit": "USD/GPU-hour",
+                     *           "methodology_version": 1,
+                     *           "created_at": "2026-12-03T13:03:44.718Z",
+                     *           "updated_at": "2026-12-03T13:03:44.718Z",
+                     *           "latest": {
+                     *             "code": "B200-SXM-OD",
+                     *             "date": "2026-11-01",
+                     *             "status": "ok",
+                     *             "value": 5.079982,
+                     *             "level": null,
+                     *             "unit": "USD/GPU-hour",
+                     *             "window_days": 1,
+                     *             "n_providers": 7,
+                     *             "n_contributors": 7,
+                     *             "n_quotes": 7,
+                     *             "n_excluded": 0,
+                     *             "min": 4.0324,
+                     *             "p25": 4.705855,
+                     *             "p75": 5.7712,
+                     *             "max": 6.2205,
+                     *             "hhi": 0.142857,
+                     *             "max_provider_impact": 0.178959,
+                     *             "revision": 1,
+                     *             "published_at": "2026-12-03T13:45:29.323Z",
+                     *             "methodology_version": 1,
+                     *             "hash": "sha256:eef625a4e8c6357f36834c44220938e2a1562be12913ab56da084b1573c4f9ce"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["IndexList"];
-                    "text/csv": string;
                 };
             };
             /** @description Not Modified: the ETag in If-None-Match is current */
@@ -1743,6 +2001,123 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "The API key is unknown or revoked",
+                     *       "instance": "/v1/indices",
+                     *       "request_id": "2_hUGNrs-2h"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After) */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listIndicesCsv: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description an ETag from an earlier answer: 304 Not Modified while it is current */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description every index */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "Content-Disposition": components["headers"]["Content-Disposition"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example code,name,kind,unit,date,status,value,level,revision,published_at,methodology_version,hash
+                     *     A100-SXM-OD,A100 SXM on-demand,gpu,USD/GPU-hour,2026-11-01,ok,1.403882,,1,2026-12-03T13:45:29.323Z,1,sha256:d9b03136b90b8ead4e64231f518744abb458dc7d2ad66e48b284939f152b0517
+                     *     B200-SXM-OD,B200 SXM on-demand,gpu,USD/GPU-hour,2026-11-01,ok,5.079982,,1,2026-12-03T13:45:29.323Z,1,sha256:eef625a4e8c6357f36834c44220938e2a1562be12913ab56da084b1573c4f9ce
+                     */
+                    "text/csv": string;
+                };
+            };
+            /** @description Not Modified: the ETag in If-None-Match is current */
+            304: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "Content-Disposition": components["headers"]["Content-Disposition"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
+            400: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no API key, or an unknown or revoked one */
+            401: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "The API key is unknown or revoked",
+                     *       "instance": "/v1/indices.csv",
+                     *       "request_id": "2_hUGNrs-2n"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1800,6 +2175,74 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "name": "H100 SXM on-demand",
+                     *       "description": "USD per GPU-hour for H100 SXM on-demand at neoclouds and marketplaces: the headline H100-hour index.",
+                     *       "kind": "gpu",
+                     *       "filter": {
+                     *         "families": [
+                     *           "h100"
+                     *         ],
+                     *         "variants": [
+                     *           "sxm"
+                     *         ],
+                     *         "tiers": null,
+                     *         "open_weights": null,
+                     *         "products": null,
+                     *         "provider_kinds": [
+                     *           "neocloud",
+                     *           "marketplace"
+                     *         ],
+                     *         "regions": null,
+                     *         "service_tier": "standard"
+                     *       },
+                     *       "segments": {
+                     *         "on_demand": 1
+                     *       },
+                     *       "term_months": null,
+                     *       "methodology": {
+                     *         "statistic": "median",
+                     *         "trim": 0.1,
+                     *         "min_providers": 3,
+                     *         "min_quotes": 5,
+                     *         "windows": [
+                     *           1,
+                     *           3
+                     *         ],
+                     *         "outlier_k": 3.5,
+                     *         "base_date": null
+                     *       },
+                     *       "code": "H100-SXM-OD",
+                     *       "unit": "USD/GPU-hour",
+                     *       "methodology_version": 1,
+                     *       "created_at": "2026-12-03T13:03:44.718Z",
+                     *       "updated_at": "2026-12-03T13:03:44.718Z",
+                     *       "latest": {
+                     *         "code": "H100-SXM-OD",
+                     *         "date": "2026-11-01",
+                     *         "status": "ok",
+                     *         "value": 2.49,
+                     *         "level": null,
+                     *         "unit": "USD/GPU-hour",
+                     *         "window_days": 1,
+                     *         "n_providers": 9,
+                     *         "n_contributors": 9,
+                     *         "n_quotes": 9,
+                     *         "n_excluded": 0,
+                     *         "min": 1.8485,
+                     *         "p25": 2.2334,
+                     *         "p75": 2.973225,
+                     *         "max": 3.4693,
+                     *         "hhi": 0.111111,
+                     *         "max_provider_impact": 0.2115,
+                     *         "revision": 1,
+                     *         "published_at": "2026-12-03T13:45:29.323Z",
+                     *         "methodology_version": 1,
+                     *         "hash": "sha256:a7f062c09c30119b442f29398f4b758dd8997cbebf63c7690c87e18f57122431"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["IndexDetail"];
                 };
             };
@@ -1848,6 +2291,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/index-not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "No index NO-SUCH-INDEX",
+                     *       "instance": "/v1/indices/NO-SUCH-INDEX",
+                     *       "request_id": "2_hUGNrs-2r"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1915,6 +2368,51 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "name": "H100 SXM on-demand",
+                     *       "description": "USD per GPU-hour for H100 SXM on-demand at neoclouds and marketplaces: the headline H100-hour index.",
+                     *       "kind": "gpu",
+                     *       "filter": {
+                     *         "families": [
+                     *           "h100"
+                     *         ],
+                     *         "variants": [
+                     *           "sxm"
+                     *         ],
+                     *         "tiers": null,
+                     *         "open_weights": null,
+                     *         "products": null,
+                     *         "provider_kinds": [
+                     *           "neocloud",
+                     *           "marketplace"
+                     *         ],
+                     *         "regions": null,
+                     *         "service_tier": "standard"
+                     *       },
+                     *       "segments": {
+                     *         "on_demand": 1
+                     *       },
+                     *       "term_months": null,
+                     *       "methodology": {
+                     *         "statistic": "median",
+                     *         "trim": 0.1,
+                     *         "min_providers": 3,
+                     *         "min_quotes": 5,
+                     *         "windows": [
+                     *           1,
+                     *           3
+                     *         ],
+                     *         "outlier_k": 3.5,
+                     *         "base_date": null
+                     *       },
+                     *       "code": "H100-SXM-OD",
+                     *       "unit": "USD/GPU-hour",
+                     *       "methodology_version": 1,
+                     *       "created_at": "2026-12-03T13:03:44.718Z",
+                     *       "updated_at": "2026-12-03T13:45:36.666Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["IndexDefinition"];
                 };
             };
@@ -1951,6 +2449,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "An API key is required: send Authorization: Bearer <key>",
+                     *       "instance": "/v1/indices/H100-SXM-OD",
+                     *       "request_id": "2_hUGNrs-2v"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2080,7 +2588,62 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "code": "H100-SXM-OD",
+                     *           "period": "month",
+                     *           "period_start": "2026-09-01",
+                     *           "period_end": "2026-09-30",
+                     *           "status": "ok",
+                     *           "value": 2.587708,
+                     *           "unit": "USD/GPU-hour",
+                     *           "n_days": 13,
+                     *           "first_day": "2026-09-18",
+                     *           "last_day": "2026-09-30",
+                     *           "revisions": [
+                     *             {
+                     *               "date": "2026-09-18",
+                     *               "revision": 1
+                     *             },
+                     *             {
+                     *               "date": "2026-09-19",
+                     *               "revision": 1
+                     *             }
+                     *           ]
+                     *         },
+                     *         {
+                     *           "code": "H100-SXM-OD",
+                     *           "period": "month",
+                     *           "period_start": "2026-10-01",
+                     *           "period_end": "2026-10-31",
+                     *           "status": "ok",
+                     *           "value": 2.488211,
+                     *           "unit": "USD/GPU-hour",
+                     *           "n_days": 31,
+                     *           "first_day": "2026-10-01",
+                     *           "last_day": "2026-10-31",
+                     *           "revisions": [
+                     *             {
+                     *               "date": "2026-10-01",
+                     *               "revision": 1
+                     *             },
+                     *             {
+                     *               "date": "2026-10-02",
+                     *               "revision": 1
+                     *             }
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["AverageList"];
+                    /**
+                     * @example period_start,period_end,code,period,status,value,unit,n_days,first_day,last_day,revisions
+                     *     2026-09-01,2026-09-30,H100-SXM-OD,month,ok,2.587708,USD/GPU-hour,13,2026-09-18,2026-09-30,2026-09-18:1 2026-09-19:1 2026-09-20:1 2026-09-21:1 2026-09-22:1 2026-09-23:1 2026-09-24:1 2026-09-25:1 2026-09-26:1 2026-09-27:1 2026-09-28:1 2026-09-29:1 2026-09-30:1
+                     *     2026-10-01,2026-10-31,H100-SXM-OD,month,ok,2.488211,USD/GPU-hour,31,2026-10-01,2026-10-31,2026-10-01:1 2026-10-02:1 2026-10-03:1 2026-10-04:1 2026-10-05:1 2026-10-06:1 2026-10-07:1 2026-10-08:1 2026-10-09:1 2026-10-10:1 2026-10-11:1 2026-10-12:1 2026-10-13:1 2026-10-14:1 2026-10-15:1 2026-10-16:1 2026-10-17:1 2026-10-18:1 2026-10-19:1 2026-10-20:2 2026-10-21:1 2026-10-22:1 2026-10-23:1 2026-10-24:1 2026-10-25:1 2026-10-26:1 2026-10-27:1 2026-10-28:1 2026-10-29:1 2026-10-30:1 2026-10-31:1
+                     */
                     "text/csv": string;
                 };
             };
@@ -2088,6 +2651,7 @@ export interface operations {
             304: {
                 headers: {
                     "Cache-Control": components["headers"]["Cache-Control"];
+                    "Content-Disposition": components["headers"]["Content-Disposition"];
                     ETag: components["headers"]["ETag"];
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
@@ -2105,6 +2669,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/validation-error",
+                     *       "title": "Invalid request",
+                     *       "status": 400,
+                     *       "detail": "querystring/period: Invalid option: expected one of \"week\"|\"month\"|\"quarter\"|\"year\"; querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
+                     *       "instance": "/v1/indices/H100-SXM-OD/averages",
+                     *       "request_id": "2_hUGNrs-3x",
+                     *       "errors": [
+                     *         {
+                     *           "path": "querystring/period",
+                     *           "reason": "Invalid option: expected one of \"week\"|\"month\"|\"quarter\"|\"year\""
+                     *         },
+                     *         {
+                     *           "path": "querystring/from",
+                     *           "reason": "is not a real calendar date (2026-02 has 28 days)"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2233,6 +2817,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/validation-error",
+                     *       "title": "Invalid request",
+                     *       "status": 400,
+                     *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z; querystring/width: Too small: expected number to be >=240",
+                     *       "instance": "/v1/indices/H100-SXM-OD/chart.svg",
+                     *       "request_id": "2_hUGNrs-4g",
+                     *       "errors": [
+                     *         {
+                     *           "path": "querystring/from",
+                     *           "reason": "is not a real calendar date (2026-02 has 28 days)"
+                     *         },
+                     *         {
+                     *           "path": "querystring/as_of",
+                     *           "reason": "must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2303,8 +2907,8 @@ export interface operations {
     getLatestFixing: {
         parameters: {
             query?: {
-                /** @description csv for spreadsheets (same as Accept: text/csv) */
-                format?: "json" | "csv";
+                /** @description json only; the CSV is GET /v1/indices/{code}/latest.csv */
+                format?: "json";
             };
             header?: {
                 /** @description an ETag from an earlier answer: 304 Not Modified while it is current */
@@ -2318,11 +2922,10 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description the newest fixing */
+            /** @description Default Response */
             200: {
                 headers: {
                     "Cache-Control": components["headers"]["Cache-Control"];
-                    "Content-Disposition": components["headers"]["Content-Disposition"];
                     ETag: components["headers"]["ETag"];
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
@@ -2330,8 +2933,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "H100-SXM-OD",
+                     *       "date": "2026-11-01",
+                     *       "status": "ok",
+                     *       "value": 2.49,
+                     *       "level": null,
+                     *       "unit": "USD/GPU-hour",
+                     *       "window_days": 1,
+                     *       "n_providers": 9,
+                     *       "n_contributors": 9,
+                     *       "n_quotes": 9,
+                     *       "n_excluded": 0,
+                     *       "min": 1.8485,
+                     *       "p25": 2.2334,
+                     *       "p75": 2.973225,
+                     *       "max": 3.4693,
+                     *       "hhi": 0.111111,
+                     *       "max_provider_impact": 0.2115,
+                     *       "revision": 1,
+                     *       "published_at": "2026-12-03T13:45:29.323Z",
+                     *       "methodology_version": 1,
+                     *       "hash": "sha256:a7f062c09c30119b442f29398f4b758dd8997cbebf63c7690c87e18f57122431"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Fixing"];
-                    "text/csv": string;
                 };
             };
             /** @description Not Modified: the ETag in If-None-Match is current */
@@ -2379,6 +3006,149 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/index-not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "No index NO-SUCH-INDEX",
+                     *       "instance": "/v1/indices/NO-SUCH-INDEX/latest",
+                     *       "request_id": "2_hUGNrs-22"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a path parameter is over 200 characters */
+            414: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After) */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getLatestFixingCsv: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description an ETag from an earlier answer: 304 Not Modified while it is current */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /** @description index code */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the newest fixing */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "Content-Disposition": components["headers"]["Content-Disposition"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example date,code,status,value,level,unit,window_days,n_providers,n_contributors,n_quotes,n_excluded,min,p25,p75,max,hhi,max_provider_impact,revision,published_at,methodology_version,hash
+                     *     2026-11-01,H100-SXM-OD,ok,2.49,,USD/GPU-hour,1,9,9,9,0,1.8485,2.2334,2.973225,3.4693,0.111111,0.2115,1,2026-12-03T13:45:29.323Z,1,sha256:a7f062c09c30119b442f29398f4b758dd8997cbebf63c7690c87e18f57122431
+                     */
+                    "text/csv": string;
+                };
+            };
+            /** @description Not Modified: the ETag in If-None-Match is current */
+            304: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "Content-Disposition": components["headers"]["Content-Disposition"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
+            400: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no API key, or an unknown or revoked one */
+            401: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the resource does not exist */
+            404: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/index-not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "No index NO-SUCH-INDEX",
+                     *       "instance": "/v1/indices/NO-SUCH-INDEX/latest.csv",
+                     *       "request_id": "2_hUGNrs-2a"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2463,7 +3233,65 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "code": "H100-SXM-OD",
+                     *           "date": "2026-09-18",
+                     *           "status": "ok",
+                     *           "value": 2.6391,
+                     *           "level": null,
+                     *           "unit": "USD/GPU-hour",
+                     *           "window_days": 1,
+                     *           "n_providers": 9,
+                     *           "n_contributors": 9,
+                     *           "n_quotes": 9,
+                     *           "n_excluded": 0,
+                     *           "min": 2.0268,
+                     *           "p25": 2.47301,
+                     *           "p75": 2.99,
+                     *           "max": 3.49,
+                     *           "hhi": 0.111111,
+                     *           "max_provider_impact": 0.172643,
+                     *           "revision": 1,
+                     *           "published_at": "2026-12-03T13:45:26.434Z",
+                     *           "methodology_version": 1,
+                     *           "hash": "sha256:a0bacd31e132e19c455fed490eaadc2763962eb9d0921eddcd686a9eb553ecb5"
+                     *         },
+                     *         {
+                     *           "code": "H100-SXM-OD",
+                     *           "date": "2026-09-19",
+                     *           "status": "ok",
+                     *           "value": 2.6718,
+                     *           "level": null,
+                     *           "unit": "USD/GPU-hour",
+                     *           "window_days": 1,
+                     *           "n_providers": 9,
+                     *           "n_contributors": 9,
+                     *           "n_quotes": 9,
+                     *           "n_excluded": 0,
+                     *           "min": 2.0134,
+                     *           "p25": 2.471403,
+                     *           "p75": 2.99,
+                     *           "max": 3.49,
+                     *           "hhi": 0.111111,
+                     *           "max_provider_impact": 0.127115,
+                     *           "revision": 1,
+                     *           "published_at": "2026-12-03T13:45:26.434Z",
+                     *           "methodology_version": 1,
+                     *           "hash": "sha256:50e969050a1550582a5f7c756c885c29ead3961c777fd7541ec3ef0029ad58f6"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["FixingPage"];
+                    /**
+                     * @example date,code,status,value,level,unit,window_days,n_providers,n_contributors,n_quotes,n_excluded,min,p25,p75,max,hhi,max_provider_impact,revision,published_at,methodology_version,hash
+                     *     2026-09-18,H100-SXM-OD,ok,2.6391,,USD/GPU-hour,1,9,9,9,0,2.0268,2.47301,2.99,3.49,0.111111,0.172643,1,2026-12-03T13:45:26.434Z,1,sha256:a0bacd31e132e19c455fed490eaadc2763962eb9d0921eddcd686a9eb553ecb5
+                     *     2026-09-19,H100-SXM-OD,ok,2.6718,,USD/GPU-hour,1,9,9,9,0,2.0134,2.471403,2.99,3.49,0.111111,0.127115,1,2026-12-03T13:45:26.434Z,1,sha256:50e969050a1550582a5f7c756c885c29ead3961c777fd7541ec3ef0029ad58f6
+                     */
                     "text/csv": string;
                 };
             };
@@ -2471,6 +3299,7 @@ export interface operations {
             304: {
                 headers: {
                     "Cache-Control": components["headers"]["Cache-Control"];
+                    "Content-Disposition": components["headers"]["Content-Disposition"];
                     ETag: components["headers"]["ETag"];
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
@@ -2488,6 +3317,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/validation-error",
+                     *       "title": "Invalid request",
+                     *       "status": 400,
+                     *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z; querystring/limit: Too small: expected number to be >=1",
+                     *       "instance": "/v1/indices/H100-SXM-OD/values",
+                     *       "request_id": "2_hUGNrs-37",
+                     *       "errors": [
+                     *         {
+                     *           "path": "querystring/from",
+                     *           "reason": "is not a real calendar date (2026-02 has 28 days)"
+                     *         },
+                     *         {
+                     *           "path": "querystring/as_of",
+                     *           "reason": "must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2588,6 +3437,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "H100-SXM-OD",
+                     *       "date": "2026-10-20",
+                     *       "status": "ok",
+                     *       "value": 2.428928,
+                     *       "level": null,
+                     *       "unit": "USD/GPU-hour",
+                     *       "window_days": 1,
+                     *       "n_providers": 9,
+                     *       "n_contributors": 9,
+                     *       "n_quotes": 12,
+                     *       "n_excluded": 0,
+                     *       "min": 1.8113,
+                     *       "p25": 2.1864,
+                     *       "p75": 2.929729,
+                     *       "max": 3.4693,
+                     *       "hhi": 0.111111,
+                     *       "max_provider_impact": 0.094314,
+                     *       "revision": 2,
+                     *       "published_at": "2026-12-03T13:45:31.034Z",
+                     *       "methodology_version": 1,
+                     *       "hash": "sha256:0b740103ae69c66ee1a46188718459cc2b926938e97a50bea3c00412d5491cb8"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Fixing"];
                 };
             };
@@ -2612,6 +3486,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/validation-error",
+                     *       "title": "Invalid request",
+                     *       "status": 400,
+                     *       "detail": "querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
+                     *       "instance": "/v1/indices/H100-SXM-OD/values/2026-10-20",
+                     *       "request_id": "2_hUGNrs-3e",
+                     *       "errors": [
+                     *         {
+                     *           "path": "querystring/as_of",
+                     *           "reason": "must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2707,6 +3597,62 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "code": "H100-SXM-OD",
+                     *           "date": "2026-10-20",
+                     *           "status": "ok",
+                     *           "value": 2.49,
+                     *           "level": null,
+                     *           "unit": "USD/GPU-hour",
+                     *           "window_days": 1,
+                     *           "n_providers": 9,
+                     *           "n_contributors": 9,
+                     *           "n_quotes": 9,
+                     *           "n_excluded": 0,
+                     *           "min": 1.9226,
+                     *           "p25": 2.4008,
+                     *           "p75": 2.9806,
+                     *           "max": 3.4693,
+                     *           "hhi": 0.111111,
+                     *           "max_provider_impact": 0.219864,
+                     *           "revision": 1,
+                     *           "published_at": "2026-12-03T13:45:29.323Z",
+                     *           "methodology_version": 1,
+                     *           "hash": "sha256:6f0b2450f98882d247f906f8a985f30df109e16eaec2988b862b6571587d190d",
+                     *           "reason": "initial",
+                     *           "superseded_at": "2026-12-03T13:45:31.034Z"
+                     *         },
+                     *         {
+                     *           "code": "H100-SXM-OD",
+                     *           "date": "2026-10-20",
+                     *           "status": "ok",
+                     *           "value": 2.428928,
+                     *           "level": null,
+                     *           "unit": "USD/GPU-hour",
+                     *           "window_days": 1,
+                     *           "n_providers": 9,
+                     *           "n_contributors": 9,
+                     *           "n_quotes": 12,
+                     *           "n_excluded": 0,
+                     *           "min": 1.8113,
+                     *           "p25": 2.1864,
+                     *           "p75": 2.929729,
+                     *           "max": 3.4693,
+                     *           "hhi": 0.111111,
+                     *           "max_provider_impact": 0.094314,
+                     *           "revision": 2,
+                     *           "published_at": "2026-12-03T13:45:31.034Z",
+                     *           "methodology_version": 1,
+                     *           "hash": "sha256:0b740103ae69c66ee1a46188718459cc2b926938e97a50bea3c00412d5491cb8",
+                     *           "reason": "late_quotes",
+                     *           "superseded_at": null
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["RevisionList"];
                 };
             };
@@ -2755,6 +3701,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/index-not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "No index NO-SUCH-INDEX",
+                     *       "instance": "/v1/indices/NO-SUCH-INDEX/values/2026-10-20/revisions",
+                     *       "request_id": "2_hUGNrs-3n"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2820,6 +3776,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "from": "2026-10-20",
+                     *       "to": "2026-10-20",
+                     *       "indices": [
+                     *         {
+                     *           "code": "H100-SXM-OD",
+                     *           "days": 1,
+                     *           "published": 0,
+                     *           "revised": 1,
+                     *           "unchanged": 0,
+                     *           "insufficient": 0
+                     *         }
+                     *       ],
+                     *       "ms": 45
+                     *     }
+                     */
                     "application/json": components["schemas"]["ComputeReport"];
                 };
             };
@@ -2844,6 +3817,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "An API key is required: send Authorization: Bearer <key>",
+                     *       "instance": "/v1/indices/compute",
+                     *       "request_id": "2_hUGNrs-42"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2951,6 +3934,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "code": "a100-80gb-sxm",
+                     *           "kind": "gpu",
+                     *           "name": "A100 SXM 80GB",
+                     *           "family": "a100",
+                     *           "variant": "sxm",
+                     *           "tier": null,
+                     *           "open_weights": null,
+                     *           "created_at": "2026-12-03T13:45:20.499Z",
+                     *           "updated_at": "2026-12-03T13:45:20.499Z"
+                     *         },
+                     *         {
+                     *           "code": "anthropic/claude-haiku-4.5",
+                     *           "kind": "model",
+                     *           "name": "Claude Haiku 4.5",
+                     *           "family": "claude-haiku",
+                     *           "variant": null,
+                     *           "tier": "small",
+                     *           "open_weights": false,
+                     *           "created_at": "2026-12-03T13:45:21.623Z",
+                     *           "updated_at": "2026-12-03T13:45:21.623Z"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["ProductList"];
                 };
             };
@@ -2987,6 +3999,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "The API key is unknown or revoked",
+                     *       "instance": "/v1/products",
+                     *       "request_id": "2_hUGNrs-v"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3043,6 +4065,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "openai/gpt-5.5",
+                     *       "kind": "model",
+                     *       "name": "GPT-5.5",
+                     *       "family": "gpt-5",
+                     *       "variant": null,
+                     *       "tier": "frontier",
+                     *       "open_weights": false,
+                     *       "created_at": "2026-12-03T13:45:20.676Z",
+                     *       "updated_at": "2026-12-03T13:45:20.676Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Product"];
                 };
             };
@@ -3067,6 +4102,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/validation-error",
+                     *       "title": "Invalid request",
+                     *       "status": 400,
+                     *       "detail": "params/code: must be a lowercase code such as h100-sxm or openai/gpt-5.5 (URL-encode the slash as %2F)",
+                     *       "instance": "/v1/products/NO-SUCH-INDEX",
+                     *       "request_id": "2_hUGNrs-z",
+                     *       "errors": [
+                     *         {
+                     *           "path": "params/code",
+                     *           "reason": "must be a lowercase code such as h100-sxm or openai/gpt-5.5 (URL-encode the slash as %2F)"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3158,6 +4209,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "h100-sxm",
+                     *       "kind": "gpu",
+                     *       "name": "H100 SXM 80GB",
+                     *       "family": "h100",
+                     *       "variant": "sxm",
+                     *       "tier": null,
+                     *       "open_weights": null,
+                     *       "created_at": "2026-12-03T13:45:20.07Z",
+                     *       "updated_at": "2026-12-03T13:45:34.015Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Product"];
                 };
             };
@@ -3194,6 +4258,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "An API key is required: send Authorization: Bearer <key>",
+                     *       "instance": "/v1/products/h100-sxm",
+                     *       "request_id": "2_hUGNrs-13"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3310,6 +4384,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "slug": "anthropic",
+                     *           "name": "Anthropic",
+                     *           "kind": "model_lab",
+                     *           "website": "https://www.anthropic.com",
+                     *           "created_at": "2026-12-03T13:45:19.559Z",
+                     *           "updated_at": "2026-12-03T13:45:19.559Z"
+                     *         },
+                     *         {
+                     *           "slug": "aws",
+                     *           "name": "Amazon Web Services",
+                     *           "kind": "hyperscaler",
+                     *           "website": "https://aws.amazon.com",
+                     *           "created_at": "2026-12-03T13:45:18.829Z",
+                     *           "updated_at": "2026-12-03T13:45:18.829Z"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["ProviderList"];
                 };
             };
@@ -3346,6 +4443,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "The API key is unknown or revoked",
+                     *       "instance": "/v1/providers",
+                     *       "request_id": "2_hUGNrs-c"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3402,6 +4509,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "slug": "lambda",
+                     *       "name": "Lambda",
+                     *       "kind": "neocloud",
+                     *       "website": "https://lambda.ai",
+                     *       "created_at": "2026-12-03T13:45:19.148Z",
+                     *       "updated_at": "2026-12-03T13:45:19.148Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Provider"];
                 };
             };
@@ -3450,6 +4567,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "No provider no-such-provider",
+                     *       "instance": "/v1/providers/no-such-provider",
+                     *       "request_id": "2_hUGNrs-g"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3517,6 +4644,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "slug": "lambda",
+                     *       "name": "Lambda",
+                     *       "kind": "neocloud",
+                     *       "website": "https://lambda.ai",
+                     *       "created_at": "2026-12-03T13:45:19.148Z",
+                     *       "updated_at": "2026-12-03T13:45:33.191Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Provider"];
                 };
             };
@@ -3553,6 +4690,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "An API key is required: send Authorization: Bearer <key>",
+                     *       "instance": "/v1/providers/lambda",
+                     *       "request_id": "2_hUGNrs-k"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3677,6 +4824,51 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "2565",
+                     *           "provider": "openai",
+                     *           "product": "openai/gpt-5.5",
+                     *           "segment": "input",
+                     *           "term_months": null,
+                     *           "service_tier": "batch",
+                     *           "region": null,
+                     *           "price": "2.5",
+                     *           "currency": "USD",
+                     *           "unit": "1m_tokens",
+                     *           "gpus_per_instance": null,
+                     *           "fx_usd_per_unit": "1",
+                     *           "usd_price": "2.5",
+                     *           "observed_at": "2026-11-01T20:56:00Z",
+                     *           "observed_day": "2026-11-01",
+                     *           "source": "demo",
+                     *           "ingested_at": "2026-12-03T13:45:23.08Z"
+                     *         },
+                     *         {
+                     *           "id": "5220",
+                     *           "provider": "openai",
+                     *           "product": "openai/gpt-5-mini",
+                     *           "segment": "input",
+                     *           "term_months": null,
+                     *           "service_tier": "batch",
+                     *           "region": null,
+                     *           "price": "0.125",
+                     *           "currency": "USD",
+                     *           "unit": "1m_tokens",
+                     *           "gpus_per_instance": null,
+                     *           "fx_usd_per_unit": "1",
+                     *           "usd_price": "0.125",
+                     *           "observed_at": "2026-11-01T20:55:00Z",
+                     *           "observed_day": "2026-11-01",
+                     *           "source": "demo",
+                     *           "ingested_at": "2026-12-03T13:45:25.932Z"
+                     *         }
+                     *       ],
+                     *       "next_cursor": "eyJhdCI6IjIwMjYtMTEtMDFUMDY6NDg6MDBaIiwiaWQiOiI0OTA1In0.P17v4sgzL6cdz8A_xQwhxAUM"
+                     *     }
+                     */
                     "application/json": components["schemas"]["QuoteList"];
                 };
             };
@@ -3701,6 +4893,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/validation-error",
+                     *       "title": "Invalid request",
+                     *       "status": 400,
+                     *       "detail": "querystring/from: Invalid input; querystring/limit: Too small: expected number to be >=1",
+                     *       "instance": "/v1/quotes",
+                     *       "request_id": "2_hUGNrs-1p",
+                     *       "errors": [
+                     *         {
+                     *           "path": "querystring/from",
+                     *           "reason": "Invalid input"
+                     *         },
+                     *         {
+                     *           "path": "querystring/limit",
+                     *           "reason": "Too small: expected number to be >=1"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3768,6 +4980,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "accepted": 1,
+                     *       "duplicates": 0
+                     *     }
+                     */
                     "application/json": components["schemas"]["IngestResult"];
                 };
             };
@@ -3792,6 +5010,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "An API key is required: send Authorization: Bearer <key>",
+                     *       "instance": "/v1/quotes",
+                     *       "request_id": "2_hUGNrs-1s"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3903,6 +5131,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "code": "H100-SXM-OD",
+                     *           "date": "2026-10-20",
+                     *           "revision": 2,
+                     *           "reason": "late_quotes",
+                     *           "published_at": "2026-12-03T13:45:31.034Z",
+                     *           "unit": "USD/GPU-hour",
+                     *           "status": "ok",
+                     *           "value": 2.428928,
+                     *           "previous_status": "ok",
+                     *           "previous_value": 2.49,
+                     *           "change": -0.061072,
+                     *           "methodology_version": 1,
+                     *           "hash": "sha256:0b740103ae69c66ee1a46188718459cc2b926938e97a50bea3c00412d5491cb8"
+                     *         },
+                     *         {
+                     *           "code": "H100-SXM-OD",
+                     *           "date": "2026-10-20",
+                     *           "revision": 3,
+                     *           "reason": "late_quotes",
+                     *           "published_at": "2026-12-03T13:45:38.701Z",
+                     *           "unit": "USD/GPU-hour",
+                     *           "status": "ok",
+                     *           "value": 2.49,
+                     *           "previous_status": "ok",
+                     *           "previous_value": 2.428928,
+                     *           "change": 0.061072,
+                     *           "methodology_version": 1,
+                     *           "hash": "sha256:31941525e52eeeb8c001edac481e20bdd7c44eb470f9b4d71d818c53cf152ee2"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["RestatementPage"];
                 };
             };
@@ -3927,6 +5192,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/validation-error",
+                     *       "title": "Invalid request",
+                     *       "status": 400,
+                     *       "detail": "querystring/limit: Too small: expected number to be >=1",
+                     *       "instance": "/v1/revisions",
+                     *       "request_id": "2_hUGNrs-4b",
+                     *       "errors": [
+                     *         {
+                     *           "path": "querystring/limit",
+                     *           "reason": "Too small: expected number to be >=1"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };

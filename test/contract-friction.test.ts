@@ -10,7 +10,6 @@ import { days, insertFixings } from './helpers/read-fixings.ts'
 // the document's servers, types and schemas; CSV of the catalog and of /latest; a CSV of the whole
 // history in one file; a plain OPTIONS; a branded /docs.
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 type Json = any
 const walk = (node: Json, visit: (n: Json) => void): void => {
   if (Array.isArray(node)) { node.forEach((n) => walk(n, visit)); return }
@@ -51,7 +50,7 @@ test('CSV: the catalog with every current value, /latest, and the whole history 
   const dates = days('2023-01-01', 1200)
   await insertFixings(app.database, dates.map((date, i) => ({ code: 'H100-SXM-OD', date, value: (2 + (i % 100) / 1000).toFixed(6), published_at: `${date}T23:59:00Z` })))
 
-  const catalog = await app.inject('/v1/indices?format=csv')
+  const catalog = await app.inject('/v1/indices.csv')
   assert.equal(catalog.statusCode, 200)
   assert.match(String(catalog.headers['content-type']), /^text\/csv/)
   assert.match(String(catalog.headers['content-disposition']), /filename="cpx-indices.csv"/)
@@ -62,10 +61,14 @@ test('CSV: the catalog with every current value, /latest, and the whole history 
   assert.equal(h100.date, dates.at(-1))
   assert.equal(Number(h100.value), json.find((d) => d.code === 'H100-SXM-OD').latest.value)
   assert.equal(rows.find((r) => r.code !== 'H100-SXM-OD')!.value, '', 'an index without a fixing has empty cells')
-  assert.equal((await app.inject({ url: '/v1/indices', headers: { accept: 'text/csv' } })).body, catalog.body)
+  // the JSON operations stay JSON (one media type each, as generated clients type them); format=csv names the CSV operation
+  const refused = await app.inject('/v1/indices?format=csv')
+  assert.equal(refused.statusCode, 400)
+  assert.match(refused.json().detail, /querystring\/format: csv is a separate operation: GET \/v1\/indices\.csv/)
+  assert.equal((await app.inject('/v1/indices?format=json')).statusCode, 200)
 
   const latestJson = await app.inject('/v1/indices/H100-SXM-OD/latest')
-  const latestCsv = await app.inject('/v1/indices/H100-SXM-OD/latest?format=csv')
+  const latestCsv = await app.inject('/v1/indices/H100-SXM-OD/latest.csv')
   assert.equal(latestCsv.statusCode, 200)
   assert.match(String(latestCsv.headers['content-type']), /^text\/csv/)
   const [one, ...rest] = parse(latestCsv.body, { columns: true }) as Record<string, string>[]
@@ -73,9 +76,10 @@ test('CSV: the catalog with every current value, /latest, and the whole history 
   assert.equal(one!.date, latestJson.json().date)
   assert.equal(one!.hash, latestJson.json().hash)
   assert.notEqual(latestCsv.headers.etag, latestJson.headers.etag, 'each representation its own ETag')
-  assert.equal((await app.inject({ url: '/v1/indices/H100-SXM-OD/latest?format=csv', headers: { 'if-none-match': String(latestCsv.headers.etag) } })).statusCode, 304)
+  assert.equal((await app.inject({ url: '/v1/indices/H100-SXM-OD/latest.csv', headers: { 'if-none-match': String(latestCsv.headers.etag) } })).statusCode, 304)
   assert.equal((await app.inject({ url: '/v1/indices/H100-SXM-OD/latest', headers: { 'if-none-match': String(latestCsv.headers.etag) } })).statusCode, 200)
-  assert.equal((await app.inject('/v1/indices/H100-SXM-OD/latest?format=xml')).statusCode, 400)
+  assert.equal((await app.inject('/v1/indices/H100-SXM-OD/latest?format=csv')).statusCode, 400)
+  assert.equal((await app.inject('/v1/indices/NOPE/latest.csv')).statusCode, 404)
 
   const history = await app.inject('/v1/indices/H100-SXM-OD/values?format=csv')
   assert.equal((parse(history.body, { columns: true }) as unknown[]).length, 1200, 'the whole range, not 1000 rows')
@@ -91,6 +95,7 @@ test('CSV: the catalog with every current value, /latest, and the whole history 
 test('a plain OPTIONS (no Origin) is 204 with Allow; a CORS preflight is still a preflight; an unknown path 404', async (t) => {
   const app = await buildTestApp(t)
   const values = await app.inject({ method: 'OPTIONS', url: '/v1/indices/H100-SXM-OD/values?format=csv' })
+  assert.equal((await app.inject({ method: 'OPTIONS', url: '/v1/indices.csv' })).headers.allow, 'GET, HEAD, OPTIONS')
   assert.equal(values.statusCode, 204)
   assert.equal(values.headers.allow, 'GET, HEAD, OPTIONS')
   assert.equal((await app.inject({ method: 'OPTIONS', url: '/v1/quotes' })).headers.allow, 'GET, HEAD, OPTIONS, POST')

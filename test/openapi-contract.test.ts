@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict'
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { test } from 'node:test'
 import { compileErrors, validate } from '@readme/openapi-parser'
 import { renderClientTypes } from '../scripts/client-types.ts'
 import { renderOpenApi } from '../src/openapi.ts'
 import { createApiKey, SCOPES, type Scope } from '../src/domain/api-keys.ts'
+import { EXAMPLES_FILE } from '../src/http/openapi-contract.ts'
 import type { InjectOptions } from 'fastify'
 import type { App } from '../src/app.ts'
 import { admin, buildTestApp } from './helpers/app.ts'
@@ -165,10 +166,12 @@ test('openapi responses: real requests to every operation, every status, header 
   const index = (await app.inject('/v1/indices/H100-SXM-OD')).json() as Record<string, unknown>
   const failures: string[] = []
   const statuses = new Map<string, Set<number>>()
+  const observed: Observed[] = []
   let requests = 0
   async function send (target: App, req: InjectOptions & { url: string, method: string }) {
     const res = await target.inject(req)
     requests++
+    observed.push({ op: doc.paths[contract.templateOf(req.method, req.url) ?? '']?.[req.method.toLowerCase()]?.operationId ?? '', status: res.statusCode, type: String(res.headers['content-type'] ?? '').split(';')[0]!, body: res.body })
     failures.push(...contract.check(req.method, req.url, { statusCode: res.statusCode, headers: res.headers, body: res.body }))
     const id = doc.paths[contract.templateOf(req.method, req.url) ?? '']?.[req.method.toLowerCase()]?.operationId ?? req.url
     if (!statuses.has(id)) statuses.set(id, new Set())
@@ -231,7 +234,51 @@ test('openapi responses: real requests to every operation, every status, header 
     if (op.security?.length) assert.ok(seen.some((c) => c >= 400 && c < 500), `${op.operationId}: a 4xx seen (${seen})`)
   }
   t.diagnostic(`${requests} requests validated; statuses: ${[...all].sort().join(' ')}`)
+
+  // The document's examples are these answers (openapi/examples.json, merged by openapi-contract.ts):
+  // compared with what the app answered now, volatile values (times, hashes, ids, cursors) aside.
+  const recorded = examplesOf(observed)
+  if (process.env.UPDATE_OPENAPI_EXAMPLES) writeFileSync(EXAMPLES_FILE, JSON.stringify(recorded, null, 2) + '\n')
+  else {
+    const committed = existsSync(EXAMPLES_FILE) ? JSON.parse(readFileSync(EXAMPLES_FILE, 'utf8')) : {}
+    assert.deepEqual(masked(committed), masked(recorded), 'openapi/examples.json is not what the app answers: run UPDATE_OPENAPI_EXAMPLES=1 npx tsx --test test/openapi-contract.test.ts, then npm run openapi')
+  }
+  for (const { op } of operations(doc)) {
+    const ok = Object.entries(op.responses!).find(([c]) => c.startsWith('2'))![1]
+    for (const [type, media] of Object.entries(ok.content ?? {}) as [string, Json][]) {
+      const schema = media.schema?.$ref ? (doc as Json).components.schemas[media.schema.$ref.split('/').pop()] : media.schema
+      assert.ok(media.example !== undefined || schema?.example !== undefined || schema?.examples?.length, `${op.operationId}: a ${type} example`)
+    }
+    if (op.security?.length) assert.ok(Object.entries(op.responses!).some(([c, r]) => c >= '400' && (r as Json).content?.['application/problem+json']?.example), `${op.operationId}: a problem example`)
+  }
 })
+
+type Json = any
+interface Observed { op: string, status: number, type: string, body: string }
+const EXAMPLE_TYPES = new Set(['application/json', 'application/problem+json', 'text/csv'])
+
+/** Per operation: its first 2xx of each media type and its first problem, lists cut to two items, CSV to two rows. */
+function examplesOf (observed: Observed[]): Record<string, Record<string, Record<string, unknown>>> {
+  const out: Record<string, Record<string, Record<string, unknown>>> = {}
+  const short = (v: Json): Json => Array.isArray(v) ? v.slice(0, 2).map(short) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, short(x)])) : v
+  for (const o of observed) {
+    if (!o.op || !EXAMPLE_TYPES.has(o.type)) continue
+    const ex = (out[o.op] ??= {})
+    const ok = o.status >= 200 && o.status < 300
+    if (ok ? Object.entries(ex).some(([c, byType]) => c.startsWith('2') && byType[o.type] !== undefined) : o.status < 400 || Object.keys(ex).some((c) => c >= '400')) continue
+    const body = o.type === 'text/csv' ? o.body.split('\r\n').slice(0, 3).join('\r\n') + '\r\n' : short(JSON.parse(o.body))
+    ex[o.status] = { ...ex[o.status], [o.type]: body }
+  }
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)))
+}
+
+const VOLATILE = /^(request_id|published_at|superseded_at|created_at|updated_at|ingested_at|hash|next_cursor|quote_ids|id|ms)$/
+function masked (v: Json): Json {
+  if (Array.isArray(v)) return v.map(masked)
+  if (typeof v === 'string') return v.replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z/g, '<time>').replace(/sha256:[0-9a-f]{64}/g, '<hash>')
+  if (!v || typeof v !== 'object') return v
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, VOLATILE.test(k) ? '<volatile>' : masked(x)]))
+}
 
 test('openapi responses: the validator itself fails on what the document does not describe', async (t) => {
   const doc = JSON.parse(await renderOpenApi(await testDatabase(t)))

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { Config } from '../config.ts'
@@ -27,6 +27,9 @@ const FIXING_COLUMNS = ['date', 'code', 'status', 'value', 'level', 'unit', 'win
 const CATALOG_COLUMNS = ['code', 'name', 'kind', 'unit', 'date', 'status', 'value', 'level', 'revision', 'published_at', 'methodology_version', 'hash'] as const
 const AVERAGE_COLUMNS = ['period_start', 'period_end', 'code', 'period', 'status', 'value', 'unit', 'n_days', 'first_day', 'last_day', 'revisions'] as const
 
+/** `format` on a JSON-only operation: json, or a 400 that names the CSV operation. */
+const JsonOnly = (csvPath: string) => z.enum(['json'], `csv is a separate operation: GET ${csvPath}`).optional().meta({ description: `json only; the CSV is GET ${csvPath}` })
+
 /** GET /v1/indices…: catalog, latest (cached), history (+CSV), one day, its revisions, settlement averages. */
 export default async function indicesReadRoutes (fastify: FastifyInstance, { config }: { config: Config }) {
   const cc = cacheControl(config.READ_API_KEY_REQUIRED)
@@ -45,34 +48,42 @@ export default async function indicesReadRoutes (fastify: FastifyInstance, { con
   fastify.addHook('onClose', () => pages.close())
 
   // The hot route lives outside the hooked scope below: it sends the cached JSON text and ETag as they are.
-  fastify.withTypeProvider<ZodTypeProvider>().get('/v1/indices/:code/latest', {
+  // Its CSV is an operation of its own (…/latest.csv), so that a generated client types /latest as a Fixing.
+  const latestRoute = (csv: boolean) => (req: FastifyRequest<{ Params: { code: string } }>, reply: FastifyReply) => {
+    // A hit is answered synchronously: no promise, and no closure made per request (peek never loads).
+    const { code } = req.params
+    const hit = latest.peek(code) ?? latest.get(code)
+    return hit instanceof Promise ? hit.then((h) => sendLatest(code, req.headers['if-none-match'], reply, h, csv)) : sendLatest(code, req.headers['if-none-match'], reply, hit, csv)
+  }
+  const typed = fastify.withTypeProvider<ZodTypeProvider>()
+  typed.get('/v1/indices/:code/latest', {
     schema: {
       operationId: 'getLatestFixing',
       summary: 'The current value of an index: its newest fixing',
-      description: 'Served from an in-process cache that every published fixing invalidates (LISTEN/NOTIFY). ETag = the fixing hash.',
+      description: 'Served from an in-process cache that every published fixing invalidates (LISTEN/NOTIFY). ETag = the fixing hash. As CSV: GET /v1/indices/{code}/latest.csv.',
       tags,
       params: Params,
-      querystring: z.object({ format: Format }),
-      response: {
-        200: { description: 'the newest fixing', content: { 'application/json': { schema: Fixing }, 'text/csv': { schema: CsvText } } },
-        ...problemResponses(400, 401, 403, 404),
-      },
+      querystring: z.object({ format: JsonOnly('/v1/indices/{code}/latest.csv') }),
+      response: { 200: Fixing, ...problemResponses(400, 401, 404) },
     },
-  }, (req, reply) => {
-    // A hit is answered synchronously: no promise, and no closure made per request (peek never loads).
-    const { code } = req.params
-    const csv = wantsCsv(req, req.query.format)
-    const hit = latest.peek(code) ?? latest.get(code)
-    return hit instanceof Promise ? hit.then((h) => sendLatest(code, req.headers['if-none-match'], reply, h, csv)) : sendLatest(code, req.headers['if-none-match'], reply, hit, csv)
-  })
+  }, latestRoute(false))
+  typed.get('/v1/indices/:code/latest.csv', {
+    schema: {
+      operationId: 'getLatestFixingCsv',
+      summary: 'The current value of an index as a one-row CSV (the columns of /values)',
+      tags,
+      params: Params,
+      response: { 200: { description: 'the newest fixing', content: { 'text/csv': { schema: CsvText } } }, ...problemResponses(400, 401, 404) },
+    },
+  }, latestRoute(true))
 
   function sendLatest (code: string, ifNoneMatch: string | undefined, reply: FastifyReply, hit: CachedBody | undefined, csv: boolean): Promise<void> | undefined {
     if (!hit) {
       return assertIndexExists(db, code).then(() => { throw new FixingNotFound(`No fixing has been published for ${code} yet`) })
     }
-    // The CSV is another representation of the same fixing: its own ETag, and the answer varies on Accept.
+    // The CSV is another representation of the same fixing: its own ETag.
     const etag = csv ? hit.etag.slice(0, -1) + '-csv"' : hit.etag
-    reply.header('etag', etag).header('cache-control', cc).header('vary', 'Origin, Accept')
+    reply.header('etag', etag).header('cache-control', cc)
     if (isFresh(ifNoneMatch, etag)) reply.code(304).send()
     else if (csv) reply.type(CSV_TYPE).header('content-disposition', csvDisposition(`${code}-latest`)).send(toCsv(FIXING_COLUMNS, [JSON.parse(hit.body)]))
     else reply.type(JSON_TYPE).send(hit.body)
@@ -85,18 +96,23 @@ export default async function indicesReadRoutes (fastify: FastifyInstance, { con
     app.get('/v1/indices', {
       schema: {
         operationId: 'listIndices',
-        summary: 'The index catalog, each index with its latest fixing; JSON or CSV (every current value in one request)',
+        summary: 'The index catalog, each index with its latest fixing',
+        description: 'As CSV, every current value in one request: GET /v1/indices.csv.',
         tags,
-        querystring: z.object({ format: Format }),
-        response: {
-          200: { description: 'every index', content: { 'application/json': { schema: IndexList }, 'text/csv': { schema: CsvText } } },
-          ...problemResponses(400, 401),
-        },
+        querystring: z.object({ format: JsonOnly('/v1/indices.csv') }),
+        response: { 200: IndexList, ...problemResponses(400, 401) },
       },
-    }, async (req, reply) => {
-      const list = await listIndices(db)
-      if (!wantsCsv(req, req.query.format)) return list
-      const rows = list.data.map(({ latest, ...d }) => ({ ...d, ...latest }))
+    }, () => listIndices(db))
+
+    app.get('/v1/indices.csv', {
+      schema: {
+        operationId: 'listIndicesCsv',
+        summary: 'The index catalog as CSV: one row per index with its latest fixing (empty cells before the first)',
+        tags,
+        response: { 200: { description: 'every index', content: { 'text/csv': { schema: CsvText } } }, ...problemResponses(400, 401) },
+      },
+    }, async (_req, reply) => {
+      const rows = (await listIndices(db)).data.map(({ latest, ...d }) => ({ ...d, ...latest }))
       return reply.type(CSV_TYPE).header('content-disposition', csvDisposition('cpx-indices')).send(toCsv(CATALOG_COLUMNS, rows) as never)
     })
 

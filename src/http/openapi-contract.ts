@@ -1,4 +1,5 @@
 import type { SwaggerTransform, SwaggerTransformObject } from '@fastify/swagger'
+import { existsSync, readFileSync } from 'node:fs'
 import { isDeepStrictEqual } from 'node:util'
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod'
 import type { Config } from '../config.ts'
@@ -67,6 +68,7 @@ export function documentTransform (config: Pick<Config, 'PUBLIC_URL'>): SwaggerT
     for (const [path, item] of Object.entries(doc.paths as Record<string, Record<string, Json>>)) {
       for (const method of METHODS) if (item[method]) finishOperation(path, method, item[method])
     }
+    addExamples(doc)
     mergeInputTwins(doc)
     dropSafeIntegerBounds(doc)
     return doc
@@ -99,10 +101,30 @@ function finishOperation (path: string, method: string, op: Json): void {
     if (code === '429' || code === '503') h['Retry-After'] = header('Retry-After')
     if (cached && (code === '200' || code === '304')) { h.ETag = header('ETag'); h['Cache-Control'] = header('Cache-Control') }
     if (code === '200' && op.operationId === 'listFixings') h.Link = header('Link')
-    if (code === '200' && r.content?.['text/csv']) h['Content-Disposition'] = header('Content-Disposition')
+    if ((code === '200' || code === '304') && responses['200']?.content?.['text/csv']) h['Content-Disposition'] = header('Content-Disposition') // a 304 keeps the 200's headers
     r.headers = { ...h, ...r.headers }
   }
   op.responses = Object.fromEntries(Object.entries(responses).sort(([a], [b]) => a.localeCompare(b)))
+}
+
+/** Real answers recorded by test/openapi-contract.test.ts (UPDATE_OPENAPI_EXAMPLES=1): operationId → status → media type → body. */
+export const EXAMPLES_FILE = new URL('../../openapi/examples.json', import.meta.url)
+
+function addExamples (doc: Json): void {
+  if (!existsSync(EXAMPLES_FILE)) return
+  const examples: Record<string, Record<string, Record<string, unknown>>> = JSON.parse(readFileSync(EXAMPLES_FILE, 'utf8'))
+  for (const item of Object.values(doc.paths as Record<string, Record<string, Json>>)) {
+    for (const op of Object.values(item)) {
+      for (const [status, byType] of Object.entries(examples[op.operationId] ?? {})) {
+        for (const [type, body] of Object.entries(byType)) {
+          const media = op.responses[status]?.content?.[type]
+          if (!media) continue
+          // The problem responses share one object per status across operations: each gets its own copy.
+          op.responses[status] = { ...op.responses[status], content: { ...op.responses[status].content, [type]: { ...media, example: body } } }
+        }
+      }
+    }
+  }
 }
 
 /**
