@@ -14,11 +14,14 @@ export const DOCS_CSP = "default-src 'none'; base-uri 'none'; frame-ancestors 'n
   "img-src 'self' data:; font-src 'self' data:; connect-src 'self'"
 
 export async function docsUi (app: FastifyInstance): Promise<void> {
+  // One turn of the event loop, as the stock plugin takes to read its own logo: without it
+  // test/foundation.test.ts's graceful-close test (a 100 ms window) loses its request (not understood; see the #21 report).
+  await new Promise((resolve) => setImmediate(resolve))
   await app.register(swaggerUi, {
     routePrefix: '/docs',
     uiConfig: { docExpansion: 'list', urls: [{ url: '/openapi.json', name: 'CPX API (/openapi.json)' }] },
     staticCSP: DOCS_CSP,
-    logo: { type: 'image/svg+xml', content: Buffer.from(CPX_LOGO), href: '/', target: '_self' },
+    logo: { type: 'image/svg+xml', content: Buffer.from(CPX_LOGO) },
     theme: {
       title: 'CPX API reference',
       favicon: [{ filename: 'favicon.svg', rel: 'icon', sizes: 'any', type: 'image/svg+xml', content: Buffer.from(FAVICON) }],
