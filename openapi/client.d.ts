@@ -8,7 +8,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness: the process is up */
+        /**
+         * Liveness: the process is up
+         * @description No API key; never rate limited or shed, so that an orchestrator's probe keeps answering under load.
+         */
         get: operations["getHealth"];
         put?: never;
         post?: never;
@@ -25,7 +28,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Prometheus metrics (text exposition format 0.0.4) */
+        /**
+         * Prometheus metrics (text exposition format 0.0.4)
+         * @description API key: optional on this deployment; required, of any scope, when the server runs with READ_API_KEY_REQUIRED=true.
+         */
         get: operations["getMetrics"];
         put?: never;
         post?: never;
@@ -42,7 +48,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: the database answers and its migrations are current */
+        /**
+         * Readiness: the database answers and its migrations are current
+         * @description No API key; never rate limited or shed, so that an orchestrator's probe keeps answering under load.
+         */
         get: operations["getReadiness"];
         put?: never;
         post?: never;
@@ -59,9 +68,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List FX rates (USD per unit of a currency) by currency and date range */
+        /**
+         * List FX rates (USD per unit of a currency) by currency and date range
+         * @description API key: optional on this deployment; required, of any scope, when the server runs with READ_API_KEY_REQUIRED=true.
+         */
         get: operations["listFxRates"];
-        /** Store a list of FX rates (upsert by currency and date) */
+        /**
+         * Store a list of FX rates (upsert by currency and date)
+         * @description API key: required, with scope `ingest` (an admin key also passes).
+         */
         put: operations["putFxRates"];
         post?: never;
         delete?: never;
@@ -77,8 +92,33 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The index catalog, each index with its latest fixing */
+        /**
+         * The index catalog, each index with its latest fixing
+         * @description As CSV, every current value in one request: GET /v1/indices.csv.
+         *
+         *     API key: optional on this deployment; required, of any scope, when the server runs with READ_API_KEY_REQUIRED=true.
+         */
         get: operations["listIndices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/indices.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The index catalog as CSV: one row per index with its latest fixing (empty cells before the first)
+         * @description API key: optional on this deployment; required, of any scope, when the server runs with READ_API_KEY_REQUIRED=true.
+         */
+        get: operations["listIndicesCsv"];
         put?: never;
         post?: never;
         delete?: never;
@@ -94,9 +134,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One index: definition, methodology and its version, latest fixing */
+        /**
+         * One index: definition, methodology and its version, latest fixing
+         * @description API key: optional on this deployment; required, of any scope, when the server runs with READ_API_KEY_REQUIRED=true.
+         */
         get: operations["getIndex"];
-        /** Create or change an index definition; a methodology change makes a new methodology_version */
+        /**
+         * Create or change an index definition; a methodology change makes a new methodology_version
+         * @description API key: required, with scope `admin`.
+         */
         put: operations["putIndex"];
         post?: never;
         delete?: never;
@@ -112,7 +158,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Settlement averages: the mean of the ok daily values in each calendar period; JSON or CSV */
+        /**
+         * Settlement averages: the mean of the ok daily values in each calendar period; JSON or CSV
+         * @description API key: optional on this deployment; required, of any scope, when the server runs with READ_API_KEY_REQUIRED=true.
+         */
         get: operations["listAverages"];
         put?: never;
         post?: never;
@@ -132,6 +181,8 @@ export interface paths {
         /**
          * A chart of an index's daily values as a self-contained SVG image, for dashboards and slides
          * @description Each day's newest revision (or, with as_of, the revision current then), the same figures as /values. Cacheable: ETag and Cache-Control like every read.
+         *
+         *     API key: optional on this deployment; required, of any scope, when the server runs with READ_API_KEY_REQUIRED=true.
          */
         get: operations["getChartSvg"];
         put?: never;
@@ -151,9 +202,31 @@ export interface paths {
         };
         /**
          * The current value of an index: its newest fixing
-         * @description Served from an in-process cache that every published fixing invalidates (LISTEN/NOTIFY). ETag = the fixing hash.
+         * @description Served from an in-process cache that every published fixing invalidates (LISTEN/NOTIFY). ETag = the fixing hash. As CSV: GET /v1/indices/{code}/latest.csv.
+         *
+         *     API key: optional on this deployment; required, of any scope, when the server runs with READ_API_KEY_REQUIRED=true.
          */
         get: operations["getLatestFixing"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/indices/{code}/latest.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The current value of an index as a one-row CSV (the columns of /values)
+         * @description API key: optional on this deployment; required, of any scope, when the server runs with READ_API_KEY_REQUIRED=true.
+         */
+        get: operations["getLatestFixingCsv"];
         put?: never;
         post?: never;
         delete?: never;
@@ -171,7 +244,9 @@ export interface paths {
         };
         /**
          * History of an index, oldest day first, cursor-paginated; JSON or CSV
-         * @description One row per day: the newest revision, or with as_of the revision current then. CSV with Accept: text/csv or format=csv; the next page is also in a Link header.
+         * @description One row per day: the newest revision, or with as_of the revision current then. CSV with Accept: text/csv or format=csv: without `limit`, one file of the whole range (up to 5000 days, every day since 2015-01-01 until 2028). JSON pages hold 1000 days by default; the next page is in next_cursor and in a Link header.
+         *
+         *     API key: optional on this deployment; required, of any scope, when the server runs with READ_API_KEY_REQUIRED=true.
          */
         get: operations["listFixings"];
         put?: never;
@@ -189,7 +264,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The fixing of one day (as of a time), optionally with its constituents */
+        /**
+         * The fixing of one day (as of a time), optionally with its constituents
+         * @description API key: optional on this deployment; required, of any scope, when the server runs with READ_API_KEY_REQUIRED=true.
+         */
         get: operations["getFixing"];
         put?: never;
         post?: never;
@@ -206,7 +284,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every revision of one day's fixing, oldest first, with why it was made */
+        /**
+         * Every revision of one day's fixing, oldest first, with why it was made
+         * @description API key: optional on this deployment; required, of any scope, when the server runs with READ_API_KEY_REQUIRED=true.
+         */
         get: operations["listFixingRevisions"];
         put?: never;
         post?: never;
@@ -225,7 +306,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Compute or recompute fixings for a range of days; reports per index what was published or revised */
+        /**
+         * Compute or recompute fixings for a range of days; reports per index what was published or revised
+         * @description API key: required, with scope `admin`.
+         */
         post: operations["computeFixings"];
         delete?: never;
         options?: never;
@@ -240,7 +324,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The exact bytes a run fetched or imported, by SHA-256 */
+        /**
+         * The exact bytes a run fetched or imported, by SHA-256
+         * @description API key: optional on this deployment; required, of any scope, when the server runs with READ_API_KEY_REQUIRED=true.
+         */
         get: operations["getPayload"];
         put?: never;
         post?: never;
@@ -257,7 +344,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List products (GPUs and models), filtered by kind, family or provider */
+        /**
+         * List products (GPUs and models), filtered by kind, family or provider
+         * @description API key: optional on this deployment; required, of any scope, when the server runs with READ_API_KEY_REQUIRED=true.
+         */
         get: operations["listProducts"];
         put?: never;
         post?: never;
@@ -274,9 +364,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One product */
+        /**
+         * One product
+         * @description API key: optional on this deployment; required, of any scope, when the server runs with READ_API_KEY_REQUIRED=true.
+         */
         get: operations["getProduct"];
-        /** Create or replace a product (idempotent upsert); a code with a slash is sent as %2F */
+        /**
+         * Create or replace a product (idempotent upsert); a code with a slash is sent as %2F
+         * @description API key: required, with scope `ingest` (an admin key also passes).
+         */
         put: operations["putProduct"];
         post?: never;
         delete?: never;
@@ -292,7 +388,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List providers (who quotes prices), filtered by kind */
+        /**
+         * List providers (who quotes prices), filtered by kind
+         * @description API key: optional on this deployment; required, of any scope, when the server runs with READ_API_KEY_REQUIRED=true.
+         */
         get: operations["listProviders"];
         put?: never;
         post?: never;
@@ -309,9 +408,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One provider */
+        /**
+         * One provider
+         * @description API key: optional on this deployment; required, of any scope, when the server runs with READ_API_KEY_REQUIRED=true.
+         */
         get: operations["getProvider"];
-        /** Create or replace a provider (idempotent upsert) */
+        /**
+         * Create or replace a provider (idempotent upsert)
+         * @description API key: required, with scope `ingest` (an admin key also passes).
+         */
         put: operations["putProvider"];
         post?: never;
         delete?: never;
@@ -327,10 +432,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List stored quotes, newest first, with raw and normalized prices */
+        /**
+         * List stored quotes, newest first, with raw and normalized prices
+         * @description API key: optional on this deployment; required, of any scope, when the server runs with READ_API_KEY_REQUIRED=true.
+         */
         get: operations["listQuotes"];
         put?: never;
-        /** Ingest up to 10,000 quotes atomically (JSON, NDJSON or CSV); duplicates are skipped and counted */
+        /**
+         * Ingest up to 10,000 quotes atomically (JSON, NDJSON or CSV); duplicates are skipped and counted
+         * @description API key: required, with scope `ingest` (an admin key also passes).
+         */
         post: operations["postQuotes"];
         delete?: never;
         options?: never;
@@ -345,7 +456,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One stored quote with its provenance: the source run that stored it and the SHA-256 of the bytes */
+        /**
+         * One stored quote with its provenance: the source run that stored it and the SHA-256 of the bytes
+         * @description API key: optional on this deployment; required, of any scope, when the server runs with READ_API_KEY_REQUIRED=true.
+         */
         get: operations["getQuote"];
         put?: never;
         post?: never;
@@ -362,7 +476,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The restatement register: revised fixings across indices, oldest publication first */
+        /**
+         * The restatement register: revised fixings across indices, oldest publication first
+         * @description API key: optional on this deployment; required, of any scope, when the server runs with READ_API_KEY_REQUIRED=true.
+         */
         get: operations["listRestatements"];
         put?: never;
         post?: never;
@@ -379,7 +496,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One source run: what was fetched, its SHA-256, what it stored, or why it failed */
+        /**
+         * One source run: what was fetched, its SHA-256, what it stored, or why it failed
+         * @description API key: optional on this deployment; required, of any scope, when the server runs with READ_API_KEY_REQUIRED=true.
+         */
         get: operations["getRun"];
         put?: never;
         post?: never;
@@ -396,7 +516,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every configured source with its health: last success, last failure, staleness, counts */
+        /**
+         * Every configured source with its health: last success, last failure, staleness, counts
+         * @description API key: optional on this deployment; required, of any scope, when the server runs with READ_API_KEY_REQUIRED=true.
+         */
         get: operations["listSources"];
         put?: never;
         post?: never;
@@ -413,12 +536,21 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One source and its health */
+        /**
+         * One source and its health
+         * @description API key: optional on this deployment; required, of any scope, when the server runs with READ_API_KEY_REQUIRED=true.
+         */
         get: operations["getSource"];
-        /** Create or replace a source (headers only as environment-variable names) */
+        /**
+         * Create or replace a source (headers only as environment-variable names)
+         * @description API key: required, with scope `admin`.
+         */
         put: operations["putSource"];
         post?: never;
-        /** Remove a source; its runs, payloads and quotes are kept */
+        /**
+         * Remove a source; its runs, payloads and quotes are kept
+         * @description API key: required, with scope `admin`.
+         */
         delete: operations["deleteSource"];
         options?: never;
         head?: never;
@@ -434,7 +566,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Run a source now (enabled or not); the answer is the run, failed or not */
+        /**
+         * Run a source now (enabled or not); the answer is the run, failed or not
+         * @description API key: required, with scope `admin`.
+         */
         post: operations["collectSource"];
         delete?: never;
         options?: never;
@@ -449,7 +584,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A source's runs, newest first (also `cpx import` runs, under the importer's name) */
+        /**
+         * A source's runs, newest first (also `cpx import` runs, under the importer's name)
+         * @description API key: optional on this deployment; required, of any scope, when the server runs with READ_API_KEY_REQUIRED=true.
+         */
         get: operations["listSourceRuns"];
         put?: never;
         post?: never;
@@ -494,12 +632,19 @@ export interface components {
             /** @description days with status ok that entered the mean */
             n_days: number;
             period: components["schemas"]["Period"];
-            /** @description last calendar day of the period */
+            /**
+             * Format: date
+             * @description last calendar day of the period
+             */
             period_end: string;
-            /** @description first calendar day of the period */
+            /**
+             * Format: date
+             * @description first calendar day of the period
+             */
             period_start: string;
             /** @description the revision of each day used */
             revisions: {
+                /** Format: date */
                 date: string;
                 revision: number;
             }[];
@@ -509,57 +654,8 @@ export interface components {
             /** @description mean of the values of the ok days, in exact decimal arithmetic, rounded half away from zero to 6 dp */
             value: number | null;
         };
-        /**
-         * @example {
-         *       "code": "H100-SXM-OD",
-         *       "period": "month",
-         *       "period_start": "2026-10-01",
-         *       "period_end": "2026-10-31",
-         *       "status": "ok",
-         *       "value": 2.951613,
-         *       "unit": "USD/GPU-hour",
-         *       "n_days": 2,
-         *       "first_day": "2026-10-30",
-         *       "last_day": "2026-10-31",
-         *       "revisions": [
-         *         {
-         *           "date": "2026-10-30",
-         *           "revision": 1
-         *         },
-         *         {
-         *           "date": "2026-10-31",
-         *           "revision": 2
-         *         }
-         *       ]
-         *     }
-         */
-        AverageInput: {
-            code: string;
-            first_day: string | null;
-            last_day: string | null;
-            /** @description days with status ok that entered the mean */
-            n_days: number;
-            period: components["schemas"]["PeriodInput"];
-            /** @description last calendar day of the period */
-            period_end: string;
-            /** @description first calendar day of the period */
-            period_start: string;
-            /** @description the revision of each day used */
-            revisions: {
-                date: string;
-                revision: number;
-            }[];
-            /** @description `insufficient_data` when no day of the period (within from..to) has an ok fixing */
-            status: components["schemas"]["FixingStatusInput"];
-            unit: components["schemas"]["UnitInput"];
-            /** @description mean of the values of the ok days, in exact decimal arithmetic, rounded half away from zero to 6 dp */
-            value: number | null;
-        };
         AverageList: {
             data: components["schemas"]["Average"][];
-        };
-        AverageListInput: {
-            data: components["schemas"]["AverageInput"][];
         };
         ComputeReport: {
             from: string;
@@ -568,15 +664,11 @@ export interface components {
             ms: number;
             to: string;
         };
-        ComputeReportInput: {
-            from: string;
-            indices: components["schemas"]["IndexComputeReportInput"][];
-            /** @description wall time of the computation */
-            ms: number;
-            to: string;
-        };
         ComputeRequest: {
-            /** @example 2026-11-02 */
+            /**
+             * Format: date
+             * @example 2026-11-02
+             */
             from: string;
             /** @description index codes; all indices when absent */
             indices?: string[];
@@ -585,20 +677,10 @@ export interface components {
              * @enum {string}
              */
             reason?: "late_quotes" | "definition_change" | "correction";
-            /** @example 2026-11-02 */
-            to: string;
-        };
-        ComputeRequestInput: {
-            /** @example 2026-11-02 */
-            from: string;
-            /** @description index codes; all indices when absent */
-            indices?: string[];
             /**
-             * @description reason recorded on the revisions this run stores; by default late_quotes, definition_change or correction as found
-             * @enum {string}
+             * Format: date
+             * @example 2026-11-02
              */
-            reason?: "late_quotes" | "definition_change" | "correction";
-            /** @example 2026-11-02 */
             to: string;
         };
         /**
@@ -654,68 +736,7 @@ export interface components {
             /** @description r(c): the contributor's representative price (blend of its segments), 6 dp */
             value: number | null;
         };
-        /**
-         * @example {
-         *       "provider": "lambda",
-         *       "product": "h100-sxm",
-         *       "value": 2.99,
-         *       "segments": {
-         *         "on_demand": 2.99
-         *       },
-         *       "n_quotes": 1,
-         *       "quote_ids": [
-         *         "18423"
-         *       ],
-         *       "excluded": false,
-         *       "reason": null
-         *     }
-         */
-        ConstituentInput: {
-            excluded: boolean;
-            /** @description methodology v2, model_then_market: the model this contributor priced, as it entered the index */
-            model?: {
-                n_contributors: number;
-                n_providers: number;
-                /** @description the model's first-stage value: median of its remaining contributors' r(c) */
-                value: number;
-                weight: number;
-            };
-            n_quotes: number;
-            product: string;
-            provider: string;
-            /** @description ids of the quotes behind the representative (GET /v1/quotes) */
-            quote_ids: string[];
-            /** @description why an excluded contributor was excluded; null when included */
-            reason: ("outlier" | "incomplete_blend") | null;
-            /** @description methodology v2: per segment, the rule that kept the price and its age */
-            rules?: {
-                [key: string]: {
-                    /** @description fixing day − the UTC day the price was observed */
-                    age_days: number;
-                    /**
-                     * @description window: a market quote inside window_days; posted: a list price in force (methodology v2)
-                     * @enum {string}
-                     */
-                    kept_by: "window" | "posted";
-                    observed_on: string;
-                };
-            };
-            /** @description r(c,s) per segment, 6 dp */
-            segments: {
-                [key: string]: number;
-            };
-            /** @description r(c): the contributor's representative price (blend of its segments), 6 dp */
-            value: number | null;
-        };
         FieldError: {
-            /** @description row index in a batch */
-            index?: number;
-            /** @example quotes/3/price */
-            path: string;
-            /** @example must be a decimal greater than 0 */
-            reason: string;
-        };
-        FieldErrorInput: {
             /** @description row index in a batch */
             index?: number;
             /** @example quotes/3/price */
@@ -752,7 +773,10 @@ export interface components {
             code: string;
             /** @description with include=constituents */
             constituents?: components["schemas"]["Constituent"][];
-            /** @description the UTC day fixed, YYYY-MM-DD */
+            /**
+             * Format: date
+             * @description the UTC day fixed, YYYY-MM-DD
+             */
             date: string;
             /** @description SHA-256 over the figures and constituents; the ETag derives from it */
             hash: string;
@@ -775,75 +799,15 @@ export interface components {
             p25: number | null;
             /** @description 75th percentile of the remaining r(c) */
             p75: number | null;
-            /** @description when this revision was published (RFC 3339) */
+            /**
+             * Format: date-time
+             * @description when this revision was published (RFC 3339)
+             */
             published_at: string;
             /** @description 1 is the first publication; restatements count up */
             revision: number;
             status: components["schemas"]["FixingStatus"];
             unit: components["schemas"]["Unit"];
-            /** @description the index value in `unit`; null unless status is ok */
-            value: number | null;
-            /** @description the window length used (the widest when insufficient_data) */
-            window_days: number;
-        };
-        /**
-         * @example {
-         *       "code": "H100-SXM-OD",
-         *       "date": "2026-11-02",
-         *       "status": "ok",
-         *       "value": 2.945,
-         *       "level": null,
-         *       "unit": "USD/GPU-hour",
-         *       "window_days": 1,
-         *       "n_providers": 4,
-         *       "n_contributors": 4,
-         *       "n_quotes": 5,
-         *       "n_excluded": 0,
-         *       "min": 2.4,
-         *       "p25": 2.775,
-         *       "p75": 3.0925,
-         *       "max": 3.4,
-         *       "hhi": 0.25,
-         *       "max_provider_impact": 0.045,
-         *       "revision": 1,
-         *       "published_at": "2026-11-03T00:15:02.318Z",
-         *       "methodology_version": 1,
-         *       "hash": "sha256:9f2c1e7a4b6d8f0a1c3e5b7d9f1a3c5e7b9d1f3a5c7e9b1d3f5a7c9e1b3d5f7a"
-         *     }
-         */
-        FixingInput: {
-            code: string;
-            /** @description with include=constituents */
-            constituents?: components["schemas"]["ConstituentInput"][];
-            /** @description the UTC day fixed, YYYY-MM-DD */
-            date: string;
-            /** @description SHA-256 over the figures and constituents; the ETag derives from it */
-            hash: string;
-            /** @description Σ over providers of (share of remaining contributors)² */
-            hhi: number | null;
-            /** @description 100 × value / value(base_date) when the index has a base date; else null */
-            level: number | null;
-            /** @description largest remaining r(c) */
-            max: number | null;
-            /** @description largest change of the value when one provider is dropped */
-            max_provider_impact: number | null;
-            methodology_version: number;
-            /** @description smallest remaining r(c) */
-            min: number | null;
-            n_contributors: number;
-            n_excluded: number;
-            n_providers: number;
-            n_quotes: number;
-            /** @description 25th percentile of the remaining r(c) */
-            p25: number | null;
-            /** @description 75th percentile of the remaining r(c) */
-            p75: number | null;
-            /** @description when this revision was published (RFC 3339) */
-            published_at: string;
-            /** @description 1 is the first publication; restatements count up */
-            revision: number;
-            status: components["schemas"]["FixingStatusInput"];
-            unit: components["schemas"]["UnitInput"];
             /** @description the index value in `unit`; null unless status is ok */
             value: number | null;
             /** @description the window length used (the widest when insufficient_data) */
@@ -885,54 +849,18 @@ export interface components {
             next_cursor: string | null;
         };
         /**
-         * @example {
-         *       "data": [
-         *         {
-         *           "code": "H100-SXM-OD",
-         *           "date": "2026-11-02",
-         *           "status": "ok",
-         *           "value": 2.945,
-         *           "level": null,
-         *           "unit": "USD/GPU-hour",
-         *           "window_days": 1,
-         *           "n_providers": 4,
-         *           "n_contributors": 4,
-         *           "n_quotes": 5,
-         *           "n_excluded": 0,
-         *           "min": 2.4,
-         *           "p25": 2.775,
-         *           "p75": 3.0925,
-         *           "max": 3.4,
-         *           "hhi": 0.25,
-         *           "max_provider_impact": 0.045,
-         *           "revision": 1,
-         *           "published_at": "2026-11-03T00:15:02.318Z",
-         *           "methodology_version": 1,
-         *           "hash": "sha256:9f2c1e7a4b6d8f0a1c3e5b7d9f1a3c5e7b9d1f3a5c7e9b1d3f5a7c9e1b3d5f7a"
-         *         }
-         *       ],
-         *       "next_cursor": null
-         *     }
-         */
-        FixingPageInput: {
-            data: components["schemas"]["FixingInput"][];
-            /** @description pass as `cursor` to get the next page; null on the last page */
-            next_cursor: string | null;
-        };
-        /**
          * @description `ok`: the value is published; `insufficient_data`: too few providers or quotes in every window, value null
          * @enum {string}
          */
         FixingStatus: "ok" | "insufficient_data";
-        /**
-         * @description `ok`: the value is published; `insufficient_data`: too few providers or quotes in every window, value null
-         * @enum {string}
-         */
-        FixingStatusInput: "ok" | "insufficient_data";
         FxRate: {
+            /** Format: date-time */
             created_at: string;
             currency: string;
-            /** @example 2026-11-02 */
+            /**
+             * Format: date
+             * @example 2026-11-02
+             */
             date: string;
             source: string;
             /**
@@ -944,7 +872,10 @@ export interface components {
         FxRateBody: {
             /** @example CNY */
             currency: string;
-            /** @example 2026-11-02 */
+            /**
+             * Format: date
+             * @example 2026-11-02
+             */
             date: string;
             /** @example ECB */
             source: string;
@@ -953,53 +884,16 @@ export interface components {
              * @example 0.1405
              */
             usd_per_unit: number | string;
-        };
-        FxRateBodyInput: {
-            /** @example CNY */
-            currency: string;
-            /** @example 2026-11-02 */
-            date: string;
-            /** @example ECB */
-            source: string;
-            /**
-             * @description USD for one unit of the currency, a decimal > 0 (string keeps it exact)
-             * @example 0.1405
-             */
-            usd_per_unit: number | string;
-        };
-        FxRateInput: {
-            created_at: string;
-            currency: string;
-            /** @example 2026-11-02 */
-            date: string;
-            source: string;
-            /**
-             * @description exact decimal
-             * @example 0.1405
-             */
-            usd_per_unit: string;
         };
         FxRateList: {
             data: components["schemas"]["FxRate"][];
             /** @description pass as `cursor` to get the next page; null on the last page */
             next_cursor: string | null;
         };
-        FxRateListInput: {
-            data: components["schemas"]["FxRateInput"][];
-            /** @description pass as `cursor` to get the next page; null on the last page */
-            next_cursor: string | null;
-        };
         FxRatesBody: {
             rates: components["schemas"]["FxRateBody"][];
         };
-        FxRatesBodyInput: {
-            rates: components["schemas"]["FxRateBodyInput"][];
-        };
         FxRatesResult: {
-            created: number;
-            updated: number;
-        };
-        FxRatesResultInput: {
             created: number;
             updated: number;
         };
@@ -1012,20 +906,7 @@ export interface components {
             /** @enum {string} */
             variant: "sxm" | "pcie" | "nvl";
         };
-        GpuProductBodyInput: {
-            /** @example h100 */
-            family: string;
-            /** @constant */
-            kind: "gpu";
-            name: string;
-            /** @enum {string} */
-            variant: "sxm" | "pcie" | "nvl";
-        };
         Health: {
-            /** @constant */
-            status: "ok";
-        };
-        HealthInput: {
             /** @constant */
             status: "ok";
         };
@@ -1042,22 +923,10 @@ export interface components {
             /** @description days whose current revision still stands */
             unchanged: number;
         };
-        IndexComputeReportInput: {
-            code: string;
-            /** @description days computed */
-            days: number;
-            /** @description days whose fixing is insufficient_data */
-            insufficient: number;
-            /** @description days published for the first time (revision 1) */
-            published: number;
-            /** @description days that got a new revision: a figure or constituent changed */
-            revised: number;
-            /** @description days whose current revision still stands */
-            unchanged: number;
-        };
         IndexDefinition: {
             /** @example H100-SXM-OD */
             code: string;
+            /** Format: date-time */
             created_at: string;
             /** @default  */
             description: string;
@@ -1102,49 +971,8 @@ export interface components {
             term_months: number | null;
             /** @enum {string} */
             unit: "USD/GPU-hour" | "USD/1M tokens";
+            /** Format: date-time */
             updated_at: string;
-        };
-        IndexDefinitionBody: {
-            /** @default  */
-            description: string;
-            /**
-             * @default {
-             *       "families": null,
-             *       "variants": null,
-             *       "tiers": null,
-             *       "open_weights": null,
-             *       "products": null,
-             *       "provider_kinds": null,
-             *       "regions": null,
-             *       "service_tier": "standard"
-             *     }
-             */
-            filter: components["schemas"]["IndexFilter"];
-            /** @enum {string} */
-            kind: "gpu" | "model";
-            /**
-             * @default {
-             *       "statistic": "median",
-             *       "trim": 0.1,
-             *       "min_providers": 3,
-             *       "min_quotes": 5,
-             *       "windows": [
-             *         1,
-             *         3,
-             *         7
-             *       ],
-             *       "outlier_k": 3.5,
-             *       "base_date": null
-             *     }
-             */
-            methodology: components["schemas"]["Methodology"];
-            name: string;
-            /** @description segment weights: {"on_demand": 1}, or a blend such as {"input": 3, "output": 1} */
-            segments: {
-                [key: string]: number;
-            };
-            /** @default null */
-            term_months: number | null;
         };
         IndexDefinitionBodyInput: {
             /** @default  */
@@ -1187,55 +1015,6 @@ export interface components {
             };
             /** @default null */
             term_months: number | null;
-        };
-        IndexDefinitionInput: {
-            /** @example H100-SXM-OD */
-            code: string;
-            created_at: string;
-            /** @default  */
-            description: string;
-            /**
-             * @default {
-             *       "families": null,
-             *       "variants": null,
-             *       "tiers": null,
-             *       "open_weights": null,
-             *       "products": null,
-             *       "provider_kinds": null,
-             *       "regions": null,
-             *       "service_tier": "standard"
-             *     }
-             */
-            filter: components["schemas"]["IndexFilterInput"];
-            /** @enum {string} */
-            kind: "gpu" | "model";
-            /**
-             * @default {
-             *       "statistic": "median",
-             *       "trim": 0.1,
-             *       "min_providers": 3,
-             *       "min_quotes": 5,
-             *       "windows": [
-             *         1,
-             *         3,
-             *         7
-             *       ],
-             *       "outlier_k": 3.5,
-             *       "base_date": null
-             *     }
-             */
-            methodology: components["schemas"]["MethodologyInput"];
-            methodology_version: number;
-            name: string;
-            /** @description segment weights: {"on_demand": 1}, or a blend such as {"input": 3, "output": 1} */
-            segments: {
-                [key: string]: number;
-            };
-            /** @default null */
-            term_months: number | null;
-            /** @enum {string} */
-            unit: "USD/GPU-hour" | "USD/1M tokens";
-            updated_at: string;
         };
         /**
          * @example {
@@ -1283,6 +1062,7 @@ export interface components {
         IndexDetail: {
             /** @example H100-SXM-OD */
             code: string;
+            /** Format: date-time */
             created_at: string;
             /** @default  */
             description: string;
@@ -1329,100 +1109,7 @@ export interface components {
             term_months: number | null;
             /** @enum {string} */
             unit: "USD/GPU-hour" | "USD/1M tokens";
-            updated_at: string;
-        };
-        /**
-         * @example {
-         *       "code": "TOK-FRONTIER-BLEND",
-         *       "name": "Frontier models, blended 3:1",
-         *       "description": "USD per 1M tokens, frontier models, input 3 : output 1.",
-         *       "kind": "model",
-         *       "unit": "USD/1M tokens",
-         *       "methodology_version": 1,
-         *       "created_at": "2026-11-01T09:00:00Z",
-         *       "updated_at": "2026-11-01T09:00:00Z",
-         *       "latest": null,
-         *       "filter": {
-         *         "families": null,
-         *         "variants": null,
-         *         "tiers": [
-         *           "frontier"
-         *         ],
-         *         "open_weights": null,
-         *         "products": null,
-         *         "provider_kinds": null,
-         *         "regions": null,
-         *         "service_tier": "standard"
-         *       },
-         *       "segments": {
-         *         "input": 3,
-         *         "output": 1
-         *       },
-         *       "term_months": null,
-         *       "methodology": {
-         *         "statistic": "median",
-         *         "trim": 0.1,
-         *         "min_providers": 3,
-         *         "min_quotes": 5,
-         *         "windows": [
-         *           1,
-         *           3,
-         *           7
-         *         ],
-         *         "outlier_k": 3.5,
-         *         "base_date": null
-         *       }
-         *     }
-         */
-        IndexDetailInput: {
-            /** @example H100-SXM-OD */
-            code: string;
-            created_at: string;
-            /** @default  */
-            description: string;
-            /**
-             * @default {
-             *       "families": null,
-             *       "variants": null,
-             *       "tiers": null,
-             *       "open_weights": null,
-             *       "products": null,
-             *       "provider_kinds": null,
-             *       "regions": null,
-             *       "service_tier": "standard"
-             *     }
-             */
-            filter: components["schemas"]["IndexFilterInput"];
-            /** @enum {string} */
-            kind: "gpu" | "model";
-            /** @description the newest fixing; null before the first one */
-            latest: components["schemas"]["FixingInput"] | null;
-            /**
-             * @default {
-             *       "statistic": "median",
-             *       "trim": 0.1,
-             *       "min_providers": 3,
-             *       "min_quotes": 5,
-             *       "windows": [
-             *         1,
-             *         3,
-             *         7
-             *       ],
-             *       "outlier_k": 3.5,
-             *       "base_date": null
-             *     }
-             */
-            methodology: components["schemas"]["MethodologyInput"];
-            methodology_version: number;
-            name: string;
-            /** @description segment weights: {"on_demand": 1}, or a blend such as {"input": 3, "output": 1} */
-            segments: {
-                [key: string]: number;
-            };
-            /** @default null */
-            term_months: number | null;
-            /** @enum {string} */
-            unit: "USD/GPU-hour" | "USD/1M tokens";
+            /** Format: date-time */
             updated_at: string;
         };
         /** @description which quotes are eligible; a null field does not filter (service_tier: null means standard) */
@@ -1474,18 +1161,7 @@ export interface components {
             /** @description always null: the catalog fits one page */
             next_cursor: string | null;
         };
-        IndexListInput: {
-            data: components["schemas"]["IndexDetailInput"][];
-            /** @description always null: the catalog fits one page */
-            next_cursor: string | null;
-        };
         IngestResult: {
-            /** @description rows stored by this request */
-            accepted: number;
-            /** @description rows identical to a stored quote (or to an earlier row of this batch), skipped */
-            duplicates: number;
-        };
-        IngestResultInput: {
             /** @description rows stored by this request */
             accepted: number;
             /** @description rows identical to a stored quote (or to an earlier row of this batch), skipped */
@@ -1495,7 +1171,10 @@ export interface components {
             code: string;
             /** @description with include=constituents */
             constituents?: components["schemas"]["Constituent"][];
-            /** @description the UTC day fixed, YYYY-MM-DD */
+            /**
+             * Format: date
+             * @description the UTC day fixed, YYYY-MM-DD
+             */
             date: string;
             /** @description SHA-256 over the figures and constituents; the ETag derives from it */
             hash: string;
@@ -1518,52 +1197,16 @@ export interface components {
             p25: number | null;
             /** @description 75th percentile of the remaining r(c) */
             p75: number | null;
-            /** @description when this revision was published (RFC 3339) */
+            /**
+             * Format: date-time
+             * @description when this revision was published (RFC 3339)
+             */
             published_at: string;
             /** @description 1 is the first publication; restatements count up */
             revision: number;
             source_health: components["schemas"]["SourceHealth"];
             status: components["schemas"]["FixingStatus"];
             unit: components["schemas"]["Unit"];
-            /** @description the index value in `unit`; null unless status is ok */
-            value: number | null;
-            /** @description the window length used (the widest when insufficient_data) */
-            window_days: number;
-        };
-        LatestFixingInput: {
-            code: string;
-            /** @description with include=constituents */
-            constituents?: components["schemas"]["ConstituentInput"][];
-            /** @description the UTC day fixed, YYYY-MM-DD */
-            date: string;
-            /** @description SHA-256 over the figures and constituents; the ETag derives from it */
-            hash: string;
-            /** @description Σ over providers of (share of remaining contributors)² */
-            hhi: number | null;
-            /** @description 100 × value / value(base_date) when the index has a base date; else null */
-            level: number | null;
-            /** @description largest remaining r(c) */
-            max: number | null;
-            /** @description largest change of the value when one provider is dropped */
-            max_provider_impact: number | null;
-            methodology_version: number;
-            /** @description smallest remaining r(c) */
-            min: number | null;
-            n_contributors: number;
-            n_excluded: number;
-            n_providers: number;
-            n_quotes: number;
-            /** @description 25th percentile of the remaining r(c) */
-            p25: number | null;
-            /** @description 75th percentile of the remaining r(c) */
-            p75: number | null;
-            /** @description when this revision was published (RFC 3339) */
-            published_at: string;
-            /** @description 1 is the first publication; restatements count up */
-            revision: number;
-            source_health: components["schemas"]["SourceHealthInput"];
-            status: components["schemas"]["FixingStatusInput"];
-            unit: components["schemas"]["UnitInput"];
             /** @description the index value in `unit`; null unless status is ok */
             value: number | null;
             /** @description the window length used (the widest when insufficient_data) */
@@ -1657,52 +1300,16 @@ export interface components {
             /** @enum {string} */
             tier: "frontier" | "mid" | "small";
         };
-        ModelProductBodyInput: {
-            /** @example gpt-5 */
-            family: string;
-            /** @constant */
-            kind: "model";
-            name: string;
-            open_weights: boolean;
-            /** @enum {string} */
-            tier: "frontier" | "mid" | "small";
-        };
         /** @description one observed price, as sent to POST /v1/quotes */
         NewQuote: {
             /** @example USD */
             currency: string;
             /** @description required iff unit is instance_hour */
             gpus_per_instance?: number | null;
-            /** @example 2026-11-02T12:00:00Z */
-            observed_at: string;
             /**
-             * @description decimal > 0 as quoted; send a string to keep more than 15 significant digits
-             * @example 2.99
+             * Format: date-time
+             * @example 2026-11-02T12:00:00Z
              */
-            price: number | string;
-            /** @example h100-sxm */
-            product: string;
-            /** @example lambda */
-            provider: string;
-            region?: ("us" | "eu" | "apac" | "cn" | "other") | null;
-            /** @enum {string} */
-            segment: "on_demand" | "spot" | "reserved" | "input" | "output" | "cached_input";
-            /** @description model quotes only; standard when absent */
-            service_tier?: ("standard" | "batch" | "flex" | "priority") | null;
-            /** @description URL or importer name */
-            source?: string | null;
-            /** @description required iff segment is reserved */
-            term_months?: number | null;
-            /** @enum {string} */
-            unit: "gpu_hour" | "instance_hour" | "gpu_month" | "token" | "1k_tokens" | "1m_tokens";
-        };
-        /** @description one observed price, as sent to POST /v1/quotes */
-        NewQuoteInput: {
-            /** @example USD */
-            currency: string;
-            /** @description required iff unit is instance_hour */
-            gpus_per_instance?: number | null;
-            /** @example 2026-11-02T12:00:00Z */
             observed_at: string;
             /**
              * @description decimal > 0 as quoted; send a string to keep more than 15 significant digits
@@ -1730,11 +1337,6 @@ export interface components {
          * @enum {string}
          */
         Period: "week" | "month" | "quarter" | "year";
-        /**
-         * @description calendar periods in UTC; weeks start on Monday (ISO)
-         * @enum {string}
-         */
-        PeriodInput: "week" | "month" | "quarter" | "year";
         /** @description RFC 9457 problem details (application/problem+json) */
         Problem: {
             /** @description POST /v1/indices/compute cut off part-way: per index, the days already committed, which stay published; a retry of the whole range is safe */
@@ -1764,38 +1366,12 @@ export interface components {
             /** @example https://cpx.dev/problems/validation-error */
             type: string;
         };
-        /** @description RFC 9457 problem details (application/problem+json) */
-        ProblemInput: {
-            /** @description POST /v1/indices/compute cut off part-way: per index, the days already committed, which stay published; a retry of the whole range is safe */
-            committed?: {
-                from: string;
-                indices: {
-                    code: string;
-                    days: number;
-                    insufficient: number;
-                    published: number;
-                    revised: number;
-                    /** @description the last day committed (from..through stay published); null: none */
-                    through: string | null;
-                    unchanged: number;
-                }[];
-            };
-            /** @example querystring/from: must be a date YYYY-MM-DD */
-            detail: string;
-            errors?: components["schemas"]["FieldErrorInput"][];
-            instance?: string;
-            /** @example req-1a */
-            request_id: string;
-            /** @example 400 */
-            status: number;
-            /** @example Invalid request */
-            title: string;
-            /** @example https://cpx.dev/problems/validation-error */
-            type: string;
-        };
         Product: {
             code: string;
-            /** @example 2026-11-02T12:00:00Z */
+            /**
+             * Format: date-time
+             * @example 2026-11-02T12:00:00Z
+             */
             created_at: string;
             family: string;
             /** @enum {string} */
@@ -1803,44 +1379,33 @@ export interface components {
             name: string;
             open_weights: boolean | null;
             tier: ("frontier" | "mid" | "small") | null;
-            /** @example 2026-11-02T12:00:00Z */
+            /**
+             * Format: date-time
+             * @example 2026-11-02T12:00:00Z
+             */
             updated_at: string;
             variant: ("sxm" | "pcie" | "nvl") | null;
         };
         ProductBody: components["schemas"]["GpuProductBody"] | components["schemas"]["ModelProductBody"];
-        ProductBodyInput: components["schemas"]["GpuProductBodyInput"] | components["schemas"]["ModelProductBodyInput"];
-        ProductInput: {
-            code: string;
-            /** @example 2026-11-02T12:00:00Z */
-            created_at: string;
-            family: string;
-            /** @enum {string} */
-            kind: "gpu" | "model";
-            name: string;
-            open_weights: boolean | null;
-            tier: ("frontier" | "mid" | "small") | null;
-            /** @example 2026-11-02T12:00:00Z */
-            updated_at: string;
-            variant: ("sxm" | "pcie" | "nvl") | null;
-        };
         ProductList: {
             data: components["schemas"]["Product"][];
             /** @description pass as `cursor` to get the next page; null on the last page */
             next_cursor: string | null;
         };
-        ProductListInput: {
-            data: components["schemas"]["ProductInput"][];
-            /** @description pass as `cursor` to get the next page; null on the last page */
-            next_cursor: string | null;
-        };
         Provider: {
-            /** @example 2026-11-02T12:00:00Z */
+            /**
+             * Format: date-time
+             * @example 2026-11-02T12:00:00Z
+             */
             created_at: string;
             /** @enum {string} */
             kind: "hyperscaler" | "neocloud" | "marketplace" | "model_lab" | "inference_host";
             name: string;
             slug: string;
-            /** @example 2026-11-02T12:00:00Z */
+            /**
+             * Format: date-time
+             * @example 2026-11-02T12:00:00Z
+             */
             updated_at: string;
             website: string | null;
         };
@@ -1850,30 +1415,8 @@ export interface components {
             name: string;
             website?: string | null;
         };
-        ProviderBodyInput: {
-            /** @enum {string} */
-            kind: "hyperscaler" | "neocloud" | "marketplace" | "model_lab" | "inference_host";
-            name: string;
-            website?: string | null;
-        };
-        ProviderInput: {
-            /** @example 2026-11-02T12:00:00Z */
-            created_at: string;
-            /** @enum {string} */
-            kind: "hyperscaler" | "neocloud" | "marketplace" | "model_lab" | "inference_host";
-            name: string;
-            slug: string;
-            /** @example 2026-11-02T12:00:00Z */
-            updated_at: string;
-            website: string | null;
-        };
         ProviderList: {
             data: components["schemas"]["Provider"][];
-            /** @description pass as `cursor` to get the next page; null on the last page */
-            next_cursor: string | null;
-        };
-        ProviderListInput: {
-            data: components["schemas"]["ProviderInput"][];
             /** @description pass as `cursor` to get the next page; null on the last page */
             next_cursor: string | null;
         };
@@ -1887,10 +1430,17 @@ export interface components {
             gpus_per_instance: number | null;
             /** @description decimal string: ids are 64-bit */
             id: string;
+            /** Format: date-time */
             ingested_at: string;
-            /** @example 2026-11-02T12:00:00Z */
+            /**
+             * Format: date-time
+             * @example 2026-11-02T12:00:00Z
+             */
             observed_at: string;
-            /** @example 2026-11-02 */
+            /**
+             * Format: date
+             * @example 2026-11-02
+             */
             observed_day: string;
             /**
              * @description exactly as quoted
@@ -1917,53 +1467,8 @@ export interface components {
         QuoteBatch: {
             quotes: components["schemas"]["NewQuote"][];
         };
-        /** @description Up to 10000 quotes. Also accepted: NDJSON (application/x-ndjson, one quote a line) and CSV (text/csv, header row of these field names). */
-        QuoteBatchInput: {
-            quotes: components["schemas"]["NewQuoteInput"][];
-        };
-        QuoteInput: {
-            currency: string;
-            /**
-             * @description the FX rate used (1 for USD)
-             * @example 1
-             */
-            fx_usd_per_unit: string;
-            gpus_per_instance: number | null;
-            /** @description decimal string: ids are 64-bit */
-            id: string;
-            ingested_at: string;
-            /** @example 2026-11-02T12:00:00Z */
-            observed_at: string;
-            /** @example 2026-11-02 */
-            observed_day: string;
-            /**
-             * @description exactly as quoted
-             * @example 98.32
-             */
-            price: string;
-            product: string;
-            provider: string;
-            region: string | null;
-            /** @description the source run that stored it (GET /v1/runs/{id}); null for quotes posted to /v1/quotes */
-            run_id: string | null;
-            segment: string;
-            service_tier: string | null;
-            source: string | null;
-            term_months: number | null;
-            unit: string;
-            /**
-             * @description USD per GPU-hour or per 1M tokens, exact to 10 decimal places
-             * @example 12.29
-             */
-            usd_price: string;
-        };
         QuoteList: {
             data: components["schemas"]["Quote"][];
-            /** @description pass as `cursor` to get the next page; null on the last page */
-            next_cursor: string | null;
-        };
-        QuoteListInput: {
-            data: components["schemas"]["QuoteInput"][];
             /** @description pass as `cursor` to get the next page; null on the last page */
             next_cursor: string | null;
         };
@@ -1977,10 +1482,17 @@ export interface components {
             gpus_per_instance: number | null;
             /** @description decimal string: ids are 64-bit */
             id: string;
+            /** Format: date-time */
             ingested_at: string;
-            /** @example 2026-11-02T12:00:00Z */
+            /**
+             * Format: date-time
+             * @example 2026-11-02T12:00:00Z
+             */
             observed_at: string;
-            /** @example 2026-11-02 */
+            /**
+             * Format: date
+             * @example 2026-11-02
+             */
             observed_day: string;
             /**
              * @description exactly as quoted
@@ -2004,51 +1516,7 @@ export interface components {
              */
             usd_price: string;
         };
-        QuoteWithRunInput: {
-            currency: string;
-            /**
-             * @description the FX rate used (1 for USD)
-             * @example 1
-             */
-            fx_usd_per_unit: string;
-            gpus_per_instance: number | null;
-            /** @description decimal string: ids are 64-bit */
-            id: string;
-            ingested_at: string;
-            /** @example 2026-11-02T12:00:00Z */
-            observed_at: string;
-            /** @example 2026-11-02 */
-            observed_day: string;
-            /**
-             * @description exactly as quoted
-             * @example 98.32
-             */
-            price: string;
-            product: string;
-            provider: string;
-            region: string | null;
-            run: components["schemas"]["SourceRunInput"] | null;
-            /** @description the source run that stored it (GET /v1/runs/{id}); null for quotes posted to /v1/quotes */
-            run_id: string | null;
-            segment: string;
-            service_tier: string | null;
-            source: string | null;
-            term_months: number | null;
-            unit: string;
-            /**
-             * @description USD per GPU-hour or per 1M tokens, exact to 10 decimal places
-             * @example 12.29
-             */
-            usd_price: string;
-        };
         Readiness: {
-            /** @enum {string} */
-            database: "up" | "down";
-            pending_migrations: string[];
-            /** @enum {string} */
-            status: "ready" | "not_ready";
-        };
-        ReadinessInput: {
             /** @enum {string} */
             database: "up" | "down";
             pending_migrations: string[];
@@ -2076,12 +1544,14 @@ export interface components {
             /** @description value − previous_value; null when either is null */
             change: number | null;
             code: string;
+            /** Format: date */
             date: string;
             hash: string;
             methodology_version: number;
             previous_status: components["schemas"]["FixingStatus"];
             /** @description the value of the revision it replaced */
             previous_value: number | null;
+            /** Format: date-time */
             published_at: string;
             reason: string;
             revision: number;
@@ -2090,48 +1560,8 @@ export interface components {
             /** @description the restated value */
             value: number | null;
         };
-        /**
-         * @example {
-         *       "code": "H100-SXM-OD",
-         *       "date": "2026-11-02",
-         *       "revision": 2,
-         *       "reason": "late_quotes",
-         *       "published_at": "2026-11-04T00:15:01.902Z",
-         *       "unit": "USD/GPU-hour",
-         *       "status": "ok",
-         *       "value": 2.96,
-         *       "previous_status": "ok",
-         *       "previous_value": 2.945,
-         *       "change": 0.015,
-         *       "methodology_version": 1,
-         *       "hash": "sha256:9f2c1e7a4b6d8f0a1c3e5b7d9f1a3c5e7b9d1f3a5c7e9b1d3f5a7c9e1b3d5f7a"
-         *     }
-         */
-        RestatementInput: {
-            /** @description value − previous_value; null when either is null */
-            change: number | null;
-            code: string;
-            date: string;
-            hash: string;
-            methodology_version: number;
-            previous_status: components["schemas"]["FixingStatusInput"];
-            /** @description the value of the revision it replaced */
-            previous_value: number | null;
-            published_at: string;
-            reason: string;
-            revision: number;
-            status: components["schemas"]["FixingStatusInput"];
-            unit: components["schemas"]["UnitInput"];
-            /** @description the restated value */
-            value: number | null;
-        };
         RestatementPage: {
             data: components["schemas"]["Restatement"][];
-            /** @description pass as `cursor` to get the next page; null on the last page */
-            next_cursor: string | null;
-        };
-        RestatementPageInput: {
-            data: components["schemas"]["RestatementInput"][];
             /** @description pass as `cursor` to get the next page; null on the last page */
             next_cursor: string | null;
         };
@@ -2164,7 +1594,10 @@ export interface components {
          */
         Revision: {
             code: string;
-            /** @description the UTC day fixed, YYYY-MM-DD */
+            /**
+             * Format: date
+             * @description the UTC day fixed, YYYY-MM-DD
+             */
             date: string;
             /** @description SHA-256 over the figures and constituents; the ETag derives from it */
             hash: string;
@@ -2187,7 +1620,10 @@ export interface components {
             p25: number | null;
             /** @description 75th percentile of the remaining r(c) */
             p75: number | null;
-            /** @description when this revision was published (RFC 3339) */
+            /**
+             * Format: date-time
+             * @description when this revision was published (RFC 3339)
+             */
             published_at: string;
             /** @description why this revision exists: initial, late_quotes, definition_change, correction… */
             reason: string;
@@ -2202,81 +1638,14 @@ export interface components {
             /** @description the window length used (the widest when insufficient_data) */
             window_days: number;
         };
-        /**
-         * @example {
-         *       "code": "H100-SXM-OD",
-         *       "date": "2026-11-02",
-         *       "status": "ok",
-         *       "value": 2.945,
-         *       "level": null,
-         *       "unit": "USD/GPU-hour",
-         *       "window_days": 1,
-         *       "n_providers": 4,
-         *       "n_contributors": 4,
-         *       "n_quotes": 5,
-         *       "n_excluded": 0,
-         *       "min": 2.4,
-         *       "p25": 2.775,
-         *       "p75": 3.0925,
-         *       "max": 3.4,
-         *       "hhi": 0.25,
-         *       "max_provider_impact": 0.045,
-         *       "revision": 1,
-         *       "published_at": "2026-11-03T00:15:02.318Z",
-         *       "methodology_version": 1,
-         *       "hash": "sha256:9f2c1e7a4b6d8f0a1c3e5b7d9f1a3c5e7b9d1f3a5c7e9b1d3f5a7c9e1b3d5f7a",
-         *       "reason": "initial",
-         *       "superseded_at": null
-         *     }
-         */
-        RevisionInput: {
-            code: string;
-            /** @description the UTC day fixed, YYYY-MM-DD */
-            date: string;
-            /** @description SHA-256 over the figures and constituents; the ETag derives from it */
-            hash: string;
-            /** @description Σ over providers of (share of remaining contributors)² */
-            hhi: number | null;
-            /** @description 100 × value / value(base_date) when the index has a base date; else null */
-            level: number | null;
-            /** @description largest remaining r(c) */
-            max: number | null;
-            /** @description largest change of the value when one provider is dropped */
-            max_provider_impact: number | null;
-            methodology_version: number;
-            /** @description smallest remaining r(c) */
-            min: number | null;
-            n_contributors: number;
-            n_excluded: number;
-            n_providers: number;
-            n_quotes: number;
-            /** @description 25th percentile of the remaining r(c) */
-            p25: number | null;
-            /** @description 75th percentile of the remaining r(c) */
-            p75: number | null;
-            /** @description when this revision was published (RFC 3339) */
-            published_at: string;
-            /** @description why this revision exists: initial, late_quotes, definition_change, correction… */
-            reason: string;
-            /** @description 1 is the first publication; restatements count up */
-            revision: number;
-            status: components["schemas"]["FixingStatusInput"];
-            /** @description when the next revision replaced it; null for the current one */
-            superseded_at: string | null;
-            unit: components["schemas"]["UnitInput"];
-            /** @description the index value in `unit`; null unless status is ok */
-            value: number | null;
-            /** @description the window length used (the widest when insufficient_data) */
-            window_days: number;
-        };
         RevisionList: {
             data: components["schemas"]["Revision"][];
         };
-        RevisionListInput: {
-            data: components["schemas"]["RevisionInput"][];
-        };
         Source: {
-            /** @example 2026-11-02T12:00:00Z */
+            /**
+             * Format: date-time
+             * @example 2026-11-02T12:00:00Z
+             */
             created_at: string;
             enabled: boolean;
             failures: number;
@@ -2286,7 +1655,10 @@ export interface components {
             importer: string;
             interval_seconds: number;
             last_failure: {
-                /** @example 2026-11-02T12:00:00Z */
+                /**
+                 * Format: date-time
+                 * @example 2026-11-02T12:00:00Z
+                 */
                 at: string;
                 error: string;
                 kind: string;
@@ -2296,7 +1668,10 @@ export interface components {
             last_success_at: string | null;
             max_bytes: number;
             name: string;
-            /** @example 2026-11-02T12:00:00Z */
+            /**
+             * Format: date-time
+             * @example 2026-11-02T12:00:00Z
+             */
             next_run_at: string;
             provider: string | null;
             quotes_accepted: number;
@@ -2307,38 +1682,11 @@ export interface components {
             /** @description effective: the configured value, else three intervals */
             stale_after_seconds: number;
             timeout_ms: number;
-            /** @example 2026-11-02T12:00:00Z */
-            updated_at: string;
-            url: string;
-        };
-        SourceBody: {
-            /** @default true */
-            enabled: boolean;
             /**
-             * @description header → environment variable NAME; the value is read from the environment at each run and never stored or logged
-             * @default {}
-             * @example {
-             *       "authorization": "VAST_AUTHORIZATION"
-             *     }
+             * Format: date-time
+             * @example 2026-11-02T12:00:00Z
              */
-            header_env: {
-                [key: string]: string;
-            };
-            /** @enum {string} */
-            importer: "openrouter" | "litellm" | "genai-prices" | "llm-prices" | "skypilot" | "vast" | "csv";
-            /** @default 3600 */
-            interval_seconds: number;
-            /** @default 67108864 */
-            max_bytes: number;
-            /** @description skypilot: the cloud the catalog is for (else read from the URL) */
-            provider?: string | null;
-            /** @default 2 */
-            retries: number;
-            /** @description the stale alarm; null: three intervals */
-            stale_after_seconds?: number | null;
-            /** @default 30000 */
-            timeout_ms: number;
-            /** Format: uri */
+            updated_at: string;
             url: string;
         };
         SourceBodyInput: {
@@ -2378,56 +1726,8 @@ export interface components {
             /** @description the configured sources whose runs stored the quotes of this fixing's contributors */
             sources: string[];
         } | null;
-        /** @description null when no contributing quote came from a configured source (posted quotes, the demo) */
-        SourceHealthInput: {
-            /** @description every one of them is stale (GET /v1/sources): the value rests on data no feed has refreshed */
-            all_stale: boolean;
-            /** @description the configured sources whose runs stored the quotes of this fixing's contributors */
-            sources: string[];
-        } | null;
-        SourceInput: {
-            /** @example 2026-11-02T12:00:00Z */
-            created_at: string;
-            enabled: boolean;
-            failures: number;
-            header_env: {
-                [key: string]: string;
-            };
-            importer: string;
-            interval_seconds: number;
-            last_failure: {
-                /** @example 2026-11-02T12:00:00Z */
-                at: string;
-                error: string;
-                kind: string;
-            } | null;
-            last_run_at: string | null;
-            last_success_age_seconds: number | null;
-            last_success_at: string | null;
-            max_bytes: number;
-            name: string;
-            /** @example 2026-11-02T12:00:00Z */
-            next_run_at: string;
-            provider: string | null;
-            quotes_accepted: number;
-            retries: number;
-            runs: number;
-            /** @description enabled, and no successful run within stale_after_seconds (or never) */
-            stale: boolean;
-            /** @description effective: the configured value, else three intervals */
-            stale_after_seconds: number;
-            timeout_ms: number;
-            /** @example 2026-11-02T12:00:00Z */
-            updated_at: string;
-            url: string;
-        };
         SourceList: {
             data: components["schemas"]["Source"][];
-            /** @description pass as `cursor` to get the next page; null on the last page */
-            next_cursor: string | null;
-        };
-        SourceListInput: {
-            data: components["schemas"]["SourceInput"][];
             /** @description pass as `cursor` to get the next page; null on the last page */
             next_cursor: string | null;
         };
@@ -2461,51 +1761,10 @@ export interface components {
                 [key: string]: number;
             };
             source: string;
-            /** @example 2026-11-02T12:00:00Z */
-            started_at: string;
-            /** @enum {string} */
-            status: "running" | "ok" | "failed";
-            /** @enum {string} */
-            trigger: "schedule" | "manual" | "import";
-            /** @description the same bytes as this source's last good run that UTC day: nothing new stored */
-            unchanged: boolean;
-            unmapped: {
-                [key: string]: number;
-            };
-            /** @description the URL fetched, or the file imported */
-            url: string | null;
-        };
-        SourceRunInput: {
-            accepted: number | null;
-            attempts: number;
-            bytes: number | null;
-            duplicates: number | null;
-            error: string | null;
-            error_kind: ("http_status" | "timeout" | "network" | "too_large" | "malformed" | "schema_change" | "config" | "database" | "interrupted") | null;
-            finished_at: string | null;
-            /** @description cpx import --git-history: the commit whose version of the file this run read */
-            git_commit: string | null;
-            http_status: number | null;
-            /** @description decimal string */
-            id: string;
-            importer: string;
-            observed_at: string | null;
-            /** @description the bytes are in the payload store: GET /v1/payloads/{sha256} */
-            payload_kept: boolean;
-            provider: string | null;
-            quotes: number | null;
-            /** @description quotes refused by validation, by reason */
-            rejected: {
-                [key: string]: number;
-            };
-            rows_read: number | null;
-            /** @description SHA-256 of the payload bytes (hex) */
-            sha256: string | null;
-            skipped: {
-                [key: string]: number;
-            };
-            source: string;
-            /** @example 2026-11-02T12:00:00Z */
+            /**
+             * Format: date-time
+             * @example 2026-11-02T12:00:00Z
+             */
             started_at: string;
             /** @enum {string} */
             status: "running" | "ok" | "failed";
@@ -2524,26 +1783,36 @@ export interface components {
             /** @description pass as `cursor` to get the next page; null on the last page */
             next_cursor: string | null;
         };
-        SourceRunListInput: {
-            data: components["schemas"]["SourceRunInput"][];
-            /** @description pass as `cursor` to get the next page; null on the last page */
-            next_cursor: string | null;
-        };
         /**
          * @description the index unit: USD per GPU-hour or USD per 1M tokens
          * @enum {string}
          */
         Unit: "USD/GPU-hour" | "USD/1M tokens";
-        /**
-         * @description the index unit: USD per GPU-hour or USD per 1M tokens
-         * @enum {string}
-         */
-        UnitInput: "USD/GPU-hour" | "USD/1M tokens";
     };
     responses: never;
-    parameters: never;
+    parameters: {
+        /** @description an ETag from an earlier answer: 304 Not Modified while it is current */
+        IfNoneMatch: string;
+    };
     requestBodies: never;
-    headers: never;
+    headers: {
+        /** @description `public, max-age=60, must-revalidate` (`private` when read keys are required) */
+        "Cache-Control": string;
+        /** @description CSV is sent `inline` with a filename for a saved download */
+        "Content-Disposition": string;
+        /** @description strong validator of the representation (for a fixing, its hash); send it back in If-None-Match */
+        ETag: string;
+        /** @description RFC 8288 link to the next page, `<…?cursor=…>; rel="next"` (absent on the last page) */
+        Link: string;
+        /** @description draft-ietf-httpapi-ratelimit-headers: requests left in the window and seconds until it resets, e.g. `"default";r=599;t=60` */
+        RateLimit: string;
+        /** @description the quota: requests per window and the window in seconds, e.g. `"default";q=600;w=60` */
+        "RateLimit-Policy": string;
+        /** @description seconds to wait before retrying */
+        "Retry-After": number;
+        /** @description the request id, also in every log line of the request (the client's own X-Request-Id when it is 1–64 of [A-Za-z0-9_.-]) */
+        "X-Request-Id": string;
+    };
     pathItems: never;
 }
 export type $defs = Record<string, never>;
@@ -2560,9 +1829,15 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "status": "ok"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Health"];
                 };
             };
@@ -2577,12 +1852,77 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description the metrics */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
+            400: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no API key, or an unknown or revoked one */
+            401: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "The API key is unknown or revoked",
+                     *       "request_id": "2_hUGNrs-4m",
+                     *       "instance": "/metrics"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After); a compute cut off part-way names in committed the days it had published */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -2598,15 +1938,24 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "status": "ready",
+                     *       "database": "up",
+                     *       "pending_migrations": []
+                     *     }
+                     */
                     "application/json": components["schemas"]["Readiness"];
                 };
             };
             /** @description Default Response */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2624,7 +1973,10 @@ export interface operations {
                 limit?: number;
                 to?: string;
             };
-            header?: never;
+            header?: {
+                /** @description an ETag from an earlier answer: 304 Not Modified while it is current */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -2633,24 +1985,114 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "date": "2026-11-01",
+                     *           "currency": "EUR",
+                     *           "usd_per_unit": "1.104344",
+                     *           "source": "demo",
+                     *           "created_at": "2026-12-03T13:45:22.302Z"
+                     *         },
+                     *         {
+                     *           "date": "2026-11-01",
+                     *           "currency": "GBP",
+                     *           "usd_per_unit": "1.244411",
+                     *           "source": "demo",
+                     *           "created_at": "2026-12-03T13:45:22.302Z"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["FxRateList"];
                 };
+            };
+            /** @description Not Modified: the ETag in If-None-Match is current */
+            304: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/validation-error",
+                     *       "title": "Invalid request",
+                     *       "status": 400,
+                     *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/limit: Too small: expected number to be >=1",
+                     *       "instance": "/v1/fx-rates",
+                     *       "request_id": "2_hUGNrs-1d",
+                     *       "errors": [
+                     *         {
+                     *           "path": "querystring/from",
+                     *           "reason": "is not a real calendar date (2026-02 has 28 days)"
+                     *         },
+                     *         {
+                     *           "path": "querystring/limit",
+                     *           "reason": "Too small: expected number to be >=1"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description no API key, or an unknown or revoked one */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After); a compute cut off part-way names in committed the days it had published */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2668,22 +2110,34 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["FxRatesBodyInput"];
+                "application/json": components["schemas"]["FxRatesBody"];
             };
         };
         responses: {
             /** @description Default Response */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "created": 0,
+                     *       "updated": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["FxRatesResult"];
                 };
             };
             /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2693,15 +2147,31 @@ export interface operations {
             /** @description no API key, or an unknown or revoked one */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "An API key is required: send Authorization: Bearer <key>",
+                     *       "instance": "/v1/fx-rates",
+                     *       "request_id": "2_hUGNrs-1g"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description the API key's scope does not allow this operation */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2711,6 +2181,9 @@ export interface operations {
             /** @description the request conflicts with the current state */
             409: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2720,6 +2193,9 @@ export interface operations {
             /** @description the body is over the route's limit */
             413: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2729,6 +2205,35 @@ export interface operations {
             /** @description the body's media type is not accepted */
             415: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After); a compute cut off part-way names in committed the days it had published */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2739,8 +2244,14 @@ export interface operations {
     };
     listIndices: {
         parameters: {
-            query?: never;
-            header?: never;
+            query?: {
+                /** @description json only; the CSV is GET /v1/indices.csv */
+                format?: "json";
+            };
+            header?: {
+                /** @description an ETag from an earlier answer: 304 Not Modified while it is current */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -2749,24 +2260,329 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "name": "A100 SXM on-demand",
+                     *           "description": "USD per GPU-hour for A100 SXM on-demand at neoclouds and marketplaces.",
+                     *           "kind": "gpu",
+                     *           "filter": {
+                     *             "families": [
+                     *               "a100"
+                     *             ],
+                     *             "variants": [
+                     *               "sxm"
+                     *             ],
+                     *             "tiers": null,
+                     *             "open_weights": null,
+                     *             "products": null,
+                     *             "provider_kinds": [
+                     *               "neocloud",
+                     *               "marketplace"
+                     *             ],
+                     *             "regions": null,
+                     *             "service_tier": "standard"
+                     *           },
+                     *           "segments": {
+                     *             "on_demand": 1
+                     *           },
+                     *           "term_months": null,
+                     *           "methodology": {
+                     *             "statistic": "median",
+                     *             "trim": 0.1,
+                     *             "min_providers": 3,
+                     *             "min_quotes": 5,
+                     *             "windows": [
+                     *               1,
+                     *               3
+                     *             ],
+                     *             "outlier_k": 3.5,
+                     *             "base_date": null
+                     *           },
+                     *           "code": "A100-SXM-OD",
+                     *           "unit": "USD/GPU-hour",
+                     *           "methodology_version": 1,
+                     *           "created_at": "2026-12-03T13:03:44.718Z",
+                     *           "updated_at": "2026-12-03T13:03:44.718Z",
+                     *           "latest": {
+                     *             "code": "A100-SXM-OD",
+                     *             "date": "2026-11-01",
+                     *             "status": "ok",
+                     *             "value": 1.403882,
+                     *             "level": null,
+                     *             "unit": "USD/GPU-hour",
+                     *             "window_days": 1,
+                     *             "n_providers": 6,
+                     *             "n_contributors": 6,
+                     *             "n_quotes": 6,
+                     *             "n_excluded": 0,
+                     *             "min": 0.9763,
+                     *             "p25": 1.174766,
+                     *             "p75": 1.7186,
+                     *             "max": 1.8846,
+                     *             "hhi": 0.166667,
+                     *             "max_provider_impact": 0.037518,
+                     *             "revision": 1,
+                     *             "published_at": "2026-12-03T13:45:29.323Z",
+                     *             "methodology_version": 1,
+                     *             "hash": "sha256:d9b03136b90b8ead4e64231f518744abb458dc7d2ad66e48b284939f152b0517"
+                     *           }
+                     *         },
+                     *         {
+                     *           "name": "B200 SXM on-demand",
+                     *           "description": "USD per GPU-hour for B200 SXM on-demand at neoclouds and marketplaces.",
+                     *           "kind": "gpu",
+                     *           "filter": {
+                     *             "families": [
+                     *               "b200"
+                     *             ],
+                     *             "variants": [
+                     *               "sxm"
+                     *             ],
+                     *             "tiers": null,
+                     *             "open_weights": null,
+                     *             "products": null,
+                     *             "provider_kinds": [
+                     *               "neocloud",
+                     *               "marketplace"
+                     *             ],
+                     *             "regions": null,
+                     *             "service_tier": "standard"
+                     *           },
+                     *           "segments": {
+                     *             "on_demand": 1
+                     *           },
+                     *           "term_months": null,
+                     *           "methodology": {
+                     *             "statistic": "median",
+                     *             "trim": 0.1,
+                     *             "min_providers": 3,
+                     *             "min_quotes": 5,
+                     *             "windows": [
+                     *               1,
+                     *               3
+                     *             ],
+                     *             "outlier_k": 3.5,
+                     *             "base_date": null
+                     *           },
+                     *           "code": "B200-SXM-OD",
+                     *           "unit": "USD/GPU-hour",
+                     *           "methodology_version": 1,
+                     *           "created_at": "2026-12-03T13:03:44.718Z",
+                     *           "updated_at": "2026-12-03T13:03:44.718Z",
+                     *           "latest": {
+                     *             "code": "B200-SXM-OD",
+                     *             "date": "2026-11-01",
+                     *             "status": "ok",
+                     *             "value": 5.079982,
+                     *             "level": null,
+                     *             "unit": "USD/GPU-hour",
+                     *             "window_days": 1,
+                     *             "n_providers": 7,
+                     *             "n_contributors": 7,
+                     *             "n_quotes": 7,
+                     *             "n_excluded": 0,
+                     *             "min": 4.0324,
+                     *             "p25": 4.705855,
+                     *             "p75": 5.7712,
+                     *             "max": 6.2205,
+                     *             "hhi": 0.142857,
+                     *             "max_provider_impact": 0.178959,
+                     *             "revision": 1,
+                     *             "published_at": "2026-12-03T13:45:29.323Z",
+                     *             "methodology_version": 1,
+                     *             "hash": "sha256:eef625a4e8c6357f36834c44220938e2a1562be12913ab56da084b1573c4f9ce"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["IndexList"];
                 };
             };
-            /** @description no API key, or an unknown or revoked one */
-            401: {
+            /** @description Not Modified: the ETag in If-None-Match is current */
+            304: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
+            400: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description the API key's scope does not allow this operation */
-            403: {
+            /** @description no API key, or an unknown or revoked one */
+            401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "The API key is unknown or revoked",
+                     *       "instance": "/v1/indices",
+                     *       "request_id": "2_hUGNrs-2h"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After); a compute cut off part-way names in committed the days it had published */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listIndicesCsv: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description an ETag from an earlier answer: 304 Not Modified while it is current */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description every index */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "Content-Disposition": components["headers"]["Content-Disposition"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example code,name,kind,unit,date,status,value,level,revision,published_at,methodology_version,hash
+                     *     A100-SXM-OD,A100 SXM on-demand,gpu,USD/GPU-hour,2026-11-01,ok,1.403882,,1,2026-12-03T13:45:29.323Z,1,sha256:d9b03136b90b8ead4e64231f518744abb458dc7d2ad66e48b284939f152b0517
+                     *     B200-SXM-OD,B200 SXM on-demand,gpu,USD/GPU-hour,2026-11-01,ok,5.079982,,1,2026-12-03T13:45:29.323Z,1,sha256:eef625a4e8c6357f36834c44220938e2a1562be12913ab56da084b1573c4f9ce
+                     */
+                    "text/csv": string;
+                };
+            };
+            /** @description Not Modified: the ETag in If-None-Match is current */
+            304: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "Content-Disposition": components["headers"]["Content-Disposition"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
+            400: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no API key, or an unknown or revoked one */
+            401: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "The API key is unknown or revoked",
+                     *       "instance": "/v1/indices.csv",
+                     *       "request_id": "2_hUGNrs-2n"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After); a compute cut off part-way names in committed the days it had published */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2778,7 +2594,10 @@ export interface operations {
     getIndex: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description an ETag from an earlier answer: 304 Not Modified while it is current */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path: {
                 /** @description index code */
                 code: string;
@@ -2790,15 +2609,103 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "name": "H100 SXM on-demand",
+                     *       "description": "USD per GPU-hour for H100 SXM on-demand at neoclouds and marketplaces: the headline H100-hour index.",
+                     *       "kind": "gpu",
+                     *       "filter": {
+                     *         "families": [
+                     *           "h100"
+                     *         ],
+                     *         "variants": [
+                     *           "sxm"
+                     *         ],
+                     *         "tiers": null,
+                     *         "open_weights": null,
+                     *         "products": null,
+                     *         "provider_kinds": [
+                     *           "neocloud",
+                     *           "marketplace"
+                     *         ],
+                     *         "regions": null,
+                     *         "service_tier": "standard"
+                     *       },
+                     *       "segments": {
+                     *         "on_demand": 1
+                     *       },
+                     *       "term_months": null,
+                     *       "methodology": {
+                     *         "statistic": "median",
+                     *         "trim": 0.1,
+                     *         "min_providers": 3,
+                     *         "min_quotes": 5,
+                     *         "windows": [
+                     *           1,
+                     *           3
+                     *         ],
+                     *         "outlier_k": 3.5,
+                     *         "base_date": null
+                     *       },
+                     *       "code": "H100-SXM-OD",
+                     *       "unit": "USD/GPU-hour",
+                     *       "methodology_version": 1,
+                     *       "created_at": "2026-12-03T13:03:44.718Z",
+                     *       "updated_at": "2026-12-03T13:03:44.718Z",
+                     *       "latest": {
+                     *         "code": "H100-SXM-OD",
+                     *         "date": "2026-11-01",
+                     *         "status": "ok",
+                     *         "value": 2.49,
+                     *         "level": null,
+                     *         "unit": "USD/GPU-hour",
+                     *         "window_days": 1,
+                     *         "n_providers": 9,
+                     *         "n_contributors": 9,
+                     *         "n_quotes": 9,
+                     *         "n_excluded": 0,
+                     *         "min": 1.8485,
+                     *         "p25": 2.2334,
+                     *         "p75": 2.973225,
+                     *         "max": 3.4693,
+                     *         "hhi": 0.111111,
+                     *         "max_provider_impact": 0.2115,
+                     *         "revision": 1,
+                     *         "published_at": "2026-12-03T13:45:29.323Z",
+                     *         "methodology_version": 1,
+                     *         "hash": "sha256:a7f062c09c30119b442f29398f4b758dd8997cbebf63c7690c87e18f57122431"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["IndexDetail"];
                 };
+            };
+            /** @description Not Modified: the ETag in If-None-Match is current */
+            304: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2808,15 +2715,9 @@ export interface operations {
             /** @description no API key, or an unknown or revoked one */
             401: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description the API key's scope does not allow this operation */
-            403: {
-                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2826,6 +2727,57 @@ export interface operations {
             /** @description the resource does not exist */
             404: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/index-not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "No index NO-SUCH-INDEX",
+                     *       "instance": "/v1/indices/NO-SUCH-INDEX",
+                     *       "request_id": "2_hUGNrs-2r"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a path parameter is over 200 characters */
+            414: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After); a compute cut off part-way names in committed the days it had published */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2852,15 +2804,66 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "name": "H100 SXM on-demand",
+                     *       "description": "USD per GPU-hour for H100 SXM on-demand at neoclouds and marketplaces: the headline H100-hour index.",
+                     *       "kind": "gpu",
+                     *       "filter": {
+                     *         "families": [
+                     *           "h100"
+                     *         ],
+                     *         "variants": [
+                     *           "sxm"
+                     *         ],
+                     *         "tiers": null,
+                     *         "open_weights": null,
+                     *         "products": null,
+                     *         "provider_kinds": [
+                     *           "neocloud",
+                     *           "marketplace"
+                     *         ],
+                     *         "regions": null,
+                     *         "service_tier": "standard"
+                     *       },
+                     *       "segments": {
+                     *         "on_demand": 1
+                     *       },
+                     *       "term_months": null,
+                     *       "methodology": {
+                     *         "statistic": "median",
+                     *         "trim": 0.1,
+                     *         "min_providers": 3,
+                     *         "min_quotes": 5,
+                     *         "windows": [
+                     *           1,
+                     *           3
+                     *         ],
+                     *         "outlier_k": 3.5,
+                     *         "base_date": null
+                     *       },
+                     *       "code": "H100-SXM-OD",
+                     *       "unit": "USD/GPU-hour",
+                     *       "methodology_version": 1,
+                     *       "created_at": "2026-12-03T13:03:44.718Z",
+                     *       "updated_at": "2026-12-03T13:45:36.666Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["IndexDefinition"];
                 };
             };
             /** @description Default Response */
             201: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2870,6 +2873,9 @@ export interface operations {
             /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2879,15 +2885,31 @@ export interface operations {
             /** @description no API key, or an unknown or revoked one */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "An API key is required: send Authorization: Bearer <key>",
+                     *       "instance": "/v1/indices/H100-SXM-OD",
+                     *       "request_id": "2_hUGNrs-2v"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description the API key's scope does not allow this operation */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2897,6 +2919,21 @@ export interface operations {
             /** @description the body is over the route's limit */
             413: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a path parameter is over 200 characters */
+            414: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2906,6 +2943,9 @@ export interface operations {
             /** @description the body's media type is not accepted */
             415: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2915,6 +2955,35 @@ export interface operations {
             /** @description the body is well-formed but rows or fields are invalid (every one named in errors); nothing was stored */
             422: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After); a compute cut off part-way names in committed the days it had published */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2937,7 +3006,10 @@ export interface operations {
                 /** @description last day (inclusive) */
                 to?: string;
             };
-            header?: never;
+            header?: {
+                /** @description an ETag from an earlier answer: 304 Not Modified while it is current */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path: {
                 /** @description index code */
                 code: string;
@@ -2949,34 +3021,125 @@ export interface operations {
             /** @description one row per period */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "Content-Disposition": components["headers"]["Content-Disposition"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "code": "H100-SXM-OD",
+                     *           "period": "month",
+                     *           "period_start": "2026-09-01",
+                     *           "period_end": "2026-09-30",
+                     *           "status": "ok",
+                     *           "value": 2.587708,
+                     *           "unit": "USD/GPU-hour",
+                     *           "n_days": 13,
+                     *           "first_day": "2026-09-18",
+                     *           "last_day": "2026-09-30",
+                     *           "revisions": [
+                     *             {
+                     *               "date": "2026-09-18",
+                     *               "revision": 1
+                     *             },
+                     *             {
+                     *               "date": "2026-09-19",
+                     *               "revision": 1
+                     *             }
+                     *           ]
+                     *         },
+                     *         {
+                     *           "code": "H100-SXM-OD",
+                     *           "period": "month",
+                     *           "period_start": "2026-10-01",
+                     *           "period_end": "2026-10-31",
+                     *           "status": "ok",
+                     *           "value": 2.488211,
+                     *           "unit": "USD/GPU-hour",
+                     *           "n_days": 31,
+                     *           "first_day": "2026-10-01",
+                     *           "last_day": "2026-10-31",
+                     *           "revisions": [
+                     *             {
+                     *               "date": "2026-10-01",
+                     *               "revision": 1
+                     *             },
+                     *             {
+                     *               "date": "2026-10-02",
+                     *               "revision": 1
+                     *             }
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["AverageList"];
+                    /**
+                     * @example period_start,period_end,code,period,status,value,unit,n_days,first_day,last_day,revisions
+                     *     2026-09-01,2026-09-30,H100-SXM-OD,month,ok,2.587708,USD/GPU-hour,13,2026-09-18,2026-09-30,2026-09-18:1 2026-09-19:1 2026-09-20:1 2026-09-21:1 2026-09-22:1 2026-09-23:1 2026-09-24:1 2026-09-25:1 2026-09-26:1 2026-09-27:1 2026-09-28:1 2026-09-29:1 2026-09-30:1
+                     *     2026-10-01,2026-10-31,H100-SXM-OD,month,ok,2.488211,USD/GPU-hour,31,2026-10-01,2026-10-31,2026-10-01:1 2026-10-02:1 2026-10-03:1 2026-10-04:1 2026-10-05:1 2026-10-06:1 2026-10-07:1 2026-10-08:1 2026-10-09:1 2026-10-10:1 2026-10-11:1 2026-10-12:1 2026-10-13:1 2026-10-14:1 2026-10-15:1 2026-10-16:1 2026-10-17:1 2026-10-18:1 2026-10-19:1 2026-10-20:2 2026-10-21:1 2026-10-22:1 2026-10-23:1 2026-10-24:1 2026-10-25:1 2026-10-26:1 2026-10-27:1 2026-10-28:1 2026-10-29:1 2026-10-30:1 2026-10-31:1
+                     */
                     "text/csv": string;
                 };
+            };
+            /** @description Not Modified: the ETag in If-None-Match is current */
+            304: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "Content-Disposition": components["headers"]["Content-Disposition"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/validation-error",
+                     *       "title": "Invalid request",
+                     *       "status": 400,
+                     *       "detail": "querystring/period: Invalid option: expected one of \"week\"|\"month\"|\"quarter\"|\"year\"; querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
+                     *       "instance": "/v1/indices/H100-SXM-OD/averages",
+                     *       "request_id": "2_hUGNrs-3x",
+                     *       "errors": [
+                     *         {
+                     *           "path": "querystring/period",
+                     *           "reason": "Invalid option: expected one of \"week\"|\"month\"|\"quarter\"|\"year\""
+                     *         },
+                     *         {
+                     *           "path": "querystring/from",
+                     *           "reason": "is not a real calendar date (2026-02 has 28 days)"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description no API key, or an unknown or revoked one */
             401: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description the API key's scope does not allow this operation */
-            403: {
-                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2986,6 +3149,47 @@ export interface operations {
             /** @description the resource does not exist */
             404: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a path parameter is over 200 characters */
+            414: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After); a compute cut off part-way names in committed the days it had published */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3008,7 +3212,10 @@ export interface operations {
                 /** @description width in pixels (240–2400) */
                 width?: number;
             };
-            header?: never;
+            header?: {
+                /** @description an ETag from an earlier answer: 304 Not Modified while it is current */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path: {
                 /** @description index code */
                 code: string;
@@ -3020,33 +3227,67 @@ export interface operations {
             /** @description the chart */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
                     "image/svg+xml": string;
                 };
             };
+            /** @description Not Modified: the ETag in If-None-Match is current */
+            304: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/validation-error",
+                     *       "title": "Invalid request",
+                     *       "status": 400,
+                     *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z; querystring/width: Too small: expected number to be >=240",
+                     *       "instance": "/v1/indices/H100-SXM-OD/chart.svg",
+                     *       "request_id": "2_hUGNrs-4g",
+                     *       "errors": [
+                     *         {
+                     *           "path": "querystring/from",
+                     *           "reason": "is not a real calendar date (2026-02 has 28 days)"
+                     *         },
+                     *         {
+                     *           "path": "querystring/as_of",
+                     *           "reason": "must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description no API key, or an unknown or revoked one */
             401: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description the API key's scope does not allow this operation */
-            403: {
-                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3056,6 +3297,47 @@ export interface operations {
             /** @description the resource does not exist */
             404: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a path parameter is over 200 characters */
+            414: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After); a compute cut off part-way names in committed the days it had published */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3066,8 +3348,14 @@ export interface operations {
     };
     getLatestFixing: {
         parameters: {
-            query?: never;
-            header?: never;
+            query?: {
+                /** @description json only; the CSV is GET /v1/indices/{code}/latest.csv */
+                format?: "json";
+            };
+            header?: {
+                /** @description an ETag from an earlier answer: 304 Not Modified while it is current */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path: {
                 /** @description index code */
                 code: string;
@@ -3079,15 +3367,60 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "H100-SXM-OD",
+                     *       "date": "2026-11-01",
+                     *       "status": "ok",
+                     *       "value": 2.49,
+                     *       "level": null,
+                     *       "unit": "USD/GPU-hour",
+                     *       "window_days": 1,
+                     *       "n_providers": 9,
+                     *       "n_contributors": 9,
+                     *       "n_quotes": 9,
+                     *       "n_excluded": 0,
+                     *       "min": 1.8485,
+                     *       "p25": 2.2334,
+                     *       "p75": 2.973225,
+                     *       "max": 3.4693,
+                     *       "hhi": 0.111111,
+                     *       "max_provider_impact": 0.2115,
+                     *       "revision": 1,
+                     *       "published_at": "2026-12-03T13:45:29.323Z",
+                     *       "methodology_version": 1,
+                     *       "hash": "sha256:a7f062c09c30119b442f29398f4b758dd8997cbebf63c7690c87e18f57122431"
+                     *     }
+                     */
                     "application/json": components["schemas"]["LatestFixing"];
                 };
+            };
+            /** @description Not Modified: the ETag in If-None-Match is current */
+            304: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3097,15 +3430,9 @@ export interface operations {
             /** @description no API key, or an unknown or revoked one */
             401: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description the API key's scope does not allow this operation */
-            403: {
-                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3115,6 +3442,190 @@ export interface operations {
             /** @description the resource does not exist */
             404: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/index-not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "No index NO-SUCH-INDEX",
+                     *       "instance": "/v1/indices/NO-SUCH-INDEX/latest",
+                     *       "request_id": "2_hUGNrs-22"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a path parameter is over 200 characters */
+            414: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After); a compute cut off part-way names in committed the days it had published */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getLatestFixingCsv: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description an ETag from an earlier answer: 304 Not Modified while it is current */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /** @description index code */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the newest fixing */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "Content-Disposition": components["headers"]["Content-Disposition"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example date,code,status,value,level,unit,window_days,n_providers,n_contributors,n_quotes,n_excluded,min,p25,p75,max,hhi,max_provider_impact,revision,published_at,methodology_version,hash
+                     *     2026-11-01,H100-SXM-OD,ok,2.49,,USD/GPU-hour,1,9,9,9,0,1.8485,2.2334,2.973225,3.4693,0.111111,0.2115,1,2026-12-03T13:45:29.323Z,1,sha256:a7f062c09c30119b442f29398f4b758dd8997cbebf63c7690c87e18f57122431
+                     */
+                    "text/csv": string;
+                };
+            };
+            /** @description Not Modified: the ETag in If-None-Match is current */
+            304: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "Content-Disposition": components["headers"]["Content-Disposition"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
+            400: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no API key, or an unknown or revoked one */
+            401: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the resource does not exist */
+            404: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/index-not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "No index NO-SUCH-INDEX",
+                     *       "instance": "/v1/indices/NO-SUCH-INDEX/latest.csv",
+                     *       "request_id": "2_hUGNrs-2a"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a path parameter is over 200 characters */
+            414: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After); a compute cut off part-way names in committed the days it had published */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3134,12 +3645,15 @@ export interface operations {
                 format?: "json" | "csv";
                 /** @description first day (inclusive) */
                 from?: string;
-                /** @description rows per page (1–5000) */
+                /** @description rows per page (1–5000); default 1000 for JSON, 5000 (the whole range) for CSV */
                 limit?: number;
                 /** @description last day (inclusive) */
                 to?: string;
             };
-            header?: never;
+            header?: {
+                /** @description an ETag from an earlier answer: 304 Not Modified while it is current */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path: {
                 /** @description index code */
                 code: string;
@@ -3151,34 +3665,129 @@ export interface operations {
             /** @description a page of fixings */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "Content-Disposition": components["headers"]["Content-Disposition"];
+                    ETag: components["headers"]["ETag"];
+                    Link: components["headers"]["Link"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "code": "H100-SXM-OD",
+                     *           "date": "2026-09-18",
+                     *           "status": "ok",
+                     *           "value": 2.6391,
+                     *           "level": null,
+                     *           "unit": "USD/GPU-hour",
+                     *           "window_days": 1,
+                     *           "n_providers": 9,
+                     *           "n_contributors": 9,
+                     *           "n_quotes": 9,
+                     *           "n_excluded": 0,
+                     *           "min": 2.0268,
+                     *           "p25": 2.47301,
+                     *           "p75": 2.99,
+                     *           "max": 3.49,
+                     *           "hhi": 0.111111,
+                     *           "max_provider_impact": 0.172643,
+                     *           "revision": 1,
+                     *           "published_at": "2026-12-03T13:45:26.434Z",
+                     *           "methodology_version": 1,
+                     *           "hash": "sha256:a0bacd31e132e19c455fed490eaadc2763962eb9d0921eddcd686a9eb553ecb5"
+                     *         },
+                     *         {
+                     *           "code": "H100-SXM-OD",
+                     *           "date": "2026-09-19",
+                     *           "status": "ok",
+                     *           "value": 2.6718,
+                     *           "level": null,
+                     *           "unit": "USD/GPU-hour",
+                     *           "window_days": 1,
+                     *           "n_providers": 9,
+                     *           "n_contributors": 9,
+                     *           "n_quotes": 9,
+                     *           "n_excluded": 0,
+                     *           "min": 2.0134,
+                     *           "p25": 2.471403,
+                     *           "p75": 2.99,
+                     *           "max": 3.49,
+                     *           "hhi": 0.111111,
+                     *           "max_provider_impact": 0.127115,
+                     *           "revision": 1,
+                     *           "published_at": "2026-12-03T13:45:26.434Z",
+                     *           "methodology_version": 1,
+                     *           "hash": "sha256:50e969050a1550582a5f7c756c885c29ead3961c777fd7541ec3ef0029ad58f6"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["FixingPage"];
+                    /**
+                     * @example date,code,status,value,level,unit,window_days,n_providers,n_contributors,n_quotes,n_excluded,min,p25,p75,max,hhi,max_provider_impact,revision,published_at,methodology_version,hash
+                     *     2026-09-18,H100-SXM-OD,ok,2.6391,,USD/GPU-hour,1,9,9,9,0,2.0268,2.47301,2.99,3.49,0.111111,0.172643,1,2026-12-03T13:45:26.434Z,1,sha256:a0bacd31e132e19c455fed490eaadc2763962eb9d0921eddcd686a9eb553ecb5
+                     *     2026-09-19,H100-SXM-OD,ok,2.6718,,USD/GPU-hour,1,9,9,9,0,2.0134,2.471403,2.99,3.49,0.111111,0.127115,1,2026-12-03T13:45:26.434Z,1,sha256:50e969050a1550582a5f7c756c885c29ead3961c777fd7541ec3ef0029ad58f6
+                     */
                     "text/csv": string;
                 };
+            };
+            /** @description Not Modified: the ETag in If-None-Match is current */
+            304: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "Content-Disposition": components["headers"]["Content-Disposition"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/validation-error",
+                     *       "title": "Invalid request",
+                     *       "status": 400,
+                     *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z; querystring/limit: Too small: expected number to be >=1",
+                     *       "instance": "/v1/indices/H100-SXM-OD/values",
+                     *       "request_id": "2_hUGNrs-37",
+                     *       "errors": [
+                     *         {
+                     *           "path": "querystring/from",
+                     *           "reason": "is not a real calendar date (2026-02 has 28 days)"
+                     *         },
+                     *         {
+                     *           "path": "querystring/as_of",
+                     *           "reason": "must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description no API key, or an unknown or revoked one */
             401: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description the API key's scope does not allow this operation */
-            403: {
-                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3188,6 +3797,47 @@ export interface operations {
             /** @description the resource does not exist */
             404: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a path parameter is over 200 characters */
+            414: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After); a compute cut off part-way names in committed the days it had published */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3204,7 +3854,10 @@ export interface operations {
                 /** @description constituents: add r(c) of every contributor, excluded or not */
                 include?: "constituents";
             };
-            header?: never;
+            header?: {
+                /** @description an ETag from an earlier answer: 304 Not Modified while it is current */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path: {
                 /** @description index code */
                 code: string;
@@ -3218,33 +3871,88 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "H100-SXM-OD",
+                     *       "date": "2026-10-20",
+                     *       "status": "ok",
+                     *       "value": 2.428928,
+                     *       "level": null,
+                     *       "unit": "USD/GPU-hour",
+                     *       "window_days": 1,
+                     *       "n_providers": 9,
+                     *       "n_contributors": 9,
+                     *       "n_quotes": 12,
+                     *       "n_excluded": 0,
+                     *       "min": 1.8113,
+                     *       "p25": 2.1864,
+                     *       "p75": 2.929729,
+                     *       "max": 3.4693,
+                     *       "hhi": 0.111111,
+                     *       "max_provider_impact": 0.094314,
+                     *       "revision": 2,
+                     *       "published_at": "2026-12-03T13:45:31.034Z",
+                     *       "methodology_version": 1,
+                     *       "hash": "sha256:0b740103ae69c66ee1a46188718459cc2b926938e97a50bea3c00412d5491cb8"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Fixing"];
                 };
+            };
+            /** @description Not Modified: the ETag in If-None-Match is current */
+            304: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/validation-error",
+                     *       "title": "Invalid request",
+                     *       "status": 400,
+                     *       "detail": "querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
+                     *       "instance": "/v1/indices/H100-SXM-OD/values/2026-10-20",
+                     *       "request_id": "2_hUGNrs-3e",
+                     *       "errors": [
+                     *         {
+                     *           "path": "querystring/as_of",
+                     *           "reason": "must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description no API key, or an unknown or revoked one */
             401: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description the API key's scope does not allow this operation */
-            403: {
-                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3254,6 +3962,47 @@ export interface operations {
             /** @description the resource does not exist */
             404: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a path parameter is over 200 characters */
+            414: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After); a compute cut off part-way names in committed the days it had published */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3265,7 +4014,10 @@ export interface operations {
     listFixingRevisions: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description an ETag from an earlier answer: 304 Not Modified while it is current */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path: {
                 /** @description index code */
                 code: string;
@@ -3279,15 +4031,91 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "code": "H100-SXM-OD",
+                     *           "date": "2026-10-20",
+                     *           "status": "ok",
+                     *           "value": 2.49,
+                     *           "level": null,
+                     *           "unit": "USD/GPU-hour",
+                     *           "window_days": 1,
+                     *           "n_providers": 9,
+                     *           "n_contributors": 9,
+                     *           "n_quotes": 9,
+                     *           "n_excluded": 0,
+                     *           "min": 1.9226,
+                     *           "p25": 2.4008,
+                     *           "p75": 2.9806,
+                     *           "max": 3.4693,
+                     *           "hhi": 0.111111,
+                     *           "max_provider_impact": 0.219864,
+                     *           "revision": 1,
+                     *           "published_at": "2026-12-03T13:45:29.323Z",
+                     *           "methodology_version": 1,
+                     *           "hash": "sha256:6f0b2450f98882d247f906f8a985f30df109e16eaec2988b862b6571587d190d",
+                     *           "reason": "initial",
+                     *           "superseded_at": "2026-12-03T13:45:31.034Z"
+                     *         },
+                     *         {
+                     *           "code": "H100-SXM-OD",
+                     *           "date": "2026-10-20",
+                     *           "status": "ok",
+                     *           "value": 2.428928,
+                     *           "level": null,
+                     *           "unit": "USD/GPU-hour",
+                     *           "window_days": 1,
+                     *           "n_providers": 9,
+                     *           "n_contributors": 9,
+                     *           "n_quotes": 12,
+                     *           "n_excluded": 0,
+                     *           "min": 1.8113,
+                     *           "p25": 2.1864,
+                     *           "p75": 2.929729,
+                     *           "max": 3.4693,
+                     *           "hhi": 0.111111,
+                     *           "max_provider_impact": 0.094314,
+                     *           "revision": 2,
+                     *           "published_at": "2026-12-03T13:45:31.034Z",
+                     *           "methodology_version": 1,
+                     *           "hash": "sha256:0b740103ae69c66ee1a46188718459cc2b926938e97a50bea3c00412d5491cb8",
+                     *           "reason": "late_quotes",
+                     *           "superseded_at": null
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["RevisionList"];
                 };
+            };
+            /** @description Not Modified: the ETag in If-None-Match is current */
+            304: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3297,15 +4125,9 @@ export interface operations {
             /** @description no API key, or an unknown or revoked one */
             401: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description the API key's scope does not allow this operation */
-            403: {
-                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3315,6 +4137,57 @@ export interface operations {
             /** @description the resource does not exist */
             404: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/index-not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "No index NO-SUCH-INDEX",
+                     *       "instance": "/v1/indices/NO-SUCH-INDEX/values/2026-10-20/revisions",
+                     *       "request_id": "2_hUGNrs-3n"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a path parameter is over 200 characters */
+            414: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After); a compute cut off part-way names in committed the days it had published */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3332,22 +4205,45 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ComputeRequestInput"];
+                "application/json": components["schemas"]["ComputeRequest"];
             };
         };
         responses: {
             /** @description Default Response */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "from": "2026-10-20",
+                     *       "to": "2026-10-20",
+                     *       "indices": [
+                     *         {
+                     *           "code": "H100-SXM-OD",
+                     *           "days": 1,
+                     *           "published": 0,
+                     *           "revised": 1,
+                     *           "unchanged": 0,
+                     *           "insufficient": 0
+                     *         }
+                     *       ],
+                     *       "ms": 45
+                     *     }
+                     */
                     "application/json": components["schemas"]["ComputeReport"];
                 };
             };
             /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3357,15 +4253,31 @@ export interface operations {
             /** @description no API key, or an unknown or revoked one */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "An API key is required: send Authorization: Bearer <key>",
+                     *       "instance": "/v1/indices/compute",
+                     *       "request_id": "2_hUGNrs-42"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description the API key's scope does not allow this operation */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3375,6 +4287,9 @@ export interface operations {
             /** @description the resource does not exist */
             404: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3384,6 +4299,9 @@ export interface operations {
             /** @description the body is over the route's limit */
             413: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3393,6 +4311,22 @@ export interface operations {
             /** @description the body's media type is not accepted */
             415: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3402,6 +4336,9 @@ export interface operations {
             /** @description an unexpected failure; a compute cut off part-way names in committed the days it had published */
             500: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3411,6 +4348,10 @@ export interface operations {
             /** @description overloaded or the database is unreachable (Retry-After); a compute cut off part-way names in committed the days it had published */
             503: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3422,7 +4363,10 @@ export interface operations {
     getPayload: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description an ETag from an earlier answer: 304 Not Modified while it is current */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path: {
                 sha256: string;
             };
@@ -3433,15 +4377,35 @@ export interface operations {
             /** @description the payload, byte for byte */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/octet-stream": string;
                 };
             };
+            /** @description Not Modified: the ETag in If-None-Match is current */
+            304: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3451,6 +4415,9 @@ export interface operations {
             /** @description no API key, or an unknown or revoked one */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3460,6 +4427,47 @@ export interface operations {
             /** @description the resource does not exist */
             404: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a path parameter is over 200 characters */
+            414: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After); a compute cut off part-way names in committed the days it had published */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3476,7 +4484,10 @@ export interface operations {
                 /** @description only products this provider has quoted */
                 provider?: string;
             };
-            header?: never;
+            header?: {
+                /** @description an ETag from an earlier answer: 304 Not Modified while it is current */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3485,15 +4496,64 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "code": "a100-80gb-sxm",
+                     *           "kind": "gpu",
+                     *           "name": "A100 SXM 80GB",
+                     *           "family": "a100",
+                     *           "variant": "sxm",
+                     *           "tier": null,
+                     *           "open_weights": null,
+                     *           "created_at": "2026-12-03T13:45:20.499Z",
+                     *           "updated_at": "2026-12-03T13:45:20.499Z"
+                     *         },
+                     *         {
+                     *           "code": "anthropic/claude-haiku-4.5",
+                     *           "kind": "model",
+                     *           "name": "Claude Haiku 4.5",
+                     *           "family": "claude-haiku",
+                     *           "variant": null,
+                     *           "tier": "small",
+                     *           "open_weights": false,
+                     *           "created_at": "2026-12-03T13:45:21.623Z",
+                     *           "updated_at": "2026-12-03T13:45:21.623Z"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["ProductList"];
                 };
+            };
+            /** @description Not Modified: the ETag in If-None-Match is current */
+            304: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3503,6 +4563,45 @@ export interface operations {
             /** @description no API key, or an unknown or revoked one */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "The API key is unknown or revoked",
+                     *       "instance": "/v1/products",
+                     *       "request_id": "2_hUGNrs-v"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After); a compute cut off part-way names in committed the days it had published */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3514,7 +4613,10 @@ export interface operations {
     getProduct: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description an ETag from an earlier answer: 304 Not Modified while it is current */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path: {
                 code: string;
             };
@@ -3525,24 +4627,76 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "openai/gpt-5.5",
+                     *       "kind": "model",
+                     *       "name": "GPT-5.5",
+                     *       "family": "gpt-5",
+                     *       "variant": null,
+                     *       "tier": "frontier",
+                     *       "open_weights": false,
+                     *       "created_at": "2026-12-03T13:45:20.676Z",
+                     *       "updated_at": "2026-12-03T13:45:20.676Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Product"];
                 };
+            };
+            /** @description Not Modified: the ETag in If-None-Match is current */
+            304: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/validation-error",
+                     *       "title": "Invalid request",
+                     *       "status": 400,
+                     *       "detail": "params/code: must be a lowercase code such as h100-sxm or openai/gpt-5.5 (URL-encode the slash as %2F)",
+                     *       "instance": "/v1/products/NO-SUCH-INDEX",
+                     *       "request_id": "2_hUGNrs-z",
+                     *       "errors": [
+                     *         {
+                     *           "path": "params/code",
+                     *           "reason": "must be a lowercase code such as h100-sxm or openai/gpt-5.5 (URL-encode the slash as %2F)"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description no API key, or an unknown or revoked one */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3552,6 +4706,47 @@ export interface operations {
             /** @description the resource does not exist */
             404: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a path parameter is over 200 characters */
+            414: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After); a compute cut off part-way names in committed the days it had published */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3571,22 +4766,41 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ProductBodyInput"];
+                "application/json": components["schemas"]["ProductBody"];
             };
         };
         responses: {
             /** @description Default Response */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "h100-sxm",
+                     *       "kind": "gpu",
+                     *       "name": "H100 SXM 80GB",
+                     *       "family": "h100",
+                     *       "variant": "sxm",
+                     *       "tier": null,
+                     *       "open_weights": null,
+                     *       "created_at": "2026-12-03T13:45:20.07Z",
+                     *       "updated_at": "2026-12-03T13:45:34.015Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Product"];
                 };
             };
             /** @description Default Response */
             201: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3596,6 +4810,9 @@ export interface operations {
             /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3605,15 +4822,31 @@ export interface operations {
             /** @description no API key, or an unknown or revoked one */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "An API key is required: send Authorization: Bearer <key>",
+                     *       "instance": "/v1/products/h100-sxm",
+                     *       "request_id": "2_hUGNrs-13"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description the API key's scope does not allow this operation */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3623,6 +4856,9 @@ export interface operations {
             /** @description the request conflicts with the current state */
             409: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3632,6 +4868,21 @@ export interface operations {
             /** @description the body is over the route's limit */
             413: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a path parameter is over 200 characters */
+            414: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3641,6 +4892,35 @@ export interface operations {
             /** @description the body's media type is not accepted */
             415: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After); a compute cut off part-way names in committed the days it had published */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3654,7 +4934,10 @@ export interface operations {
             query?: {
                 kind?: "hyperscaler" | "neocloud" | "marketplace" | "model_lab" | "inference_host";
             };
-            header?: never;
+            header?: {
+                /** @description an ETag from an earlier answer: 304 Not Modified while it is current */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3663,15 +4946,58 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "slug": "anthropic",
+                     *           "name": "Anthropic",
+                     *           "kind": "model_lab",
+                     *           "website": "https://www.anthropic.com",
+                     *           "created_at": "2026-12-03T13:45:19.559Z",
+                     *           "updated_at": "2026-12-03T13:45:19.559Z"
+                     *         },
+                     *         {
+                     *           "slug": "aws",
+                     *           "name": "Amazon Web Services",
+                     *           "kind": "hyperscaler",
+                     *           "website": "https://aws.amazon.com",
+                     *           "created_at": "2026-12-03T13:45:18.829Z",
+                     *           "updated_at": "2026-12-03T13:45:18.829Z"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["ProviderList"];
                 };
+            };
+            /** @description Not Modified: the ETag in If-None-Match is current */
+            304: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3681,6 +5007,45 @@ export interface operations {
             /** @description no API key, or an unknown or revoked one */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "The API key is unknown or revoked",
+                     *       "instance": "/v1/providers",
+                     *       "request_id": "2_hUGNrs-c"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After); a compute cut off part-way names in committed the days it had published */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3692,7 +5057,10 @@ export interface operations {
     getProvider: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description an ETag from an earlier answer: 304 Not Modified while it is current */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path: {
                 slug: string;
             };
@@ -3703,15 +5071,45 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "slug": "lambda",
+                     *       "name": "Lambda",
+                     *       "kind": "neocloud",
+                     *       "website": "https://lambda.ai",
+                     *       "created_at": "2026-12-03T13:45:19.148Z",
+                     *       "updated_at": "2026-12-03T13:45:19.148Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Provider"];
                 };
+            };
+            /** @description Not Modified: the ETag in If-None-Match is current */
+            304: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3721,6 +5119,9 @@ export interface operations {
             /** @description no API key, or an unknown or revoked one */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3730,6 +5131,57 @@ export interface operations {
             /** @description the resource does not exist */
             404: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "No provider no-such-provider",
+                     *       "instance": "/v1/providers/no-such-provider",
+                     *       "request_id": "2_hUGNrs-g"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a path parameter is over 200 characters */
+            414: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After); a compute cut off part-way names in committed the days it had published */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3749,22 +5201,38 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ProviderBodyInput"];
+                "application/json": components["schemas"]["ProviderBody"];
             };
         };
         responses: {
             /** @description Default Response */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "slug": "lambda",
+                     *       "name": "Lambda",
+                     *       "kind": "neocloud",
+                     *       "website": "https://lambda.ai",
+                     *       "created_at": "2026-12-03T13:45:19.148Z",
+                     *       "updated_at": "2026-12-03T13:45:33.191Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Provider"];
                 };
             };
             /** @description Default Response */
             201: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3774,6 +5242,9 @@ export interface operations {
             /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3783,15 +5254,31 @@ export interface operations {
             /** @description no API key, or an unknown or revoked one */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "An API key is required: send Authorization: Bearer <key>",
+                     *       "instance": "/v1/providers/lambda",
+                     *       "request_id": "2_hUGNrs-k"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description the API key's scope does not allow this operation */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3801,6 +5288,9 @@ export interface operations {
             /** @description the request conflicts with the current state */
             409: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3810,6 +5300,21 @@ export interface operations {
             /** @description the body is over the route's limit */
             413: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a path parameter is over 200 characters */
+            414: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3819,6 +5324,35 @@ export interface operations {
             /** @description the body's media type is not accepted */
             415: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After); a compute cut off part-way names in committed the days it had published */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3840,7 +5374,10 @@ export interface operations {
                 /** @description a UTC date (whole day, inclusive) or an RFC 3339 time */
                 to?: string;
             };
-            header?: never;
+            header?: {
+                /** @description an ETag from an earlier answer: 304 Not Modified while it is current */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3849,24 +5386,138 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "2565",
+                     *           "provider": "openai",
+                     *           "product": "openai/gpt-5.5",
+                     *           "segment": "input",
+                     *           "term_months": null,
+                     *           "service_tier": "batch",
+                     *           "region": null,
+                     *           "price": "2.5",
+                     *           "currency": "USD",
+                     *           "unit": "1m_tokens",
+                     *           "gpus_per_instance": null,
+                     *           "fx_usd_per_unit": "1",
+                     *           "usd_price": "2.5",
+                     *           "observed_at": "2026-11-01T20:56:00Z",
+                     *           "observed_day": "2026-11-01",
+                     *           "source": "demo",
+                     *           "ingested_at": "2026-12-03T13:45:23.08Z"
+                     *         },
+                     *         {
+                     *           "id": "5220",
+                     *           "provider": "openai",
+                     *           "product": "openai/gpt-5-mini",
+                     *           "segment": "input",
+                     *           "term_months": null,
+                     *           "service_tier": "batch",
+                     *           "region": null,
+                     *           "price": "0.125",
+                     *           "currency": "USD",
+                     *           "unit": "1m_tokens",
+                     *           "gpus_per_instance": null,
+                     *           "fx_usd_per_unit": "1",
+                     *           "usd_price": "0.125",
+                     *           "observed_at": "2026-11-01T20:55:00Z",
+                     *           "observed_day": "2026-11-01",
+                     *           "source": "demo",
+                     *           "ingested_at": "2026-12-03T13:45:25.932Z"
+                     *         }
+                     *       ],
+                     *       "next_cursor": "eyJhdCI6IjIwMjYtMTEtMDFUMDY6NDg6MDBaIiwiaWQiOiI0OTA1In0.P17v4sgzL6cdz8A_xQwhxAUM"
+                     *     }
+                     */
                     "application/json": components["schemas"]["QuoteList"];
                 };
+            };
+            /** @description Not Modified: the ETag in If-None-Match is current */
+            304: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/validation-error",
+                     *       "title": "Invalid request",
+                     *       "status": 400,
+                     *       "detail": "querystring/from: Invalid input; querystring/limit: Too small: expected number to be >=1",
+                     *       "instance": "/v1/quotes",
+                     *       "request_id": "2_hUGNrs-1p",
+                     *       "errors": [
+                     *         {
+                     *           "path": "querystring/from",
+                     *           "reason": "Invalid input"
+                     *         },
+                     *         {
+                     *           "path": "querystring/limit",
+                     *           "reason": "Too small: expected number to be >=1"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description no API key, or an unknown or revoked one */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After); a compute cut off part-way names in committed the days it had published */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3884,24 +5535,36 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["QuoteBatchInput"];
-                "application/x-ndjson": components["schemas"]["QuoteBatchInput"];
-                "text/csv": components["schemas"]["QuoteBatchInput"];
+                "application/json": components["schemas"]["QuoteBatch"];
+                "application/x-ndjson": components["schemas"]["QuoteBatch"];
+                "text/csv": components["schemas"]["QuoteBatch"];
             };
         };
         responses: {
             /** @description Default Response */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "accepted": 1,
+                     *       "duplicates": 0
+                     *     }
+                     */
                     "application/json": components["schemas"]["IngestResult"];
                 };
             };
             /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3911,15 +5574,31 @@ export interface operations {
             /** @description no API key, or an unknown or revoked one */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "An API key is required: send Authorization: Bearer <key>",
+                     *       "instance": "/v1/quotes",
+                     *       "request_id": "2_hUGNrs-1s"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description the API key's scope does not allow this operation */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3929,6 +5608,9 @@ export interface operations {
             /** @description the body is over the route's limit */
             413: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3938,6 +5620,9 @@ export interface operations {
             /** @description the body's media type is not accepted */
             415: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3947,6 +5632,35 @@ export interface operations {
             /** @description the body is well-formed but rows or fields are invalid (every one named in errors); nothing was stored */
             422: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After); a compute cut off part-way names in committed the days it had published */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3958,7 +5672,10 @@ export interface operations {
     getQuote: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description an ETag from an earlier answer: 304 Not Modified while it is current */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path: {
                 id: string;
             };
@@ -3969,15 +5686,35 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["QuoteWithRun"];
                 };
             };
+            /** @description Not Modified: the ETag in If-None-Match is current */
+            304: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3987,6 +5724,9 @@ export interface operations {
             /** @description no API key, or an unknown or revoked one */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3996,6 +5736,47 @@ export interface operations {
             /** @description the resource does not exist */
             404: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a path parameter is over 200 characters */
+            414: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After); a compute cut off part-way names in committed the days it had published */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4016,7 +5797,10 @@ export interface operations {
                 /** @description only revisions published at or after this time */
                 since?: string;
             };
-            header?: never;
+            header?: {
+                /** @description an ETag from an earlier answer: 304 Not Modified while it is current */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -4025,33 +5809,100 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "code": "H100-SXM-OD",
+                     *           "date": "2026-10-20",
+                     *           "revision": 2,
+                     *           "reason": "late_quotes",
+                     *           "published_at": "2026-12-03T13:45:31.034Z",
+                     *           "unit": "USD/GPU-hour",
+                     *           "status": "ok",
+                     *           "value": 2.428928,
+                     *           "previous_status": "ok",
+                     *           "previous_value": 2.49,
+                     *           "change": -0.061072,
+                     *           "methodology_version": 1,
+                     *           "hash": "sha256:0b740103ae69c66ee1a46188718459cc2b926938e97a50bea3c00412d5491cb8"
+                     *         },
+                     *         {
+                     *           "code": "H100-SXM-OD",
+                     *           "date": "2026-10-20",
+                     *           "revision": 3,
+                     *           "reason": "late_quotes",
+                     *           "published_at": "2026-12-03T13:45:38.701Z",
+                     *           "unit": "USD/GPU-hour",
+                     *           "status": "ok",
+                     *           "value": 2.49,
+                     *           "previous_status": "ok",
+                     *           "previous_value": 2.428928,
+                     *           "change": 0.061072,
+                     *           "methodology_version": 1,
+                     *           "hash": "sha256:31941525e52eeeb8c001edac481e20bdd7c44eb470f9b4d71d818c53cf152ee2"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["RestatementPage"];
                 };
+            };
+            /** @description Not Modified: the ETag in If-None-Match is current */
+            304: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/validation-error",
+                     *       "title": "Invalid request",
+                     *       "status": 400,
+                     *       "detail": "querystring/limit: Too small: expected number to be >=1",
+                     *       "instance": "/v1/revisions",
+                     *       "request_id": "2_hUGNrs-4b",
+                     *       "errors": [
+                     *         {
+                     *           "path": "querystring/limit",
+                     *           "reason": "Too small: expected number to be >=1"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description no API key, or an unknown or revoked one */
             401: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description the API key's scope does not allow this operation */
-            403: {
-                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4061,6 +5912,35 @@ export interface operations {
             /** @description the resource does not exist */
             404: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After); a compute cut off part-way names in committed the days it had published */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4072,7 +5952,10 @@ export interface operations {
     getRun: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description an ETag from an earlier answer: 304 Not Modified while it is current */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path: {
                 id: string;
             };
@@ -4083,15 +5966,35 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["SourceRun"];
                 };
             };
+            /** @description Not Modified: the ETag in If-None-Match is current */
+            304: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4101,6 +6004,9 @@ export interface operations {
             /** @description no API key, or an unknown or revoked one */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4110,6 +6016,47 @@ export interface operations {
             /** @description the resource does not exist */
             404: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a path parameter is over 200 characters */
+            414: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After); a compute cut off part-way names in committed the days it had published */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4121,7 +6068,10 @@ export interface operations {
     listSources: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description an ETag from an earlier answer: 304 Not Modified while it is current */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -4130,15 +6080,73 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["SourceList"];
                 };
             };
+            /** @description Not Modified: the ETag in If-None-Match is current */
+            304: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
+            400: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description no API key, or an unknown or revoked one */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After); a compute cut off part-way names in committed the days it had published */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4150,7 +6158,10 @@ export interface operations {
     getSource: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description an ETag from an earlier answer: 304 Not Modified while it is current */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path: {
                 name: string;
             };
@@ -4161,15 +6172,35 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Source"];
                 };
             };
+            /** @description Not Modified: the ETag in If-None-Match is current */
+            304: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4179,6 +6210,9 @@ export interface operations {
             /** @description no API key, or an unknown or revoked one */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4188,6 +6222,47 @@ export interface operations {
             /** @description the resource does not exist */
             404: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a path parameter is over 200 characters */
+            414: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After); a compute cut off part-way names in committed the days it had published */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4214,6 +6289,9 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4223,6 +6301,9 @@ export interface operations {
             /** @description Default Response */
             201: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4232,6 +6313,9 @@ export interface operations {
             /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4241,6 +6325,9 @@ export interface operations {
             /** @description no API key, or an unknown or revoked one */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4250,6 +6337,33 @@ export interface operations {
             /** @description the API key's scope does not allow this operation */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the body is over the route's limit */
+            413: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a path parameter is over 200 characters */
+            414: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4259,6 +6373,35 @@ export interface operations {
             /** @description the body's media type is not accepted */
             415: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After); a compute cut off part-way names in committed the days it had published */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4281,6 +6424,9 @@ export interface operations {
             /** @description Default Response */
             204: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -4288,6 +6434,9 @@ export interface operations {
             /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4297,6 +6446,9 @@ export interface operations {
             /** @description no API key, or an unknown or revoked one */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4306,6 +6458,9 @@ export interface operations {
             /** @description the API key's scope does not allow this operation */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4315,6 +6470,47 @@ export interface operations {
             /** @description the resource does not exist */
             404: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a path parameter is over 200 characters */
+            414: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After); a compute cut off part-way names in committed the days it had published */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4337,6 +6533,9 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4346,6 +6545,9 @@ export interface operations {
             /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4355,6 +6557,9 @@ export interface operations {
             /** @description no API key, or an unknown or revoked one */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4364,6 +6569,9 @@ export interface operations {
             /** @description the API key's scope does not allow this operation */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4373,6 +6581,47 @@ export interface operations {
             /** @description the resource does not exist */
             404: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a path parameter is over 200 characters */
+            414: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After); a compute cut off part-way names in committed the days it had published */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4387,7 +6636,10 @@ export interface operations {
                 cursor?: string;
                 limit?: number;
             };
-            header?: never;
+            header?: {
+                /** @description an ETag from an earlier answer: 304 Not Modified while it is current */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path: {
                 name: string;
             };
@@ -4398,15 +6650,35 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["SourceRunList"];
                 };
             };
+            /** @description Not Modified: the ETag in If-None-Match is current */
+            304: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4416,6 +6688,9 @@ export interface operations {
             /** @description no API key, or an unknown or revoked one */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4425,6 +6700,47 @@ export interface operations {
             /** @description the resource does not exist */
             404: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a path parameter is over 200 characters */
+            414: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After); a compute cut off part-way names in committed the days it had published */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {

@@ -1,11 +1,12 @@
 import swagger from '@fastify/swagger'
-import swaggerUi from '@fastify/swagger-ui'
 import Fastify, { type FastifyServerOptions } from 'fastify'
-import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
 import { randomBytes } from 'node:crypto'
 import type { Config } from './config.ts'
 import type { Database } from './db/connect.ts'
 import catalogRoutes from './http/catalog.ts'
+import { docsUi } from './http/docs-ui.ts'
+import { documentTransform, routeTransform } from './http/openapi-contract.ts'
 import metrics, { metricsRoutes } from './http/metrics.ts'
 import indicesAdminRoutes from './http/indices-admin.ts'
 import indicesReadRoutes from './http/indices-read.ts'
@@ -89,9 +90,8 @@ export async function buildApp (config: Config, opts: BuildOptions = {}) {
         title: 'CPX compute price index API',
         version: API_VERSION,
         description: 'Daily reference indices for compute prices: USD per GPU-hour and USD per 1M tokens, reproducible from stored quotes, with revisions and as-of reads.',
-        license: { name: 'Proprietary' },
+        license: { name: 'Proprietary: all rights reserved (docs/api.md)', identifier: 'LicenseRef-CPX-Proprietary' },
       },
-      servers: [{ url: 'http://localhost:3000', description: 'local' }],
       components: {
         securitySchemes: {
           bearer: { type: 'http', scheme: 'bearer', description: 'API key: Authorization: Bearer cpx_…' },
@@ -106,10 +106,10 @@ export async function buildApp (config: Config, opts: BuildOptions = {}) {
         { name: 'operations', description: 'Health and readiness' },
       ],
     },
-    transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
+    transform: routeTransform(config),
+    transformObject: documentTransform(config),
   })
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' }, staticCSP: true })
+  await docsUi(app) // /docs: Swagger UI, branded, on /openapi.json
   await app.register(db, { config, database: opts.database })
   await app.register(auth, { config })
   await app.register(readCache, { config }) // answers of the read routes, dropped on cpx_fixings (docs/performance.md)

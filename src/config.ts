@@ -11,6 +11,8 @@ const Env = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ADMIN_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
   READ_API_KEY_REQUIRED: Bool.default(false),
+  /** the public base URL (https://cpx.example.com) named in the OpenAPI document's `servers`; unset: `/`, the host that served it */
+  PUBLIC_URL: z.string().regex(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, 'must be an http(s) URL such as https://cpx.example.com').transform((u) => u.replace(/\/$/, '')).optional(),
   FIXING_TIME: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (UTC), for example 00:15').default('00:15'),
   DATA_DIR: z.string().min(1).default('./data'),
   DEMO_DATA: Bool.default(true),

@@ -3,11 +3,14 @@ import { test } from 'node:test'
 import fc from 'fast-check'
 import type { InjectOptions } from 'fastify'
 import { admin, buildTestApp } from './helpers/app.ts'
+import { contractValidator } from './helpers/openapi-validator.ts'
 import { countQuotes, DAY, gpuQuote, PROVIDERS, seedCatalog } from './helpers/reliability-fixtures.ts'
 
 // Property-based abuse of every route: generated bodies, query strings, headers, CSV and NDJSON with
 // wrong types, huge numbers, unicode, NUL bytes, deep nesting and SQL fragments. Invariants after every
-// request: no 5xx, errors are problem+json, and the quote count moves only by what a 200 said it stored.
+// request: no 5xx, errors are problem+json, every answer of a documented operation is as the served
+// OpenAPI document describes it (status, media type, body schema, headers), and the quote count moves only
+// by what a 200 said it stored.
 // FUZZ_RUNS scales the number of runs per property (default 250: about 2,100 requests in all).
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 250)
@@ -67,6 +70,7 @@ function csvCell (v: unknown): string {
 test('fuzz: every route, generated bodies, queries, headers, CSV and NDJSON: no 5xx, no quote stored that a 200 did not report', { timeout: 30 * 60_000 }, async (t) => {
   const app = await buildTestApp(t, { env: { RATE_LIMIT_MAX: '1000000' } })
   await seedCatalog(app)
+  const contract = contractValidator((await app.inject('/openapi.json')).json())
   const skip = process.env.FUZZ_SKIP ? new RegExp(process.env.FUZZ_SKIP) : undefined // e.g. while one route is known broken
   const routes = app.routeList.filter((r) => r.method !== 'OPTIONS' && r.url !== '*' && !r.url.startsWith('/docs/static') && !skip?.test(r.url))
   const reads = routes.filter((r) => r.method === 'GET')
@@ -81,6 +85,8 @@ test('fuzz: every route, generated bodies, queries, headers, CSV and NDJSON: no 
     const where = `${req.method ?? 'GET'} ${String(req.url).slice(0, 200)} → ${res.statusCode} ${res.body.slice(0, 300)}`
     assert.ok(res.statusCode < 500, where)
     if (res.statusCode >= 400) assert.match(String(res.headers['content-type']), /^application\/problem\+json/, where)
+    const path = String(req.url).split('?')[0]!
+    if (contract.templateOf(req.method ?? 'GET', path)) assert.deepEqual(contract.check(req.method ?? 'GET', path, res), [], where)
     const isIngest = req.method === 'POST' && String(req.url).split('?')[0]!.replace(/\/$/, '') === '/v1/quotes'
     const accepted = isIngest && res.statusCode === 200 ? (res.json() as { accepted: number, duplicates: number }) : undefined
     if (accepted) expected += accepted.accepted

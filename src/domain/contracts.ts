@@ -31,13 +31,14 @@ export const Problem = z.object({
   }).optional().meta({ description: 'POST /v1/indices/compute cut off part-way: per index, the days already committed, which stay published; a retry of the whole range is safe' }),
 }).meta({ id: 'Problem', description: 'RFC 9457 problem details (application/problem+json)' })
 
-const PROBLEM_WHEN: Record<number, string> = {
+export const PROBLEM_WHEN: Record<number, string> = {
   400: 'the request is malformed: a parameter or a field is invalid (each named in errors)',
   401: 'no API key, or an unknown or revoked one',
   403: 'the API key\'s scope does not allow this operation',
   404: 'the resource does not exist',
   409: 'the request conflicts with the current state',
   413: 'the body is over the route\'s limit',
+  414: 'a path parameter is over 200 characters',
   415: 'the body\'s media type is not accepted',
   422: 'the body is well-formed but rows or fields are invalid (every one named in errors); nothing was stored',
   429: 'rate limit exceeded (Retry-After, RateLimit headers)',
@@ -66,13 +67,19 @@ const calendarCheck = (parse: (s: string) => Parsed) => (s: string, ctx: z.Refin
 export const IsoDate = z.string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
   .superRefine(calendarCheck(parseDate))
-  .meta({ example: '2026-11-02' })
+  .meta({ format: 'date', example: '2026-11-02' })
 
 /** RFC 3339 with an explicit offset (Z or ±hh:mm), checked against the calendar (calendar.ts). */
 export const Rfc3339 = z.string()
   .regex(/^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/, 'must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z')
   .superRefine(calendarCheck(parseTimestamp))
-  .meta({ example: '2026-11-02T12:00:00Z' })
+  .meta({ format: 'date-time', example: '2026-11-02T12:00:00Z' })
+
+// Dates and times as the service sends them (already checked when stored): typed for generators by their format.
+/** A UTC day, YYYY-MM-DD. */
+export const DayText = z.string().meta({ format: 'date' })
+/** An RFC 3339 timestamp in UTC with milliseconds, 2026-11-03T00:15:02.318Z. */
+export const TimestampText = z.string().meta({ format: 'date-time' })
 
 /** A timestamp parameter handed to Postgres: checked as Rfc3339, then rewritten as UTC text (utcText). */
 export const UtcInstant = Rfc3339.overwrite(utcText)

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { DayText, TimestampText } from './contracts.ts'
 
 // The read contract of fixings (DESIGN §5): figures leave SQL as round(x, 6)::float8, so they are
 // JSON numbers; a missing figure is null and `status` says why. Queries are in fixing-queries.ts.
@@ -64,7 +65,7 @@ export const fixingExample = {
 
 export const Fixing = z.object({
   code: z.string(),
-  date: z.string().meta({ description: 'the UTC day fixed, YYYY-MM-DD' }),
+  date: DayText.meta({ description: 'the UTC day fixed, YYYY-MM-DD' }),
   status: FixingStatus,
   value: figure('the index value in `unit`; null unless status is ok'),
   level: figure('100 × value / value(base_date) when the index has a base date; else null'),
@@ -81,7 +82,7 @@ export const Fixing = z.object({
   hhi: figure('Σ over providers of (share of remaining contributors)²'),
   max_provider_impact: figure('largest change of the value when one provider is dropped'),
   revision: z.number().int().meta({ description: '1 is the first publication; restatements count up' }),
-  published_at: z.string().meta({ description: 'when this revision was published (RFC 3339)' }),
+  published_at: TimestampText.meta({ description: 'when this revision was published (RFC 3339)' }),
   methodology_version: z.number().int(),
   hash: z.string().meta({ description: 'SHA-256 over the figures and constituents; the ETag derives from it' }),
   constituents: z.array(Constituent).optional().meta({ description: 'with include=constituents' }),
@@ -95,17 +96,17 @@ export const FixingPage = z.object({
 
 export const Revision = Fixing.omit({ constituents: true }).extend({
   reason: z.string().meta({ description: 'why this revision exists: initial, late_quotes, definition_change, correction…' }),
-  superseded_at: z.string().nullable().meta({ description: 'when the next revision replaced it; null for the current one' }),
+  superseded_at: TimestampText.nullable().meta({ description: 'when the next revision replaced it; null for the current one' }),
 }).meta({ id: 'Revision', examples: [{ ...fixingExample, reason: 'initial', superseded_at: null }] })
 
 export const RevisionList = z.object({ data: z.array(Revision) }).meta({ id: 'RevisionList' })
 
 export const Restatement = z.object({
   code: z.string(),
-  date: z.string(),
+  date: DayText,
   revision: z.number().int(),
   reason: z.string(),
-  published_at: z.string(),
+  published_at: TimestampText,
   unit: Unit,
   status: FixingStatus,
   value: figure('the restated value'),
@@ -143,15 +144,15 @@ export const Period = z.enum(['week', 'month', 'quarter', 'year']).meta({ id: 'P
 export const Average = z.object({
   code: z.string(),
   period: Period,
-  period_start: z.string().meta({ description: 'first calendar day of the period' }),
-  period_end: z.string().meta({ description: 'last calendar day of the period' }),
+  period_start: DayText.meta({ description: 'first calendar day of the period' }),
+  period_end: DayText.meta({ description: 'last calendar day of the period' }),
   status: FixingStatus.meta({ description: '`insufficient_data` when no day of the period (within from..to) has an ok fixing' }),
   value: figure('mean of the values of the ok days, in exact decimal arithmetic, rounded half away from zero to 6 dp'),
   unit: Unit,
   n_days: z.number().int().meta({ description: 'days with status ok that entered the mean' }),
-  first_day: z.string().nullable(),
-  last_day: z.string().nullable(),
-  revisions: z.array(z.object({ date: z.string(), revision: z.number().int() })).meta({ description: 'the revision of each day used' }),
+  first_day: DayText.nullable(),
+  last_day: DayText.nullable(),
+  revisions: z.array(z.object({ date: DayText, revision: z.number().int() })).meta({ description: 'the revision of each day used' }),
 }).meta({
   id: 'Average',
   examples: [{

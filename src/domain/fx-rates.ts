@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely'
 import { z } from 'zod'
 import type { Schema } from '../db/schema.ts'
 import { dayBoundsReason, parseDate } from './calendar.ts'
-import { IsoDate } from './contracts.ts'
+import { IsoDate, TimestampText } from './contracts.ts'
 import { canonicalPrice, priceText } from './quote-input.ts'
 
 // FX rates: USD for one unit of a currency on a day (CNY ~ 0.14). A quote uses the latest rate dated
@@ -50,7 +50,7 @@ export const FxRate = z.object({
   currency: z.string(),
   usd_per_unit: z.string().meta({ description: 'exact decimal', example: '0.1405' }),
   source: z.string(),
-  created_at: z.string(),
+  created_at: TimestampText,
 }).meta({ id: 'FxRate' })
 
 export const FxRateQuery = z.object({

@@ -3,7 +3,7 @@ import { z } from 'zod'
 import type { Schema } from '../db/schema.ts'
 import { PROVIDER_KINDS } from './catalog.ts'
 import { dayBoundsReason } from './calendar.ts'
-import { IsoDate } from './contracts.ts'
+import { IsoDate, TimestampText } from './contracts.ts'
 import { IndexNotFound, Unprocessable, withErrors, type FieldError } from './errors.ts'
 import { checkMethodologyV2, MethodologyV2Fields, withV2Defaults } from './methodology-v2.ts'
 
@@ -59,8 +59,8 @@ export const IndexDefinition = IndexDefinitionBody.extend({
   code: IndexCode,
   unit: z.enum(['USD/GPU-hour', 'USD/1M tokens']),
   methodology_version: z.number().int(),
-  created_at: z.string(),
-  updated_at: z.string(),
+  created_at: TimestampText,
+  updated_at: TimestampText,
 }).meta({ id: 'IndexDefinition' })
 
 export type IndexDefinitionFields = z.output<typeof IndexDefinitionBody>

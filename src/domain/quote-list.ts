@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely'
 import { z } from 'zod'
 import type { Schema } from '../db/schema.ts'
-import { IsoDate, Rfc3339, UtcInstant } from './contracts.ts'
+import { IsoDate, Rfc3339, TimestampText, UtcInstant } from './contracts.ts'
 import { GPU_SEGMENTS, MODEL_SEGMENTS, PRODUCT_CODE, SLUG } from './quote-input.ts'
 
 // GET /v1/quotes: stored quotes newest first, raw beside normalized, keyset-paginated on (observed_at, id).
@@ -24,7 +24,7 @@ export const Quote = z.object({
   observed_at: Rfc3339,
   observed_day: IsoDate,
   source: z.string().nullable(),
-  ingested_at: z.string(),
+  ingested_at: TimestampText,
   run_id: z.string().nullable().meta({ description: 'the source run that stored it (GET /v1/runs/{id}); null for quotes posted to /v1/quotes' }),
 }).meta({ id: 'Quote' })
 

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { Config } from '../config.ts'
@@ -12,7 +12,7 @@ import { FixingsCache, LatestCache, type CachedBody } from '../plugins/latest-ca
 import { csvDisposition, CSV_TYPE, toCsv, wantsCsv } from './csv.ts'
 import { cursorCodec, type CursorCodec } from './cursor.ts'
 import { cacheControl, conditionalGet, etagOfBody, etagOfHash, isFresh } from './http-cache.ts'
-import { AsOf, CsvText, DateParam, Format, HistoryQuery, IndexCodeParam, rangeOrdered } from './read-params.ts'
+import { AsOf, CsvText, DateParam, DEFAULT_HISTORY_PAGE, Format, HistoryQuery, IndexCodeParam, MAX_HISTORY_PAGE, rangeOrdered } from './read-params.ts'
 
 const tags = ['indices']
 const JSON_TYPE = 'application/json; charset=utf-8'
@@ -26,7 +26,12 @@ const HistoryCursor = z.object({ c: z.string(), f: z.string().nullable(), t: z.s
 
 const FIXING_COLUMNS = ['date', 'code', 'status', 'value', 'level', 'unit', 'window_days', 'n_providers', 'n_contributors', 'n_quotes', 'n_excluded',
   'min', 'p25', 'p75', 'max', 'hhi', 'max_provider_impact', 'revision', 'published_at', 'methodology_version', 'hash'] as const
+/** The catalog as CSV: one row per index, its latest fixing beside it (empty cells before the first). */
+const CATALOG_COLUMNS = ['code', 'name', 'kind', 'unit', 'date', 'status', 'value', 'level', 'revision', 'published_at', 'methodology_version', 'hash'] as const
 const AVERAGE_COLUMNS = ['period_start', 'period_end', 'code', 'period', 'status', 'value', 'unit', 'n_days', 'first_day', 'last_day', 'revisions'] as const
+
+/** `format` on a JSON-only operation: json, or a 400 that names the CSV operation. */
+const JsonOnly = (csvPath: string) => z.enum(['json'], `csv is a separate operation: GET ${csvPath}`).optional().meta({ description: `json only; the CSV is GET ${csvPath}` })
 
 /** GET /v1/indices…: catalog, latest (cached), history (+CSV), one day, its revisions, settlement averages. */
 export default async function indicesReadRoutes (fastify: FastifyInstance, { config }: { config: Config }) {
@@ -49,28 +54,44 @@ export default async function indicesReadRoutes (fastify: FastifyInstance, { con
   fastify.addHook('onClose', () => pages.close())
 
   // The hot route lives outside the hooked scope below: it sends the cached JSON text and ETag as they are.
-  fastify.withTypeProvider<ZodTypeProvider>().get('/v1/indices/:code/latest', {
-    schema: {
-      operationId: 'getLatestFixing',
-      summary: 'The current value of an index: its newest fixing',
-      description: 'Served from an in-process cache that every published fixing invalidates (LISTEN/NOTIFY). ETag = the fixing hash.',
-      tags,
-      params: Params,
-      response: { 200: LatestFixing, ...problemResponses(400, 401, 403, 404) },
-    },
-  }, (req, reply) => {
+  // Its CSV is an operation of its own (…/latest.csv), so that a generated client types /latest as a Fixing.
+  const latestRoute = (csv: boolean) => (req: FastifyRequest<{ Params: { code: string } }>, reply: FastifyReply) => {
     // A hit is answered synchronously: no promise, and no closure made per request (peek never loads).
     const { code } = req.params
     const hit = latest.peek(code) ?? latest.get(code)
-    return hit instanceof Promise ? hit.then((h) => sendLatest(code, req.headers['if-none-match'], reply, h)) : sendLatest(code, req.headers['if-none-match'], reply, hit)
-  })
+    return hit instanceof Promise ? hit.then((h) => sendLatest(code, req.headers['if-none-match'], reply, h, csv)) : sendLatest(code, req.headers['if-none-match'], reply, hit, csv)
+  }
+  const typed = fastify.withTypeProvider<ZodTypeProvider>()
+  typed.get('/v1/indices/:code/latest', {
+    schema: {
+      operationId: 'getLatestFixing',
+      summary: 'The current value of an index: its newest fixing',
+      description: 'Served from an in-process cache that every published fixing invalidates (LISTEN/NOTIFY). ETag = the fixing hash. As CSV: GET /v1/indices/{code}/latest.csv.',
+      tags,
+      params: Params,
+      querystring: z.object({ format: JsonOnly('/v1/indices/{code}/latest.csv') }),
+      response: { 200: LatestFixing, ...problemResponses(400, 401, 404) },
+    },
+  }, latestRoute(false))
+  typed.get('/v1/indices/:code/latest.csv', {
+    schema: {
+      operationId: 'getLatestFixingCsv',
+      summary: 'The current value of an index as a one-row CSV (the columns of /values)',
+      tags,
+      params: Params,
+      response: { 200: { description: 'the newest fixing', content: { 'text/csv': { schema: CsvText } } }, ...problemResponses(400, 401, 404) },
+    },
+  }, latestRoute(true))
 
-  function sendLatest (code: string, ifNoneMatch: string | undefined, reply: FastifyReply, hit: CachedBody | undefined): Promise<void> | undefined {
+  function sendLatest (code: string, ifNoneMatch: string | undefined, reply: FastifyReply, hit: CachedBody | undefined, csv: boolean): Promise<void> | undefined {
     if (!hit) {
       return assertIndexExists(db, code).then(() => { throw new FixingNotFound(`No fixing has been published for ${code} yet`) })
     }
-    reply.header('etag', hit.etag).header('cache-control', cc)
-    if (isFresh(ifNoneMatch, hit.etag)) reply.code(304).send()
+    // The CSV is another representation of the same fixing: its own ETag.
+    const etag = csv ? hit.etag.slice(0, -1) + '-csv"' : hit.etag
+    reply.header('etag', etag).header('cache-control', cc)
+    if (isFresh(ifNoneMatch, etag)) reply.code(304).send()
+    else if (csv) reply.type(CSV_TYPE).header('content-disposition', csvDisposition(`${code}-latest`)).send(toCsv(FIXING_COLUMNS, [JSON.parse(hit.body)]))
     else reply.type(JSON_TYPE).send(hit.body)
   }
 
@@ -79,8 +100,27 @@ export default async function indicesReadRoutes (fastify: FastifyInstance, { con
     const app = scope.withTypeProvider<ZodTypeProvider>()
 
     app.get('/v1/indices', {
-      schema: { operationId: 'listIndices', summary: 'The index catalog, each index with its latest fixing', tags, response: { 200: IndexList, ...problemResponses(401, 403) } },
+      schema: {
+        operationId: 'listIndices',
+        summary: 'The index catalog, each index with its latest fixing',
+        description: 'As CSV, every current value in one request: GET /v1/indices.csv.',
+        tags,
+        querystring: z.object({ format: JsonOnly('/v1/indices.csv') }),
+        response: { 200: IndexList, ...problemResponses(400, 401) },
+      },
     }, () => listIndices(db))
+
+    app.get('/v1/indices.csv', {
+      schema: {
+        operationId: 'listIndicesCsv',
+        summary: 'The index catalog as CSV: one row per index with its latest fixing (empty cells before the first)',
+        tags,
+        response: { 200: { description: 'every index', content: { 'text/csv': { schema: CsvText } } }, ...problemResponses(400, 401) },
+      },
+    }, async (_req, reply) => {
+      const rows = (await listIndices(db)).data.map(({ latest, ...d }) => ({ ...d, ...latest }))
+      return reply.type(CSV_TYPE).header('content-disposition', csvDisposition('cpx-indices')).send(toCsv(CATALOG_COLUMNS, rows) as never)
+    })
 
     app.get('/v1/indices/:code', {
       schema: {
@@ -96,7 +136,7 @@ export default async function indicesReadRoutes (fastify: FastifyInstance, { con
       schema: {
         operationId: 'listFixings',
         summary: 'History of an index, oldest day first, cursor-paginated; JSON or CSV',
-        description: 'One row per day: the newest revision, or with as_of the revision current then. CSV with Accept: text/csv or format=csv; the next page is also in a Link header.',
+        description: 'One row per day: the newest revision, or with as_of the revision current then. CSV with Accept: text/csv or format=csv: without `limit`, one file of the whole range (up to 5000 days, every day since 2015-01-01 until 2028). JSON pages hold 1000 days by default; the next page is in next_cursor and in a Link header.',
         tags,
         params: Params,
         querystring: HistoryQuery,
@@ -107,8 +147,10 @@ export default async function indicesReadRoutes (fastify: FastifyInstance, { con
       },
     }, async (req, reply) => {
       const { code } = req.params
-      const q = req.query
-      const csv = wantsCsv(req, q.format)
+      const csv = wantsCsv(req, req.query.format)
+      // A CSV is one file for pandas and Excel, which never see a Link header: by default it holds the
+      // whole range, up to the page maximum (5000 days: every day since 2015-01-01 until 2028).
+      const q = { ...req.query, limit: req.query.limit ?? (csv ? MAX_HISTORY_PAGE : DEFAULT_HISTORY_PAGE) }
       const key = JSON.stringify([q.from, q.to, q.as_of, q.cursor, q.limit, q.format, csv])
       const page = await pages.get(code, key, async () => {
         const { rows, next } = await historyPage(db, cursors, code, q)
@@ -192,7 +234,7 @@ export default async function indicesReadRoutes (fastify: FastifyInstance, { con
 }
 
 /** One page of history: from the query, or resumed from a cursor this API signed for the same parameters. */
-async function historyPage (db: FastifyInstance['db'], cursors: CursorCodec, code: string, q: z.output<typeof HistoryQuery>) {
+async function historyPage (db: FastifyInstance['db'], cursors: CursorCodec, code: string, q: z.output<typeof HistoryQuery> & { limit: number }) {
   let state = { c: code, f: q.from ?? null, t: q.to ?? null, a: q.as_of ?? null, d: '' }
   if (q.cursor) {
     const c = await cursors.decode(q.cursor, HistoryCursor)

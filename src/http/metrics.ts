@@ -1,3 +1,4 @@
+import { z } from 'zod'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { sql } from 'kysely'
@@ -156,6 +157,11 @@ export default fp(async (app: FastifyInstance) => {
 /** GET /metrics, registered with the routes so that it is documented; `read` access like every GET. */
 export async function metricsRoutes (app: FastifyInstance) {
   app.get('/metrics', {
-    schema: { operationId: 'getMetrics', summary: 'Prometheus metrics (text exposition format 0.0.4)', tags: ['operations'] },
+    schema: {
+      operationId: 'getMetrics',
+      summary: 'Prometheus metrics (text exposition format 0.0.4)',
+      tags: ['operations'],
+      response: { 200: { description: 'the metrics', content: { 'text/plain': { schema: z.string().meta({ example: '# TYPE cpx_http_requests_total counter\ncpx_http_requests_total{route="/v1/indices",status="200"} 42\n' }) } } } },
+    },
   }, async (_req, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(await app.metrics!.render()))
 }

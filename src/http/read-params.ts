@@ -17,11 +17,15 @@ export function rangeOrdered (q: { from?: string, to?: string }, ctx: z.Refineme
   if (q.from && q.to && q.from > q.to) ctx.addIssue({ code: 'custom', path: ['to'], message: 'must be on or after from' })
 }
 
+/** Days in a page of history: JSON's default, and the most one page (and so one CSV file) holds. */
+export const DEFAULT_HISTORY_PAGE = 1000
+export const MAX_HISTORY_PAGE = 5000
+
 export const HistoryQuery = z.object({
   from: DateParam.optional().meta({ description: 'first day (inclusive)', example: '2026-10-01' }),
   to: DateParam.optional().meta({ description: 'last day (inclusive)', example: '2026-10-31' }),
   as_of: AsOf,
-  limit: z.coerce.number().int().min(1).max(5000).default(1000).meta({ description: 'rows per page (1–5000)', example: 100 }),
+  limit: z.coerce.number().int().min(1).max(MAX_HISTORY_PAGE).optional().meta({ description: `rows per page (1–${MAX_HISTORY_PAGE}); default ${DEFAULT_HISTORY_PAGE} for JSON, ${MAX_HISTORY_PAGE} (the whole range) for CSV`, example: 100 }),
   cursor: Cursor,
   format: Format,
 }).superRefine(rangeOrdered)

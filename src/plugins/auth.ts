@@ -13,6 +13,13 @@ declare module 'fastify' {
   interface FastifyRequest { scope?: Scope }
 }
 
+/** What a route needs: as declared, else read for GET and HEAD, admin otherwise; the OpenAPI document says the same (openapi-contract.ts). */
+export function routeAccess (method: string, url: string, declared: string | undefined): Access {
+  // Swagger UI's own routes (/docs/*) are public like /openapi.json.
+  if (url.startsWith('/docs')) return 'public'
+  return (declared as Access | undefined) ?? (method === 'GET' || method === 'HEAD' ? 'read' : 'admin')
+}
+
 // Key lookups are cached briefly so reads stay cheap. A revocation by any process is announced on
 // cpx_api_keys (sql/functions/cpx_notify_api_key.sql, function and trigger) and empties the cache of every instance at once; the time below
 // only bounds a notification lost while the listening connection was down.
@@ -85,11 +92,7 @@ export default fp(async (app, { config }: { config: Config }) => {
     req.scope = scope
   }
 
-  function needOf (req: FastifyRequest, url: string, declared: Access | undefined): Access {
-    // Swagger UI's own routes (/docs/*) are public like /openapi.json.
-    if (url.startsWith('/docs')) return 'public'
-    return declared ?? (req.method === 'GET' || req.method === 'HEAD' ? 'read' : 'admin')
-  }
+  const needOf = (req: FastifyRequest, url: string, declared: Access | undefined): Access => routeAccess(req.method, url, declared)
 
   // onRequest: refuse before a body is read or validated, so an anonymous client cannot make us parse 10 MB.
   // A callback hook: an open read without a key (the common case) passes without a promise.

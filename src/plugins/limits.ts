@@ -125,6 +125,18 @@ export const SECURITY_HEADERS = Object.freeze({
   'cross-origin-resource-policy': 'cross-origin',
 })
 
+/** The methods a concrete path answers, from the registered routes (`:param` segments match any segment). */
+export function allowedMethods (routes: readonly RouteInfo[], path: string): string[] {
+  const segments = path.split('/')
+  const matches = (url: string) => {
+    const us = url.split('/')
+    return us.length === segments.length && us.every((u, i) => u.startsWith(':') || u === segments[i])
+  }
+  const methods = new Set(routes.filter((r) => r.url !== '*' && matches(r.url)).map((r) => r.method))
+  if (methods.size) methods.add('OPTIONS')
+  return [...methods].sort()
+}
+
 /** Fastify's trustProxy from TRUST_PROXY: who may tell us the client's address. */
 export function trustProxy (value: string | undefined): boolean | string[] | ((address: string, hop: number) => boolean) {
   if (!value) return false
@@ -161,9 +173,18 @@ export default fp(async (app, { config }: { config: Config }) => {
   // then runs for preflights only. It allows GET and HEAD alone, so a browser never sends a
   // cross-origin write; write routes carry `cors: false` (onRoute above), so a write never gets CORS
   // headers either.
+  // A plain OPTIONS (no Origin, or no Access-Control-Request-Method: LibreOffice opening a CSV URL, curl)
+  // is not a preflight: it is answered 204 with the methods of the URL in Allow (RFC 9110 §9.3.7), or 404.
   const exposed = 'ETag, RateLimit, RateLimit-Policy, Retry-After, X-Request-Id'
-  if (origins !== false) {
-    await app.register(async (preflights) => {
+  await app.register(async (preflights) => {
+    preflights.addHook('onRequest', (req, reply, done) => {
+      if (req.headers.origin && req.headers['access-control-request-method'] && origins !== false) return done()
+      const allow = allowedMethods(routeList, req.url.split('?')[0]!)
+      if (!allow.length) return done(Object.assign(new Error(`No route OPTIONS ${req.url.split('?')[0]}`), { statusCode: 404, code: 'CPX_NOT_FOUND' }))
+      reply.code(204).header('allow', allow.join(', ')).header('content-length', '0').send()
+    })
+    if (origins === false) preflights.options('*', (_req, reply) => { reply.code(204).send() })
+    else {
       await preflights.register(cors, {
         origin: origins,
         methods: ['GET', 'HEAD'],
@@ -171,8 +192,8 @@ export default fp(async (app, { config }: { config: Config }) => {
         exposedHeaders: exposed,
         maxAge: 600,
       })
-    })
-  }
+    }
+  })
 
   // Load shedding: @fastify/under-pressure samples the event loop's mean delay and the heap every
   // 200 ms. It is given no thresholds, so it adds no hook of its own (that hook read
