@@ -1808,6 +1808,8 @@ export interface components {
         RateLimit: string;
         /** @description the quota: requests per window and the window in seconds, e.g. `"default";q=600;w=60` */
         "RateLimit-Policy": string;
+        /** @description RFC 9530: the SHA-256 of the bytes sent, `sha-256=:<base64>:`, so a client can check a payload as it arrives */
+        "Repr-Digest": string;
         /** @description seconds to wait before retrying */
         "Retry-After": number;
         /** @description the request id, also in every log line of the request (the client's own X-Request-Id when it is 1–64 of [A-Za-z0-9_.-]) */
@@ -1891,7 +1893,7 @@ export interface operations {
                      *       "title": "Unauthorized",
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
-                     *       "request_id": "2_hUGNrs-4m",
+                     *       "request_id": "MxMEm7Sh-62",
                      *       "instance": "/metrics"
                      *     }
                      */
@@ -2001,14 +2003,14 @@ export interface operations {
                      *           "currency": "EUR",
                      *           "usd_per_unit": "1.104344",
                      *           "source": "demo",
-                     *           "created_at": "2026-12-03T13:45:22.302Z"
+                     *           "created_at": "2026-12-03T14:21:55.88Z"
                      *         },
                      *         {
                      *           "date": "2026-11-01",
                      *           "currency": "GBP",
                      *           "usd_per_unit": "1.244411",
                      *           "source": "demo",
-                     *           "created_at": "2026-12-03T13:45:22.302Z"
+                     *           "created_at": "2026-12-03T14:21:55.88Z"
                      *         }
                      *       ],
                      *       "next_cursor": null
@@ -2045,7 +2047,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/fx-rates",
-                     *       "request_id": "2_hUGNrs-1d",
+                     *       "request_id": "MxMEm7Sh-1g",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -2160,7 +2162,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/fx-rates",
-                     *       "request_id": "2_hUGNrs-1g"
+                     *       "request_id": "MxMEm7Sh-1j"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2311,8 +2313,8 @@ export interface operations {
                      *           "code": "A100-SXM-OD",
                      *           "unit": "USD/GPU-hour",
                      *           "methodology_version": 1,
-                     *           "created_at": "2026-12-03T13:03:44.718Z",
-                     *           "updated_at": "2026-12-03T13:03:44.718Z",
+                     *           "created_at": "2026-12-03T14:17:05.573Z",
+                     *           "updated_at": "2026-12-03T14:17:05.573Z",
                      *           "latest": {
                      *             "code": "A100-SXM-OD",
                      *             "date": "2026-11-01",
@@ -2332,7 +2334,7 @@ export interface operations {
                      *             "hhi": 0.166667,
                      *             "max_provider_impact": 0.037518,
                      *             "revision": 1,
-                     *             "published_at": "2026-12-03T13:45:29.323Z",
+                     *             "published_at": "2026-12-03T14:21:57.337Z",
                      *             "methodology_version": 1,
                      *             "hash": "sha256:d9b03136b90b8ead4e64231f518744abb458dc7d2ad66e48b284939f152b0517"
                      *           }
@@ -2377,8 +2379,8 @@ export interface operations {
                      *           "code": "B200-SXM-OD",
                      *           "unit": "USD/GPU-hour",
                      *           "methodology_version": 1,
-                     *           "created_at": "2026-12-03T13:03:44.718Z",
-                     *           "updated_at": "2026-12-03T13:03:44.718Z",
+                     *           "created_at": "2026-12-03T14:17:05.573Z",
+                     *           "updated_at": "2026-12-03T14:17:05.573Z",
                      *           "latest": {
                      *             "code": "B200-SXM-OD",
                      *             "date": "2026-11-01",
@@ -2398,7 +2400,7 @@ export interface operations {
                      *             "hhi": 0.142857,
                      *             "max_provider_impact": 0.178959,
                      *             "revision": 1,
-                     *             "published_at": "2026-12-03T13:45:29.323Z",
+                     *             "published_at": "2026-12-03T14:21:57.337Z",
                      *             "methodology_version": 1,
                      *             "hash": "sha256:eef625a4e8c6357f36834c44220938e2a1562be12913ab56da084b1573c4f9ce"
                      *           }
@@ -2450,7 +2452,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/indices",
-                     *       "request_id": "2_hUGNrs-2h"
+                     *       "request_id": "MxMEm7Sh-2p"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2510,8 +2512,8 @@ export interface operations {
                 content: {
                     /**
                      * @example code,name,kind,unit,date,status,value,level,revision,published_at,methodology_version,hash
-                     *     A100-SXM-OD,A100 SXM on-demand,gpu,USD/GPU-hour,2026-11-01,ok,1.403882,,1,2026-12-03T13:45:29.323Z,1,sha256:d9b03136b90b8ead4e64231f518744abb458dc7d2ad66e48b284939f152b0517
-                     *     B200-SXM-OD,B200 SXM on-demand,gpu,USD/GPU-hour,2026-11-01,ok,5.079982,,1,2026-12-03T13:45:29.323Z,1,sha256:eef625a4e8c6357f36834c44220938e2a1562be12913ab56da084b1573c4f9ce
+                     *     A100-SXM-OD,A100 SXM on-demand,gpu,USD/GPU-hour,2026-11-01,ok,1.403882,,1,2026-12-03T14:21:57.337Z,1,sha256:d9b03136b90b8ead4e64231f518744abb458dc7d2ad66e48b284939f152b0517
+                     *     B200-SXM-OD,B200 SXM on-demand,gpu,USD/GPU-hour,2026-11-01,ok,5.079982,,1,2026-12-03T14:21:57.337Z,1,sha256:eef625a4e8c6357f36834c44220938e2a1562be12913ab56da084b1573c4f9ce
                      */
                     "text/csv": string;
                 };
@@ -2557,7 +2559,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/indices.csv",
-                     *       "request_id": "2_hUGNrs-2n"
+                     *       "request_id": "MxMEm7Sh-2v"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2658,8 +2660,8 @@ export interface operations {
                      *       "code": "H100-SXM-OD",
                      *       "unit": "USD/GPU-hour",
                      *       "methodology_version": 1,
-                     *       "created_at": "2026-12-03T13:03:44.718Z",
-                     *       "updated_at": "2026-12-03T13:03:44.718Z",
+                     *       "created_at": "2026-12-03T14:17:05.573Z",
+                     *       "updated_at": "2026-12-03T14:17:05.573Z",
                      *       "latest": {
                      *         "code": "H100-SXM-OD",
                      *         "date": "2026-11-01",
@@ -2679,7 +2681,7 @@ export interface operations {
                      *         "hhi": 0.111111,
                      *         "max_provider_impact": 0.2115,
                      *         "revision": 1,
-                     *         "published_at": "2026-12-03T13:45:29.323Z",
+                     *         "published_at": "2026-12-03T14:21:57.337Z",
                      *         "methodology_version": 1,
                      *         "hash": "sha256:a7f062c09c30119b442f29398f4b758dd8997cbebf63c7690c87e18f57122431"
                      *       }
@@ -2740,7 +2742,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No index NO-SUCH-INDEX",
                      *       "instance": "/v1/indices/NO-SUCH-INDEX",
-                     *       "request_id": "2_hUGNrs-2r"
+                     *       "request_id": "MxMEm7Sh-2z"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2851,8 +2853,8 @@ export interface operations {
                      *       "code": "H100-SXM-OD",
                      *       "unit": "USD/GPU-hour",
                      *       "methodology_version": 1,
-                     *       "created_at": "2026-12-03T13:03:44.718Z",
-                     *       "updated_at": "2026-12-03T13:45:36.666Z"
+                     *       "created_at": "2026-12-03T14:17:05.573Z",
+                     *       "updated_at": "2026-12-03T14:21:59.705Z"
                      *     }
                      */
                     "application/json": components["schemas"]["IndexDefinition"];
@@ -2898,7 +2900,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/indices/H100-SXM-OD",
-                     *       "request_id": "2_hUGNrs-2v"
+                     *       "request_id": "MxMEm7Sh-33"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -3118,7 +3120,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/period: Invalid option: expected one of \"week\"|\"month\"|\"quarter\"|\"year\"; querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/indices/H100-SXM-OD/averages",
-                     *       "request_id": "2_hUGNrs-3x",
+                     *       "request_id": "MxMEm7Sh-45",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/period",
@@ -3266,7 +3268,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z; querystring/width: Too small: expected number to be >=240",
                      *       "instance": "/v1/indices/H100-SXM-OD/chart.svg",
-                     *       "request_id": "2_hUGNrs-4g",
+                     *       "request_id": "MxMEm7Sh-5w",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -3395,9 +3397,10 @@ export interface operations {
                      *       "hhi": 0.111111,
                      *       "max_provider_impact": 0.2115,
                      *       "revision": 1,
-                     *       "published_at": "2026-12-03T13:45:29.323Z",
+                     *       "published_at": "2026-12-03T14:21:57.337Z",
                      *       "methodology_version": 1,
-                     *       "hash": "sha256:a7f062c09c30119b442f29398f4b758dd8997cbebf63c7690c87e18f57122431"
+                     *       "hash": "sha256:a7f062c09c30119b442f29398f4b758dd8997cbebf63c7690c87e18f57122431",
+                     *       "source_health": null
                      *     }
                      */
                     "application/json": components["schemas"]["LatestFixing"];
@@ -3455,7 +3458,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No index NO-SUCH-INDEX",
                      *       "instance": "/v1/indices/NO-SUCH-INDEX/latest",
-                     *       "request_id": "2_hUGNrs-22"
+                     *       "request_id": "MxMEm7Sh-2a"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -3530,7 +3533,7 @@ export interface operations {
                 content: {
                     /**
                      * @example date,code,status,value,level,unit,window_days,n_providers,n_contributors,n_quotes,n_excluded,min,p25,p75,max,hhi,max_provider_impact,revision,published_at,methodology_version,hash
-                     *     2026-11-01,H100-SXM-OD,ok,2.49,,USD/GPU-hour,1,9,9,9,0,1.8485,2.2334,2.973225,3.4693,0.111111,0.2115,1,2026-12-03T13:45:29.323Z,1,sha256:a7f062c09c30119b442f29398f4b758dd8997cbebf63c7690c87e18f57122431
+                     *     2026-11-01,H100-SXM-OD,ok,2.49,,USD/GPU-hour,1,9,9,9,0,1.8485,2.2334,2.973225,3.4693,0.111111,0.2115,1,2026-12-03T14:21:57.337Z,1,sha256:a7f062c09c30119b442f29398f4b758dd8997cbebf63c7690c87e18f57122431
                      */
                     "text/csv": string;
                 };
@@ -3588,7 +3591,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No index NO-SUCH-INDEX",
                      *       "instance": "/v1/indices/NO-SUCH-INDEX/latest.csv",
-                     *       "request_id": "2_hUGNrs-2a"
+                     *       "request_id": "MxMEm7Sh-2i"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -3697,7 +3700,7 @@ export interface operations {
                      *           "hhi": 0.111111,
                      *           "max_provider_impact": 0.172643,
                      *           "revision": 1,
-                     *           "published_at": "2026-12-03T13:45:26.434Z",
+                     *           "published_at": "2026-12-03T14:21:56.863Z",
                      *           "methodology_version": 1,
                      *           "hash": "sha256:a0bacd31e132e19c455fed490eaadc2763962eb9d0921eddcd686a9eb553ecb5"
                      *         },
@@ -3720,7 +3723,7 @@ export interface operations {
                      *           "hhi": 0.111111,
                      *           "max_provider_impact": 0.127115,
                      *           "revision": 1,
-                     *           "published_at": "2026-12-03T13:45:26.434Z",
+                     *           "published_at": "2026-12-03T14:21:56.863Z",
                      *           "methodology_version": 1,
                      *           "hash": "sha256:50e969050a1550582a5f7c756c885c29ead3961c777fd7541ec3ef0029ad58f6"
                      *         }
@@ -3731,8 +3734,8 @@ export interface operations {
                     "application/json": components["schemas"]["FixingPage"];
                     /**
                      * @example date,code,status,value,level,unit,window_days,n_providers,n_contributors,n_quotes,n_excluded,min,p25,p75,max,hhi,max_provider_impact,revision,published_at,methodology_version,hash
-                     *     2026-09-18,H100-SXM-OD,ok,2.6391,,USD/GPU-hour,1,9,9,9,0,2.0268,2.47301,2.99,3.49,0.111111,0.172643,1,2026-12-03T13:45:26.434Z,1,sha256:a0bacd31e132e19c455fed490eaadc2763962eb9d0921eddcd686a9eb553ecb5
-                     *     2026-09-19,H100-SXM-OD,ok,2.6718,,USD/GPU-hour,1,9,9,9,0,2.0134,2.471403,2.99,3.49,0.111111,0.127115,1,2026-12-03T13:45:26.434Z,1,sha256:50e969050a1550582a5f7c756c885c29ead3961c777fd7541ec3ef0029ad58f6
+                     *     2026-09-18,H100-SXM-OD,ok,2.6391,,USD/GPU-hour,1,9,9,9,0,2.0268,2.47301,2.99,3.49,0.111111,0.172643,1,2026-12-03T14:21:56.863Z,1,sha256:a0bacd31e132e19c455fed490eaadc2763962eb9d0921eddcd686a9eb553ecb5
+                     *     2026-09-19,H100-SXM-OD,ok,2.6718,,USD/GPU-hour,1,9,9,9,0,2.0134,2.471403,2.99,3.49,0.111111,0.127115,1,2026-12-03T14:21:56.863Z,1,sha256:50e969050a1550582a5f7c756c885c29ead3961c777fd7541ec3ef0029ad58f6
                      */
                     "text/csv": string;
                 };
@@ -3766,7 +3769,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z; querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/indices/H100-SXM-OD/values",
-                     *       "request_id": "2_hUGNrs-37",
+                     *       "request_id": "MxMEm7Sh-3f",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -3899,7 +3902,7 @@ export interface operations {
                      *       "hhi": 0.111111,
                      *       "max_provider_impact": 0.094314,
                      *       "revision": 2,
-                     *       "published_at": "2026-12-03T13:45:31.034Z",
+                     *       "published_at": "2026-12-03T14:21:57.563Z",
                      *       "methodology_version": 1,
                      *       "hash": "sha256:0b740103ae69c66ee1a46188718459cc2b926938e97a50bea3c00412d5491cb8"
                      *     }
@@ -3935,7 +3938,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/indices/H100-SXM-OD/values/2026-10-20",
-                     *       "request_id": "2_hUGNrs-3e",
+                     *       "request_id": "MxMEm7Sh-3m",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/as_of",
@@ -4061,11 +4064,11 @@ export interface operations {
                      *           "hhi": 0.111111,
                      *           "max_provider_impact": 0.219864,
                      *           "revision": 1,
-                     *           "published_at": "2026-12-03T13:45:29.323Z",
+                     *           "published_at": "2026-12-03T14:21:57.337Z",
                      *           "methodology_version": 1,
                      *           "hash": "sha256:6f0b2450f98882d247f906f8a985f30df109e16eaec2988b862b6571587d190d",
                      *           "reason": "initial",
-                     *           "superseded_at": "2026-12-03T13:45:31.034Z"
+                     *           "superseded_at": "2026-12-03T14:21:57.563Z"
                      *         },
                      *         {
                      *           "code": "H100-SXM-OD",
@@ -4086,7 +4089,7 @@ export interface operations {
                      *           "hhi": 0.111111,
                      *           "max_provider_impact": 0.094314,
                      *           "revision": 2,
-                     *           "published_at": "2026-12-03T13:45:31.034Z",
+                     *           "published_at": "2026-12-03T14:21:57.563Z",
                      *           "methodology_version": 1,
                      *           "hash": "sha256:0b740103ae69c66ee1a46188718459cc2b926938e97a50bea3c00412d5491cb8",
                      *           "reason": "late_quotes",
@@ -4150,7 +4153,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No index NO-SUCH-INDEX",
                      *       "instance": "/v1/indices/NO-SUCH-INDEX/values/2026-10-20/revisions",
-                     *       "request_id": "2_hUGNrs-3n"
+                     *       "request_id": "MxMEm7Sh-3v"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4232,7 +4235,7 @@ export interface operations {
                      *           "insufficient": 0
                      *         }
                      *       ],
-                     *       "ms": 45
+                     *       "ms": 13
                      *     }
                      */
                     "application/json": components["schemas"]["ComputeReport"];
@@ -4266,7 +4269,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/indices/compute",
-                     *       "request_id": "2_hUGNrs-42"
+                     *       "request_id": "MxMEm7Sh-4a"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4381,6 +4384,7 @@ export interface operations {
                     ETag: components["headers"]["ETag"];
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Repr-Digest": components["headers"]["Repr-Digest"];
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
@@ -4445,6 +4449,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/uri-too-long",
+                     *       "title": "URI Too Long",
+                     *       "status": 414,
+                     *       "detail": "'/v1/payloads/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' is exceeding the max param length",
+                     *       "request_id": "MxMEm7Sh-5r",
+                     *       "instance": "/v1/payloads/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4515,19 +4529,19 @@ export interface operations {
                      *           "variant": "sxm",
                      *           "tier": null,
                      *           "open_weights": null,
-                     *           "created_at": "2026-12-03T13:45:20.499Z",
-                     *           "updated_at": "2026-12-03T13:45:20.499Z"
+                     *           "created_at": "2026-12-03T14:21:55.814Z",
+                     *           "updated_at": "2026-12-03T14:21:55.814Z"
                      *         },
                      *         {
-                     *           "code": "anthropic/claude-haiku-4.5",
+                     *           "code": "anthropic/claude-3-haiku",
                      *           "kind": "model",
-                     *           "name": "Claude Haiku 4.5",
+                     *           "name": "Claude 3 Haiku",
                      *           "family": "claude-haiku",
                      *           "variant": null,
                      *           "tier": "small",
                      *           "open_weights": false,
-                     *           "created_at": "2026-12-03T13:45:21.623Z",
-                     *           "updated_at": "2026-12-03T13:45:21.623Z"
+                     *           "created_at": "2026-12-03T14:21:58.244Z",
+                     *           "updated_at": "2026-12-03T14:21:58.244Z"
                      *         }
                      *       ],
                      *       "next_cursor": null
@@ -4576,7 +4590,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/products",
-                     *       "request_id": "2_hUGNrs-v"
+                     *       "request_id": "MxMEm7Sh-y"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4644,8 +4658,8 @@ export interface operations {
                      *       "variant": null,
                      *       "tier": "frontier",
                      *       "open_weights": false,
-                     *       "created_at": "2026-12-03T13:45:20.676Z",
-                     *       "updated_at": "2026-12-03T13:45:20.676Z"
+                     *       "created_at": "2026-12-03T14:21:55.821Z",
+                     *       "updated_at": "2026-12-03T14:21:55.821Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Product"];
@@ -4679,7 +4693,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "params/code: must be a lowercase code such as h100-sxm or openai/gpt-5.5 (URL-encode the slash as %2F)",
                      *       "instance": "/v1/products/NO-SUCH-INDEX",
-                     *       "request_id": "2_hUGNrs-z",
+                     *       "request_id": "MxMEm7Sh-12",
                      *       "errors": [
                      *         {
                      *           "path": "params/code",
@@ -4788,8 +4802,8 @@ export interface operations {
                      *       "variant": "sxm",
                      *       "tier": null,
                      *       "open_weights": null,
-                     *       "created_at": "2026-12-03T13:45:20.07Z",
-                     *       "updated_at": "2026-12-03T13:45:34.015Z"
+                     *       "created_at": "2026-12-03T14:21:55.788Z",
+                     *       "updated_at": "2026-12-03T14:21:59.201Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Product"];
@@ -4835,7 +4849,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/products/h100-sxm",
-                     *       "request_id": "2_hUGNrs-13"
+                     *       "request_id": "MxMEm7Sh-16"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4962,16 +4976,16 @@ export interface operations {
                      *           "name": "Anthropic",
                      *           "kind": "model_lab",
                      *           "website": "https://www.anthropic.com",
-                     *           "created_at": "2026-12-03T13:45:19.559Z",
-                     *           "updated_at": "2026-12-03T13:45:19.559Z"
+                     *           "created_at": "2026-12-03T14:21:55.772Z",
+                     *           "updated_at": "2026-12-03T14:21:55.772Z"
                      *         },
                      *         {
                      *           "slug": "aws",
                      *           "name": "Amazon Web Services",
                      *           "kind": "hyperscaler",
                      *           "website": "https://aws.amazon.com",
-                     *           "created_at": "2026-12-03T13:45:18.829Z",
-                     *           "updated_at": "2026-12-03T13:45:18.829Z"
+                     *           "created_at": "2026-12-03T14:21:55.744Z",
+                     *           "updated_at": "2026-12-03T14:21:55.744Z"
                      *         }
                      *       ],
                      *       "next_cursor": null
@@ -5020,7 +5034,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/providers",
-                     *       "request_id": "2_hUGNrs-c"
+                     *       "request_id": "MxMEm7Sh-f"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5085,8 +5099,8 @@ export interface operations {
                      *       "name": "Lambda",
                      *       "kind": "neocloud",
                      *       "website": "https://lambda.ai",
-                     *       "created_at": "2026-12-03T13:45:19.148Z",
-                     *       "updated_at": "2026-12-03T13:45:19.148Z"
+                     *       "created_at": "2026-12-03T14:21:55.754Z",
+                     *       "updated_at": "2026-12-03T14:21:55.754Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Provider"];
@@ -5144,7 +5158,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No provider no-such-provider",
                      *       "instance": "/v1/providers/no-such-provider",
-                     *       "request_id": "2_hUGNrs-g"
+                     *       "request_id": "MxMEm7Sh-j"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5220,8 +5234,8 @@ export interface operations {
                      *       "name": "Lambda",
                      *       "kind": "neocloud",
                      *       "website": "https://lambda.ai",
-                     *       "created_at": "2026-12-03T13:45:19.148Z",
-                     *       "updated_at": "2026-12-03T13:45:33.191Z"
+                     *       "created_at": "2026-12-03T14:21:55.754Z",
+                     *       "updated_at": "2026-12-03T14:21:59.104Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Provider"];
@@ -5267,7 +5281,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/providers/lambda",
-                     *       "request_id": "2_hUGNrs-k"
+                     *       "request_id": "MxMEm7Sh-n"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5398,45 +5412,47 @@ export interface operations {
                      * @example {
                      *       "data": [
                      *         {
-                     *           "id": "2565",
-                     *           "provider": "openai",
-                     *           "product": "openai/gpt-5.5",
-                     *           "segment": "input",
+                     *           "id": "6583",
+                     *           "provider": "openrouter",
+                     *           "product": "anthropic/claude-3-haiku",
+                     *           "segment": "cached_input",
                      *           "term_months": null,
-                     *           "service_tier": "batch",
+                     *           "service_tier": "standard",
                      *           "region": null,
-                     *           "price": "2.5",
+                     *           "price": "0.00000003",
                      *           "currency": "USD",
-                     *           "unit": "1m_tokens",
+                     *           "unit": "token",
                      *           "gpus_per_instance": null,
                      *           "fx_usd_per_unit": "1",
-                     *           "usd_price": "2.5",
-                     *           "observed_at": "2026-11-01T20:56:00Z",
-                     *           "observed_day": "2026-11-01",
-                     *           "source": "demo",
-                     *           "ingested_at": "2026-12-03T13:45:23.08Z"
+                     *           "usd_price": "0.03",
+                     *           "observed_at": "2026-12-03T14:21:58.22Z",
+                     *           "observed_day": "2026-12-03",
+                     *           "source": "openrouter",
+                     *           "ingested_at": "2026-12-03T14:21:58.244Z",
+                     *           "run_id": "1"
                      *         },
                      *         {
-                     *           "id": "5220",
-                     *           "provider": "openai",
-                     *           "product": "openai/gpt-5-mini",
-                     *           "segment": "input",
+                     *           "id": "6582",
+                     *           "provider": "openrouter",
+                     *           "product": "anthropic/claude-3-haiku",
+                     *           "segment": "output",
                      *           "term_months": null,
-                     *           "service_tier": "batch",
+                     *           "service_tier": "standard",
                      *           "region": null,
-                     *           "price": "0.125",
+                     *           "price": "0.00000125",
                      *           "currency": "USD",
-                     *           "unit": "1m_tokens",
+                     *           "unit": "token",
                      *           "gpus_per_instance": null,
                      *           "fx_usd_per_unit": "1",
-                     *           "usd_price": "0.125",
-                     *           "observed_at": "2026-11-01T20:55:00Z",
-                     *           "observed_day": "2026-11-01",
-                     *           "source": "demo",
-                     *           "ingested_at": "2026-12-03T13:45:25.932Z"
+                     *           "usd_price": "1.25",
+                     *           "observed_at": "2026-12-03T14:21:58.22Z",
+                     *           "observed_day": "2026-12-03",
+                     *           "source": "openrouter",
+                     *           "ingested_at": "2026-12-03T14:21:58.244Z",
+                     *           "run_id": "1"
                      *         }
                      *       ],
-                     *       "next_cursor": "eyJhdCI6IjIwMjYtMTEtMDFUMDY6NDg6MDBaIiwiaWQiOiI0OTA1In0.P17v4sgzL6cdz8A_xQwhxAUM"
+                     *       "next_cursor": "eyJhdCI6IjIwMjYtMTItMDNUMTQ6MjE6NTguMjJaIiwiaWQiOiI2NDg0In0.x6xYRe9ATe_Ty1XUSvmMOXuA"
                      *     }
                      */
                     "application/json": components["schemas"]["QuoteList"];
@@ -5470,7 +5486,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: Invalid input; querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/quotes",
-                     *       "request_id": "2_hUGNrs-1p",
+                     *       "request_id": "MxMEm7Sh-1s",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -5587,7 +5603,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/quotes",
-                     *       "request_id": "2_hUGNrs-1s"
+                     *       "request_id": "MxMEm7Sh-1v"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5694,6 +5710,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "provider": "aws",
+                     *       "product": "h100-sxm",
+                     *       "segment": "on_demand",
+                     *       "term_months": null,
+                     *       "service_tier": null,
+                     *       "region": "us",
+                     *       "price": "88.49",
+                     *       "currency": "USD",
+                     *       "unit": "instance_hour",
+                     *       "gpus_per_instance": 8,
+                     *       "fx_usd_per_unit": "1",
+                     *       "usd_price": "11.06125",
+                     *       "observed_at": "2026-09-18T03:00:00Z",
+                     *       "observed_day": "2026-09-18",
+                     *       "source": "demo",
+                     *       "ingested_at": "2026-12-03T14:21:56.008Z",
+                     *       "run_id": null,
+                     *       "run": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["QuoteWithRun"];
                 };
             };
@@ -5754,6 +5793,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/uri-too-long",
+                     *       "title": "URI Too Long",
+                     *       "status": 414,
+                     *       "detail": "'/v1/quotes/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' is exceeding the max param length",
+                     *       "request_id": "MxMEm7Sh-24",
+                     *       "instance": "/v1/quotes/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -5825,7 +5874,7 @@ export interface operations {
                      *           "date": "2026-10-20",
                      *           "revision": 2,
                      *           "reason": "late_quotes",
-                     *           "published_at": "2026-12-03T13:45:31.034Z",
+                     *           "published_at": "2026-12-03T14:21:57.563Z",
                      *           "unit": "USD/GPU-hour",
                      *           "status": "ok",
                      *           "value": 2.428928,
@@ -5840,7 +5889,7 @@ export interface operations {
                      *           "date": "2026-10-20",
                      *           "revision": 3,
                      *           "reason": "late_quotes",
-                     *           "published_at": "2026-12-03T13:45:38.701Z",
+                     *           "published_at": "2026-12-03T14:22:00.059Z",
                      *           "unit": "USD/GPU-hour",
                      *           "status": "ok",
                      *           "value": 2.49,
@@ -5848,7 +5897,7 @@ export interface operations {
                      *           "previous_value": 2.428928,
                      *           "change": 0.061072,
                      *           "methodology_version": 1,
-                     *           "hash": "sha256:31941525e52eeeb8c001edac481e20bdd7c44eb470f9b4d71d818c53cf152ee2"
+                     *           "hash": "sha256:5ba1246f53e45ed89d206c7dff06e69dc9fee7620b272a93240d8006a8302ff8"
                      *         }
                      *       ],
                      *       "next_cursor": null
@@ -5885,7 +5934,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/revisions",
-                     *       "request_id": "2_hUGNrs-4b",
+                     *       "request_id": "MxMEm7Sh-4j",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/limit",
@@ -5974,6 +6023,233 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "source": "contract-feed",
+                     *       "importer": "openrouter",
+                     *       "trigger": "manual",
+                     *       "url": "http://127.0.0.1:38715/api/v1/models",
+                     *       "provider": null,
+                     *       "started_at": "2026-12-03T14:21:58.187Z",
+                     *       "finished_at": "2026-12-03T14:21:58.973Z",
+                     *       "status": "ok",
+                     *       "attempts": 1,
+                     *       "http_status": 200,
+                     *       "bytes": 1280659,
+                     *       "sha256": "40a65a1fa9836bf82527ed994b5a7ff2345809feff6428cfb88710c3fe8ad27b",
+                     *       "payload_kept": true,
+                     *       "observed_at": "2026-12-03T14:21:58.22Z",
+                     *       "rows_read": 549,
+                     *       "quotes": 325,
+                     *       "accepted": 325,
+                     *       "duplicates": 0,
+                     *       "rejected": {},
+                     *       "skipped": {
+                     *         "free": 18,
+                     *         "alias": 11,
+                     *         "alias_key": 14,
+                     *         "dynamic_price": 5,
+                     *         "not_text_model": 148,
+                     *         "excluded_by_mapping": 50
+                     *       },
+                     *       "unmapped": {
+                     *         "openai/o1": 1,
+                     *         "openai/o3": 1,
+                     *         "tencent/hy3": 1,
+                     *         "openai/gpt-4": 1,
+                     *         "mancer/weaver": 1,
+                     *         "qwen/qwen3-8b": 1,
+                     *         "z-ai/glm-4.5v": 1,
+                     *         "z-ai/glm-4.6v": 1,
+                     *         "openai/o3-mini": 1,
+                     *         "openai/o4-mini": 1,
+                     *         "qwen/qwen-plus": 1,
+                     *         "qwen/qwen3-14b": 1,
+                     *         "qwen/qwen3-max": 1,
+                     *         "microsoft/phi-4": 1,
+                     *         "openai/o1:batch": 1,
+                     *         "openai/o3:batch": 1,
+                     *         "qwen/qwen3.5-9b": 1,
+                     *         "cohere/command-a": 1,
+                     *         "perplexity/sonar": 1,
+                     *         "qwen/qwen3-coder": 1,
+                     *         "qwen/qwen3.5-27b": 1,
+                     *         "qwen/qwen3.6-27b": 1,
+                     *         "qwen/qwen3.7-max": 1,
+                     *         "qwen/qwen3.8-27b": 1,
+                     *         "qwen/qwen3.8-max": 1,
+                     *         "rekaai/reka-edge": 1,
+                     *         "xiaomi/mimo-v2.5": 1,
+                     *         "z-ai/glm-4.5-air": 1,
+                     *         "qwen/qwen3.6-plus": 1,
+                     *         "qwen/qwen3.7-plus": 1,
+                     *         "sakana/fugu-ultra": 1,
+                     *         "writer/palmyra-x5": 1,
+                     *         "z-ai/glm-5v-turbo": 1,
+                     *         "aion-labs/aion-2.0": 1,
+                     *         "aion-labs/aion-3.0": 1,
+                     *         "minimax/minimax-01": 1,
+                     *         "minimax/minimax-m1": 1,
+                     *         "minimax/minimax-m2": 1,
+                     *         "minimax/minimax-m3": 1,
+                     *         "openai/gpt-4-turbo": 1,
+                     *         "qwen/qwen3.6-flash": 1,
+                     *         "qwen/qwen3.7-flash": 1,
+                     *         "upstage/solar-pro4": 1,
+                     *         "z-ai/glm-4.7-flash": 1,
+                     *         "amazon/nova-lite-v1": 1,
+                     *         "inception/mercury-2": 1,
+                     *         "meituan/longcat-2.0": 1,
+                     *         "meta/muse-spark-1.1": 1,
+                     *         "meta/muse-spark-1.2": 1,
+                     *         "nex-agi/nex-n2-mini": 1,
+                     *         "openai/o3-mini-high": 1,
+                     *         "openai/o4-mini-high": 1,
+                     *         "rekaai/reka-flash-3": 1,
+                     *         "tencent/hy3-preview": 1,
+                     *         "upstage/solar-pro-3": 1,
+                     *         "x-ai/grok-build-0.1": 1,
+                     *         "ai21/jamba-large-1.7": 1,
+                     *         "amazon/nova-micro-v1": 1,
+                     *         "google/gemma-3-4b-it": 1,
+                     *         "minimax/minimax-m2.1": 1,
+                     *         "minimax/minimax-m2.5": 1,
+                     *         "minimax/minimax-m2.7": 1,
+                     *         "morph/morph-v3-large": 1,
+                     *         "openai/gpt-3.5-turbo": 1,
+                     *         "openai/o3-mini:batch": 1,
+                     *         "openai/o4-mini:batch": 1,
+                     *         "qwen/qwen3.5-35b-a3b": 1,
+                     *         "qwen/qwen3.6-35b-a3b": 1,
+                     *         "sakana/sakana-namazu": 1,
+                     *         "sao10k/l3-lunaris-8b": 1,
+                     *         "amazon/nova-2-lite-v1": 1,
+                     *         "google/gemma-2-27b-it": 1,
+                     *         "google/gemma-3-12b-it": 1,
+                     *         "google/gemma-3-27b-it": 1,
+                     *         "google/gemma-4-31b-it": 1,
+                     *         "meta/muse-glimmer-30b": 1,
+                     *         "poolside/laguna-s-2.1": 1,
+                     *         "qwen/qwen3-coder-next": 1,
+                     *         "qwen/qwen3-coder-plus": 1,
+                     *         "relace/relace-apply-3": 1,
+                     *         "amazon/nova-premier-v1": 1,
+                     *         "google/gemma-3n-e4b-it": 1,
+                     *         "gryphe/mythomax-l2-13b": 1,
+                     *         "minimax/minimax-m2-her": 1,
+                     *         "mistralai/mistral-nemo": 1,
+                     *         "mistralai/mistral-saba": 1,
+                     *         "poolside/laguna-xs-2.1": 1,
+                     *         "qwen/qwen3-coder-flash": 1,
+                     *         "qwen/qwen3.5-122b-a10b": 1,
+                     *         "qwen/qwen3.5-397b-a17b": 1,
+                     *         "qwen/qwen3.8-2.4t-a95b": 1,
+                     *         "stepfun/step-3.5-flash": 1,
+                     *         "stepfun/step-3.7-flash": 1,
+                     *         "aion-labs/aion-3.0-mini": 1,
+                     *         "arcee-ai/virtuoso-large": 1,
+                     *         "bytedance-seed/seed-1.6": 1,
+                     *         "inclusionai/ling-2.6-1t": 1,
+                     *         "inclusionai/ring-2.6-1t": 1,
+                     *         "mistralai/mistral-large": 1,
+                     *         "qwen/qwen3.5-plus-02-15": 1,
+                     *         "sao10k/l3.1-euryale-70b": 1,
+                     *         "sao10k/l3.3-euryale-70b": 1,
+                     *         "allenai/olmo-3-32b-think": 1,
+                     *         "anthropic/claude-fable-5": 1,
+                     *         "bytedance/ui-tars-1.5-7b": 1,
+                     *         "cohere/command-r-08-2024": 1,
+                     *         "minimax/minimax-m3:batch": 1,
+                     *         "mistralai/codestral-2508": 1,
+                     *         "openai/gpt-4-turbo:batch": 1,
+                     *         "qwen/qwen3.5-flash-02-23": 1,
+                     *         "qwen/qwen3.6-max-preview": 1,
+                     *         "thedrummer/rocinante-12b": 1,
+                     *         "thinkingmachines/inkling": 1,
+                     *         "undi95/remm-slerp-l2-13b": 1,
+                     *         "google/gemma-4-26b-a4b-it": 1,
+                     *         "moonshotai/kimi-k2.7-code": 1,
+                     *         "nousresearch/hermes-4-70b": 1,
+                     *         "openai/gpt-3.5-turbo-0613": 1,
+                     *         "openai/o3-mini-high:batch": 1,
+                     *         "openai/o4-mini-high:batch": 1,
+                     *         "perceptron/perceptron-mk1": 1,
+                     *         "qwen/qwen-2.5-7b-instruct": 1,
+                     *         "qwen/qwen-plus-2025-07-28": 1,
+                     *         "qwen/qwen3-vl-8b-instruct": 1,
+                     *         "thedrummer/skyfall-36b-v2": 1,
+                     *         "thedrummer/unslopnemo-12b": 1,
+                     *         "cohere/command-r7b-12-2024": 1,
+                     *         "deepseek/deepseek-v3.2-exp": 1,
+                     *         "ibm-granite/granite-4.1-8b": 1,
+                     *         "inclusionai/ling-2.6-flash": 1,
+                     *         "inclusionai/ling-3.0-flash": 1,
+                     *         "microsoft/wizardlm-2-8x22b": 1,
+                     *         "mistralai/mistral-medium-3": 1,
+                     *         "nousresearch/hermes-4-405b": 1,
+                     *         "openai/gpt-3.5-turbo:batch": 1,
+                     *         "openai/gpt-4-turbo-preview": 1,
+                     *         "qwen/qwen-2.5-72b-instruct": 1,
+                     *         "qwen/qwen3-vl-32b-instruct": 1,
+                     *         "qwen/qwen3.5-plus-20260420": 1,
+                     *         "x-ai/grok-4.20-multi-agent": 1,
+                     *         "deepcogito/cogito-v2.1-671b": 1,
+                     *         "mistralai/ministral-3b-2512": 1,
+                     *         "mistralai/ministral-8b-2512": 1,
+                     *         "thedrummer/cydonia-24b-v4.1": 1,
+                     *         "anthracite-org/magnum-v4-72b": 1,
+                     *         "baidu/ernie-4.5-vl-424b-a47b": 1,
+                     *         "bytedance-seed/seed-2.0-code": 1,
+                     *         "bytedance-seed/seed-2.0-lite": 1,
+                     *         "bytedance-seed/seed-2.0-mini": 1,
+                     *         "kwaipilot/kat-coder-air-v2.5": 1,
+                     *         "kwaipilot/kat-coder-pro-v2.5": 1,
+                     *         "meta-llama/llama-guard-4-12b": 1,
+                     *         "mistralai/ministral-14b-2512": 1,
+                     *         "mistralai/mistral-large-2407": 1,
+                     *         "mistralai/mistral-large-2512": 1,
+                     *         "mistralai/mistral-medium-3-5": 1,
+                     *         "mistralai/mistral-medium-3.1": 1,
+                     *         "openai/gpt-oss-safeguard-20b": 1,
+                     *         "qwen/qwen2.5-vl-72b-instruct": 1,
+                     *         "bytedance-seed/seed-1.6-flash": 1,
+                     *         "bytedance-seed/seed-2-1-turbo": 1,
+                     *         "cohere/command-r-plus-08-2024": 1,
+                     *         "nvidia/nemotron-3.5-lightning": 1,
+                     *         "openai/gpt-3.5-turbo-instruct": 1,
+                     *         "tencent/hunyuan-a13b-instruct": 1,
+                     *         "aion-labs/aion-rp-llama-3.1-8b": 1,
+                     *         "anthropic/claude-fable-5:batch": 1,
+                     *         "nvidia/nemotron-3-nano-30b-a3b": 1,
+                     *         "qwen/qwen3-vl-30b-a3b-instruct": 1,
+                     *         "thinkingmachines/inkling-small": 1,
+                     *         "thinkingmachines/inkling:batch": 1,
+                     *         "deepseek/deepseek-v3.1-terminus": 1,
+                     *         "ibm-granite/granite-4.0-h-micro": 1,
+                     *         "moonshotai/kimi-k2.7-code:batch": 1,
+                     *         "mistralai/mixtral-8x22b-instruct": 1,
+                     *         "mistralai/voxtral-small-24b-2507": 1,
+                     *         "qwen/qwen-2.5-coder-32b-instruct": 1,
+                     *         "qwen/qwen3-30b-a3b-instruct-2507": 1,
+                     *         "qwen/qwen3-next-80b-a3b-instruct": 1,
+                     *         "qwen/qwen3-vl-235b-a22b-instruct": 1,
+                     *         "nvidia/nemotron-3-super-120b-a12b": 1,
+                     *         "nvidia/nemotron-3-ultra-550b-a55b": 1,
+                     *         "qwen/qwen3-coder-30b-a3b-instruct": 1,
+                     *         "qwen/qwen-plus-2025-07-28:thinking": 1,
+                     *         "nousresearch/hermes-3-llama-3.1-70b": 1,
+                     *         "nousresearch/hermes-3-llama-3.1-405b": 1,
+                     *         "deepseek/deepseek-r1-distill-llama-70b": 1,
+                     *         "nvidia/nemotron-3-ultra-550b-a55b:batch": 1,
+                     *         "cognitivecomputations/dolphin-mistral-24b-venice-edition": 1
+                     *       },
+                     *       "unchanged": false,
+                     *       "error_kind": null,
+                     *       "error": null,
+                     *       "git_commit": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["SourceRun"];
                 };
             };
@@ -6034,6 +6310,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/uri-too-long",
+                     *       "title": "URI Too Long",
+                     *       "status": 414,
+                     *       "detail": "'/v1/runs/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' is exceeding the max param length",
+                     *       "request_id": "MxMEm7Sh-5n",
+                     *       "instance": "/v1/runs/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -6088,6 +6374,61 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "name": "contract-doomed",
+                     *           "importer": "openrouter",
+                     *           "url": "http://127.0.0.1:38715/api/v1/models",
+                     *           "provider": null,
+                     *           "interval_seconds": 3600,
+                     *           "enabled": false,
+                     *           "header_env": {},
+                     *           "timeout_ms": 10000,
+                     *           "max_bytes": 67108864,
+                     *           "retries": 0,
+                     *           "stale_after_seconds": 10800,
+                     *           "next_run_at": "2026-12-03T14:21:58.177Z",
+                     *           "last_run_at": null,
+                     *           "last_success_at": null,
+                     *           "last_success_age_seconds": null,
+                     *           "last_failure": null,
+                     *           "stale": false,
+                     *           "runs": 0,
+                     *           "failures": 0,
+                     *           "quotes_accepted": 0,
+                     *           "created_at": "2026-12-03T14:21:58.177Z",
+                     *           "updated_at": "2026-12-03T14:21:58.177Z"
+                     *         },
+                     *         {
+                     *           "name": "contract-feed",
+                     *           "importer": "openrouter",
+                     *           "url": "http://127.0.0.1:38715/api/v1/models",
+                     *           "provider": null,
+                     *           "interval_seconds": 3600,
+                     *           "enabled": false,
+                     *           "header_env": {},
+                     *           "timeout_ms": 10000,
+                     *           "max_bytes": 67108864,
+                     *           "retries": 0,
+                     *           "stale_after_seconds": 10800,
+                     *           "next_run_at": "2026-12-03T15:21:58.184Z",
+                     *           "last_run_at": "2026-12-03T14:21:58.187Z",
+                     *           "last_success_at": "2026-12-03T14:21:58.973Z",
+                     *           "last_success_age_seconds": 1,
+                     *           "last_failure": null,
+                     *           "stale": false,
+                     *           "runs": 1,
+                     *           "failures": 0,
+                     *           "quotes_accepted": 325,
+                     *           "created_at": "2026-12-03T14:21:58.167Z",
+                     *           "updated_at": "2026-12-03T14:21:58.167Z"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["SourceList"];
                 };
             };
@@ -6124,6 +6465,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "The API key is unknown or revoked",
+                     *       "instance": "/v1/sources",
+                     *       "request_id": "MxMEm7Sh-4n"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -6180,6 +6531,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "name": "contract-feed",
+                     *       "importer": "openrouter",
+                     *       "url": "http://127.0.0.1:38715/api/v1/models",
+                     *       "provider": null,
+                     *       "interval_seconds": 3600,
+                     *       "enabled": false,
+                     *       "header_env": {},
+                     *       "timeout_ms": 10000,
+                     *       "max_bytes": 67108864,
+                     *       "retries": 0,
+                     *       "stale_after_seconds": 10800,
+                     *       "next_run_at": "2026-12-03T15:21:58.184Z",
+                     *       "last_run_at": "2026-12-03T14:21:58.187Z",
+                     *       "last_success_at": "2026-12-03T14:21:58.973Z",
+                     *       "last_success_age_seconds": 1,
+                     *       "last_failure": null,
+                     *       "stale": false,
+                     *       "runs": 1,
+                     *       "failures": 0,
+                     *       "quotes_accepted": 325,
+                     *       "created_at": "2026-12-03T14:21:58.167Z",
+                     *       "updated_at": "2026-12-03T14:21:58.167Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Source"];
                 };
             };
@@ -6240,6 +6617,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/uri-too-long",
+                     *       "title": "URI Too Long",
+                     *       "status": 414,
+                     *       "detail": "'/v1/sources/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' is exceeding the max param length",
+                     *       "request_id": "MxMEm7Sh-4q",
+                     *       "instance": "/v1/sources/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -6295,6 +6682,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "name": "contract-feed",
+                     *       "importer": "openrouter",
+                     *       "url": "http://127.0.0.1:38715/api/v1/models",
+                     *       "provider": null,
+                     *       "interval_seconds": 3600,
+                     *       "enabled": false,
+                     *       "header_env": {},
+                     *       "timeout_ms": 10000,
+                     *       "max_bytes": 67108864,
+                     *       "retries": 0,
+                     *       "stale_after_seconds": 10800,
+                     *       "next_run_at": "2026-12-03T15:21:58.184Z",
+                     *       "last_run_at": "2026-12-03T14:21:58.187Z",
+                     *       "last_success_at": "2026-12-03T14:21:58.973Z",
+                     *       "last_success_age_seconds": 1,
+                     *       "last_failure": null,
+                     *       "stale": false,
+                     *       "runs": 1,
+                     *       "failures": 0,
+                     *       "quotes_accepted": 325,
+                     *       "created_at": "2026-12-03T14:21:58.167Z",
+                     *       "updated_at": "2026-12-03T14:22:00.219Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Source"];
                 };
             };
@@ -6331,6 +6744,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "An API key is required: send Authorization: Bearer <key>",
+                     *       "instance": "/v1/sources/contract-feed",
+                     *       "request_id": "MxMEm7Sh-4t"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -6452,6 +6875,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "An API key is required: send Authorization: Bearer <key>",
+                     *       "instance": "/v1/sources/contract-doomed",
+                     *       "request_id": "MxMEm7Sh-51"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -6479,8 +6912,32 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description the body is over the route's limit */
+            413: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description a path parameter is over 200 characters */
             414: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the body's media type is not accepted */
+            415: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
@@ -6539,6 +6996,233 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "2",
+                     *       "source": "contract-feed",
+                     *       "importer": "openrouter",
+                     *       "trigger": "manual",
+                     *       "url": "http://127.0.0.1:38715/api/v1/models",
+                     *       "provider": null,
+                     *       "started_at": "2026-12-03T14:22:00.344Z",
+                     *       "finished_at": "2026-12-03T14:22:00.38Z",
+                     *       "status": "ok",
+                     *       "attempts": 1,
+                     *       "http_status": 200,
+                     *       "bytes": 1280659,
+                     *       "sha256": "40a65a1fa9836bf82527ed994b5a7ff2345809feff6428cfb88710c3fe8ad27b",
+                     *       "payload_kept": true,
+                     *       "observed_at": "2026-12-03T14:21:58.22Z",
+                     *       "rows_read": 549,
+                     *       "quotes": 0,
+                     *       "accepted": 0,
+                     *       "duplicates": 0,
+                     *       "rejected": {},
+                     *       "skipped": {
+                     *         "free": 18,
+                     *         "alias": 11,
+                     *         "alias_key": 14,
+                     *         "dynamic_price": 5,
+                     *         "not_text_model": 148,
+                     *         "excluded_by_mapping": 50
+                     *       },
+                     *       "unmapped": {
+                     *         "openai/o1": 1,
+                     *         "openai/o3": 1,
+                     *         "tencent/hy3": 1,
+                     *         "openai/gpt-4": 1,
+                     *         "mancer/weaver": 1,
+                     *         "qwen/qwen3-8b": 1,
+                     *         "z-ai/glm-4.5v": 1,
+                     *         "z-ai/glm-4.6v": 1,
+                     *         "openai/o3-mini": 1,
+                     *         "openai/o4-mini": 1,
+                     *         "qwen/qwen-plus": 1,
+                     *         "qwen/qwen3-14b": 1,
+                     *         "qwen/qwen3-max": 1,
+                     *         "microsoft/phi-4": 1,
+                     *         "openai/o1:batch": 1,
+                     *         "openai/o3:batch": 1,
+                     *         "qwen/qwen3.5-9b": 1,
+                     *         "cohere/command-a": 1,
+                     *         "perplexity/sonar": 1,
+                     *         "qwen/qwen3-coder": 1,
+                     *         "qwen/qwen3.5-27b": 1,
+                     *         "qwen/qwen3.6-27b": 1,
+                     *         "qwen/qwen3.7-max": 1,
+                     *         "qwen/qwen3.8-27b": 1,
+                     *         "qwen/qwen3.8-max": 1,
+                     *         "rekaai/reka-edge": 1,
+                     *         "xiaomi/mimo-v2.5": 1,
+                     *         "z-ai/glm-4.5-air": 1,
+                     *         "qwen/qwen3.6-plus": 1,
+                     *         "qwen/qwen3.7-plus": 1,
+                     *         "sakana/fugu-ultra": 1,
+                     *         "writer/palmyra-x5": 1,
+                     *         "z-ai/glm-5v-turbo": 1,
+                     *         "aion-labs/aion-2.0": 1,
+                     *         "aion-labs/aion-3.0": 1,
+                     *         "minimax/minimax-01": 1,
+                     *         "minimax/minimax-m1": 1,
+                     *         "minimax/minimax-m2": 1,
+                     *         "minimax/minimax-m3": 1,
+                     *         "openai/gpt-4-turbo": 1,
+                     *         "qwen/qwen3.6-flash": 1,
+                     *         "qwen/qwen3.7-flash": 1,
+                     *         "upstage/solar-pro4": 1,
+                     *         "z-ai/glm-4.7-flash": 1,
+                     *         "amazon/nova-lite-v1": 1,
+                     *         "inception/mercury-2": 1,
+                     *         "meituan/longcat-2.0": 1,
+                     *         "meta/muse-spark-1.1": 1,
+                     *         "meta/muse-spark-1.2": 1,
+                     *         "nex-agi/nex-n2-mini": 1,
+                     *         "openai/o3-mini-high": 1,
+                     *         "openai/o4-mini-high": 1,
+                     *         "rekaai/reka-flash-3": 1,
+                     *         "tencent/hy3-preview": 1,
+                     *         "upstage/solar-pro-3": 1,
+                     *         "x-ai/grok-build-0.1": 1,
+                     *         "ai21/jamba-large-1.7": 1,
+                     *         "amazon/nova-micro-v1": 1,
+                     *         "google/gemma-3-4b-it": 1,
+                     *         "minimax/minimax-m2.1": 1,
+                     *         "minimax/minimax-m2.5": 1,
+                     *         "minimax/minimax-m2.7": 1,
+                     *         "morph/morph-v3-large": 1,
+                     *         "openai/gpt-3.5-turbo": 1,
+                     *         "openai/o3-mini:batch": 1,
+                     *         "openai/o4-mini:batch": 1,
+                     *         "qwen/qwen3.5-35b-a3b": 1,
+                     *         "qwen/qwen3.6-35b-a3b": 1,
+                     *         "sakana/sakana-namazu": 1,
+                     *         "sao10k/l3-lunaris-8b": 1,
+                     *         "amazon/nova-2-lite-v1": 1,
+                     *         "google/gemma-2-27b-it": 1,
+                     *         "google/gemma-3-12b-it": 1,
+                     *         "google/gemma-3-27b-it": 1,
+                     *         "google/gemma-4-31b-it": 1,
+                     *         "meta/muse-glimmer-30b": 1,
+                     *         "poolside/laguna-s-2.1": 1,
+                     *         "qwen/qwen3-coder-next": 1,
+                     *         "qwen/qwen3-coder-plus": 1,
+                     *         "relace/relace-apply-3": 1,
+                     *         "amazon/nova-premier-v1": 1,
+                     *         "google/gemma-3n-e4b-it": 1,
+                     *         "gryphe/mythomax-l2-13b": 1,
+                     *         "minimax/minimax-m2-her": 1,
+                     *         "mistralai/mistral-nemo": 1,
+                     *         "mistralai/mistral-saba": 1,
+                     *         "poolside/laguna-xs-2.1": 1,
+                     *         "qwen/qwen3-coder-flash": 1,
+                     *         "qwen/qwen3.5-122b-a10b": 1,
+                     *         "qwen/qwen3.5-397b-a17b": 1,
+                     *         "qwen/qwen3.8-2.4t-a95b": 1,
+                     *         "stepfun/step-3.5-flash": 1,
+                     *         "stepfun/step-3.7-flash": 1,
+                     *         "aion-labs/aion-3.0-mini": 1,
+                     *         "arcee-ai/virtuoso-large": 1,
+                     *         "bytedance-seed/seed-1.6": 1,
+                     *         "inclusionai/ling-2.6-1t": 1,
+                     *         "inclusionai/ring-2.6-1t": 1,
+                     *         "mistralai/mistral-large": 1,
+                     *         "qwen/qwen3.5-plus-02-15": 1,
+                     *         "sao10k/l3.1-euryale-70b": 1,
+                     *         "sao10k/l3.3-euryale-70b": 1,
+                     *         "allenai/olmo-3-32b-think": 1,
+                     *         "anthropic/claude-fable-5": 1,
+                     *         "bytedance/ui-tars-1.5-7b": 1,
+                     *         "cohere/command-r-08-2024": 1,
+                     *         "minimax/minimax-m3:batch": 1,
+                     *         "mistralai/codestral-2508": 1,
+                     *         "openai/gpt-4-turbo:batch": 1,
+                     *         "qwen/qwen3.5-flash-02-23": 1,
+                     *         "qwen/qwen3.6-max-preview": 1,
+                     *         "thedrummer/rocinante-12b": 1,
+                     *         "thinkingmachines/inkling": 1,
+                     *         "undi95/remm-slerp-l2-13b": 1,
+                     *         "google/gemma-4-26b-a4b-it": 1,
+                     *         "moonshotai/kimi-k2.7-code": 1,
+                     *         "nousresearch/hermes-4-70b": 1,
+                     *         "openai/gpt-3.5-turbo-0613": 1,
+                     *         "openai/o3-mini-high:batch": 1,
+                     *         "openai/o4-mini-high:batch": 1,
+                     *         "perceptron/perceptron-mk1": 1,
+                     *         "qwen/qwen-2.5-7b-instruct": 1,
+                     *         "qwen/qwen-plus-2025-07-28": 1,
+                     *         "qwen/qwen3-vl-8b-instruct": 1,
+                     *         "thedrummer/skyfall-36b-v2": 1,
+                     *         "thedrummer/unslopnemo-12b": 1,
+                     *         "cohere/command-r7b-12-2024": 1,
+                     *         "deepseek/deepseek-v3.2-exp": 1,
+                     *         "ibm-granite/granite-4.1-8b": 1,
+                     *         "inclusionai/ling-2.6-flash": 1,
+                     *         "inclusionai/ling-3.0-flash": 1,
+                     *         "microsoft/wizardlm-2-8x22b": 1,
+                     *         "mistralai/mistral-medium-3": 1,
+                     *         "nousresearch/hermes-4-405b": 1,
+                     *         "openai/gpt-3.5-turbo:batch": 1,
+                     *         "openai/gpt-4-turbo-preview": 1,
+                     *         "qwen/qwen-2.5-72b-instruct": 1,
+                     *         "qwen/qwen3-vl-32b-instruct": 1,
+                     *         "qwen/qwen3.5-plus-20260420": 1,
+                     *         "x-ai/grok-4.20-multi-agent": 1,
+                     *         "deepcogito/cogito-v2.1-671b": 1,
+                     *         "mistralai/ministral-3b-2512": 1,
+                     *         "mistralai/ministral-8b-2512": 1,
+                     *         "thedrummer/cydonia-24b-v4.1": 1,
+                     *         "anthracite-org/magnum-v4-72b": 1,
+                     *         "baidu/ernie-4.5-vl-424b-a47b": 1,
+                     *         "bytedance-seed/seed-2.0-code": 1,
+                     *         "bytedance-seed/seed-2.0-lite": 1,
+                     *         "bytedance-seed/seed-2.0-mini": 1,
+                     *         "kwaipilot/kat-coder-air-v2.5": 1,
+                     *         "kwaipilot/kat-coder-pro-v2.5": 1,
+                     *         "meta-llama/llama-guard-4-12b": 1,
+                     *         "mistralai/ministral-14b-2512": 1,
+                     *         "mistralai/mistral-large-2407": 1,
+                     *         "mistralai/mistral-large-2512": 1,
+                     *         "mistralai/mistral-medium-3-5": 1,
+                     *         "mistralai/mistral-medium-3.1": 1,
+                     *         "openai/gpt-oss-safeguard-20b": 1,
+                     *         "qwen/qwen2.5-vl-72b-instruct": 1,
+                     *         "bytedance-seed/seed-1.6-flash": 1,
+                     *         "bytedance-seed/seed-2-1-turbo": 1,
+                     *         "cohere/command-r-plus-08-2024": 1,
+                     *         "nvidia/nemotron-3.5-lightning": 1,
+                     *         "openai/gpt-3.5-turbo-instruct": 1,
+                     *         "tencent/hunyuan-a13b-instruct": 1,
+                     *         "aion-labs/aion-rp-llama-3.1-8b": 1,
+                     *         "anthropic/claude-fable-5:batch": 1,
+                     *         "nvidia/nemotron-3-nano-30b-a3b": 1,
+                     *         "qwen/qwen3-vl-30b-a3b-instruct": 1,
+                     *         "thinkingmachines/inkling-small": 1,
+                     *         "thinkingmachines/inkling:batch": 1,
+                     *         "deepseek/deepseek-v3.1-terminus": 1,
+                     *         "ibm-granite/granite-4.0-h-micro": 1,
+                     *         "moonshotai/kimi-k2.7-code:batch": 1,
+                     *         "mistralai/mixtral-8x22b-instruct": 1,
+                     *         "mistralai/voxtral-small-24b-2507": 1,
+                     *         "qwen/qwen-2.5-coder-32b-instruct": 1,
+                     *         "qwen/qwen3-30b-a3b-instruct-2507": 1,
+                     *         "qwen/qwen3-next-80b-a3b-instruct": 1,
+                     *         "qwen/qwen3-vl-235b-a22b-instruct": 1,
+                     *         "nvidia/nemotron-3-super-120b-a12b": 1,
+                     *         "nvidia/nemotron-3-ultra-550b-a55b": 1,
+                     *         "qwen/qwen3-coder-30b-a3b-instruct": 1,
+                     *         "qwen/qwen-plus-2025-07-28:thinking": 1,
+                     *         "nousresearch/hermes-3-llama-3.1-70b": 1,
+                     *         "nousresearch/hermes-3-llama-3.1-405b": 1,
+                     *         "deepseek/deepseek-r1-distill-llama-70b": 1,
+                     *         "nvidia/nemotron-3-ultra-550b-a55b:batch": 1,
+                     *         "cognitivecomputations/dolphin-mistral-24b-venice-edition": 1
+                     *       },
+                     *       "unchanged": true,
+                     *       "error_kind": null,
+                     *       "error": null,
+                     *       "git_commit": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["SourceRun"];
                 };
             };
@@ -6563,6 +7247,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "An API key is required: send Authorization: Bearer <key>",
+                     *       "instance": "/v1/sources/contract-feed/collect",
+                     *       "request_id": "MxMEm7Sh-59"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -6590,8 +7284,32 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description the body is over the route's limit */
+            413: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description a path parameter is over 200 characters */
             414: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the body's media type is not accepted */
+            415: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
@@ -6658,6 +7376,463 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "3",
+                     *           "source": "contract-feed",
+                     *           "importer": "openrouter",
+                     *           "trigger": "manual",
+                     *           "url": "http://127.0.0.1:38715/api/v1/models",
+                     *           "provider": null,
+                     *           "started_at": "2026-12-03T14:22:00.406Z",
+                     *           "finished_at": "2026-12-03T14:22:00.435Z",
+                     *           "status": "ok",
+                     *           "attempts": 1,
+                     *           "http_status": 200,
+                     *           "bytes": 1280659,
+                     *           "sha256": "40a65a1fa9836bf82527ed994b5a7ff2345809feff6428cfb88710c3fe8ad27b",
+                     *           "payload_kept": true,
+                     *           "observed_at": "2026-12-03T14:21:58.22Z",
+                     *           "rows_read": 549,
+                     *           "quotes": 0,
+                     *           "accepted": 0,
+                     *           "duplicates": 0,
+                     *           "rejected": {},
+                     *           "skipped": {
+                     *             "free": 18,
+                     *             "alias": 11,
+                     *             "alias_key": 14,
+                     *             "dynamic_price": 5,
+                     *             "not_text_model": 148,
+                     *             "excluded_by_mapping": 50
+                     *           },
+                     *           "unmapped": {
+                     *             "openai/o1": 1,
+                     *             "openai/o3": 1,
+                     *             "tencent/hy3": 1,
+                     *             "openai/gpt-4": 1,
+                     *             "mancer/weaver": 1,
+                     *             "qwen/qwen3-8b": 1,
+                     *             "z-ai/glm-4.5v": 1,
+                     *             "z-ai/glm-4.6v": 1,
+                     *             "openai/o3-mini": 1,
+                     *             "openai/o4-mini": 1,
+                     *             "qwen/qwen-plus": 1,
+                     *             "qwen/qwen3-14b": 1,
+                     *             "qwen/qwen3-max": 1,
+                     *             "microsoft/phi-4": 1,
+                     *             "openai/o1:batch": 1,
+                     *             "openai/o3:batch": 1,
+                     *             "qwen/qwen3.5-9b": 1,
+                     *             "cohere/command-a": 1,
+                     *             "perplexity/sonar": 1,
+                     *             "qwen/qwen3-coder": 1,
+                     *             "qwen/qwen3.5-27b": 1,
+                     *             "qwen/qwen3.6-27b": 1,
+                     *             "qwen/qwen3.7-max": 1,
+                     *             "qwen/qwen3.8-27b": 1,
+                     *             "qwen/qwen3.8-max": 1,
+                     *             "rekaai/reka-edge": 1,
+                     *             "xiaomi/mimo-v2.5": 1,
+                     *             "z-ai/glm-4.5-air": 1,
+                     *             "qwen/qwen3.6-plus": 1,
+                     *             "qwen/qwen3.7-plus": 1,
+                     *             "sakana/fugu-ultra": 1,
+                     *             "writer/palmyra-x5": 1,
+                     *             "z-ai/glm-5v-turbo": 1,
+                     *             "aion-labs/aion-2.0": 1,
+                     *             "aion-labs/aion-3.0": 1,
+                     *             "minimax/minimax-01": 1,
+                     *             "minimax/minimax-m1": 1,
+                     *             "minimax/minimax-m2": 1,
+                     *             "minimax/minimax-m3": 1,
+                     *             "openai/gpt-4-turbo": 1,
+                     *             "qwen/qwen3.6-flash": 1,
+                     *             "qwen/qwen3.7-flash": 1,
+                     *             "upstage/solar-pro4": 1,
+                     *             "z-ai/glm-4.7-flash": 1,
+                     *             "amazon/nova-lite-v1": 1,
+                     *             "inception/mercury-2": 1,
+                     *             "meituan/longcat-2.0": 1,
+                     *             "meta/muse-spark-1.1": 1,
+                     *             "meta/muse-spark-1.2": 1,
+                     *             "nex-agi/nex-n2-mini": 1,
+                     *             "openai/o3-mini-high": 1,
+                     *             "openai/o4-mini-high": 1,
+                     *             "rekaai/reka-flash-3": 1,
+                     *             "tencent/hy3-preview": 1,
+                     *             "upstage/solar-pro-3": 1,
+                     *             "x-ai/grok-build-0.1": 1,
+                     *             "ai21/jamba-large-1.7": 1,
+                     *             "amazon/nova-micro-v1": 1,
+                     *             "google/gemma-3-4b-it": 1,
+                     *             "minimax/minimax-m2.1": 1,
+                     *             "minimax/minimax-m2.5": 1,
+                     *             "minimax/minimax-m2.7": 1,
+                     *             "morph/morph-v3-large": 1,
+                     *             "openai/gpt-3.5-turbo": 1,
+                     *             "openai/o3-mini:batch": 1,
+                     *             "openai/o4-mini:batch": 1,
+                     *             "qwen/qwen3.5-35b-a3b": 1,
+                     *             "qwen/qwen3.6-35b-a3b": 1,
+                     *             "sakana/sakana-namazu": 1,
+                     *             "sao10k/l3-lunaris-8b": 1,
+                     *             "amazon/nova-2-lite-v1": 1,
+                     *             "google/gemma-2-27b-it": 1,
+                     *             "google/gemma-3-12b-it": 1,
+                     *             "google/gemma-3-27b-it": 1,
+                     *             "google/gemma-4-31b-it": 1,
+                     *             "meta/muse-glimmer-30b": 1,
+                     *             "poolside/laguna-s-2.1": 1,
+                     *             "qwen/qwen3-coder-next": 1,
+                     *             "qwen/qwen3-coder-plus": 1,
+                     *             "relace/relace-apply-3": 1,
+                     *             "amazon/nova-premier-v1": 1,
+                     *             "google/gemma-3n-e4b-it": 1,
+                     *             "gryphe/mythomax-l2-13b": 1,
+                     *             "minimax/minimax-m2-her": 1,
+                     *             "mistralai/mistral-nemo": 1,
+                     *             "mistralai/mistral-saba": 1,
+                     *             "poolside/laguna-xs-2.1": 1,
+                     *             "qwen/qwen3-coder-flash": 1,
+                     *             "qwen/qwen3.5-122b-a10b": 1,
+                     *             "qwen/qwen3.5-397b-a17b": 1,
+                     *             "qwen/qwen3.8-2.4t-a95b": 1,
+                     *             "stepfun/step-3.5-flash": 1,
+                     *             "stepfun/step-3.7-flash": 1,
+                     *             "aion-labs/aion-3.0-mini": 1,
+                     *             "arcee-ai/virtuoso-large": 1,
+                     *             "bytedance-seed/seed-1.6": 1,
+                     *             "inclusionai/ling-2.6-1t": 1,
+                     *             "inclusionai/ring-2.6-1t": 1,
+                     *             "mistralai/mistral-large": 1,
+                     *             "qwen/qwen3.5-plus-02-15": 1,
+                     *             "sao10k/l3.1-euryale-70b": 1,
+                     *             "sao10k/l3.3-euryale-70b": 1,
+                     *             "allenai/olmo-3-32b-think": 1,
+                     *             "anthropic/claude-fable-5": 1,
+                     *             "bytedance/ui-tars-1.5-7b": 1,
+                     *             "cohere/command-r-08-2024": 1,
+                     *             "minimax/minimax-m3:batch": 1,
+                     *             "mistralai/codestral-2508": 1,
+                     *             "openai/gpt-4-turbo:batch": 1,
+                     *             "qwen/qwen3.5-flash-02-23": 1,
+                     *             "qwen/qwen3.6-max-preview": 1,
+                     *             "thedrummer/rocinante-12b": 1,
+                     *             "thinkingmachines/inkling": 1,
+                     *             "undi95/remm-slerp-l2-13b": 1,
+                     *             "google/gemma-4-26b-a4b-it": 1,
+                     *             "moonshotai/kimi-k2.7-code": 1,
+                     *             "nousresearch/hermes-4-70b": 1,
+                     *             "openai/gpt-3.5-turbo-0613": 1,
+                     *             "openai/o3-mini-high:batch": 1,
+                     *             "openai/o4-mini-high:batch": 1,
+                     *             "perceptron/perceptron-mk1": 1,
+                     *             "qwen/qwen-2.5-7b-instruct": 1,
+                     *             "qwen/qwen-plus-2025-07-28": 1,
+                     *             "qwen/qwen3-vl-8b-instruct": 1,
+                     *             "thedrummer/skyfall-36b-v2": 1,
+                     *             "thedrummer/unslopnemo-12b": 1,
+                     *             "cohere/command-r7b-12-2024": 1,
+                     *             "deepseek/deepseek-v3.2-exp": 1,
+                     *             "ibm-granite/granite-4.1-8b": 1,
+                     *             "inclusionai/ling-2.6-flash": 1,
+                     *             "inclusionai/ling-3.0-flash": 1,
+                     *             "microsoft/wizardlm-2-8x22b": 1,
+                     *             "mistralai/mistral-medium-3": 1,
+                     *             "nousresearch/hermes-4-405b": 1,
+                     *             "openai/gpt-3.5-turbo:batch": 1,
+                     *             "openai/gpt-4-turbo-preview": 1,
+                     *             "qwen/qwen-2.5-72b-instruct": 1,
+                     *             "qwen/qwen3-vl-32b-instruct": 1,
+                     *             "qwen/qwen3.5-plus-20260420": 1,
+                     *             "x-ai/grok-4.20-multi-agent": 1,
+                     *             "deepcogito/cogito-v2.1-671b": 1,
+                     *             "mistralai/ministral-3b-2512": 1,
+                     *             "mistralai/ministral-8b-2512": 1,
+                     *             "thedrummer/cydonia-24b-v4.1": 1,
+                     *             "anthracite-org/magnum-v4-72b": 1,
+                     *             "baidu/ernie-4.5-vl-424b-a47b": 1,
+                     *             "bytedance-seed/seed-2.0-code": 1,
+                     *             "bytedance-seed/seed-2.0-lite": 1,
+                     *             "bytedance-seed/seed-2.0-mini": 1,
+                     *             "kwaipilot/kat-coder-air-v2.5": 1,
+                     *             "kwaipilot/kat-coder-pro-v2.5": 1,
+                     *             "meta-llama/llama-guard-4-12b": 1,
+                     *             "mistralai/ministral-14b-2512": 1,
+                     *             "mistralai/mistral-large-2407": 1,
+                     *             "mistralai/mistral-large-2512": 1,
+                     *             "mistralai/mistral-medium-3-5": 1,
+                     *             "mistralai/mistral-medium-3.1": 1,
+                     *             "openai/gpt-oss-safeguard-20b": 1,
+                     *             "qwen/qwen2.5-vl-72b-instruct": 1,
+                     *             "bytedance-seed/seed-1.6-flash": 1,
+                     *             "bytedance-seed/seed-2-1-turbo": 1,
+                     *             "cohere/command-r-plus-08-2024": 1,
+                     *             "nvidia/nemotron-3.5-lightning": 1,
+                     *             "openai/gpt-3.5-turbo-instruct": 1,
+                     *             "tencent/hunyuan-a13b-instruct": 1,
+                     *             "aion-labs/aion-rp-llama-3.1-8b": 1,
+                     *             "anthropic/claude-fable-5:batch": 1,
+                     *             "nvidia/nemotron-3-nano-30b-a3b": 1,
+                     *             "qwen/qwen3-vl-30b-a3b-instruct": 1,
+                     *             "thinkingmachines/inkling-small": 1,
+                     *             "thinkingmachines/inkling:batch": 1,
+                     *             "deepseek/deepseek-v3.1-terminus": 1,
+                     *             "ibm-granite/granite-4.0-h-micro": 1,
+                     *             "moonshotai/kimi-k2.7-code:batch": 1,
+                     *             "mistralai/mixtral-8x22b-instruct": 1,
+                     *             "mistralai/voxtral-small-24b-2507": 1,
+                     *             "qwen/qwen-2.5-coder-32b-instruct": 1,
+                     *             "qwen/qwen3-30b-a3b-instruct-2507": 1,
+                     *             "qwen/qwen3-next-80b-a3b-instruct": 1,
+                     *             "qwen/qwen3-vl-235b-a22b-instruct": 1,
+                     *             "nvidia/nemotron-3-super-120b-a12b": 1,
+                     *             "nvidia/nemotron-3-ultra-550b-a55b": 1,
+                     *             "qwen/qwen3-coder-30b-a3b-instruct": 1,
+                     *             "qwen/qwen-plus-2025-07-28:thinking": 1,
+                     *             "nousresearch/hermes-3-llama-3.1-70b": 1,
+                     *             "nousresearch/hermes-3-llama-3.1-405b": 1,
+                     *             "deepseek/deepseek-r1-distill-llama-70b": 1,
+                     *             "nvidia/nemotron-3-ultra-550b-a55b:batch": 1,
+                     *             "cognitivecomputations/dolphin-mistral-24b-venice-edition": 1
+                     *           },
+                     *           "unchanged": true,
+                     *           "error_kind": null,
+                     *           "error": null,
+                     *           "git_commit": null
+                     *         },
+                     *         {
+                     *           "id": "2",
+                     *           "source": "contract-feed",
+                     *           "importer": "openrouter",
+                     *           "trigger": "manual",
+                     *           "url": "http://127.0.0.1:38715/api/v1/models",
+                     *           "provider": null,
+                     *           "started_at": "2026-12-03T14:22:00.344Z",
+                     *           "finished_at": "2026-12-03T14:22:00.38Z",
+                     *           "status": "ok",
+                     *           "attempts": 1,
+                     *           "http_status": 200,
+                     *           "bytes": 1280659,
+                     *           "sha256": "40a65a1fa9836bf82527ed994b5a7ff2345809feff6428cfb88710c3fe8ad27b",
+                     *           "payload_kept": true,
+                     *           "observed_at": "2026-12-03T14:21:58.22Z",
+                     *           "rows_read": 549,
+                     *           "quotes": 0,
+                     *           "accepted": 0,
+                     *           "duplicates": 0,
+                     *           "rejected": {},
+                     *           "skipped": {
+                     *             "free": 18,
+                     *             "alias": 11,
+                     *             "alias_key": 14,
+                     *             "dynamic_price": 5,
+                     *             "not_text_model": 148,
+                     *             "excluded_by_mapping": 50
+                     *           },
+                     *           "unmapped": {
+                     *             "openai/o1": 1,
+                     *             "openai/o3": 1,
+                     *             "tencent/hy3": 1,
+                     *             "openai/gpt-4": 1,
+                     *             "mancer/weaver": 1,
+                     *             "qwen/qwen3-8b": 1,
+                     *             "z-ai/glm-4.5v": 1,
+                     *             "z-ai/glm-4.6v": 1,
+                     *             "openai/o3-mini": 1,
+                     *             "openai/o4-mini": 1,
+                     *             "qwen/qwen-plus": 1,
+                     *             "qwen/qwen3-14b": 1,
+                     *             "qwen/qwen3-max": 1,
+                     *             "microsoft/phi-4": 1,
+                     *             "openai/o1:batch": 1,
+                     *             "openai/o3:batch": 1,
+                     *             "qwen/qwen3.5-9b": 1,
+                     *             "cohere/command-a": 1,
+                     *             "perplexity/sonar": 1,
+                     *             "qwen/qwen3-coder": 1,
+                     *             "qwen/qwen3.5-27b": 1,
+                     *             "qwen/qwen3.6-27b": 1,
+                     *             "qwen/qwen3.7-max": 1,
+                     *             "qwen/qwen3.8-27b": 1,
+                     *             "qwen/qwen3.8-max": 1,
+                     *             "rekaai/reka-edge": 1,
+                     *             "xiaomi/mimo-v2.5": 1,
+                     *             "z-ai/glm-4.5-air": 1,
+                     *             "qwen/qwen3.6-plus": 1,
+                     *             "qwen/qwen3.7-plus": 1,
+                     *             "sakana/fugu-ultra": 1,
+                     *             "writer/palmyra-x5": 1,
+                     *             "z-ai/glm-5v-turbo": 1,
+                     *             "aion-labs/aion-2.0": 1,
+                     *             "aion-labs/aion-3.0": 1,
+                     *             "minimax/minimax-01": 1,
+                     *             "minimax/minimax-m1": 1,
+                     *             "minimax/minimax-m2": 1,
+                     *             "minimax/minimax-m3": 1,
+                     *             "openai/gpt-4-turbo": 1,
+                     *             "qwen/qwen3.6-flash": 1,
+                     *             "qwen/qwen3.7-flash": 1,
+                     *             "upstage/solar-pro4": 1,
+                     *             "z-ai/glm-4.7-flash": 1,
+                     *             "amazon/nova-lite-v1": 1,
+                     *             "inception/mercury-2": 1,
+                     *             "meituan/longcat-2.0": 1,
+                     *             "meta/muse-spark-1.1": 1,
+                     *             "meta/muse-spark-1.2": 1,
+                     *             "nex-agi/nex-n2-mini": 1,
+                     *             "openai/o3-mini-high": 1,
+                     *             "openai/o4-mini-high": 1,
+                     *             "rekaai/reka-flash-3": 1,
+                     *             "tencent/hy3-preview": 1,
+                     *             "upstage/solar-pro-3": 1,
+                     *             "x-ai/grok-build-0.1": 1,
+                     *             "ai21/jamba-large-1.7": 1,
+                     *             "amazon/nova-micro-v1": 1,
+                     *             "google/gemma-3-4b-it": 1,
+                     *             "minimax/minimax-m2.1": 1,
+                     *             "minimax/minimax-m2.5": 1,
+                     *             "minimax/minimax-m2.7": 1,
+                     *             "morph/morph-v3-large": 1,
+                     *             "openai/gpt-3.5-turbo": 1,
+                     *             "openai/o3-mini:batch": 1,
+                     *             "openai/o4-mini:batch": 1,
+                     *             "qwen/qwen3.5-35b-a3b": 1,
+                     *             "qwen/qwen3.6-35b-a3b": 1,
+                     *             "sakana/sakana-namazu": 1,
+                     *             "sao10k/l3-lunaris-8b": 1,
+                     *             "amazon/nova-2-lite-v1": 1,
+                     *             "google/gemma-2-27b-it": 1,
+                     *             "google/gemma-3-12b-it": 1,
+                     *             "google/gemma-3-27b-it": 1,
+                     *             "google/gemma-4-31b-it": 1,
+                     *             "meta/muse-glimmer-30b": 1,
+                     *             "poolside/laguna-s-2.1": 1,
+                     *             "qwen/qwen3-coder-next": 1,
+                     *             "qwen/qwen3-coder-plus": 1,
+                     *             "relace/relace-apply-3": 1,
+                     *             "amazon/nova-premier-v1": 1,
+                     *             "google/gemma-3n-e4b-it": 1,
+                     *             "gryphe/mythomax-l2-13b": 1,
+                     *             "minimax/minimax-m2-her": 1,
+                     *             "mistralai/mistral-nemo": 1,
+                     *             "mistralai/mistral-saba": 1,
+                     *             "poolside/laguna-xs-2.1": 1,
+                     *             "qwen/qwen3-coder-flash": 1,
+                     *             "qwen/qwen3.5-122b-a10b": 1,
+                     *             "qwen/qwen3.5-397b-a17b": 1,
+                     *             "qwen/qwen3.8-2.4t-a95b": 1,
+                     *             "stepfun/step-3.5-flash": 1,
+                     *             "stepfun/step-3.7-flash": 1,
+                     *             "aion-labs/aion-3.0-mini": 1,
+                     *             "arcee-ai/virtuoso-large": 1,
+                     *             "bytedance-seed/seed-1.6": 1,
+                     *             "inclusionai/ling-2.6-1t": 1,
+                     *             "inclusionai/ring-2.6-1t": 1,
+                     *             "mistralai/mistral-large": 1,
+                     *             "qwen/qwen3.5-plus-02-15": 1,
+                     *             "sao10k/l3.1-euryale-70b": 1,
+                     *             "sao10k/l3.3-euryale-70b": 1,
+                     *             "allenai/olmo-3-32b-think": 1,
+                     *             "anthropic/claude-fable-5": 1,
+                     *             "bytedance/ui-tars-1.5-7b": 1,
+                     *             "cohere/command-r-08-2024": 1,
+                     *             "minimax/minimax-m3:batch": 1,
+                     *             "mistralai/codestral-2508": 1,
+                     *             "openai/gpt-4-turbo:batch": 1,
+                     *             "qwen/qwen3.5-flash-02-23": 1,
+                     *             "qwen/qwen3.6-max-preview": 1,
+                     *             "thedrummer/rocinante-12b": 1,
+                     *             "thinkingmachines/inkling": 1,
+                     *             "undi95/remm-slerp-l2-13b": 1,
+                     *             "google/gemma-4-26b-a4b-it": 1,
+                     *             "moonshotai/kimi-k2.7-code": 1,
+                     *             "nousresearch/hermes-4-70b": 1,
+                     *             "openai/gpt-3.5-turbo-0613": 1,
+                     *             "openai/o3-mini-high:batch": 1,
+                     *             "openai/o4-mini-high:batch": 1,
+                     *             "perceptron/perceptron-mk1": 1,
+                     *             "qwen/qwen-2.5-7b-instruct": 1,
+                     *             "qwen/qwen-plus-2025-07-28": 1,
+                     *             "qwen/qwen3-vl-8b-instruct": 1,
+                     *             "thedrummer/skyfall-36b-v2": 1,
+                     *             "thedrummer/unslopnemo-12b": 1,
+                     *             "cohere/command-r7b-12-2024": 1,
+                     *             "deepseek/deepseek-v3.2-exp": 1,
+                     *             "ibm-granite/granite-4.1-8b": 1,
+                     *             "inclusionai/ling-2.6-flash": 1,
+                     *             "inclusionai/ling-3.0-flash": 1,
+                     *             "microsoft/wizardlm-2-8x22b": 1,
+                     *             "mistralai/mistral-medium-3": 1,
+                     *             "nousresearch/hermes-4-405b": 1,
+                     *             "openai/gpt-3.5-turbo:batch": 1,
+                     *             "openai/gpt-4-turbo-preview": 1,
+                     *             "qwen/qwen-2.5-72b-instruct": 1,
+                     *             "qwen/qwen3-vl-32b-instruct": 1,
+                     *             "qwen/qwen3.5-plus-20260420": 1,
+                     *             "x-ai/grok-4.20-multi-agent": 1,
+                     *             "deepcogito/cogito-v2.1-671b": 1,
+                     *             "mistralai/ministral-3b-2512": 1,
+                     *             "mistralai/ministral-8b-2512": 1,
+                     *             "thedrummer/cydonia-24b-v4.1": 1,
+                     *             "anthracite-org/magnum-v4-72b": 1,
+                     *             "baidu/ernie-4.5-vl-424b-a47b": 1,
+                     *             "bytedance-seed/seed-2.0-code": 1,
+                     *             "bytedance-seed/seed-2.0-lite": 1,
+                     *             "bytedance-seed/seed-2.0-mini": 1,
+                     *             "kwaipilot/kat-coder-air-v2.5": 1,
+                     *             "kwaipilot/kat-coder-pro-v2.5": 1,
+                     *             "meta-llama/llama-guard-4-12b": 1,
+                     *             "mistralai/ministral-14b-2512": 1,
+                     *             "mistralai/mistral-large-2407": 1,
+                     *             "mistralai/mistral-large-2512": 1,
+                     *             "mistralai/mistral-medium-3-5": 1,
+                     *             "mistralai/mistral-medium-3.1": 1,
+                     *             "openai/gpt-oss-safeguard-20b": 1,
+                     *             "qwen/qwen2.5-vl-72b-instruct": 1,
+                     *             "bytedance-seed/seed-1.6-flash": 1,
+                     *             "bytedance-seed/seed-2-1-turbo": 1,
+                     *             "cohere/command-r-plus-08-2024": 1,
+                     *             "nvidia/nemotron-3.5-lightning": 1,
+                     *             "openai/gpt-3.5-turbo-instruct": 1,
+                     *             "tencent/hunyuan-a13b-instruct": 1,
+                     *             "aion-labs/aion-rp-llama-3.1-8b": 1,
+                     *             "anthropic/claude-fable-5:batch": 1,
+                     *             "nvidia/nemotron-3-nano-30b-a3b": 1,
+                     *             "qwen/qwen3-vl-30b-a3b-instruct": 1,
+                     *             "thinkingmachines/inkling-small": 1,
+                     *             "thinkingmachines/inkling:batch": 1,
+                     *             "deepseek/deepseek-v3.1-terminus": 1,
+                     *             "ibm-granite/granite-4.0-h-micro": 1,
+                     *             "moonshotai/kimi-k2.7-code:batch": 1,
+                     *             "mistralai/mixtral-8x22b-instruct": 1,
+                     *             "mistralai/voxtral-small-24b-2507": 1,
+                     *             "qwen/qwen-2.5-coder-32b-instruct": 1,
+                     *             "qwen/qwen3-30b-a3b-instruct-2507": 1,
+                     *             "qwen/qwen3-next-80b-a3b-instruct": 1,
+                     *             "qwen/qwen3-vl-235b-a22b-instruct": 1,
+                     *             "nvidia/nemotron-3-super-120b-a12b": 1,
+                     *             "nvidia/nemotron-3-ultra-550b-a55b": 1,
+                     *             "qwen/qwen3-coder-30b-a3b-instruct": 1,
+                     *             "qwen/qwen-plus-2025-07-28:thinking": 1,
+                     *             "nousresearch/hermes-3-llama-3.1-70b": 1,
+                     *             "nousresearch/hermes-3-llama-3.1-405b": 1,
+                     *             "deepseek/deepseek-r1-distill-llama-70b": 1,
+                     *             "nvidia/nemotron-3-ultra-550b-a55b:batch": 1,
+                     *             "cognitivecomputations/dolphin-mistral-24b-venice-edition": 1
+                     *           },
+                     *           "unchanged": true,
+                     *           "error_kind": null,
+                     *           "error": null,
+                     *           "git_commit": null
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["SourceRunList"];
                 };
             };
@@ -6682,6 +7857,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/validation-error",
+                     *       "title": "Invalid request",
+                     *       "status": 400,
+                     *       "detail": "querystring/limit: Too small: expected number to be >=1",
+                     *       "instance": "/v1/sources/contract-feed/runs",
+                     *       "request_id": "MxMEm7Sh-5i",
+                     *       "errors": [
+                     *         {
+                     *           "path": "querystring/limit",
+                     *           "reason": "Too small: expected number to be >=1"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };

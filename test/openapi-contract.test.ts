@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { test } from 'node:test'
 import { compileErrors, validate } from '@readme/openapi-parser'
 import { renderClientTypes } from '../scripts/client-types.ts'
@@ -90,6 +92,7 @@ test('openapi/client.d.ts is what openapi-typescript generates from openapi/open
 
 type Doc = { paths: Record<string, Record<string, Op & { security?: Record<string, string[]>[], 'x-required-scope'?: string, requestBody?: unknown }>> }
 const SAMPLE: Record<string, string> = { slug: 'lambda', code: 'H100-SXM-OD', date: '2026-10-20' }
+const OPENROUTER_SAMPLE = '../shared/data/openrouter/openrouter_api_v1_models_2026-08-18_ef05c3be.json'
 const concrete = (path: string, sample = SAMPLE) => path.replace(/\{(\w+)\}/g, (_m, name: string) =>
   encodeURIComponent(name === 'code' && path.startsWith('/v1/products') && sample.code === SAMPLE.code ? 'h100-sxm' : sample[name] ?? 'x'))
 const operations = (doc: Doc) => Object.entries(doc.paths).flatMap(([path, item]) => METHODS.filter((m) => item[m]).map((m) => ({ path, method: m.toUpperCase() as 'GET', op: item[m]! })))
@@ -153,6 +156,8 @@ function validBody (op: string, index: Record<string, unknown>): object {
     case 'postQuotes': return { quotes: [{ provider: 'lambda', product: 'h100-sxm', segment: 'on_demand', price: '2.49', currency: 'USD', unit: 'gpu_hour', observed_at: '2026-10-20T12:00:00Z' }] }
     case 'putIndex': return Object.fromEntries(['name', 'description', 'kind', 'filter', 'segments', 'term_months', 'methodology'].map((k) => [k, index[k]]))
     case 'computeFixings': return { from: '2026-10-20', to: '2026-10-20', indices: ['H100-SXM-OD'] }
+    case 'putSource': return { importer: 'openrouter', url: String(index.feed_url), enabled: false, retries: 0, timeout_ms: 10_000 }
+    case 'collectSource': case 'deleteSource': return {}
     default: throw new Error(`no sample body for ${op}`)
   }
 }
@@ -179,8 +184,22 @@ test('openapi responses: real requests to every operation, every status, header 
     return res
   }
   const json = { 'content-type': 'application/json' }
+  // A source on a local feed (the real OpenRouter sample, ../shared/data) and one run of it, so that the
+  // source, run, payload and quote routes have something to answer: SAMPLE's name, id and sha256.
+  const feed = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(readFileSync(OPENROUTER_SAMPLE)))
+  await new Promise<void>((resolve) => feed.listen(0, '127.0.0.1', resolve))
+  t.after(() => feed.close())
+  index.feed_url = `http://127.0.0.1:${(feed.address() as AddressInfo).port}/api/v1/models`
+  for (const name of ['contract-feed', 'contract-doomed']) {
+    const put = await app.inject({ method: 'PUT', url: `/v1/sources/${name}`, headers: { ...admin, ...json }, payload: validBody('putSource', index) })
+    assert.ok(put.statusCode < 300, put.body)
+  }
+  const run = (await app.inject({ method: 'POST', url: '/v1/sources/contract-feed/collect', headers: admin })).json() as { id: string, status: string, sha256: string }
+  assert.equal(run.status, 'ok', JSON.stringify(run))
+  Object.assign(SAMPLE, { name: 'contract-feed', id: run.id, sha256: run.sha256 })
   for (const { path, method, op } of operations(doc)) {
-    const url = concrete(path)
+    // the delete removes a source of its own, so the later operations still find theirs
+    const url = (method as string) === 'DELETE' ? concrete(path, { ...SAMPLE, name: 'contract-doomed' }) : concrete(path)
     const long = path.includes('{') ? path.replace(/\{(\w+)\}/, 'x'.repeat(250)).replace(/\{(\w+)\}/g, (_m, n: string) => SAMPLE[n] ?? 'x') : undefined
     if (method === 'GET') {
       const ok = await send(app, { method, url })
@@ -275,7 +294,7 @@ function examplesOf (observed: Observed[]): Record<string, Record<string, Record
 const VOLATILE = /^(request_id|published_at|superseded_at|created_at|updated_at|ingested_at|hash|next_cursor|quote_ids|id|ms)$/
 function masked (v: Json): Json {
   if (Array.isArray(v)) return v.map(masked)
-  if (typeof v === 'string') return v.replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z/g, '<time>').replace(/sha256:[0-9a-f]{64}/g, '<hash>')
+  if (typeof v === 'string') return v.replace(/http:\/\/127\.0\.0\.1:\d+/g, '<local>').replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z/g, '<time>').replace(/sha256:[0-9a-f]{64}/g, '<hash>')
   if (!v || typeof v !== 'object') return v
   return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, VOLATILE.test(k) ? '<volatile>' : masked(x)]))
 }

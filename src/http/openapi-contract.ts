@@ -28,6 +28,7 @@ export const RESPONSE_HEADERS: Record<string, { description: string, schema: Jso
   'Cache-Control': { description: '`public, max-age=60, must-revalidate` (`private` when read keys are required)', schema: { type: 'string' } },
   Link: { description: 'RFC 8288 link to the next page, `<…?cursor=…>; rel="next"` (absent on the last page)', schema: { type: 'string' } },
   'Content-Disposition': { description: 'CSV is sent `inline` with a filename for a saved download', schema: { type: 'string' } },
+  'Repr-Digest': { description: 'RFC 9530: the SHA-256 of the bytes sent, `sha-256=:<base64>:`, so a client can check a payload as it arrives', schema: { type: 'string' } },
 }
 
 /** Per route: the security the auth plugin enforces, as `security` and `x-required-scope`, stated in the description. */
@@ -88,7 +89,8 @@ function finishOperation (path: string, method: string, op: Json): void {
   if (need !== 'read') codes.add(403) // every scope includes read: a read is never forbidden
   if (hasPathParams) codes.add(414)
   if (hasPathParams && method === 'get') codes.add(404)
-  if (op.requestBody) { codes.add(413); codes.add(415) }
+  // Fastify reads a body on every write, declared or not: a too-large or unknown-media body is refused first.
+  if (method !== 'get' && method !== 'head') { codes.add(413); codes.add(415) }
   for (const c of Object.keys(responses)) if (/^[45]/.test(c) && !(c === '403' && need === 'read')) codes.add(Number(c))
   for (const c of Object.keys(responses)) if (/^[45]/.test(c)) delete responses[c]
   for (const c of codes) responses[c] = problem(c)
@@ -102,6 +104,7 @@ function finishOperation (path: string, method: string, op: Json): void {
     if (cached && (code === '200' || code === '304')) { h.ETag = header('ETag'); h['Cache-Control'] = header('Cache-Control') }
     if (code === '200' && op.operationId === 'listFixings') h.Link = header('Link')
     if ((code === '200' || code === '304') && responses['200']?.content?.['text/csv']) h['Content-Disposition'] = header('Content-Disposition') // a 304 keeps the 200's headers
+    if (code === '200' && responses['200']?.content?.['application/octet-stream']) h['Repr-Digest'] = header('Repr-Digest')
     r.headers = { ...h, ...r.headers }
   }
   op.responses = Object.fromEntries(Object.entries(responses).sort(([a], [b]) => a.localeCompare(b)))

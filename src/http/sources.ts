@@ -64,7 +64,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
       summary: 'The exact bytes a run fetched or imported, by SHA-256',
       tags,
       params: z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 in lower-case hex') }),
-      response: { 200: { description: 'the payload, byte for byte', content: { 'application/octet-stream': { schema: z.string() } } }, ...problemResponses(400, 401, 404) },
+      response: { 200: { description: 'the payload, byte for byte', content: { 'application/octet-stream': { schema: z.string().meta({ example: '{"data":[{"id":"openai/gpt-5.5","pricing":{"prompt":"0.000005","completion":"0.00003"}}]}' }) } } }, ...problemResponses(400, 401, 404) },
     },
   }, async (req, reply) => {
     const bytes = await readPayload(app.db, req.params.sha256)
