@@ -6,9 +6,9 @@ import { seedCatalog } from './helpers/reliability-fixtures.ts'
 
 // The route fuzzer driven by the OpenAPI document (test/helpers/openapi-fuzz.ts): every operation's
 // parameters and bodies generated from its schemas, valid and mutated, calendar edges included. The
-// default run sends about 1,200 requests; `npm run fuzz -- --runs 100000` sends more (docs/security.md).
+// default run sends about 2,000 requests; `npm run fuzz -- --runs 100000` sends more (docs/security.md).
 
-const RUNS = Number(process.env.FUZZ_OPENAPI_RUNS ?? 1200)
+const RUNS = Number(process.env.FUZZ_OPENAPI_RUNS ?? 2000)
 const SEED = Number(process.env.FUZZ_SEED ?? 1)
 
 test('fuzz from the OpenAPI document: no 5xx, errors are problem+json, quotes move only by what a 2xx reported', { timeout: 20 * 60_000 }, async (t) => {
