@@ -3,6 +3,7 @@ import { test } from 'node:test'
 import fc from 'fast-check'
 import type { InjectOptions } from 'fastify'
 import { admin, buildTestApp } from './helpers/app.ts'
+import { csvCell, enc } from './helpers/openapi-fuzz.ts'
 import { contractValidator } from './helpers/openapi-validator.ts'
 import { countQuotes, DAY, gpuQuote, PROVIDERS, seedCatalog } from './helpers/reliability-fixtures.ts'
 
@@ -56,16 +57,6 @@ const mutatedRow = fc.tuple(validRow, fc.constantFrom(...FIELDS), fc.oneof(nasty
   return out
 })
 const row = fc.oneof({ weight: 2, arbitrary: validRow }, { weight: 2, arbitrary: mutatedRow }, { weight: 1, arbitrary: nastyValue })
-
-/** encodeURIComponent, but a lone surrogate becomes the raw bytes of one (%ED%A0%80): invalid UTF-8 on purpose. */
-function enc (s: string): string {
-  try { return encodeURIComponent(s) } catch { return [...s].map((c) => /[\ud800-\udfff]/.test(c) ? '%ED%A0%80' : encodeURIComponent(c)).join('') }
-}
-
-function csvCell (v: unknown): string {
-  const s = typeof v === 'string' ? v : JSON.stringify(v) ?? ''
-  return /[",\n\r]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s
-}
 
 test('fuzz: every route, generated bodies, queries, headers, CSV and NDJSON: no 5xx, no quote stored that a 200 did not report', { timeout: 30 * 60_000 }, async (t) => {
   const app = await buildTestApp(t, { env: { RATE_LIMIT_MAX: '1000000' } })

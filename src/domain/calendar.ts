@@ -34,7 +34,7 @@ function dayReason (y: number, m: number, d: number): string | undefined {
 }
 
 /** shape: the text is not even of the form (as opposed to a well-formed but impossible value). */
-export type Parsed = { ok: true, ms: number } | { ok: false, reason: string, shape?: true }
+export type Parsed = { ok: true, ms: number, fraction?: string } | { ok: false, reason: string, shape?: true }
 
 /** A calendar date YYYY-MM-DD; ms is its UTC midnight. */
 export function parseDate (s: string): Parsed {
@@ -45,7 +45,7 @@ export function parseDate (s: string): Parsed {
   return bad ? { ok: false, reason: bad } : { ok: true, ms: utcMs(y, mo, d) }
 }
 
-/** An RFC 3339 timestamp with an offset; ms is the instant (fractions below a millisecond dropped). */
+/** An RFC 3339 timestamp with an offset; ms is the instant (fractions below a millisecond dropped), fraction the text of its fraction ('.5', or ''). */
 export function parseTimestamp (s: string): Parsed {
   const m = TIMESTAMP.exec(s)
   if (!m) return { ok: false, reason: 'must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z', shape: true }
@@ -62,7 +62,7 @@ export function parseTimestamp (s: string): Parsed {
     offset = (m[9] === '-' ? -1 : 1) * (oh * 60 + om) * 60_000
   }
   const frac = m[7] ? Math.floor(Number('0' + m[7]) * 1000) : 0
-  return { ok: true, ms: utcMs(y!, mo!, d!, h!, mi!, sec!) + frac - offset }
+  return { ok: true, ms: utcMs(y!, mo!, d!, h!, mi!, sec!) + frac - offset, fraction: m[7] ?? '' }
 }
 
 function earliestDate (setting: string | undefined): string {
@@ -80,14 +80,13 @@ export const EARLIEST_DATE = earliestDate(process.env.EARLIEST_DATE)
  * ±23:59). A text that does not parse is returned as it is (the schema has refused it already).
  */
 export function utcText (s: string): string {
-  const m = TIMESTAMP.exec(s)
-  if (!m || !parseTimestamp(s).ok) return s
-  const [y, mo, d, h, mi, sec] = [1, 2, 3, 4, 5, 6].map((i) => Number(m[i]))
-  const offset = m[8] ? 0 : (m[9] === '-' ? -1 : 1) * (Number(m[10]) * 60 + Number(m[11])) * 60_000
-  const t = new Date(utcMs(y!, mo!, d!, h!, mi!, sec!) - offset)
+  const p = parseTimestamp(s)
+  if (!p.ok) return s
+  // offsets are whole minutes and the fraction is under a second: the whole second is ms rounded down
+  const t = new Date(Math.floor(p.ms / 1000) * 1000)
   const year = t.getUTCFullYear()
   if (year < 0 || year > 9999) return s
-  return String(year).padStart(4, '0') + t.toISOString().slice(t.toISOString().indexOf('-', 1), 19) + (m[7] ?? '') + 'Z'
+  return String(year).padStart(4, '0') + t.toISOString().slice(t.toISOString().indexOf('-', 1), 19) + p.fraction + 'Z'
 }
 
 export const EARLIEST_MS = Date.parse(EARLIEST_DATE + 'T00:00:00Z')

@@ -191,13 +191,14 @@ const QUOTE = fc.record({ i: fc.nat(1_000_000), model: fc.boolean(), eur: fc.boo
   })
 export const DEFAULT_TEMPLATES: Record<string, fc.Arbitrary<unknown>> = { NewQuoteInput: QUOTE, NewQuote: QUOTE }
 
-/** encodeURIComponent, but a lone surrogate becomes the raw bytes of one (%ED%A0%80): invalid UTF-8 on purpose. */
-function enc (v: unknown): string {
+/** encodeURIComponent (of a non-string: of its JSON), but a lone surrogate becomes the raw bytes of one (%ED%A0%80): invalid UTF-8 on purpose. */
+export function enc (v: unknown): string {
   const s = typeof v === 'string' ? v : JSON.stringify(v) ?? ''
   try { return encodeURIComponent(s) } catch { return [...s].map((c) => /[\ud800-\udfff]/.test(c) ? '%ED%A0%80' : encodeURIComponent(c)).join('') }
 }
 
-function csvCell (v: unknown): string {
+/** One RFC 4180 cell: a non-string as its JSON, quoted when it holds a quote, comma or line break. */
+export function csvCell (v: unknown): string {
   const s = typeof v === 'string' ? v : JSON.stringify(v) ?? ''
   return /[",\n\r]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s
 }
