@@ -112,6 +112,9 @@ export async function publishRange (db: Kysely<Schema>, codes: string[], from: s
   return rows.map((r) => ({ code: r.index_code, days: r.days, published: r.published, revised: r.revised, unchanged: r.unchanged, insufficient: r.insufficient }))
 }
 
+/** The report of one index so far: what its committed chunks said, or nothing done. */
+const reportOf = (byCode: Map<string, IndexReport>, code: string): IndexReport => byCode.get(code) ?? { code, days: 0, published: 0, revised: 0, unchanged: 0, insufficient: 0 }
+
 function merge (into: Map<string, IndexReport>, part: IndexReport[]) {
   for (const r of part) {
     const t = into.get(r.code)
@@ -156,7 +159,7 @@ export async function computeFixings (database: Pick<Database, 'db'> & Partial<P
   const settled = await Promise.allSettled(lanes.map(runLane))
   const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected')
   if (failure) throw committedSoFar(failure.reason, opts.from, lanes, done, byCode)
-  return { from: opts.from, to: opts.to, indices: indices.map(({ code }) => byCode.get(code) ?? { code, days: 0, published: 0, revised: 0, unchanged: 0, insufficient: 0 }), ms: Math.round(performance.now() - t0) }
+  return { from: opts.from, to: opts.to, indices: indices.map(({ code }) => reportOf(byCode, code)), ms: Math.round(performance.now() - t0) }
 }
 
 /**
@@ -168,7 +171,7 @@ export interface CommittedDays { from: string, indices: Array<IndexReport & { th
 
 function committedSoFar (err: unknown, from: string, lanes: string[][], done: number[], byCode: Map<string, IndexReport>): unknown {
   const indices = lanes.flatMap((codes, lane) => codes.map((code) => ({
-    ...(byCode.get(code) ?? { code, days: 0, published: 0, revised: 0, unchanged: 0, insufficient: 0 }),
+    ...reportOf(byCode, code),
     through: done[lane]! > 0 ? addDays(from, done[lane]! - 1) : null,
   }))).sort((a, b) => a.code < b.code ? -1 : 1)
   const committed: CommittedDays = { from, indices }
