@@ -255,7 +255,7 @@ test('openapi responses: real requests to every operation, every status, header 
   t.diagnostic(`${requests} requests validated; statuses: ${[...all].sort().join(' ')}`)
 
   // The document's examples are these answers (openapi/examples.json, merged by openapi-contract.ts):
-  // compared with what the app answered now, volatile values (times, hashes, ids, cursors) aside.
+  // compared with what the app answered now, volatile values (times, ages, hashes, ids, cursors) aside.
   const recorded = examplesOf(observed)
   if (process.env.UPDATE_OPENAPI_EXAMPLES) writeFileSync(EXAMPLES_FILE, JSON.stringify(recorded, null, 2) + '\n')
   else {
@@ -291,7 +291,7 @@ function examplesOf (observed: Observed[]): Record<string, Record<string, Record
   return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)))
 }
 
-const VOLATILE = /^(request_id|published_at|superseded_at|created_at|updated_at|ingested_at|hash|next_cursor|quote_ids|id|ms)$/
+const VOLATILE = /^(request_id|published_at|superseded_at|created_at|updated_at|ingested_at|hash|next_cursor|quote_ids|id|ms|[a-z_]*age_seconds)$/
 function masked (v: Json): Json {
   if (Array.isArray(v)) return v.map(masked)
   if (typeof v === 'string') return v.replace(/http:\/\/127\.0\.0\.1:\d+/g, '<local>').replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z/g, '<time>').replace(/sha256:[0-9a-f]{64}/g, '<hash>')
