@@ -127,6 +127,7 @@ create table index_definition_versions (
   term_months integer,
   methodology jsonb not null,
   created_at timestamp with time zone default now() not null,
+  effective_from date,
   constraint index_definition_versions_code_fkey FOREIGN KEY (code) REFERENCES index_definitions(code),
   constraint index_definition_versions_pkey PRIMARY KEY (code, methodology_version)
 );
@@ -331,6 +332,7 @@ create view source_health as
 -- function cpx_compute_fixings(p_codes text[], p_from date, p_to date) returns TABLE(index_code text, date date, methodology_version integer, status text, value numeric, level numeric, window_days integer, n_providers integer, n_contributors integer, n_quotes integer, n_excluded integer, min numeric, p25 numeric, p75 numeric, max numeric, hhi numeric, max_provider_impact numeric, constituents cpx_constituent[], hash text) language plpgsql stable set enable_nestloop=off, jit=off, work_mem=64MB, plan_cache_mode=force_generic_plan, enable_seqscan=on
 -- function cpx_compute_fixings_reference(p_codes text[], p_from date, p_to date) returns TABLE(index_code text, date date, methodology_version integer, status text, value numeric, level numeric, window_days integer, n_providers integer, n_contributors integer, n_quotes integer, n_excluded integer, min numeric, p25 numeric, p75 numeric, max numeric, hhi numeric, max_provider_impact numeric, constituents cpx_constituent[], hash text) language sql stable set enable_nestloop=off, jit=off
 -- function cpx_compute_fixings_v2(p_codes text[], p_from date, p_to date) returns TABLE(index_code text, date date, methodology_version integer, status text, value numeric, level numeric, window_days integer, n_providers integer, n_contributors integer, n_quotes integer, n_excluded integer, min numeric, p25 numeric, p75 numeric, max numeric, hhi numeric, max_provider_impact numeric, constituents cpx_constituent[], hash text, n_models integer, models cpx_model[], rules cpx_constituent_rule[]) language plpgsql stable set enable_nestloop=off, jit=off, work_mem=64MB, plan_cache_mode=force_generic_plan, enable_seqscan=on
+-- function cpx_definitions_in_force(p_codes text[], p_day date) returns TABLE(code text, kind text, methodology_version integer, filter jsonb, segments jsonb, term_months integer, methodology jsonb) language sql stable
 -- function cpx_fixing_as_of(p_code text, p_date date, p_at timestamp with time zone) returns SETOF fixings language sql stable
 -- function cpx_fixing_canonical_text(p_fixing_id bigint) returns text language sql stable
 -- function cpx_fixing_canonical_text_v2(p_fixing_id bigint) returns text language sql stable

@@ -43,8 +43,8 @@ defs as materialized (
     coalesce(d.methodology->'windows', '[1, 3, 7]') as windows,
     (select max(w::int) from jsonb_array_elements_text(coalesce(d.methodology->'windows', '[1, 3, 7]')) w) as widest,
     (select count(*) from jsonb_object_keys(d.segments))::int as n_segments
-  from index_definitions d
-  where d.code = any(p_codes)
+  -- the version in force on the first day (cpx_definitions_in_force; publishing splits at effective dates)
+  from cpx_definitions_in_force(p_codes, p_from) d
 ),
 segs as (
   select d.code, s.key as segment, s.value::text::numeric as weight

@@ -42,6 +42,7 @@ defs as materialized (
     cpx_text_array(d.filter->'tiers') as tiers,
     (d.filter->>'open_weights')::boolean as open_weights,
     cpx_text_array(d.filter->'products') as products,
+    cpx_text_array(d.filter->'labs') as labs,
     cpx_text_array(d.filter->'provider_kinds') as provider_kinds,
     cpx_text_array(d.filter->'regions') as regions,
     coalesce(d.filter->>'service_tier', 'standard') as service_tier,
@@ -58,8 +59,8 @@ defs as materialized (
     coalesce(d.methodology->'windows', '[1, 3, 7]') as windows,
     (select max(w::int) from jsonb_array_elements_text(coalesce(d.methodology->'windows', '[1, 3, 7]')) w) as widest,
     (select count(*) from jsonb_object_keys(d.segments))::int as n_segments
-  from index_definitions d
-  where d.code = any(p_codes)
+  -- the version in force on the first day (cpx_definitions_in_force; publishing splits at effective dates)
+  from cpx_definitions_in_force(p_codes, p_from) d
 ),
 segs as (
   select d.code, s.key as segment, s.value::text::numeric as weight
@@ -78,6 +79,7 @@ index_products as (
     and (d.tiers is null or p.tier = any(d.tiers))
     and (d.open_weights is null or p.open_weights = d.open_weights)
     and (d.products is null or p.code = any(d.products))
+    and (d.labs is null or split_part(p.code, '/', 1) = any(d.labs))   -- v2 only: the lab part of the code
 ),
 index_segments as (
   select d.code, d.kind, ip.product, s.segment, d.regions, d.service_tier, d.term_months,

@@ -3,6 +3,8 @@
 -- (index, day) whose hash changed, with its reason and constituents, announced by NOTIFY cpx_fixings.
 -- DESIGN §4 (revisions); reasons: initial, first_publication (first figure after insufficient_data
 -- revisions only, #18), the given reason, definition_change, late_quotes, correction.
+-- A range is split at the effective dates of its indices' versions: each day is computed with the version
+-- in force on it (cpx_definitions_in_force).
 -- v2 fixings also store n_models, their models (fixing_models) and constituent rules (fixing_constituent_rules).
 --
 create or replace function cpx_publish_fixings(p_codes text[], p_from date, p_to date, p_reason text default null)
@@ -49,16 +51,25 @@ begin
       end as reason,
       cur.hash is distinct from n.hash as changed
     from (
-      -- each definition to the engine of its methodology (methodology.version: absent or 1 → v1, 2 → v2);
-      -- the v1 engine runs as before, on the v1 codes only
+      -- the range split at the effective dates of its indices' versions (cpx_definitions_in_force): within a
+      -- span every index has one version, the one in force on the span's first day
+      select s.a, coalesce(lead(s.a) over (order by s.a) - 1, p_to) as b
+      from (select p_from as a
+            union
+            select v.effective_from from index_definition_versions v
+            where v.code = any(p_codes) and v.effective_from > p_from and v.effective_from <= p_to) s
+    ) span
+    cross join lateral (
+      -- each definition to the engine of its methodology in force (methodology.version: absent or 1 → v1,
+      -- 2 → v2); the v1 engine runs as before, on the v1 codes only
       select v1.*, null::int as n_models, null::cpx_model[] as models, null::cpx_constituent_rule[] as rules
-      from cpx_compute_fixings(array(select d.code from index_definitions d
-        where d.code = any(p_codes) and coalesce(d.methodology->>'version', '1') = '1'), p_from, p_to) v1
+      from cpx_compute_fixings(array(select d.code from cpx_definitions_in_force(p_codes, span.a) d
+        where coalesce(d.methodology->>'version', '1') = '1'), span.a, span.b) v1
       union all
-      select * from cpx_compute_fixings_v2(array(select d.code from index_definitions d
-        where d.code = any(p_codes) and d.methodology->>'version' = '2'), p_from, p_to)
-      -- not even started when no index of the run is v2 (a one-time filter)
-      where exists (select 1 from index_definitions d where d.code = any(p_codes) and d.methodology->>'version' = '2')
+      select * from cpx_compute_fixings_v2(array(select d.code from cpx_definitions_in_force(p_codes, span.a) d
+        where d.methodology->>'version' = '2'), span.a, span.b)
+      -- not even started when no index of the span is v2 (a one-time filter)
+      where exists (select 1 from cpx_definitions_in_force(p_codes, span.a) d where d.methodology->>'version' = '2')
     ) n
     left join (
       -- the current revisions of the range, read once (a lookup per day, planned while fixings still looked

@@ -24,6 +24,8 @@ export const IndexFilter = z.strictObject({
   tiers: list(z.enum(['frontier', 'mid', 'small'])),
   open_weights: z.boolean().nullable().default(null),
   products: list(z.string().min(1)),
+  labs: z.array(Name).min(1, 'must list at least one lab, or be absent to not filter').nullable().optional()
+    .meta({ description: 'methodology v2, model indices: the labs (the part of the product code before "/", such as openai)' }),
   provider_kinds: list(z.enum(PROVIDER_KINDS)),
   regions: list(z.enum(['us', 'eu', 'apac', 'cn', 'other'])),
   service_tier: z.enum(['standard', 'batch', 'flex', 'priority']).nullable().default('standard')
@@ -84,11 +86,17 @@ async function checkDefinition (db: Kysely<Schema>, body: IndexDefinitionFields)
     if (f.tiers) errors.push({ path: 'body/filter/tiers', reason: 'applies to model indices only' })
     if (f.open_weights !== null) errors.push({ path: 'body/filter/open_weights', reason: 'applies to model indices only' })
   } else if (f.variants) errors.push({ path: 'body/filter/variants', reason: 'applies to GPU indices only' })
+  if (f.labs && body.methodology.version !== 2) errors.push({ path: 'body/filter/labs', reason: 'is a methodology v2 filter: set methodology.version to 2 to use it' })
+  else if (f.labs && body.kind === 'gpu') errors.push({ path: 'body/filter/labs', reason: 'applies to model indices only' })
   const products = await db.selectFrom('products').select(['code', 'kind', 'family']).where('kind', '=', body.kind).execute()
   const families = new Set(products.map((p) => p.family))
   const codes = new Set(products.map((p) => p.code))
   for (const fam of f.families ?? []) {
     if (!families.has(fam)) errors.push({ path: 'body/filter/families', reason: `unknown family ${fam}: no ${body.kind} product has it` })
+  }
+  const labs = new Set(products.map((p) => p.code.split('/')[0]))
+  for (const lab of body.kind === 'model' ? f.labs ?? [] : []) {
+    if (!labs.has(lab)) errors.push({ path: 'body/filter/labs', reason: `unknown lab ${lab}: no model product code starts with ${lab}/` })
   }
   for (const code of Object.keys(body.methodology.model_weights ?? {})) {
     if (!codes.has(code)) errors.push({ path: `body/methodology/model_weights/${code}`, reason: `unknown product ${code}: no ${body.kind} product has this code` })
