@@ -1116,6 +1116,8 @@ export interface components {
         IndexFilter: {
             /** @default null */
             families: string[] | null;
+            /** @description methodology v2, model indices: the labs (the part of the product code before "/", such as openai) */
+            labs?: string[] | null;
             /** @default null */
             open_weights: boolean | null;
             /** @default null */
@@ -1138,6 +1140,8 @@ export interface components {
         IndexFilterInput: {
             /** @default null */
             families: string[] | null;
+            /** @description methodology v2, model indices: the labs (the part of the product code before "/", such as openai) */
+            labs?: string[] | null;
             /** @default null */
             open_weights: boolean | null;
             /** @default null */
