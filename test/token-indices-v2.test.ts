@@ -44,7 +44,7 @@ test('across the effective date: the days before keep v1 and its hashes, the day
   await sql`delete from index_definition_versions where effective_from is not null`.execute(b.db)
   await loadDemo(b, { end: '2026-11-22', days: 7 })
   const rows = async (d: typeof a) => await d.db.selectFrom('fixings')
-    .select(['index_code', sql<string>`date::text`.as('date'), 'methodology_version', 'n_models', 'hash', 'status', 'revision'])
+    .select(['index_code', sql<string>`date::text`.as('date'), 'methodology_version', sql<number | null>`n_models`.as('n_models'), 'hash', 'status', 'revision'])
     .where('index_code', 'in', MOVED).orderBy('index_code').orderBy('date').execute()
   const ra = await rows(a)
   const rb = await rows(b)
