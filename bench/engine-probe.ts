@@ -6,6 +6,8 @@
 //   npx tsx bench/engine-probe.ts year --db cpx_probe [--chunk 30]       # the year, and the bare GROUP BY
 //   npx tsx bench/engine-probe.ts lanes --db cpx_probe                   # the year as POST /v1/indices/compute
 //                                                                        # runs it, in one lane and in two
+//   npx tsx bench/engine-probe.ts v2 --db cpx_probe [--runs 5] [--chunk 30]  # the token indices, v1 beside v2:
+//                                                                        # single days and the year's last chunk
 //
 // Each compute publishes through cpx_publish_fixings as POST /v1/indices/compute does, inside a
 // transaction that is rolled back: every run starts from the same empty fixings table. `lanes` commits
@@ -121,8 +123,29 @@ async function main () {
     }
     const bare = Math.min(await timed(BARE_GROUP_BY, [year.from, year.to]), await timed(BARE_GROUP_BY, [year.from, year.to]))
     say(`year in ${chunk}-day chunks: ${f(total)} (${parts.length} chunks, ${f(Math.min(...parts))}..${f(Math.max(...parts))}); bare GROUP BY ${f(bare)}; ratio ${(total / bare).toFixed(2)}x`)
+  } else if (positionals[0] === 'v2') {
+    // The default token indices as versions 1 (v1) and as their 0067 versions (v2, made in force over the
+    // whole year inside the rolled-back transaction), beside the new v2 indices of 0068 (in both runs).
+    const tok = codes.filter((c) => c.startsWith('TOK-'))
+    const run = async (v2: boolean, from: string, to: string) => {
+      await raw.query('begin')
+      if (v2) await raw.query(`update index_definition_versions set effective_from = '2000-01-01' where effective_from is not null`)
+      const t0 = performance.now()
+      await raw.query('select * from cpx_publish_fixings($1::text[], $2::date, $3::date)', [tok, from, to])
+      const ms = performance.now() - t0
+      await raw.query('rollback')
+      return ms
+    }
+    const days = Array.from({ length: Number(values.runs) }, (_, i) => addDays(year.to, -1 - i * 17))
+    const from = addDays(year.to, 1 - Number(values.chunk))
+    for (const v2 of [false, true]) {
+      const one: number[] = []
+      for (const d of days) one.push(await run(v2, d, d))
+      const chunk = await run(v2, from, year.to)
+      say(`${tok.length} token indices, ${v2 ? 'moved ones v2' : 'moved ones v1'}: one day ${f(median(one))} [${one.map(f).join(', ')}]; ${from}..${year.to} ${f(chunk)}`)
+    }
   } else {
-    throw new Error('usage: engine-probe.ts seed|day|year|lanes [--db name] [--quotes N] [--runs k] [--chunk days]')
+    throw new Error('usage: engine-probe.ts seed|day|year|lanes|v2 [--db name] [--quotes N] [--runs k] [--chunk days]')
   }
   await raw.close()
 }
