@@ -129,7 +129,7 @@ async function main () {
     const tok = codes.filter((c) => c.startsWith('TOK-'))
     const run = async (v2: boolean, from: string, to: string) => {
       await raw.query('begin')
-      if (v2) await raw.query(`update index_definition_versions set effective_from = '2000-01-01' where effective_from is not null`)
+      if (v2) await raw.query('update index_definition_versions set effective_from = \'2000-01-01\' where effective_from is not null')
       const t0 = performance.now()
       await raw.query('select * from cpx_publish_fixings($1::text[], $2::date, $3::date)', [tok, from, to])
       const ms = performance.now() - t0
