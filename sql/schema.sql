@@ -152,6 +152,19 @@ create table index_definitions (
 );
 CREATE TRIGGER index_definitions_notify AFTER INSERT OR DELETE OR UPDATE ON public.index_definitions FOR EACH ROW EXECUTE FUNCTION cpx_notify_index_definition();
 
+create table model_tiers (
+  product text not null,
+  effective_from date not null,
+  tier text not null,
+  reason text not null,
+  changed_by text not null,
+  changed_at timestamp with time zone default now() not null,
+  constraint model_tiers_pkey PRIMARY KEY (product, effective_from),
+  constraint model_tiers_product_fkey FOREIGN KEY (product) REFERENCES products(code),
+  constraint model_tiers_reason_check CHECK ((length(reason) > 0)),
+  constraint model_tiers_tier_check CHECK ((tier = ANY (ARRAY['frontier'::text, 'mid'::text, 'small'::text, 'retired'::text])))
+);
+
 create table posted_price_sources (
   source text not null,
   note text not null,
@@ -347,6 +360,7 @@ create view source_health as
 -- function cpx_notify_api_key() returns trigger language plpgsql volatile
 -- function cpx_notify_index_definition() returns trigger language plpgsql volatile
 -- function cpx_percentile(sorted numeric[], p numeric) returns numeric language sql immutable
+-- function cpx_product_tier(p_product text, p_day date) returns text language sql stable
 -- function cpx_publish_fixings(p_codes text[], p_from date, p_to date, p_reason text) returns TABLE(index_code text, days integer, published integer, revised integer, unchanged integer, insufficient integer) language plpgsql volatile set enable_seqscan=off
 -- function cpx_quotes_append_only() returns trigger language plpgsql volatile
 -- aggregate cpx_reference_percentile(numeric ORDER BY numeric) returns numeric

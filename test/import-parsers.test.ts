@@ -39,7 +39,7 @@ test('model names: one model under many source names maps to one product, never 
     product: { code: 'openai/gpt-5.5', kind: 'model', name: 'gpt-5.5', family: 'gpt-5', tier: 'frontier', open_weights: false },
   })
   assert.deepEqual(mapModel('acme/frobnicator-9'), { unmapped: 'frobnicator-9' })
-  assert.deepEqual(mapModel('gpt-5.5-pro'), { excluded: true })
+  assert.deepEqual(mapModel('gpt-5.5-pro'), { excluded: true, reason: 'premium_or_context_variant' })
 })
 
 test('openrouter: per-token strings; "-1" and "0" skipped and counted; non-text skipped; :batch is the batch tier', () => {
@@ -75,8 +75,8 @@ test('litellm: chat only; one key per model and provider; tiers from suffixes; l
 test('genai-prices: USD per 1M; dated lists on their start dates; tiered at the base tier; time-of-day and regional skipped', () => {
   const b = parse('genai-prices', 'genai-prices.json')
   assert.equal(b.rowsRead, 11)
-  assert.deepEqual(b.skipped, { superseded: 2, future_price: 1, excluded_by_mapping: 1, time_of_day_price: 1, regional_variant: 1 })
-  assert.deepEqual(b.unmapped, { 'openai/gpt-image-2': 1, 'provider avian': 1 })
+  assert.deepEqual(b.skipped, { superseded: 2, future_price: 1, excluded_by_mapping: 2, time_of_day_price: 1, regional_variant: 1 })
+  assert.deepEqual(b.unmapped, { 'provider avian': 1 }) // gpt-image-2 is excluded: not a text chat model
   assert.deepEqual(prices(b, 'openai', 'openai/gpt-5.5'), { input: '5', output: '30', cached_input: '0.5' })
   const gpt56 = b.quotes.filter((q) => q.product === 'openai/gpt-5.6')
   assert.deepEqual(gpt56.map((q) => [q.segment, q.price, q.observed_at]), [['input', '2', '2026-07-30T00:00:00Z'], ['output', '12', '2026-07-30T00:00:00Z']])

@@ -60,7 +60,8 @@ index_products as (
   from defs d join products p on p.kind = d.kind
   where (d.families is null or p.family = any(d.families))
     and (d.variants is null or p.variant = any(d.variants))
-    and (d.tiers is null or p.tier = any(d.tiers))
+    and (d.tiers is null or p.tier = any(d.tiers)
+      or exists (select 1 from model_tiers mt where mt.product = p.code and mt.tier = any(d.tiers)))
     and (d.open_weights is null or p.open_weights = d.open_weights)
     and (d.products is null or p.code = any(d.products))
 ),
@@ -122,6 +123,9 @@ latest as (
   from day_reps dr
   join defs d on d.code = dr.code
   cross join lateral generate_series(greatest(p_from - dr.day, 0), least(d.widest - 1, p_to - dr.day, dr.next_day - dr.day - 1)) as g(age)
+  -- a dated tier (model_tiers) counts the product only on the days its tier is one of the index's
+  where d.tiers is null or not exists (select 1 from model_tiers mt where mt.product = dr.product)
+    or cpx_product_tier(dr.product, dr.day + g.age) = any(d.tiers)
 ),
 -- §3.4-3.6 The first window of every (index, day), then the other windows only where the first yields no
 -- value (usually none). Per window: r(c) of each contributor (a blend Σ w(s)·r(c,s) / Σ w(s), complete when

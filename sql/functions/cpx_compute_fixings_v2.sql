@@ -76,7 +76,8 @@ index_products as (
   from defs d join products p on p.kind = d.kind
   where (d.families is null or p.family = any(d.families))
     and (d.variants is null or p.variant = any(d.variants))
-    and (d.tiers is null or p.tier = any(d.tiers))
+    and (d.tiers is null or p.tier = any(d.tiers)
+      or exists (select 1 from model_tiers mt where mt.product = p.code and mt.tier = any(d.tiers)))
     and (d.open_weights is null or p.open_weights = d.open_weights)
     and (d.products is null or p.code = any(d.products))
     and (d.labs is null or split_part(p.code, '/', 1) = any(d.labs))   -- v2 only: the lab part of the code
@@ -120,6 +121,9 @@ latest as (
   join defs d on d.code = rd.code
   cross join lateral generate_series(greatest(p_from - rd.day, 0),
     least(case when rd.posted then d.max_posted else d.widest end - 1, p_to - rd.day, rd.next_day - rd.day - 1)) as g(age)
+  -- a dated tier (model_tiers) counts the product only on the days its tier is one of the index's
+  where d.tiers is null or not exists (select 1 from model_tiers mt where mt.product = rd.product)
+    or cpx_product_tier(rd.product, rd.day + g.age) = any(d.tiers)
 ),
 -- v2.4 r(c) per window: a posted day counts in every window, a market day when age < L
 contrib as (

@@ -1,5 +1,5 @@
 // The mapping table: source names → CPX providers and products. Importers never guess: a name that
-// no entry matches is reported as unmapped, and an entry under EXCLUDED_MODELS is skipped on purpose.
+// no entry matches is reported as unmapped, and an entry under EXCLUSIONS is skipped on purpose, with its reason.
 // docs/importers.md explains every rule; extend the table here, in one place.
 
 export type ProviderKind = 'hyperscaler' | 'neocloud' | 'marketplace' | 'model_lab' | 'inference_host'
