@@ -56,7 +56,7 @@ test('demo load: every default index gets a value and a history; a second load c
 
   const latest = await a.db.selectFrom('fixings').select(['index_code', 'status', 'value', 'hash', 'revision'])
     .where('date', '=', END).orderBy('index_code').execute()
-  assert.equal(latest.length, 13)
+  assert.equal(latest.length, 18)
   for (const f of latest) assert.equal(f.status, 'ok', f.index_code)
   assert.ok(latest.every((f) => f.revision === 1))
   const value = (code: string) => Number(latest.find((f) => f.index_code === code)!.value)
@@ -75,7 +75,7 @@ test('the full demo: 180 days of fixings for every default index, the price cut 
   const d = await testDatabase(t)
   const r = await loadDemo(d, { end: END })
   t.diagnostic(`full demo load on ${d.kind}: ${r.quotes} quotes, fixings in ${r.fixings.ms} ms, ${r.ms} ms in all`)
-  assert.equal(r.fixings.indices.length, 13)
+  assert.equal(r.fixings.indices.length, 18)
   for (const i of r.fixings.indices) assert.deepEqual([i.code, i.published, i.insufficient], [i.code, 180, 0])
   const value = async (code: string, date: string) => Number((await d.db.selectFrom('fixings').select('value')
     .where('index_code', '=', code).where('date', '=', date).executeTakeFirstOrThrow()).value)
