@@ -85,3 +85,44 @@ test('a past curve is the curve as published: before and after a revision of one
   // before anything was published every point is insufficient_data
   assert.ok((await curve(app, '2000-01-01T00:00:00Z')).every((p) => p.status === 'insufficient_data' && p.value === null))
 })
+
+test('the curve routes: list, latest, one day as of a time, ETag; a non-standard term is a 400 naming terms; an unknown GPU a 404', async (t) => {
+  const app = await setup(t)
+  const list = await app.inject('/v1/curves')
+  assert.equal(list.statusCode, 200, list.body)
+  assert.deepEqual(list.json().data, [{
+    gpu: 'H100-SXM',
+    spot: 'H100-SXM-OD',
+    terms: [1, 3, 6, 12, 24, 36].map((n) => ({ term_months: n, index_code: `H100-SXM-R${n}` })),
+    curve: '/v1/curves/H100-SXM',
+  }])
+  const latest = await app.inject('/v1/curves/H100-SXM')
+  assert.equal(latest.statusCode, 200, latest.body)
+  const body = latest.json()
+  assert.equal(body.date, DAY)
+  assert.equal(body.unit, 'USD/GPU-hour')
+  assert.deepEqual(body.points.map((p: Record<string, unknown>) => [p.term_months, p.value, p.premium, p.premium_pct]), [
+    [0, 2.2, '0.000000', '0.0000'], [1, 2.1, '-0.045455', '-4.5455'], [3, null, null, null], [6, null, null, null],
+    [12, 1.7, '-0.227273', '-22.7273'], [24, null, null, null], [36, null, null, null],
+  ])
+  assert.equal(body.points[1].history, '/v1/indices/H100-SXM-R1/values')
+  assert.ok(latest.headers.etag && latest.headers['cache-control'])
+  assert.equal((await app.inject({ url: '/v1/curves/H100-SXM', headers: { 'if-none-match': String(latest.headers.etag) } })).statusCode, 304)
+
+  const some = await app.inject(`/v1/curves/H100-SXM/${DAY}?terms=12,1`)
+  assert.equal(some.statusCode, 200, some.body)
+  assert.deepEqual(some.json().points.map((p: { term_months: number }) => p.term_months), [0, 1, 12])
+  const before = await app.inject(`/v1/curves/H100-SXM/${DAY}?as_of=2026-01-01T00:00:00Z`)
+  assert.equal(before.statusCode, 200, before.body)
+  assert.ok(before.json().points.every((p: { status: string }) => p.status === 'insufficient_data'))
+
+  for (const terms of ['4', '12,18', 'x', '']) {
+    const bad = await app.inject(`/v1/curves/H100-SXM/${DAY}?terms=${terms}`)
+    assert.equal(bad.statusCode, 400, `${terms}: ${bad.body}`)
+    assert.match(bad.headers['content-type'] as string, /problem\+json/)
+    assert.match(bad.body, /terms/)
+  }
+  const unknown = await app.inject('/v1/curves/Z999')
+  assert.equal(unknown.statusCode, 404, unknown.body)
+  assert.equal((await app.inject('/v1/curves/h100%20sxm')).statusCode, 400)
+})
