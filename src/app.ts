@@ -20,6 +20,7 @@ import errors, { sendProblem, toProblem } from './plugins/errors.ts'
 import limits, { trustProxy } from './plugins/limits.ts'
 import readCache from './plugins/read-cache.ts'
 import chartRoutes from './http/chart.ts'
+import curveRoutes from './http/curves.ts'
 import webRoutes from './web/routes.ts'
 
 export const API_VERSION = '1.0.0'
@@ -100,6 +101,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}) {
       },
       tags: [
         { name: 'indices', description: 'Index definitions and fixings' },
+        { name: 'curves', description: 'Term curves: a GPU\'s spot and reserved indices by term, from stored fixings' },
         { name: 'quotes', description: 'Raw price quotes' },
         { name: 'catalog', description: 'Providers, products and FX rates' },
         { name: 'sources', description: 'Collected sources, their runs and the payloads they fetched (provenance)' },
@@ -122,6 +124,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}) {
   await app.register(revisionRoutes, { config })
   await app.register(sourceRoutes)
   await app.register(chartRoutes, { config })
+  await app.register(curveRoutes, { config })
   await app.register(webRoutes, { config }) // HTML pages and the embed widget (docs/embedding.md)
   await app.register(metricsRoutes)
   return app

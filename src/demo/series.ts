@@ -54,6 +54,13 @@ export const DEMO_PRODUCTS: ProductSpec[] = [
 // GPU series: [provider, product, segment, base, extra]. Hyperscalers quote 8-GPU instances per hour
 // in two regions; Nebius quotes in EUR, Fluidstack in GBP; CoreWeave's reservations are per GPU-month.
 type G = [string, string, QuoteRow['segment'], number, Partial<Series>?]
+// Price of a term relative to the 12-month reservation, and who quotes the other terms at their 12-month level.
+const TERM_FACTORS: Array<[number, number]> = [[1, 1.22], [3, 1.13], [6, 1.06], [24, 0.93], [36, 0.87]]
+const TERM_QUOTERS: Array<[string, number, Partial<Series>]> = [['lambda', 2.39, {}], ['crusoe', 2.45, {}],
+  ['voltage-park', 2.1, {}], ['nebius', 2.05, { currency: 'EUR' }], ['runpod', 2.19, { style: 'market' }],
+  ['coreweave', 2.5, {}], ['fluidstack', 1.79, { currency: 'GBP' }]]
+const TERM_CURVE: G[] = TERM_FACTORS.flatMap(([term, factor]) => TERM_QUOTERS.map(([provider, r12, more]): G =>
+  [provider, 'h100-sxm', 'reserved', Math.round(r12 * factor * 100) / 100, { term, ...more }]))
 const GPU: G[] = [
   ['aws', 'h100-sxm', 'on_demand', 88.49, { unit: 'instance_hour', gpus: 8, region: 'us', events: [{ day: 110, factor: 0.62 }] }],
   ['aws', 'h100-sxm', 'on_demand', 91.2, { unit: 'instance_hour', gpus: 8, region: 'eu', events: [{ day: 110, factor: 0.62 }] }],
@@ -75,6 +82,9 @@ const GPU: G[] = [
   ['nebius', 'h100-sxm', 'reserved', 2.05, { term: 12, currency: 'EUR' }], ['crusoe', 'h100-sxm', 'reserved', 2.45, { term: 12 }],
   ['voltage-park', 'h100-sxm', 'reserved', 2.1, { term: 12 }], ['runpod', 'h100-sxm', 'reserved', 2.19, { term: 12, style: 'market' }],
   ['fluidstack', 'h100-sxm', 'reserved', 1.79, { term: 12, currency: 'GBP' }],
+  // the rest of the H100 SXM term curve (docs/methodology.md, "Term curves"): seven providers quote every
+  // standard term, shorter terms dearer than 12 months and longer ones cheaper
+  ...TERM_CURVE,
   ['lambda', 'h100-pcie', 'on_demand', 2.49], ['vast', 'h100-pcie', 'on_demand', 1.75, { style: 'market' }],
   ['runpod', 'h100-pcie', 'on_demand', 2.39, { style: 'market' }], ['tensordock', 'h100-pcie', 'on_demand', 1.95, { style: 'market' }],
   ['fluidstack', 'h100-pcie', 'on_demand', 1.69, { currency: 'GBP' }],
