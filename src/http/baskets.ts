@@ -1,0 +1,93 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import { problemResponses } from '../domain/contracts.ts'
+import { NotFound } from '../domain/errors.ts'
+import { BasketMonth, BasketValue, findBasketMonths, findBasketValues, type BasketRange } from '../domain/basket-reads.ts'
+import { Basket, BasketBody, BasketCode, findBasket, listBaskets, putBasket } from '../domain/baskets.ts'
+import { csvDisposition, CSV_TYPE, toCsv } from './csv.ts'
+import { AsOf, CsvText, DateParam, rangeOrdered } from './read-params.ts'
+
+// Baskets (issue #20): definitions (ingest or admin), daily values, monthly averages with the budget
+// view, and CSV. Values are computed in SQL on every read from the stored fixings (docs/methodology.md "Baskets").
+const tags = ['baskets']
+const Params = z.object({ code: BasketCode })
+/** The longest range of days one read computes. */
+export const BASKET_MAX_DAYS = 731
+const VALUE_COLUMNS = ['date', 'code', 'version', 'mode', 'status', 'value', 'unit', 'failed', 'inputs', 'hash'] as const
+
+const RangeQuery = z.object({
+  from: DateParam.meta({ description: 'first day (inclusive)', example: '2026-10-01' }),
+  to: DateParam.meta({ description: `last day (inclusive); at most ${BASKET_MAX_DAYS} days after from`, example: '2026-10-31' }),
+  as_of: AsOf,
+}).superRefine(rangeOrdered).superRefine((q, ctx) => {
+  if (Date.parse(q.to) - Date.parse(q.from) >= BASKET_MAX_DAYS * 86_400_000) ctx.addIssue({ code: 'custom', path: ['to'], message: `the range is longer than ${BASKET_MAX_DAYS} days` })
+})
+
+const routes: FastifyPluginAsyncZod = async (app) => {
+  const db = app.readDb
+  const range = async (code: string, q: z.output<typeof RangeQuery>): Promise<BasketRange> => {
+    if (!await findBasket(db, code)) throw new NotFound(`No basket ${code}`)
+    return { code, from: q.from, to: q.to, asOf: q.as_of ?? null }
+  }
+
+  app.put('/v1/baskets/:code', {
+    config: { access: 'ingest' },
+    schema: {
+      operationId: 'putBasket',
+      summary: 'Create a basket or store a new version of it (weights or quantities, effective from a day); nothing changes in place',
+      tags,
+      params: Params,
+      body: BasketBody,
+      response: { 200: Basket, 201: Basket, ...problemResponses(400, 401, 403, 413, 415, 422) },
+    },
+  }, async (req, reply) => {
+    const { created, basket } = await putBasket(app.db, req.params.code, req.body, req.scope ?? 'ingest')
+    return reply.code(created ? 201 : 200).send(basket)
+  })
+
+  app.get('/v1/baskets', {
+    schema: { operationId: 'listBaskets', summary: 'Every basket with its versions', tags, response: { 200: z.object({ data: z.array(Basket) }), ...problemResponses(400, 401) } },
+  }, async () => ({ data: await listBaskets(db) }))
+
+  app.get('/v1/baskets/:code', {
+    schema: { operationId: 'getBasket', summary: 'One basket: every version, who changed it, when and why', tags, params: Params, response: { 200: Basket, ...problemResponses(400, 401, 403, 404) } },
+  }, async (req) => {
+    const basket = await findBasket(db, req.params.code)
+    if (!basket) throw new NotFound(`No basket ${req.params.code}`)
+    return basket
+  })
+
+  app.get('/v1/baskets/:code/values', {
+    schema: {
+      operationId: 'listBasketValues',
+      summary: 'A basket\'s daily values, computed from the component fixings (as of a time), each with the fixings used and its hash',
+      tags, params: Params, querystring: RangeQuery,
+      response: { 200: z.object({ data: z.array(BasketValue) }), ...problemResponses(400, 401, 403, 404) },
+    },
+  }, async (req) => ({ data: await findBasketValues(db, await range(req.params.code, req.query)) }))
+
+  app.get('/v1/baskets/:code/values.csv', {
+    schema: {
+      operationId: 'listBasketValuesCsv',
+      summary: 'A basket\'s daily values as CSV (inputs as code:date:revision, hash per day), for spreadsheets',
+      tags, params: Params, querystring: RangeQuery,
+      response: { 200: { description: 'one row per day', content: { 'text/csv': { schema: CsvText } } }, ...problemResponses(400, 401, 403, 404) },
+    },
+  }, async (req, reply) => {
+    const data = await findBasketValues(db, await range(req.params.code, req.query))
+    const rows = data.map((v) => ({ ...v, failed: v.failed.join(' '), inputs: v.inputs.map((i) => `${i.code}:${i.date}:${i.revision ?? 'v' + String(i.version)}`).join(' ') }))
+    return reply.type(CSV_TYPE).header('content-disposition', csvDisposition(`${req.params.code}-values`)).send(toCsv(VALUE_COLUMNS, rows) as never)
+  })
+
+  app.get('/v1/baskets/:code/averages', {
+    schema: {
+      operationId: 'listBasketAverages',
+      summary: 'Monthly averages of a basket (min, max); with compare=YYYY-MM the budget view: change vs that month, absolute and in percent',
+      tags, params: Params,
+      querystring: RangeQuery.safeExtend({ compare: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month YYYY-MM').optional().meta({ description: 'the base month of the budget view', example: '2026-10' }) }),
+      response: { 200: z.object({ data: z.array(BasketMonth) }), ...problemResponses(400, 401, 403, 404) },
+    },
+  }, async (req) => ({ data: await findBasketMonths(db, { ...await range(req.params.code, req.query), compare: req.query.compare }) }))
+}
+
+export default routes
