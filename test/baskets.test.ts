@@ -35,8 +35,13 @@ before(async () => {
     row(TOK, '2026-09-30', '8.00'), row(TOK, '2026-10-01', '8.00'), row(TOK, '2026-10-02', '7.60'), row(TOK, '2026-10-03', '8.40'), row(TOK, '2026-10-04', '8.00'),
   ])
   assert.equal((await put('PCT', percent([{ code: H100, weight: '60' }, { code: TOK, weight: 40 }]))).statusCode, 201)
-  const qty = await put('QTY', { name: 'Monthly compute budget', mode: 'quantity', effective_from: '2026-09-30', reason: 'budget 2026',
-    components: [{ code: H100, quantity: '1000', unit: 'GPU-hour' }, { code: TOK, quantity: '50', unit: '1M tokens' }] })
+  const qty = await put('QTY', {
+    name: 'Monthly compute budget',
+    mode: 'quantity',
+    effective_from: '2026-09-30',
+    reason: 'budget 2026',
+    components: [{ code: H100, quantity: '1000', unit: 'GPU-hour' }, { code: TOK, quantity: '50', unit: '1M tokens' }]
+  })
   assert.equal(qty.statusCode, 201, qty.body)
 })
 
@@ -64,8 +69,18 @@ test('quantity basket: USD values, monthly averages and the budget view against 
   assert.equal(values[0]!.unit, 'USD')
   const res = await get('/v1/baskets/QTY/averages?from=2026-10-01&to=2026-10-03&compare=2026-09')
   assert.equal(res.statusCode, 200, res.body)
-  assert.deepEqual(res.json().data, [{ month: '2026-10', n_days: 3, n_failed: 0, average: 2466.666667, min: 2320, max: 2580,
-    base_month: '2026-09', base_average: 2400, change: 66.666667, change_pct: 2.777778 }])
+  assert.deepEqual(res.json().data, [{
+    month: '2026-10',
+    n_days: 3,
+    n_failed: 0,
+    average: 2466.666667,
+    min: 2320,
+    max: 2580,
+    base_month: '2026-09',
+    base_average: 2400,
+    change: 66.666667,
+    change_pct: 2.777778
+  }])
   const pct = (await get('/v1/baskets/PCT/averages?from=2026-09-29&to=2026-10-04&compare=2026-09')).json().data
   assert.deepEqual(pct, [
     { month: '2026-09', n_days: 1, n_failed: 1, average: 100, min: 100, max: 100, base_month: '2026-09', base_average: 100, change: 0, change_pct: 0 },

@@ -83,7 +83,8 @@ async function reaches (db: Db, codes: string[], code: string): Promise<boolean>
 
 async function checkBasket (db: Db, code: string, body: BasketInput, latest: { version: number, effective_from: string } | undefined): Promise<FieldError[]> {
   const errors: FieldError[] = []
-  const known = await knownComponents(db, body.components.map((c) => c.code))
+  const known = await knownComponents(db, [code, ...body.components.map((c) => c.code)])
+  if (known.get(code)?.kind === 'index') errors.push({ path: 'params/code', reason: `${code} is an index code: a basket needs a code of its own` })
   const amountOf = body.mode === 'percent' ? 'weight' : 'quantity'
   body.components.forEach((c, i) => {
     const at = `body/components/${i}`

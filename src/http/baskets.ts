@@ -5,6 +5,7 @@ import { NotFound } from '../domain/errors.ts'
 import { BasketMonth, BasketValue, findBasketMonths, findBasketValues, type BasketRange } from '../domain/basket-reads.ts'
 import { Basket, BasketBody, BasketCode, findBasket, listBaskets, putBasket } from '../domain/baskets.ts'
 import { csvDisposition, CSV_TYPE, toCsv } from './csv.ts'
+import { addDays } from '../web/format.ts'
 import { AsOf, CsvText, DateParam, rangeOrdered } from './read-params.ts'
 
 // Baskets (issue #20): definitions (ingest or admin), daily values, monthly averages with the budget
@@ -15,19 +16,23 @@ const Params = z.object({ code: BasketCode })
 export const BASKET_MAX_DAYS = 731
 const VALUE_COLUMNS = ['date', 'code', 'version', 'mode', 'status', 'value', 'unit', 'failed', 'inputs', 'hash'] as const
 
+/** The default range: DEFAULT_DAYS days from the first version's effective_from (or ending on `to`). */
+const DEFAULT_DAYS = 31
 const RangeQuery = z.object({
-  from: DateParam.meta({ description: 'first day (inclusive)', example: '2026-10-01' }),
-  to: DateParam.meta({ description: `last day (inclusive); at most ${BASKET_MAX_DAYS} days after from`, example: '2026-10-31' }),
+  from: DateParam.optional().meta({ description: `first day (inclusive); default the first version's effective_from, or ${DEFAULT_DAYS - 1} days before to`, example: '2026-10-01' }),
+  to: DateParam.optional().meta({ description: `last day (inclusive), at most ${BASKET_MAX_DAYS} days after from; default ${DEFAULT_DAYS - 1} days after from`, example: '2026-10-31' }),
   as_of: AsOf,
 }).superRefine(rangeOrdered).superRefine((q, ctx) => {
-  if (Date.parse(q.to) - Date.parse(q.from) >= BASKET_MAX_DAYS * 86_400_000) ctx.addIssue({ code: 'custom', path: ['to'], message: `the range is longer than ${BASKET_MAX_DAYS} days` })
+  if (q.from && q.to && Date.parse(q.to) - Date.parse(q.from) >= BASKET_MAX_DAYS * 86_400_000) ctx.addIssue({ code: 'custom', path: ['to'], message: `the range is longer than ${BASKET_MAX_DAYS} days` })
 })
 
 const routes: FastifyPluginAsyncZod = async (app) => {
   const db = app.readDb
   const range = async (code: string, q: z.output<typeof RangeQuery>): Promise<BasketRange> => {
-    if (!await findBasket(db, code)) throw new NotFound(`No basket ${code}`)
-    return { code, from: q.from, to: q.to, asOf: q.as_of ?? null }
+    const basket = await findBasket(db, code)
+    if (!basket) throw new NotFound(`No basket ${code}`)
+    const from = q.from ?? (q.to ? addDays(q.to, 1 - DEFAULT_DAYS) : basket.versions[0]!.effective_from)
+    return { code, from, to: q.to ?? addDays(from, DEFAULT_DAYS - 1), asOf: q.as_of ?? null }
   }
 
   app.put('/v1/baskets/:code', {
@@ -61,7 +66,9 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     schema: {
       operationId: 'listBasketValues',
       summary: 'A basket\'s daily values, computed from the component fixings (as of a time), each with the fixings used and its hash',
-      tags, params: Params, querystring: RangeQuery,
+      tags,
+      params: Params,
+      querystring: RangeQuery,
       response: { 200: z.object({ data: z.array(BasketValue) }), ...problemResponses(400, 401, 403, 404) },
     },
   }, async (req) => ({ data: await findBasketValues(db, await range(req.params.code, req.query)) }))
@@ -70,7 +77,9 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     schema: {
       operationId: 'listBasketValuesCsv',
       summary: 'A basket\'s daily values as CSV (inputs as code:date:revision, hash per day), for spreadsheets',
-      tags, params: Params, querystring: RangeQuery,
+      tags,
+      params: Params,
+      querystring: RangeQuery,
       response: { 200: { description: 'one row per day', content: { 'text/csv': { schema: CsvText } } }, ...problemResponses(400, 401, 403, 404) },
     },
   }, async (req, reply) => {
@@ -83,7 +92,8 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     schema: {
       operationId: 'listBasketAverages',
       summary: 'Monthly averages of a basket (min, max); with compare=YYYY-MM the budget view: change vs that month, absolute and in percent',
-      tags, params: Params,
+      tags,
+      params: Params,
       querystring: RangeQuery.safeExtend({ compare: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month YYYY-MM').optional().meta({ description: 'the base month of the budget view', example: '2026-10' }) }),
       response: { 200: z.object({ data: z.array(BasketMonth) }), ...problemResponses(400, 401, 403, 404) },
     },
