@@ -81,6 +81,9 @@ test('quantity basket: USD values, monthly averages and the budget view against 
     change: 66.666667,
     change_pct: 2.777778
   }])
+  const budget = (await get('/v1/baskets/QTY/values?from=2026-10-01&to=2026-10-03&compare=2026-09')).json()
+  assert.deepEqual(budget.months, res.json().data) // the issue's form: compare on …/values
+  assert.equal(budget.data.length, 3)
   const pct = (await get('/v1/baskets/PCT/averages?from=2026-09-29&to=2026-10-04&compare=2026-09')).json().data
   assert.deepEqual(pct, [
     { month: '2026-09', n_days: 1, n_failed: 1, average: 100, min: 100, max: 100, base_month: '2026-09', base_average: 100, change: 0, change_pct: 0 },
@@ -95,6 +98,15 @@ test('CSV of basket values, one row per day with the fixings used', async () => 
   const rows = parse(res.body, { columns: true }) as Record<string, string>[]
   assert.deepEqual(rows.map((r) => [r.date, r.status, r.value, r.unit]), [['2026-10-01', 'ok', '2500', 'USD'], ['2026-10-02', 'ok', '2580', 'USD']])
   assert.equal(rows[0]!.inputs, `${H100}:2026-10-01:1 ${TOK}:2026-10-01:1`)
+})
+
+test('chart.svg of a basket: an SVG image titled with the basket, in its unit', async () => {
+  const res = await get('/v1/baskets/QTY/chart.svg?from=2026-09-30&to=2026-10-04')
+  assert.equal(res.statusCode, 200, res.body)
+  assert.match(String(res.headers['content-type']), /^image\/svg\+xml/)
+  assert.match(res.body, /<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/)
+  assert.match(res.body, /QTY: Monthly compute budget/)
+  assert.match(res.body, /USD/)
 })
 
 test('a component revision shows in the basket history: as_of before and after differ, naming the revision', async () => {

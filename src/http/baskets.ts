@@ -5,7 +5,9 @@ import { NotFound } from '../domain/errors.ts'
 import { BasketMonth, BasketValue, findBasketMonths, findBasketValues, type BasketRange } from '../domain/basket-reads.ts'
 import { Basket, BasketBody, BasketCode, findBasket, listBaskets, putBasket } from '../domain/baskets.ts'
 import { csvDisposition, CSV_TYPE, toCsv } from './csv.ts'
+import { renderChart } from '../web/chart-svg.ts'
 import { addDays } from '../web/format.ts'
+import { SVG_TYPE } from './chart.ts'
 import { AsOf, CsvText, DateParam, rangeOrdered } from './read-params.ts'
 
 // Baskets (issue #20): definitions (ingest or admin), daily values, monthly averages with the budget
@@ -25,6 +27,9 @@ const RangeQuery = z.object({
 }).superRefine(rangeOrdered).superRefine((q, ctx) => {
   if (q.from && q.to && Date.parse(q.to) - Date.parse(q.from) >= BASKET_MAX_DAYS * 86_400_000) ctx.addIssue({ code: 'custom', path: ['to'], message: `the range is longer than ${BASKET_MAX_DAYS} days` })
 })
+
+const Compare = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month YYYY-MM').optional()
+  .meta({ description: 'the base month of the budget view: each month\'s average beside its change against this month, and its min and max', example: '2026-10' })
 
 const routes: FastifyPluginAsyncZod = async (app) => {
   const db = app.readDb
@@ -66,12 +71,20 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     schema: {
       operationId: 'listBasketValues',
       summary: 'A basket\'s daily values, computed from the component fixings (as of a time), each with the fixings used and its hash',
+      description: 'With compare=YYYY-MM, also `months`: the budget view (as GET …/averages?compare=).',
       tags,
       params: Params,
-      querystring: RangeQuery,
-      response: { 200: z.object({ data: z.array(BasketValue) }), ...problemResponses(400, 401, 403, 404) },
+      querystring: RangeQuery.safeExtend({ compare: Compare }),
+      response: {
+        200: z.object({ data: z.array(BasketValue), months: z.array(BasketMonth).optional().meta({ description: 'with compare: the budget view of the months in the range' }) }),
+        ...problemResponses(400, 401, 403, 404),
+      },
     },
-  }, async (req) => ({ data: await findBasketValues(db, await range(req.params.code, req.query)) }))
+  }, async (req) => {
+    const q = await range(req.params.code, req.query)
+    const data = await findBasketValues(db, q)
+    return req.query.compare ? { data, months: await findBasketMonths(db, { ...q, compare: req.query.compare }) } : { data }
+  })
 
   app.get('/v1/baskets/:code/values.csv', {
     schema: {
@@ -88,13 +101,36 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     return reply.type(CSV_TYPE).header('content-disposition', csvDisposition(`${req.params.code}-values`)).send(toCsv(VALUE_COLUMNS, rows) as never)
   })
 
+  app.get('/v1/baskets/:code/chart.svg', {
+    schema: {
+      operationId: 'getBasketChartSvg',
+      summary: 'A chart of a basket\'s daily values as a self-contained SVG image (gaps where a component failed), for dashboards and slides',
+      tags,
+      params: Params,
+      querystring: RangeQuery.safeExtend({
+        width: z.coerce.number().int().min(240).max(2400).default(800).meta({ description: 'width in pixels (240–2400)', example: 800 }),
+        height: z.coerce.number().int().min(160).max(1600).default(360).meta({ description: 'height in pixels (160–1600)', example: 360 }),
+      }),
+      response: {
+        200: { description: 'the chart', content: { 'image/svg+xml': { schema: z.string().meta({ example: '<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg" …>…</svg>' }) } } },
+        ...problemResponses(400, 401, 403, 404),
+      },
+    },
+  }, async (req, reply) => {
+    const q = await range(req.params.code, req.query)
+    const values = await findBasketValues(db, q)
+    const basket = (await findBasket(db, q.code))!
+    const svg = renderChart(values.map((v) => ({ date: v.date, value: v.value, revision: 1 })), { width: req.query.width, height: req.query.height, title: `${basket.code}: ${basket.name}`, unit: basket.unit, from: q.from, to: q.to })
+    return reply.type(SVG_TYPE).send('<?xml version="1.0" encoding="UTF-8"?>\n' + svg as never)
+  })
+
   app.get('/v1/baskets/:code/averages', {
     schema: {
       operationId: 'listBasketAverages',
       summary: 'Monthly averages of a basket (min, max); with compare=YYYY-MM the budget view: change vs that month, absolute and in percent',
       tags,
       params: Params,
-      querystring: RangeQuery.safeExtend({ compare: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month YYYY-MM').optional().meta({ description: 'the base month of the budget view', example: '2026-10' }) }),
+      querystring: RangeQuery.safeExtend({ compare: Compare }),
       response: { 200: z.object({ data: z.array(BasketMonth) }), ...problemResponses(400, 401, 403, 404) },
     },
   }, async (req) => ({ data: await findBasketMonths(db, { ...await range(req.params.code, req.query), compare: req.query.compare }) }))
