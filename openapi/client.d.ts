@@ -2150,7 +2150,7 @@ export interface operations {
                      *       "title": "Unauthorized",
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
-                     *       "request_id": "cJm_Bd3Y-73",
+                     *       "request_id": "mAbO7A3N-79",
                      *       "instance": "/metrics"
                      *     }
                      */
@@ -2261,7 +2261,7 @@ export interface operations {
                      *               "base_value": "100",
                      *               "base_date": "2026-10-01",
                      *               "changed_by": "admin",
-                     *               "changed_at": "2026-12-03T17:21:58.370000Z",
+                     *               "changed_at": "2026-12-03T17:37:45.977000Z",
                      *               "reason": "initial",
                      *               "components": [
                      *                 {
@@ -2285,7 +2285,7 @@ export interface operations {
                      *               "base_value": null,
                      *               "base_date": null,
                      *               "changed_by": "admin",
-                     *               "changed_at": "2026-12-03T17:22:00.765000Z",
+                     *               "changed_at": "2026-12-03T17:37:51.550000Z",
                      *               "reason": "rebalanced",
                      *               "components": [
                      *                 {
@@ -2352,7 +2352,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/baskets",
-                     *       "request_id": "cJm_Bd3Y-51"
+                     *       "request_id": "mAbO7A3N-51"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2424,7 +2424,7 @@ export interface operations {
                      *           "base_value": "100",
                      *           "base_date": "2026-10-01",
                      *           "changed_by": "admin",
-                     *           "changed_at": "2026-12-03T17:21:58.370000Z",
+                     *           "changed_at": "2026-12-03T17:37:45.977000Z",
                      *           "reason": "initial",
                      *           "components": [
                      *             {
@@ -2499,7 +2499,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No basket NO-SUCH-INDEX",
                      *       "instance": "/v1/baskets/NO-SUCH-INDEX",
-                     *       "request_id": "cJm_Bd3Y-4o"
+                     *       "request_id": "mAbO7A3N-4o"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2582,7 +2582,7 @@ export interface operations {
                      *           "base_value": "100",
                      *           "base_date": "2026-10-01",
                      *           "changed_by": "admin",
-                     *           "changed_at": "2026-12-03T17:21:58.370000Z",
+                     *           "changed_at": "2026-12-03T17:37:45.977000Z",
                      *           "reason": "initial",
                      *           "components": [
                      *             {
@@ -2606,7 +2606,7 @@ export interface operations {
                      *           "base_value": null,
                      *           "base_date": null,
                      *           "changed_by": "admin",
-                     *           "changed_at": "2026-12-03T17:22:00.765000Z",
+                     *           "changed_at": "2026-12-03T17:37:51.550000Z",
                      *           "reason": "rebalanced",
                      *           "components": [
                      *             {
@@ -2669,7 +2669,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/baskets/CONTRACT-BASKET",
-                     *       "request_id": "cJm_Bd3Y-4s"
+                     *       "request_id": "mAbO7A3N-4s"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2848,7 +2848,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/baskets/CONTRACT-BASKET/averages",
-                     *       "request_id": "cJm_Bd3Y-5i",
+                     *       "request_id": "mAbO7A3N-5o",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -2988,6 +2988,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/validation-error",
+                     *       "title": "Invalid request",
+                     *       "status": 400,
+                     *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z; querystring/width: Too small: expected number to be >=240",
+                     *       "instance": "/v1/baskets/CONTRACT-BASKET/chart.svg",
+                     *       "request_id": "mAbO7A3N-5i",
+                     *       "errors": [
+                     *         {
+                     *           "path": "querystring/from",
+                     *           "reason": "is not a real calendar date (2026-02 has 28 days)"
+                     *         },
+                     *         {
+                     *           "path": "querystring/as_of",
+                     *           "reason": "must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3196,7 +3216,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/baskets/CONTRACT-BASKET/values",
-                     *       "request_id": "cJm_Bd3Y-54",
+                     *       "request_id": "mAbO7A3N-54",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -3346,7 +3366,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/baskets/CONTRACT-BASKET/values.csv",
-                     *       "request_id": "cJm_Bd3Y-5c",
+                     *       "request_id": "mAbO7A3N-5c",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -3463,14 +3483,14 @@ export interface operations {
                      *           "currency": "EUR",
                      *           "usd_per_unit": "1.104344",
                      *           "source": "demo",
-                     *           "created_at": "2026-12-03T17:21:50.122Z"
+                     *           "created_at": "2026-12-03T17:37:29.314Z"
                      *         },
                      *         {
                      *           "date": "2026-11-01",
                      *           "currency": "GBP",
                      *           "usd_per_unit": "1.244411",
                      *           "source": "demo",
-                     *           "created_at": "2026-12-03T17:21:50.122Z"
+                     *           "created_at": "2026-12-03T17:37:29.314Z"
                      *         }
                      *       ],
                      *       "next_cursor": null
@@ -3507,7 +3527,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/fx-rates",
-                     *       "request_id": "cJm_Bd3Y-1h",
+                     *       "request_id": "mAbO7A3N-1h",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -3622,7 +3642,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/fx-rates",
-                     *       "request_id": "cJm_Bd3Y-1k"
+                     *       "request_id": "mAbO7A3N-1k"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -3794,7 +3814,7 @@ export interface operations {
                      *             "hhi": 0.166667,
                      *             "max_provider_impact": 0.037518,
                      *             "revision": 1,
-                     *             "published_at": "2026-12-03T17:21:52.64Z",
+                     *             "published_at": "2026-12-03T17:37:37.256Z",
                      *             "methodology_version": 1,
                      *             "hash": "sha256:d9b03136b90b8ead4e64231f518744abb458dc7d2ad66e48b284939f152b0517"
                      *           }
@@ -3860,7 +3880,7 @@ export interface operations {
                      *             "hhi": 0.142857,
                      *             "max_provider_impact": 0.178959,
                      *             "revision": 1,
-                     *             "published_at": "2026-12-03T17:21:52.64Z",
+                     *             "published_at": "2026-12-03T17:37:37.256Z",
                      *             "methodology_version": 1,
                      *             "hash": "sha256:eef625a4e8c6357f36834c44220938e2a1562be12913ab56da084b1573c4f9ce"
                      *           }
@@ -3912,7 +3932,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/indices",
-                     *       "request_id": "cJm_Bd3Y-2q"
+                     *       "request_id": "mAbO7A3N-2q"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -3972,8 +3992,8 @@ export interface operations {
                 content: {
                     /**
                      * @example code,name,kind,unit,date,status,value,level,revision,published_at,methodology_version,hash
-                     *     A100-SXM-OD,A100 SXM on-demand,gpu,USD/GPU-hour,2026-11-01,ok,1.403882,,1,2026-12-03T17:21:52.64Z,1,sha256:d9b03136b90b8ead4e64231f518744abb458dc7d2ad66e48b284939f152b0517
-                     *     B200-SXM-OD,B200 SXM on-demand,gpu,USD/GPU-hour,2026-11-01,ok,5.079982,,1,2026-12-03T17:21:52.64Z,1,sha256:eef625a4e8c6357f36834c44220938e2a1562be12913ab56da084b1573c4f9ce
+                     *     A100-SXM-OD,A100 SXM on-demand,gpu,USD/GPU-hour,2026-11-01,ok,1.403882,,1,2026-12-03T17:37:37.256Z,1,sha256:d9b03136b90b8ead4e64231f518744abb458dc7d2ad66e48b284939f152b0517
+                     *     B200-SXM-OD,B200 SXM on-demand,gpu,USD/GPU-hour,2026-11-01,ok,5.079982,,1,2026-12-03T17:37:37.256Z,1,sha256:eef625a4e8c6357f36834c44220938e2a1562be12913ab56da084b1573c4f9ce
                      */
                     "text/csv": string;
                 };
@@ -4019,7 +4039,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/indices.csv",
-                     *       "request_id": "cJm_Bd3Y-2w"
+                     *       "request_id": "mAbO7A3N-2w"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4141,7 +4161,7 @@ export interface operations {
                      *         "hhi": 0.111111,
                      *         "max_provider_impact": 0.2115,
                      *         "revision": 1,
-                     *         "published_at": "2026-12-03T17:21:52.64Z",
+                     *         "published_at": "2026-12-03T17:37:37.256Z",
                      *         "methodology_version": 1,
                      *         "hash": "sha256:a7f062c09c30119b442f29398f4b758dd8997cbebf63c7690c87e18f57122431"
                      *       }
@@ -4202,7 +4222,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No index NO-SUCH-INDEX",
                      *       "instance": "/v1/indices/NO-SUCH-INDEX",
-                     *       "request_id": "cJm_Bd3Y-30"
+                     *       "request_id": "mAbO7A3N-30"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4314,7 +4334,7 @@ export interface operations {
                      *       "unit": "USD/GPU-hour",
                      *       "methodology_version": 1,
                      *       "created_at": "2026-12-03T17:16:30.068Z",
-                     *       "updated_at": "2026-12-03T17:21:59.791Z"
+                     *       "updated_at": "2026-12-03T17:37:49.444Z"
                      *     }
                      */
                     "application/json": components["schemas"]["IndexDefinition"];
@@ -4360,7 +4380,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/indices/H100-SXM-OD",
-                     *       "request_id": "cJm_Bd3Y-34"
+                     *       "request_id": "mAbO7A3N-34"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4580,7 +4600,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/period: Invalid option: expected one of \"week\"|\"month\"|\"quarter\"|\"year\"; querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/indices/H100-SXM-OD/averages",
-                     *       "request_id": "cJm_Bd3Y-46",
+                     *       "request_id": "mAbO7A3N-46",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/period",
@@ -4728,7 +4748,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z; querystring/width: Too small: expected number to be >=240",
                      *       "instance": "/v1/indices/H100-SXM-OD/chart.svg",
-                     *       "request_id": "cJm_Bd3Y-6x",
+                     *       "request_id": "mAbO7A3N-73",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -4857,7 +4877,7 @@ export interface operations {
                      *       "hhi": 0.111111,
                      *       "max_provider_impact": 0.2115,
                      *       "revision": 1,
-                     *       "published_at": "2026-12-03T17:21:52.64Z",
+                     *       "published_at": "2026-12-03T17:37:37.256Z",
                      *       "methodology_version": 1,
                      *       "hash": "sha256:a7f062c09c30119b442f29398f4b758dd8997cbebf63c7690c87e18f57122431",
                      *       "source_health": null
@@ -4918,7 +4938,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No index NO-SUCH-INDEX",
                      *       "instance": "/v1/indices/NO-SUCH-INDEX/latest",
-                     *       "request_id": "cJm_Bd3Y-2b"
+                     *       "request_id": "mAbO7A3N-2b"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4993,7 +5013,7 @@ export interface operations {
                 content: {
                     /**
                      * @example date,code,status,value,level,unit,window_days,n_providers,n_contributors,n_quotes,n_excluded,min,p25,p75,max,hhi,max_provider_impact,revision,published_at,methodology_version,hash
-                     *     2026-11-01,H100-SXM-OD,ok,2.49,,USD/GPU-hour,1,9,9,9,0,1.8485,2.2334,2.973225,3.4693,0.111111,0.2115,1,2026-12-03T17:21:52.64Z,1,sha256:a7f062c09c30119b442f29398f4b758dd8997cbebf63c7690c87e18f57122431
+                     *     2026-11-01,H100-SXM-OD,ok,2.49,,USD/GPU-hour,1,9,9,9,0,1.8485,2.2334,2.973225,3.4693,0.111111,0.2115,1,2026-12-03T17:37:37.256Z,1,sha256:a7f062c09c30119b442f29398f4b758dd8997cbebf63c7690c87e18f57122431
                      */
                     "text/csv": string;
                 };
@@ -5051,7 +5071,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No index NO-SUCH-INDEX",
                      *       "instance": "/v1/indices/NO-SUCH-INDEX/latest.csv",
-                     *       "request_id": "cJm_Bd3Y-2j"
+                     *       "request_id": "mAbO7A3N-2j"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5160,7 +5180,7 @@ export interface operations {
                      *           "hhi": 0.111111,
                      *           "max_provider_impact": 0.172643,
                      *           "revision": 1,
-                     *           "published_at": "2026-12-03T17:21:51.541Z",
+                     *           "published_at": "2026-12-03T17:37:34.41Z",
                      *           "methodology_version": 1,
                      *           "hash": "sha256:a0bacd31e132e19c455fed490eaadc2763962eb9d0921eddcd686a9eb553ecb5"
                      *         },
@@ -5183,7 +5203,7 @@ export interface operations {
                      *           "hhi": 0.111111,
                      *           "max_provider_impact": 0.127115,
                      *           "revision": 1,
-                     *           "published_at": "2026-12-03T17:21:51.541Z",
+                     *           "published_at": "2026-12-03T17:37:34.41Z",
                      *           "methodology_version": 1,
                      *           "hash": "sha256:50e969050a1550582a5f7c756c885c29ead3961c777fd7541ec3ef0029ad58f6"
                      *         }
@@ -5194,8 +5214,8 @@ export interface operations {
                     "application/json": components["schemas"]["FixingPage"];
                     /**
                      * @example date,code,status,value,level,unit,window_days,n_providers,n_contributors,n_quotes,n_excluded,min,p25,p75,max,hhi,max_provider_impact,revision,published_at,methodology_version,hash
-                     *     2026-09-18,H100-SXM-OD,ok,2.6391,,USD/GPU-hour,1,9,9,9,0,2.0268,2.47301,2.99,3.49,0.111111,0.172643,1,2026-12-03T17:21:51.541Z,1,sha256:a0bacd31e132e19c455fed490eaadc2763962eb9d0921eddcd686a9eb553ecb5
-                     *     2026-09-19,H100-SXM-OD,ok,2.6718,,USD/GPU-hour,1,9,9,9,0,2.0134,2.471403,2.99,3.49,0.111111,0.127115,1,2026-12-03T17:21:51.541Z,1,sha256:50e969050a1550582a5f7c756c885c29ead3961c777fd7541ec3ef0029ad58f6
+                     *     2026-09-18,H100-SXM-OD,ok,2.6391,,USD/GPU-hour,1,9,9,9,0,2.0268,2.47301,2.99,3.49,0.111111,0.172643,1,2026-12-03T17:37:34.41Z,1,sha256:a0bacd31e132e19c455fed490eaadc2763962eb9d0921eddcd686a9eb553ecb5
+                     *     2026-09-19,H100-SXM-OD,ok,2.6718,,USD/GPU-hour,1,9,9,9,0,2.0134,2.471403,2.99,3.49,0.111111,0.127115,1,2026-12-03T17:37:34.41Z,1,sha256:50e969050a1550582a5f7c756c885c29ead3961c777fd7541ec3ef0029ad58f6
                      */
                     "text/csv": string;
                 };
@@ -5229,7 +5249,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z; querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/indices/H100-SXM-OD/values",
-                     *       "request_id": "cJm_Bd3Y-3g",
+                     *       "request_id": "mAbO7A3N-3g",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -5362,7 +5382,7 @@ export interface operations {
                      *       "hhi": 0.111111,
                      *       "max_provider_impact": 0.094314,
                      *       "revision": 2,
-                     *       "published_at": "2026-12-03T17:21:52.889Z",
+                     *       "published_at": "2026-12-03T17:37:37.954Z",
                      *       "methodology_version": 1,
                      *       "hash": "sha256:0b740103ae69c66ee1a46188718459cc2b926938e97a50bea3c00412d5491cb8"
                      *     }
@@ -5398,7 +5418,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/indices/H100-SXM-OD/values/2026-10-20",
-                     *       "request_id": "cJm_Bd3Y-3n",
+                     *       "request_id": "mAbO7A3N-3n",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/as_of",
@@ -5524,11 +5544,11 @@ export interface operations {
                      *           "hhi": 0.111111,
                      *           "max_provider_impact": 0.219864,
                      *           "revision": 1,
-                     *           "published_at": "2026-12-03T17:21:52.64Z",
+                     *           "published_at": "2026-12-03T17:37:37.256Z",
                      *           "methodology_version": 1,
                      *           "hash": "sha256:6f0b2450f98882d247f906f8a985f30df109e16eaec2988b862b6571587d190d",
                      *           "reason": "initial",
-                     *           "superseded_at": "2026-12-03T17:21:52.889Z"
+                     *           "superseded_at": "2026-12-03T17:37:37.954Z"
                      *         },
                      *         {
                      *           "code": "H100-SXM-OD",
@@ -5549,7 +5569,7 @@ export interface operations {
                      *           "hhi": 0.111111,
                      *           "max_provider_impact": 0.094314,
                      *           "revision": 2,
-                     *           "published_at": "2026-12-03T17:21:52.889Z",
+                     *           "published_at": "2026-12-03T17:37:37.954Z",
                      *           "methodology_version": 1,
                      *           "hash": "sha256:0b740103ae69c66ee1a46188718459cc2b926938e97a50bea3c00412d5491cb8",
                      *           "reason": "late_quotes",
@@ -5613,7 +5633,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No index NO-SUCH-INDEX",
                      *       "instance": "/v1/indices/NO-SUCH-INDEX/values/2026-10-20/revisions",
-                     *       "request_id": "cJm_Bd3Y-3w"
+                     *       "request_id": "mAbO7A3N-3w"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5695,7 +5715,7 @@ export interface operations {
                      *           "insufficient": 0
                      *         }
                      *       ],
-                     *       "ms": 37
+                     *       "ms": 31
                      *     }
                      */
                     "application/json": components["schemas"]["ComputeReport"];
@@ -5729,7 +5749,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/indices/compute",
-                     *       "request_id": "cJm_Bd3Y-4b"
+                     *       "request_id": "mAbO7A3N-4b"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5915,7 +5935,7 @@ export interface operations {
                      *       "title": "URI Too Long",
                      *       "status": 414,
                      *       "detail": "'/v1/payloads/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' is exceeding the max param length",
-                     *       "request_id": "cJm_Bd3Y-6s",
+                     *       "request_id": "mAbO7A3N-6y",
                      *       "instance": "/v1/payloads/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
                      *     }
                      */
@@ -5989,8 +6009,8 @@ export interface operations {
                      *           "variant": "sxm",
                      *           "tier": null,
                      *           "open_weights": null,
-                     *           "created_at": "2026-12-03T17:21:50Z",
-                     *           "updated_at": "2026-12-03T17:21:50Z"
+                     *           "created_at": "2026-12-03T17:37:28.889Z",
+                     *           "updated_at": "2026-12-03T17:37:28.889Z"
                      *         },
                      *         {
                      *           "code": "anthropic/claude-3-haiku",
@@ -6000,8 +6020,8 @@ export interface operations {
                      *           "variant": null,
                      *           "tier": "small",
                      *           "open_weights": false,
-                     *           "created_at": "2026-12-03T17:21:56.102Z",
-                     *           "updated_at": "2026-12-03T17:21:56.102Z"
+                     *           "created_at": "2026-12-03T17:37:43Z",
+                     *           "updated_at": "2026-12-03T17:37:43Z"
                      *         }
                      *       ],
                      *       "next_cursor": null
@@ -6050,7 +6070,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/products",
-                     *       "request_id": "cJm_Bd3Y-z"
+                     *       "request_id": "mAbO7A3N-z"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6118,8 +6138,8 @@ export interface operations {
                      *       "variant": null,
                      *       "tier": "frontier",
                      *       "open_weights": false,
-                     *       "created_at": "2026-12-03T17:21:50.015Z",
-                     *       "updated_at": "2026-12-03T17:21:50.015Z"
+                     *       "created_at": "2026-12-03T17:37:29.004Z",
+                     *       "updated_at": "2026-12-03T17:37:29.004Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Product"];
@@ -6153,7 +6173,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "params/code: must be a lowercase code such as h100-sxm or openai/gpt-5.5 (URL-encode the slash as %2F)",
                      *       "instance": "/v1/products/NO-SUCH-INDEX",
-                     *       "request_id": "cJm_Bd3Y-13",
+                     *       "request_id": "mAbO7A3N-13",
                      *       "errors": [
                      *         {
                      *           "path": "params/code",
@@ -6262,8 +6282,8 @@ export interface operations {
                      *       "variant": "sxm",
                      *       "tier": null,
                      *       "open_weights": null,
-                     *       "created_at": "2026-12-03T17:21:49.973Z",
-                     *       "updated_at": "2026-12-03T17:21:58.969Z"
+                     *       "created_at": "2026-12-03T17:37:28.724Z",
+                     *       "updated_at": "2026-12-03T17:37:47.054Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Product"];
@@ -6309,7 +6329,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/products/h100-sxm",
-                     *       "request_id": "cJm_Bd3Y-17"
+                     *       "request_id": "mAbO7A3N-17"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6436,16 +6456,16 @@ export interface operations {
                      *           "name": "Anthropic",
                      *           "kind": "model_lab",
                      *           "website": "https://www.anthropic.com",
-                     *           "created_at": "2026-12-03T17:21:49.958Z",
-                     *           "updated_at": "2026-12-03T17:21:49.958Z"
+                     *           "created_at": "2026-12-03T17:37:28.61Z",
+                     *           "updated_at": "2026-12-03T17:37:28.61Z"
                      *         },
                      *         {
                      *           "slug": "aws",
                      *           "name": "Amazon Web Services",
                      *           "kind": "hyperscaler",
                      *           "website": "https://aws.amazon.com",
-                     *           "created_at": "2026-12-03T17:21:49.929Z",
-                     *           "updated_at": "2026-12-03T17:21:49.929Z"
+                     *           "created_at": "2026-12-03T17:37:28.439Z",
+                     *           "updated_at": "2026-12-03T17:37:28.439Z"
                      *         }
                      *       ],
                      *       "next_cursor": null
@@ -6494,7 +6514,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/providers",
-                     *       "request_id": "cJm_Bd3Y-g"
+                     *       "request_id": "mAbO7A3N-g"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6559,8 +6579,8 @@ export interface operations {
                      *       "name": "Lambda",
                      *       "kind": "neocloud",
                      *       "website": "https://lambda.ai",
-                     *       "created_at": "2026-12-03T17:21:49.94Z",
-                     *       "updated_at": "2026-12-03T17:21:49.94Z"
+                     *       "created_at": "2026-12-03T17:37:28.484Z",
+                     *       "updated_at": "2026-12-03T17:37:28.484Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Provider"];
@@ -6618,7 +6638,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No provider no-such-provider",
                      *       "instance": "/v1/providers/no-such-provider",
-                     *       "request_id": "cJm_Bd3Y-k"
+                     *       "request_id": "mAbO7A3N-k"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6694,8 +6714,8 @@ export interface operations {
                      *       "name": "Lambda",
                      *       "kind": "neocloud",
                      *       "website": "https://lambda.ai",
-                     *       "created_at": "2026-12-03T17:21:49.94Z",
-                     *       "updated_at": "2026-12-03T17:21:58.637Z"
+                     *       "created_at": "2026-12-03T17:37:28.484Z",
+                     *       "updated_at": "2026-12-03T17:37:46.606Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Provider"];
@@ -6741,7 +6761,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/providers/lambda",
-                     *       "request_id": "cJm_Bd3Y-o"
+                     *       "request_id": "mAbO7A3N-o"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6885,10 +6905,10 @@ export interface operations {
                      *           "gpus_per_instance": null,
                      *           "fx_usd_per_unit": "1",
                      *           "usd_price": "0.03",
-                     *           "observed_at": "2026-12-03T17:21:56.033Z",
+                     *           "observed_at": "2026-12-03T17:37:42.871Z",
                      *           "observed_day": "2026-12-03",
                      *           "source": "openrouter",
-                     *           "ingested_at": "2026-12-03T17:21:56.102Z",
+                     *           "ingested_at": "2026-12-03T17:37:43Z",
                      *           "run_id": "1"
                      *         },
                      *         {
@@ -6905,14 +6925,14 @@ export interface operations {
                      *           "gpus_per_instance": null,
                      *           "fx_usd_per_unit": "1",
                      *           "usd_price": "1.25",
-                     *           "observed_at": "2026-12-03T17:21:56.033Z",
+                     *           "observed_at": "2026-12-03T17:37:42.871Z",
                      *           "observed_day": "2026-12-03",
                      *           "source": "openrouter",
-                     *           "ingested_at": "2026-12-03T17:21:56.102Z",
+                     *           "ingested_at": "2026-12-03T17:37:43Z",
                      *           "run_id": "1"
                      *         }
                      *       ],
-                     *       "next_cursor": "eyJhdCI6IjIwMjYtMTItMDNUMTc6MjE6NTYuMDMzWiIsImlkIjoiNjQ4NCJ9.mtfbikvojtN0g-adZ5wDyO19"
+                     *       "next_cursor": "eyJhdCI6IjIwMjYtMTItMDNUMTc6Mzc6NDIuODcxWiIsImlkIjoiNjQ4NCJ9.VFkujdE6UEbwQ5zrKg74qVD5"
                      *     }
                      */
                     "application/json": components["schemas"]["QuoteList"];
@@ -6946,7 +6966,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: Invalid input; querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/quotes",
-                     *       "request_id": "cJm_Bd3Y-1t",
+                     *       "request_id": "mAbO7A3N-1t",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -7063,7 +7083,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/quotes",
-                     *       "request_id": "cJm_Bd3Y-1w"
+                     *       "request_id": "mAbO7A3N-1w"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7188,7 +7208,7 @@ export interface operations {
                      *       "observed_at": "2026-09-18T03:00:00Z",
                      *       "observed_day": "2026-09-18",
                      *       "source": "demo",
-                     *       "ingested_at": "2026-12-03T17:21:50.376Z",
+                     *       "ingested_at": "2026-12-03T17:37:30.22Z",
                      *       "run_id": null,
                      *       "run": null
                      *     }
@@ -7259,7 +7279,7 @@ export interface operations {
                      *       "title": "URI Too Long",
                      *       "status": 414,
                      *       "detail": "'/v1/quotes/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' is exceeding the max param length",
-                     *       "request_id": "cJm_Bd3Y-25",
+                     *       "request_id": "mAbO7A3N-25",
                      *       "instance": "/v1/quotes/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
                      *     }
                      */
@@ -7334,7 +7354,7 @@ export interface operations {
                      *           "date": "2026-10-20",
                      *           "revision": 2,
                      *           "reason": "late_quotes",
-                     *           "published_at": "2026-12-03T17:21:52.889Z",
+                     *           "published_at": "2026-12-03T17:37:37.954Z",
                      *           "unit": "USD/GPU-hour",
                      *           "status": "ok",
                      *           "value": 2.428928,
@@ -7349,7 +7369,7 @@ export interface operations {
                      *           "date": "2026-10-20",
                      *           "revision": 3,
                      *           "reason": "late_quotes",
-                     *           "published_at": "2026-12-03T17:22:00.4Z",
+                     *           "published_at": "2026-12-03T17:37:50.755Z",
                      *           "unit": "USD/GPU-hour",
                      *           "status": "ok",
                      *           "value": 2.49,
@@ -7394,7 +7414,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/revisions",
-                     *       "request_id": "cJm_Bd3Y-4k",
+                     *       "request_id": "mAbO7A3N-4k",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/limit",
@@ -7489,17 +7509,17 @@ export interface operations {
                      *       "source": "contract-feed",
                      *       "importer": "openrouter",
                      *       "trigger": "manual",
-                     *       "url": "http://127.0.0.1:46543/api/v1/models",
+                     *       "url": "http://127.0.0.1:36753/api/v1/models",
                      *       "provider": null,
-                     *       "started_at": "2026-12-03T17:21:55.875Z",
-                     *       "finished_at": "2026-12-03T17:21:58.339Z",
+                     *       "started_at": "2026-12-03T17:37:42.444Z",
+                     *       "finished_at": "2026-12-03T17:37:45.839Z",
                      *       "status": "ok",
                      *       "attempts": 1,
                      *       "http_status": 200,
                      *       "bytes": 1280659,
                      *       "sha256": "40a65a1fa9836bf82527ed994b5a7ff2345809feff6428cfb88710c3fe8ad27b",
                      *       "payload_kept": true,
-                     *       "observed_at": "2026-12-03T17:21:56.033Z",
+                     *       "observed_at": "2026-12-03T17:37:42.871Z",
                      *       "rows_read": 549,
                      *       "quotes": 325,
                      *       "accepted": 325,
@@ -7776,7 +7796,7 @@ export interface operations {
                      *       "title": "URI Too Long",
                      *       "status": 414,
                      *       "detail": "'/v1/runs/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' is exceeding the max param length",
-                     *       "request_id": "cJm_Bd3Y-6o",
+                     *       "request_id": "mAbO7A3N-6u",
                      *       "instance": "/v1/runs/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
                      *     }
                      */
@@ -7840,7 +7860,7 @@ export interface operations {
                      *         {
                      *           "name": "contract-doomed",
                      *           "importer": "openrouter",
-                     *           "url": "http://127.0.0.1:46543/api/v1/models",
+                     *           "url": "http://127.0.0.1:36753/api/v1/models",
                      *           "provider": null,
                      *           "interval_seconds": 3600,
                      *           "enabled": false,
@@ -7849,7 +7869,7 @@ export interface operations {
                      *           "max_bytes": 67108864,
                      *           "retries": 0,
                      *           "stale_after_seconds": 10800,
-                     *           "next_run_at": "2026-12-03T17:21:55.777Z",
+                     *           "next_run_at": "2026-12-03T17:37:42.304Z",
                      *           "last_run_at": null,
                      *           "last_success_at": null,
                      *           "last_success_age_seconds": null,
@@ -7858,13 +7878,13 @@ export interface operations {
                      *           "runs": 0,
                      *           "failures": 0,
                      *           "quotes_accepted": 0,
-                     *           "created_at": "2026-12-03T17:21:55.777Z",
-                     *           "updated_at": "2026-12-03T17:21:55.777Z"
+                     *           "created_at": "2026-12-03T17:37:42.304Z",
+                     *           "updated_at": "2026-12-03T17:37:42.304Z"
                      *         },
                      *         {
                      *           "name": "contract-feed",
                      *           "importer": "openrouter",
-                     *           "url": "http://127.0.0.1:46543/api/v1/models",
+                     *           "url": "http://127.0.0.1:36753/api/v1/models",
                      *           "provider": null,
                      *           "interval_seconds": 3600,
                      *           "enabled": false,
@@ -7873,17 +7893,17 @@ export interface operations {
                      *           "max_bytes": 67108864,
                      *           "retries": 0,
                      *           "stale_after_seconds": 10800,
-                     *           "next_run_at": "2026-12-03T18:21:55.832Z",
-                     *           "last_run_at": "2026-12-03T17:21:55.875Z",
-                     *           "last_success_at": "2026-12-03T17:21:58.339Z",
-                     *           "last_success_age_seconds": 3,
+                     *           "next_run_at": "2026-12-03T18:37:42.404Z",
+                     *           "last_run_at": "2026-12-03T17:37:42.444Z",
+                     *           "last_success_at": "2026-12-03T17:37:45.839Z",
+                     *           "last_success_age_seconds": 8,
                      *           "last_failure": null,
                      *           "stale": false,
                      *           "runs": 1,
                      *           "failures": 0,
                      *           "quotes_accepted": 325,
-                     *           "created_at": "2026-12-03T17:21:55.727Z",
-                     *           "updated_at": "2026-12-03T17:21:55.727Z"
+                     *           "created_at": "2026-12-03T17:37:42.205Z",
+                     *           "updated_at": "2026-12-03T17:37:42.205Z"
                      *         }
                      *       ],
                      *       "next_cursor": null
@@ -7932,7 +7952,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/sources",
-                     *       "request_id": "cJm_Bd3Y-5o"
+                     *       "request_id": "mAbO7A3N-5u"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7995,7 +8015,7 @@ export interface operations {
                      * @example {
                      *       "name": "contract-feed",
                      *       "importer": "openrouter",
-                     *       "url": "http://127.0.0.1:46543/api/v1/models",
+                     *       "url": "http://127.0.0.1:36753/api/v1/models",
                      *       "provider": null,
                      *       "interval_seconds": 3600,
                      *       "enabled": false,
@@ -8004,17 +8024,17 @@ export interface operations {
                      *       "max_bytes": 67108864,
                      *       "retries": 0,
                      *       "stale_after_seconds": 10800,
-                     *       "next_run_at": "2026-12-03T18:21:55.832Z",
-                     *       "last_run_at": "2026-12-03T17:21:55.875Z",
-                     *       "last_success_at": "2026-12-03T17:21:58.339Z",
-                     *       "last_success_age_seconds": 3,
+                     *       "next_run_at": "2026-12-03T18:37:42.404Z",
+                     *       "last_run_at": "2026-12-03T17:37:42.444Z",
+                     *       "last_success_at": "2026-12-03T17:37:45.839Z",
+                     *       "last_success_age_seconds": 8,
                      *       "last_failure": null,
                      *       "stale": false,
                      *       "runs": 1,
                      *       "failures": 0,
                      *       "quotes_accepted": 325,
-                     *       "created_at": "2026-12-03T17:21:55.727Z",
-                     *       "updated_at": "2026-12-03T17:21:55.727Z"
+                     *       "created_at": "2026-12-03T17:37:42.205Z",
+                     *       "updated_at": "2026-12-03T17:37:42.205Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Source"];
@@ -8083,7 +8103,7 @@ export interface operations {
                      *       "title": "URI Too Long",
                      *       "status": 414,
                      *       "detail": "'/v1/sources/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' is exceeding the max param length",
-                     *       "request_id": "cJm_Bd3Y-5r",
+                     *       "request_id": "mAbO7A3N-5x",
                      *       "instance": "/v1/sources/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
                      *     }
                      */
@@ -8146,7 +8166,7 @@ export interface operations {
                      * @example {
                      *       "name": "contract-feed",
                      *       "importer": "openrouter",
-                     *       "url": "http://127.0.0.1:46543/api/v1/models",
+                     *       "url": "http://127.0.0.1:36753/api/v1/models",
                      *       "provider": null,
                      *       "interval_seconds": 3600,
                      *       "enabled": false,
@@ -8155,17 +8175,17 @@ export interface operations {
                      *       "max_bytes": 67108864,
                      *       "retries": 0,
                      *       "stale_after_seconds": 10800,
-                     *       "next_run_at": "2026-12-03T18:21:55.832Z",
-                     *       "last_run_at": "2026-12-03T17:21:55.875Z",
-                     *       "last_success_at": "2026-12-03T17:21:58.339Z",
-                     *       "last_success_age_seconds": 3,
+                     *       "next_run_at": "2026-12-03T18:37:42.404Z",
+                     *       "last_run_at": "2026-12-03T17:37:42.444Z",
+                     *       "last_success_at": "2026-12-03T17:37:45.839Z",
+                     *       "last_success_age_seconds": 8,
                      *       "last_failure": null,
                      *       "stale": false,
                      *       "runs": 1,
                      *       "failures": 0,
                      *       "quotes_accepted": 325,
-                     *       "created_at": "2026-12-03T17:21:55.727Z",
-                     *       "updated_at": "2026-12-03T17:22:01.561Z"
+                     *       "created_at": "2026-12-03T17:37:42.205Z",
+                     *       "updated_at": "2026-12-03T17:37:54.125Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Source"];
@@ -8211,7 +8231,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/sources/contract-feed",
-                     *       "request_id": "cJm_Bd3Y-5u"
+                     *       "request_id": "mAbO7A3N-60"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -8342,7 +8362,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/sources/contract-doomed",
-                     *       "request_id": "cJm_Bd3Y-62"
+                     *       "request_id": "mAbO7A3N-68"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -8462,17 +8482,17 @@ export interface operations {
                      *       "source": "contract-feed",
                      *       "importer": "openrouter",
                      *       "trigger": "manual",
-                     *       "url": "http://127.0.0.1:46543/api/v1/models",
+                     *       "url": "http://127.0.0.1:36753/api/v1/models",
                      *       "provider": null,
-                     *       "started_at": "2026-12-03T17:22:01.876Z",
-                     *       "finished_at": "2026-12-03T17:22:01.976Z",
+                     *       "started_at": "2026-12-03T17:37:54.645Z",
+                     *       "finished_at": "2026-12-03T17:37:54.798Z",
                      *       "status": "ok",
                      *       "attempts": 1,
                      *       "http_status": 200,
                      *       "bytes": 1280659,
                      *       "sha256": "40a65a1fa9836bf82527ed994b5a7ff2345809feff6428cfb88710c3fe8ad27b",
                      *       "payload_kept": true,
-                     *       "observed_at": "2026-12-03T17:21:56.033Z",
+                     *       "observed_at": "2026-12-03T17:37:42.871Z",
                      *       "rows_read": 549,
                      *       "quotes": 0,
                      *       "accepted": 0,
@@ -8714,7 +8734,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/sources/contract-feed/collect",
-                     *       "request_id": "cJm_Bd3Y-6a"
+                     *       "request_id": "mAbO7A3N-6g"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -8844,17 +8864,17 @@ export interface operations {
                      *           "source": "contract-feed",
                      *           "importer": "openrouter",
                      *           "trigger": "manual",
-                     *           "url": "http://127.0.0.1:46543/api/v1/models",
+                     *           "url": "http://127.0.0.1:36753/api/v1/models",
                      *           "provider": null,
-                     *           "started_at": "2026-12-03T17:22:02.027Z",
-                     *           "finished_at": "2026-12-03T17:22:02.18Z",
+                     *           "started_at": "2026-12-03T17:37:55.12Z",
+                     *           "finished_at": "2026-12-03T17:37:55.241Z",
                      *           "status": "ok",
                      *           "attempts": 1,
                      *           "http_status": 200,
                      *           "bytes": 1280659,
                      *           "sha256": "40a65a1fa9836bf82527ed994b5a7ff2345809feff6428cfb88710c3fe8ad27b",
                      *           "payload_kept": true,
-                     *           "observed_at": "2026-12-03T17:21:56.033Z",
+                     *           "observed_at": "2026-12-03T17:37:42.871Z",
                      *           "rows_read": 549,
                      *           "quotes": 0,
                      *           "accepted": 0,
@@ -9069,17 +9089,17 @@ export interface operations {
                      *           "source": "contract-feed",
                      *           "importer": "openrouter",
                      *           "trigger": "manual",
-                     *           "url": "http://127.0.0.1:46543/api/v1/models",
+                     *           "url": "http://127.0.0.1:36753/api/v1/models",
                      *           "provider": null,
-                     *           "started_at": "2026-12-03T17:22:01.876Z",
-                     *           "finished_at": "2026-12-03T17:22:01.976Z",
+                     *           "started_at": "2026-12-03T17:37:54.645Z",
+                     *           "finished_at": "2026-12-03T17:37:54.798Z",
                      *           "status": "ok",
                      *           "attempts": 1,
                      *           "http_status": 200,
                      *           "bytes": 1280659,
                      *           "sha256": "40a65a1fa9836bf82527ed994b5a7ff2345809feff6428cfb88710c3fe8ad27b",
                      *           "payload_kept": true,
-                     *           "observed_at": "2026-12-03T17:21:56.033Z",
+                     *           "observed_at": "2026-12-03T17:37:42.871Z",
                      *           "rows_read": 549,
                      *           "quotes": 0,
                      *           "accepted": 0,
@@ -9324,7 +9344,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/sources/contract-feed/runs",
-                     *       "request_id": "cJm_Bd3Y-6j",
+                     *       "request_id": "mAbO7A3N-6p",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/limit",
