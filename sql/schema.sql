@@ -375,6 +375,7 @@ create view source_health as
 -- aggregate cpx_array_cat(bigint[]) returns bigint[]
 -- function cpx_basket_canonical_text(p_code text, p_date date, p_version integer, p_mode text, p_status text, p_value numeric, p_failed text[], p_inputs jsonb) returns text language sql immutable
 -- function cpx_basket_input(p_kind text, p_code text, p_date date, p_at timestamp with time zone) returns cpx_basket_input language plpgsql stable
+-- function cpx_basket_months(p_code text, p_from date, p_to date, p_at timestamp with time zone, p_compare date) returns TABLE(month text, n_days integer, n_failed integer, average numeric, min numeric, max numeric, base_month text, base_average numeric, change numeric, change_pct numeric) language sql stable
 -- function cpx_basket_value(p_code text, p_date date, p_at timestamp with time zone) returns cpx_basket_day language plpgsql stable
 -- function cpx_canonical_figure(x numeric) returns text language sql immutable
 -- function cpx_canonical_text(code text, day date, status text, value numeric, level numeric, window_days integer, n_providers integer, n_contributors integer, n_quotes integer, n_excluded integer, min numeric, p25 numeric, p75 numeric, max numeric, hhi numeric, max_provider_impact numeric, constituents jsonb) returns text language sql immutable
