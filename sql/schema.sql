@@ -19,6 +19,49 @@ create table api_keys (
 );
 CREATE TRIGGER api_keys_notify AFTER DELETE OR UPDATE ON public.api_keys FOR EACH ROW EXECUTE FUNCTION cpx_notify_api_key();
 
+create table basket_components (
+  code text not null,
+  version integer not null,
+  component text not null,
+  kind text not null,
+  amount numeric not null,
+  unit text,
+  constraint basket_components_amount_check CHECK ((amount > (0)::numeric)),
+  constraint basket_components_code_version_fkey FOREIGN KEY (code, version) REFERENCES basket_versions(code, version),
+  constraint basket_components_kind_check CHECK ((kind = ANY (ARRAY['index'::text, 'basket'::text]))),
+  constraint basket_components_pkey PRIMARY KEY (code, version, component),
+  constraint basket_components_unit_check CHECK ((unit = ANY (ARRAY['GPU-hour'::text, '1M tokens'::text, 'basket'::text])))
+);
+CREATE TRIGGER basket_components_append_only BEFORE DELETE OR UPDATE ON public.basket_components FOR EACH ROW EXECUTE FUNCTION cpx_fixings_append_only();
+
+create table basket_versions (
+  code text not null,
+  version integer not null,
+  effective_from date not null,
+  mode text not null,
+  base_value numeric,
+  base_date date,
+  changed_by text not null,
+  changed_at timestamp with time zone default now() not null,
+  reason text not null,
+  constraint basket_versions_base_value_check CHECK ((base_value > (0)::numeric)),
+  constraint basket_versions_check CHECK (((mode = 'percent'::text) OR ((base_value IS NULL) AND (base_date IS NULL)))),
+  constraint basket_versions_code_effective_from_key UNIQUE (code, effective_from),
+  constraint basket_versions_code_fkey FOREIGN KEY (code) REFERENCES baskets(code),
+  constraint basket_versions_mode_check CHECK ((mode = ANY (ARRAY['quantity'::text, 'percent'::text]))),
+  constraint basket_versions_pkey PRIMARY KEY (code, version),
+  constraint basket_versions_version_check CHECK ((version >= 1))
+);
+CREATE TRIGGER basket_versions_append_only BEFORE DELETE OR UPDATE ON public.basket_versions FOR EACH ROW EXECUTE FUNCTION cpx_fixings_append_only();
+
+create table baskets (
+  code text not null,
+  name text not null,
+  created_at timestamp with time zone default now() not null,
+  constraint baskets_code_check CHECK ((code ~ '^[A-Z0-9][A-Z0-9-]{1,47}$'::text)),
+  constraint baskets_pkey PRIMARY KEY (code)
+);
+
 create table cpx_secrets (
   name text not null,
   secret text not null,
@@ -319,6 +362,10 @@ create table sources (
   constraint sources_url_check CHECK ((url ~ '^https?://'::text))
 );
 
+create type cpx_basket_day as (code text, date date, version integer, mode text, status text, value numeric, failed text[], inputs jsonb, hash text);
+
+create type cpx_basket_input as (status text, value numeric, entry jsonb);
+
 create type cpx_constituent as (provider text, product text, value numeric, segments jsonb, n_quotes integer, quote_ids bigint[], excluded boolean, reason text);
 
 create type cpx_constituent_rule as (provider text, product text, segment text, kept_by text, age_days integer, observed_on date);
@@ -340,6 +387,10 @@ create view source_health as
 
 -- Functions (bodies: sql/functions/<name>.sql)
 -- aggregate cpx_array_cat(bigint[]) returns bigint[]
+-- function cpx_basket_canonical_text(p_code text, p_date date, p_version integer, p_mode text, p_status text, p_value numeric, p_failed text[], p_inputs jsonb) returns text language sql immutable
+-- function cpx_basket_input(p_kind text, p_code text, p_date date, p_at timestamp with time zone) returns cpx_basket_input language plpgsql stable
+-- function cpx_basket_months(p_code text, p_from date, p_to date, p_at timestamp with time zone, p_compare date) returns TABLE(month text, n_days integer, n_failed integer, average numeric, min numeric, max numeric, base_month text, base_average numeric, change numeric, change_pct numeric) language sql stable
+-- function cpx_basket_value(p_code text, p_date date, p_at timestamp with time zone) returns cpx_basket_day language plpgsql stable
 -- function cpx_canonical_figure(x numeric) returns text language sql immutable
 -- function cpx_canonical_text(code text, day date, status text, value numeric, level numeric, window_days integer, n_providers integer, n_contributors integer, n_quotes integer, n_excluded integer, min numeric, p25 numeric, p75 numeric, max numeric, hhi numeric, max_provider_impact numeric, constituents jsonb) returns text language sql immutable
 -- function cpx_compute_fixings(p_codes text[], p_from date, p_to date) returns TABLE(index_code text, date date, methodology_version integer, status text, value numeric, level numeric, window_days integer, n_providers integer, n_contributors integer, n_quotes integer, n_excluded integer, min numeric, p25 numeric, p75 numeric, max numeric, hhi numeric, max_provider_impact numeric, constituents cpx_constituent[], hash text) language plpgsql stable set enable_nestloop=off, jit=off, work_mem=64MB, plan_cache_mode=force_generic_plan, enable_seqscan=on

@@ -4,6 +4,7 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import { randomBytes } from 'node:crypto'
 import type { Config } from './config.ts'
 import type { Database } from './db/connect.ts'
+import basketRoutes from './http/baskets.ts'
 import catalogRoutes from './http/catalog.ts'
 import { docsUi } from './http/docs-ui.ts'
 import { documentTransform, routeTransform } from './http/openapi-contract.ts'
@@ -102,6 +103,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}) {
       tags: [
         { name: 'indices', description: 'Index definitions and fixings' },
         { name: 'curves', description: 'Term curves: a GPU\'s spot and reserved indices by term, from stored fixings' },
+        { name: 'baskets', description: 'Baskets of indices: definitions, daily values, monthly budget view' },
         { name: 'quotes', description: 'Raw price quotes' },
         { name: 'catalog', description: 'Providers, products and FX rates' },
         { name: 'sources', description: 'Collected sources, their runs and the payloads they fetched (provenance)' },
@@ -122,6 +124,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}) {
   await app.register(indicesReadRoutes, { config })
   await app.register(indicesAdminRoutes)
   await app.register(revisionRoutes, { config })
+  await app.register(basketRoutes)
   await app.register(sourceRoutes)
   await app.register(chartRoutes, { config })
   await app.register(curveRoutes, { config })

@@ -94,7 +94,11 @@ type Doc = { paths: Record<string, Record<string, Op & { security?: Record<strin
 const SAMPLE: Record<string, string> = { slug: 'lambda', code: 'H100-SXM-OD', date: '2026-10-20' }
 const OPENROUTER_SAMPLE = '../shared/data/openrouter/openrouter_api_v1_models_2026-08-18_ef05c3be.json'
 const concrete = (path: string, sample = SAMPLE) => path.replace(/\{(\w+)\}/g, (_m, name: string) =>
-  encodeURIComponent(name === 'code' && path.startsWith('/v1/products') && sample.code === SAMPLE.code ? 'h100-sxm' : sample[name] ?? 'x'))
+  encodeURIComponent(name === 'code' && sample.code === SAMPLE.code && path.startsWith('/v1/products')
+    ? 'h100-sxm'
+    : name === 'code' && sample.code === SAMPLE.code && path.startsWith('/v1/baskets') ? BASKET : sample[name] ?? 'x'))
+/** The basket the read operations of /v1/baskets answer about (made before the requests). */
+const BASKET = 'CONTRACT-BASKET'
 const operations = (doc: Doc) => Object.entries(doc.paths).flatMap(([path, item]) => METHODS.filter((m) => item[m]).map((m) => ({ path, method: m.toUpperCase() as 'GET', op: item[m]! })))
 const LOWER: Record<string, Scope | undefined> = { read: undefined, ingest: 'read', admin: 'ingest' }
 
@@ -158,6 +162,7 @@ function validBody (op: string, index: Record<string, unknown>): object {
     case 'computeFixings': return { from: '2026-10-20', to: '2026-10-20', indices: ['H100-SXM-OD'] }
     case 'putSource': return { importer: 'openrouter', url: String(index.feed_url), enabled: false, retries: 0, timeout_ms: 10_000 }
     case 'collectSource': case 'deleteSource': return {}
+    case 'putBasket': return { name: 'GPU and tokens', mode: 'percent', effective_from: '2026-10-20', reason: 'rebalanced', components: [{ code: 'H100-SXM-OD', weight: '60' }, { code: 'TOK-FRONTIER-BLEND', weight: '40' }] }
     default: throw new Error(`no sample body for ${op}`)
   }
 }
@@ -197,6 +202,8 @@ test('openapi responses: real requests to every operation, every status, header 
   const run = (await app.inject({ method: 'POST', url: '/v1/sources/contract-feed/collect', headers: admin })).json() as { id: string, status: string, sha256: string }
   assert.equal(run.status, 'ok', JSON.stringify(run))
   Object.assign(SAMPLE, { name: 'contract-feed', id: run.id, sha256: run.sha256 })
+  const basket = { ...validBody('putBasket', index), effective_from: '2026-10-01', reason: 'initial' }
+  assert.equal((await app.inject({ method: 'PUT', url: `/v1/baskets/${BASKET}`, headers: { ...admin, ...json }, payload: basket })).statusCode, 201)
   for (const { path, method, op } of operations(doc)) {
     // the delete removes a source of its own, so the later operations still find theirs
     const url = (method as string) === 'DELETE' ? concrete(path, { ...SAMPLE, name: 'contract-doomed' }) : concrete(path)
