@@ -1,4 +1,5 @@
 import swagger from '@fastify/swagger'
+import createError from '@fastify/error'
 import Fastify, { type FastifyServerOptions } from 'fastify'
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
 import { randomBytes } from 'node:crypto'
@@ -60,6 +61,9 @@ export interface BuildOptions {
   logger?: FastifyServerOptions['logger']
 }
 
+const ShuttingDown = createError('CPX_SHUTTING_DOWN', 'The server is shutting down; retry on another instance or shortly', 503)
+const SHUTDOWN_RETRY_AFTER_S = 1
+
 export async function buildApp (config: Config, opts: BuildOptions = {}) {
   const app = Fastify({
     // A given logger (tests capture logs) keeps the redaction: no override may log a key.
@@ -69,7 +73,8 @@ export async function buildApp (config: Config, opts: BuildOptions = {}) {
     bodyLimit: 1024 * 1024,
     connectionTimeout: 30_000,
     requestTimeout: 60_000,
-    return503OnClosing: true,
+    // while closing, requests still arriving on open connections get our problem+json 503 (hook below), not Fastify's own body
+    return503OnClosing: false,
     trustProxy: trustProxy(config.TRUST_PROXY),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     // Router refusals (a malformed %-escape, a path parameter over maxParamLength) are problems too.
@@ -85,6 +90,14 @@ export async function buildApp (config: Config, opts: BuildOptions = {}) {
   await app.register(errors)
   await app.register(metrics) // before limits and routes: counts every answer, refusals included
   await app.register(limits, { config }) // headers, CORS, shedding, rate limits: before auth and routes
+  // Right after the limits' hook (it counts the request in flight, sets the headers), before auth and routes:
+  // once closing, a request still arriving on an open connection is refused as a problem (503, Retry-After),
+  // as Fastify's return503OnClosing did with a JSON body of its own.
+  app.addHook('onRequest', (_req, reply, done) => {
+    if (!closing) return done()
+    reply.header('retry-after', SHUTDOWN_RETRY_AFTER_S)
+    done(new ShuttingDown())
+  })
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',

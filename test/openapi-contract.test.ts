@@ -86,6 +86,7 @@ test('openapi: the read operations, their parameters, CSV and problem responses,
 test('openapi/client.d.ts is what openapi-typescript generates from openapi/openapi.json (run `npm run client`)', async () => {
   const generated = await renderClientTypes(readFileSync('openapi/openapi.json', 'utf8'))
   assert.equal(readFileSync('openapi/client.d.ts', 'utf8'), generated)
+  assert.equal(readFileSync('packages/client/src/openapi.d.ts', 'utf8'), generated, 'the SDK is typed from the same generated file')
 })
 
 // ---- The document against the running app: security, and every answer validated -----------------------

@@ -53,7 +53,7 @@ async function seed (base: string) {
 }
 
 const post = (base: string, path: string, body: unknown) => fetch(base + path, { method: 'POST', headers: auth, body: JSON.stringify(body) })
-  .then(async (res) => ({ status: res.status, body: await res.text() }), (err: Error) => ({ status: 0, body: err.message }))
+  .then(async (res) => ({ status: res.status, type: res.headers.get('content-type') ?? '', body: await res.text() }), (err: Error) => ({ status: 0, type: '', body: err.message }))
 
 test('SIGTERM during ingest: exits 0 within the grace period; each batch stored whole or not at all; every 200 stored', { skip, timeout: 180_000 }, async (t) => {
   const database = await testDatabase(t)
@@ -77,6 +77,10 @@ test('SIGTERM during ingest: exits 0 within the grace period; each batch stored 
     const n = (await sql<{ n: number }>`select count(*)::int as n from quotes where source = ${`sigterm-${k}`}`.execute(database.db)).rows[0]!.n
     assert.ok(n === 0 || n === ROWS, `batch ${k}: ${n} of ${ROWS} rows stored (answer ${r.status})`)
     assert.ok([0, 200, 503].includes(r.status), `batch ${k}: ${r.status} ${r.body.slice(0, 200)}`)
+    if (r.status === 503) { // refused while closing: a problem, never Fastify's own {"error": ...} body
+      assert.match(r.type, /^application\/problem\+json/)
+      assert.equal((JSON.parse(r.body) as { status: number }).status, 503)
+    }
     if (r.status === 200 && n !== ROWS) lost++
   }
   assert.equal(lost, 0, 'quotes lost')
