@@ -61,6 +61,196 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/baskets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every basket with its versions
+         * @description API key: optional on this deployment; required, of any scope, when the server runs with READ_API_KEY_REQUIRED=true.
+         */
+        get: operations["listBaskets"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/baskets/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One basket: every version, who changed it, when and why
+         * @description API key: optional on this deployment; required, of any scope, when the server runs with READ_API_KEY_REQUIRED=true.
+         */
+        get: operations["getBasket"];
+        /**
+         * Create a basket or store a new version of it (weights or quantities, effective from a day); nothing changes in place
+         * @description API key: required, with scope `ingest` (an admin key also passes).
+         */
+        put: operations["putBasket"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/baskets/{code}/averages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Monthly averages of a basket (min, max); with compare=YYYY-MM the budget view: change vs that month, absolute and in percent
+         * @description API key: optional on this deployment; required, of any scope, when the server runs with READ_API_KEY_REQUIRED=true.
+         */
+        get: operations["listBasketAverages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/baskets/{code}/chart.svg": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A chart of a basket's daily values as a self-contained SVG image (gaps where a component failed), for dashboards and slides
+         * @description API key: optional on this deployment; required, of any scope, when the server runs with READ_API_KEY_REQUIRED=true.
+         */
+        get: operations["getBasketChartSvg"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/baskets/{code}/values": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A basket's daily values, computed from the component fixings (as of a time), each with the fixings used and its hash
+         * @description With compare=YYYY-MM, also `months`: the budget view (as GET …/averages?compare=).
+         *
+         *     API key: optional on this deployment; required, of any scope, when the server runs with READ_API_KEY_REQUIRED=true.
+         */
+        get: operations["listBasketValues"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/baskets/{code}/values.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A basket's daily values as CSV (inputs as code:date:revision, hash per day), for spreadsheets
+         * @description API key: optional on this deployment; required, of any scope, when the server runs with READ_API_KEY_REQUIRED=true.
+         */
+        get: operations["listBasketValuesCsv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/curves": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The term curves: each GPU with a spot index and reserved indices at standard terms
+         * @description API key: optional on this deployment; required, of any scope, when the server runs with READ_API_KEY_REQUIRED=true.
+         */
+        get: operations["listCurves"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/curves/{gpu}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The latest term curve of a GPU: spot, then each term's value and premium to spot
+         * @description The day is the spot index's latest fixed day (with as_of: as published then). A term's history is its index's history (`history`).
+         *
+         *     API key: optional on this deployment; required, of any scope, when the server runs with READ_API_KEY_REQUIRED=true.
+         */
+        get: operations["getLatestCurve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/curves/{gpu}/{date}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The term curve of a GPU on one day, optionally as published at a time
+         * @description Each point is its index's revision current at as_of (default: the newest), so a past curve is exactly as published.
+         *
+         *     API key: optional on this deployment; required, of any scope, when the server runs with READ_API_KEY_REQUIRED=true.
+         */
+        get: operations["getCurve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/fx-rates": {
         parameters: {
             query?: never;
@@ -657,6 +847,137 @@ export interface components {
         AverageList: {
             data: components["schemas"]["Average"][];
         };
+        Basket: {
+            code: string;
+            name: string;
+            /**
+             * @description points (percent mode) or USD (quantity mode), of the latest version
+             * @enum {string}
+             */
+            unit: "points" | "USD";
+            versions: components["schemas"]["BasketVersion"][];
+        };
+        BasketBodyInput: {
+            /**
+             * Format: date
+             * @description percent mode, first version only: the base day (default effective_from)
+             * @example 2026-11-02
+             */
+            base_date?: string;
+            /**
+             * @description percent mode, first version only: the value on base_date (default 100)
+             * @example 60
+             */
+            base_value?: string | number;
+            /** @description who made the change (default: the key's scope) */
+            changed_by?: string;
+            components: {
+                /**
+                 * @description an index code or another basket code
+                 * @example H100-SXM-OD
+                 */
+                code: string;
+                /**
+                 * @description quantity mode: how many units of the component
+                 * @example 60
+                 */
+                quantity?: string | number;
+                /**
+                 * @description quantity mode: what the quantity counts; must match the component index's unit
+                 * @enum {string}
+                 */
+                unit?: "GPU-hour" | "1M tokens" | "basket";
+                /**
+                 * @description percent mode: the weight in percent; the weights sum to 100
+                 * @example 60
+                 */
+                weight?: string | number;
+            }[];
+            /**
+             * Format: date
+             * @description the first day this version is in force
+             * @example 2026-10-01
+             */
+            effective_from: string;
+            /** @enum {string} */
+            mode: "percent" | "quantity";
+            name: string;
+            /**
+             * @description why this version
+             * @example initial definition
+             */
+            reason: string;
+        };
+        BasketMonth: {
+            average: number | null;
+            base_average: number | null;
+            /** @description compare: the base month */
+            base_month: string | null;
+            /** @description average − base_average */
+            change: number | null;
+            /** @description (average / base_average − 1) × 100 */
+            change_pct: number | null;
+            max: number | null;
+            min: number | null;
+            month: string;
+            /** @description ok days in the month within the range */
+            n_days: number;
+            n_failed: number;
+        };
+        BasketValue: {
+            code: string;
+            date: string;
+            /** @description the components that were not ok (code, or code@base day) */
+            failed: string[];
+            /** @description sha256 of cpx_basket_canonical_text (docs/methodology.md §B7) */
+            hash: string | null;
+            /** @description the fixings used: code, date, revision, hash */
+            inputs: {
+                code: string;
+                date: string;
+                hash?: string | null;
+                /**
+                 * @description link: the basket's own value on the day before a chain-linked version
+                 * @enum {string}
+                 */
+                kind: "index" | "basket" | "link";
+                revision?: number;
+                /**
+                 * @description day: the fixing of the day; base: the fixing of the base day (percent mode)
+                 * @enum {string}
+                 */
+                role?: "day" | "base";
+                status: string;
+                value?: number | null;
+                version?: number | null;
+            }[];
+            mode: ("percent" | "quantity") | null;
+            /** @description ok when every component is ok; component_failed (see failed); not_defined before the first version */
+            status: string;
+            unit: ("points" | "USD") | null;
+            value: number | null;
+            /** @description the basket version in force that day */
+            version: number | null;
+        };
+        BasketVersion: {
+            base_date: string | null;
+            /** @description null on a chain-linked version (methodology §B3) */
+            base_value: string | null;
+            changed_at: string;
+            changed_by: string;
+            components: {
+                amount: string;
+                code: string;
+                /** @enum {string} */
+                kind: "index" | "basket";
+                unit: string | null;
+            }[];
+            effective_from: string;
+            /** @enum {string} */
+            mode: "percent" | "quantity";
+            reason: string;
+            version: number;
+        };
         ComputeReport: {
             from: string;
             indices: components["schemas"]["IndexComputeReport"][];
@@ -735,6 +1056,54 @@ export interface components {
             };
             /** @description r(c): the contributor's representative price (blend of its segments), 6 dp */
             value: number | null;
+        };
+        Curve: {
+            /** @description the time the curve was read as of; null for the newest revisions */
+            as_of: string | null;
+            /** Format: date */
+            date: string;
+            gpu: string;
+            /** @description spot first (term_months 0), then each standard term that has an index, shortest first */
+            points: components["schemas"]["CurvePoint"][];
+            unit: components["schemas"]["Unit"];
+        };
+        CurveList: {
+            data: components["schemas"]["CurveSummary"][];
+        };
+        CurvePoint: {
+            /** @description the term index's history: this point over time is that index's values */
+            history: string;
+            index_code: string;
+            /**
+             * @description value / spot − 1 as a decimal string, 6 places, half away from zero; negative is a discount; null unless both ok
+             * @example -0.045455
+             */
+            premium: string | null;
+            /**
+             * @description premium × 100, 4 places
+             * @example -4.5455
+             */
+            premium_pct: string | null;
+            published_at: string | null;
+            /** @description the revision read (the one current at as_of); null without a fixing */
+            revision: number | null;
+            /** @description `insufficient_data` also when the index has no fixing that day: a point is never interpolated */
+            status: components["schemas"]["FixingStatus"];
+            /** @description the term in months; 0 is the spot point (the on-demand index) */
+            term_months: number;
+            /** @description the fixing value (USD per GPU-hour); null unless ok */
+            value: number | null;
+        };
+        CurveSummary: {
+            /** @description the latest curve */
+            curve: string;
+            gpu: string;
+            /** @description the on-demand index: the spot point */
+            spot: string;
+            terms: {
+                index_code: string;
+                term_months: number;
+            }[];
         };
         FieldError: {
             /** @description row index in a batch */
@@ -1116,6 +1485,8 @@ export interface components {
         IndexFilter: {
             /** @default null */
             families: string[] | null;
+            /** @description methodology v2, model indices: the labs (the part of the product code before "/", such as openai) */
+            labs?: string[] | null;
             /** @default null */
             open_weights: boolean | null;
             /** @default null */
@@ -1138,6 +1509,8 @@ export interface components {
         IndexFilterInput: {
             /** @default null */
             families: string[] | null;
+            /** @description methodology v2, model indices: the labs (the part of the product code before "/", such as openai) */
+            labs?: string[] | null;
             /** @default null */
             open_weights: boolean | null;
             /** @default null */
@@ -1893,7 +2266,7 @@ export interface operations {
                      *       "title": "Unauthorized",
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
-                     *       "request_id": "MxMEm7Sh-62",
+                     *       "request_id": "mAbO7A3N-79",
                      *       "instance": "/metrics"
                      *     }
                      */
@@ -1966,6 +2339,1565 @@ export interface operations {
             };
         };
     };
+    listBaskets: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description an ETag from an earlier answer: 304 Not Modified while it is current */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "code": "CONTRACT-BASKET",
+                     *           "name": "GPU and tokens",
+                     *           "unit": "points",
+                     *           "versions": [
+                     *             {
+                     *               "version": 1,
+                     *               "effective_from": "2026-10-01",
+                     *               "mode": "percent",
+                     *               "base_value": "100",
+                     *               "base_date": "2026-10-01",
+                     *               "changed_by": "admin",
+                     *               "changed_at": "2026-12-03T17:37:45.977000Z",
+                     *               "reason": "initial",
+                     *               "components": [
+                     *                 {
+                     *                   "code": "H100-SXM-OD",
+                     *                   "kind": "index",
+                     *                   "amount": "60",
+                     *                   "unit": null
+                     *                 },
+                     *                 {
+                     *                   "code": "TOK-FRONTIER-BLEND",
+                     *                   "kind": "index",
+                     *                   "amount": "40",
+                     *                   "unit": null
+                     *                 }
+                     *               ]
+                     *             },
+                     *             {
+                     *               "version": 2,
+                     *               "effective_from": "2026-10-20",
+                     *               "mode": "percent",
+                     *               "base_value": null,
+                     *               "base_date": null,
+                     *               "changed_by": "admin",
+                     *               "changed_at": "2026-12-03T17:37:51.550000Z",
+                     *               "reason": "rebalanced",
+                     *               "components": [
+                     *                 {
+                     *                   "code": "H100-SXM-OD",
+                     *                   "kind": "index",
+                     *                   "amount": "60",
+                     *                   "unit": null
+                     *                 },
+                     *                 {
+                     *                   "code": "TOK-FRONTIER-BLEND",
+                     *                   "kind": "index",
+                     *                   "amount": "40",
+                     *                   "unit": null
+                     *                 }
+                     *               ]
+                     *             }
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        data: components["schemas"]["Basket"][];
+                    };
+                };
+            };
+            /** @description Not Modified: the ETag in If-None-Match is current */
+            304: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
+            400: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no API key, or an unknown or revoked one */
+            401: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "The API key is unknown or revoked",
+                     *       "instance": "/v1/baskets",
+                     *       "request_id": "mAbO7A3N-51"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After); a compute cut off part-way names in committed the days it had published */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getBasket: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description an ETag from an earlier answer: 304 Not Modified while it is current */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "CONTRACT-BASKET",
+                     *       "name": "GPU and tokens",
+                     *       "unit": "points",
+                     *       "versions": [
+                     *         {
+                     *           "version": 1,
+                     *           "effective_from": "2026-10-01",
+                     *           "mode": "percent",
+                     *           "base_value": "100",
+                     *           "base_date": "2026-10-01",
+                     *           "changed_by": "admin",
+                     *           "changed_at": "2026-12-03T17:37:45.977000Z",
+                     *           "reason": "initial",
+                     *           "components": [
+                     *             {
+                     *               "code": "H100-SXM-OD",
+                     *               "kind": "index",
+                     *               "amount": "60",
+                     *               "unit": null
+                     *             },
+                     *             {
+                     *               "code": "TOK-FRONTIER-BLEND",
+                     *               "kind": "index",
+                     *               "amount": "40",
+                     *               "unit": null
+                     *             }
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Basket"];
+                };
+            };
+            /** @description Not Modified: the ETag in If-None-Match is current */
+            304: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
+            400: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no API key, or an unknown or revoked one */
+            401: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the resource does not exist */
+            404: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "No basket NO-SUCH-INDEX",
+                     *       "instance": "/v1/baskets/NO-SUCH-INDEX",
+                     *       "request_id": "mAbO7A3N-4o"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a path parameter is over 200 characters */
+            414: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After); a compute cut off part-way names in committed the days it had published */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putBasket: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BasketBodyInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "CONTRACT-BASKET",
+                     *       "name": "GPU and tokens",
+                     *       "unit": "points",
+                     *       "versions": [
+                     *         {
+                     *           "version": 1,
+                     *           "effective_from": "2026-10-01",
+                     *           "mode": "percent",
+                     *           "base_value": "100",
+                     *           "base_date": "2026-10-01",
+                     *           "changed_by": "admin",
+                     *           "changed_at": "2026-12-03T17:37:45.977000Z",
+                     *           "reason": "initial",
+                     *           "components": [
+                     *             {
+                     *               "code": "H100-SXM-OD",
+                     *               "kind": "index",
+                     *               "amount": "60",
+                     *               "unit": null
+                     *             },
+                     *             {
+                     *               "code": "TOK-FRONTIER-BLEND",
+                     *               "kind": "index",
+                     *               "amount": "40",
+                     *               "unit": null
+                     *             }
+                     *           ]
+                     *         },
+                     *         {
+                     *           "version": 2,
+                     *           "effective_from": "2026-10-20",
+                     *           "mode": "percent",
+                     *           "base_value": null,
+                     *           "base_date": null,
+                     *           "changed_by": "admin",
+                     *           "changed_at": "2026-12-03T17:37:51.550000Z",
+                     *           "reason": "rebalanced",
+                     *           "components": [
+                     *             {
+                     *               "code": "H100-SXM-OD",
+                     *               "kind": "index",
+                     *               "amount": "60",
+                     *               "unit": null
+                     *             },
+                     *             {
+                     *               "code": "TOK-FRONTIER-BLEND",
+                     *               "kind": "index",
+                     *               "amount": "40",
+                     *               "unit": null
+                     *             }
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Basket"];
+                };
+            };
+            /** @description Default Response */
+            201: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Basket"];
+                };
+            };
+            /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
+            400: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no API key, or an unknown or revoked one */
+            401: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "An API key is required: send Authorization: Bearer <key>",
+                     *       "instance": "/v1/baskets/CONTRACT-BASKET",
+                     *       "request_id": "mAbO7A3N-4s"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the API key's scope does not allow this operation */
+            403: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the body is over the route's limit */
+            413: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a path parameter is over 200 characters */
+            414: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the body's media type is not accepted */
+            415: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the body is well-formed but rows or fields are invalid (every one named in errors); nothing was stored */
+            422: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After); a compute cut off part-way names in committed the days it had published */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listBasketAverages: {
+        parameters: {
+            query?: {
+                /** @description answer as the API would have at this time: each day's highest revision published at or before it. Default: now. From EARLIEST_DATE (2015-01-01) to 5 minutes ahead of the server clock. */
+                as_of?: string;
+                /** @description the base month of the budget view: each month's average beside its change against this month, and its min and max */
+                compare?: string;
+                /** @description first day (inclusive); default the first version's effective_from, or 30 days before to */
+                from?: string;
+                /** @description last day (inclusive), at most 731 days after from; default 30 days after from */
+                to?: string;
+            };
+            header?: {
+                /** @description an ETag from an earlier answer: 304 Not Modified while it is current */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "month": "2026-10",
+                     *           "n_days": 31,
+                     *           "n_failed": 0,
+                     *           "average": 99.869706,
+                     *           "min": 99.865363,
+                     *           "max": 100,
+                     *           "base_month": null,
+                     *           "base_average": null,
+                     *           "change": null,
+                     *           "change_pct": null
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        data: components["schemas"]["BasketMonth"][];
+                    };
+                };
+            };
+            /** @description Not Modified: the ETag in If-None-Match is current */
+            304: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
+            400: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/validation-error",
+                     *       "title": "Invalid request",
+                     *       "status": 400,
+                     *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
+                     *       "instance": "/v1/baskets/CONTRACT-BASKET/averages",
+                     *       "request_id": "mAbO7A3N-5o",
+                     *       "errors": [
+                     *         {
+                     *           "path": "querystring/from",
+                     *           "reason": "is not a real calendar date (2026-02 has 28 days)"
+                     *         },
+                     *         {
+                     *           "path": "querystring/as_of",
+                     *           "reason": "must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no API key, or an unknown or revoked one */
+            401: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the resource does not exist */
+            404: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a path parameter is over 200 characters */
+            414: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After); a compute cut off part-way names in committed the days it had published */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getBasketChartSvg: {
+        parameters: {
+            query?: {
+                /** @description answer as the API would have at this time: each day's highest revision published at or before it. Default: now. From EARLIEST_DATE (2015-01-01) to 5 minutes ahead of the server clock. */
+                as_of?: string;
+                /** @description first day (inclusive); default the first version's effective_from, or 30 days before to */
+                from?: string;
+                /** @description height in pixels (160–1600) */
+                height?: number;
+                /** @description last day (inclusive), at most 731 days after from; default 30 days after from */
+                to?: string;
+                /** @description width in pixels (240–2400) */
+                width?: number;
+            };
+            header?: {
+                /** @description an ETag from an earlier answer: 304 Not Modified while it is current */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the chart */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/svg+xml": string;
+                };
+            };
+            /** @description Not Modified: the ETag in If-None-Match is current */
+            304: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
+            400: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/validation-error",
+                     *       "title": "Invalid request",
+                     *       "status": 400,
+                     *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z; querystring/width: Too small: expected number to be >=240",
+                     *       "instance": "/v1/baskets/CONTRACT-BASKET/chart.svg",
+                     *       "request_id": "mAbO7A3N-5i",
+                     *       "errors": [
+                     *         {
+                     *           "path": "querystring/from",
+                     *           "reason": "is not a real calendar date (2026-02 has 28 days)"
+                     *         },
+                     *         {
+                     *           "path": "querystring/as_of",
+                     *           "reason": "must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no API key, or an unknown or revoked one */
+            401: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the resource does not exist */
+            404: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a path parameter is over 200 characters */
+            414: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After); a compute cut off part-way names in committed the days it had published */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listBasketValues: {
+        parameters: {
+            query?: {
+                /** @description answer as the API would have at this time: each day's highest revision published at or before it. Default: now. From EARLIEST_DATE (2015-01-01) to 5 minutes ahead of the server clock. */
+                as_of?: string;
+                /** @description the base month of the budget view: each month's average beside its change against this month, and its min and max */
+                compare?: string;
+                /** @description first day (inclusive); default the first version's effective_from, or 30 days before to */
+                from?: string;
+                /** @description last day (inclusive), at most 731 days after from; default 30 days after from */
+                to?: string;
+            };
+            header?: {
+                /** @description an ETag from an earlier answer: 304 Not Modified while it is current */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "code": "CONTRACT-BASKET",
+                     *           "date": "2026-10-01",
+                     *           "version": 1,
+                     *           "mode": "percent",
+                     *           "status": "ok",
+                     *           "value": 100,
+                     *           "unit": "points",
+                     *           "failed": [],
+                     *           "inputs": [
+                     *             {
+                     *               "code": "H100-SXM-OD",
+                     *               "kind": "index",
+                     *               "role": "day",
+                     *               "date": "2026-10-01",
+                     *               "status": "ok",
+                     *               "revision": 1,
+                     *               "hash": "sha256:a32926a7c413b00d33ec3ca3a2ca80698ba6b020ed5bbe800b199964d8da05e6",
+                     *               "value": 2.4956
+                     *             },
+                     *             {
+                     *               "code": "H100-SXM-OD",
+                     *               "kind": "index",
+                     *               "role": "base",
+                     *               "date": "2026-10-01",
+                     *               "status": "ok",
+                     *               "revision": 1,
+                     *               "hash": "sha256:a32926a7c413b00d33ec3ca3a2ca80698ba6b020ed5bbe800b199964d8da05e6",
+                     *               "value": 2.4956
+                     *             }
+                     *           ],
+                     *           "hash": "sha256:08d1b785a944114213c8b3c5895a99dec6f3df0c145551a1c8f82b6b459323ad"
+                     *         },
+                     *         {
+                     *           "code": "CONTRACT-BASKET",
+                     *           "date": "2026-10-02",
+                     *           "version": 1,
+                     *           "mode": "percent",
+                     *           "status": "ok",
+                     *           "value": 99.865363,
+                     *           "unit": "points",
+                     *           "failed": [],
+                     *           "inputs": [
+                     *             {
+                     *               "code": "H100-SXM-OD",
+                     *               "kind": "index",
+                     *               "role": "day",
+                     *               "date": "2026-10-02",
+                     *               "status": "ok",
+                     *               "revision": 1,
+                     *               "hash": "sha256:ccbc7aad8051e4c5fe8fea4834551c03f06774253f7f7bf97bdfc77cfd1eb1fe",
+                     *               "value": 2.49
+                     *             },
+                     *             {
+                     *               "code": "H100-SXM-OD",
+                     *               "kind": "index",
+                     *               "role": "base",
+                     *               "date": "2026-10-01",
+                     *               "status": "ok",
+                     *               "revision": 1,
+                     *               "hash": "sha256:a32926a7c413b00d33ec3ca3a2ca80698ba6b020ed5bbe800b199964d8da05e6",
+                     *               "value": 2.4956
+                     *             }
+                     *           ],
+                     *           "hash": "sha256:8204ba32aa3fff1e60af7dd53a2381ef14d46e7d88bc389f646495b60c899ed7"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        data: components["schemas"]["BasketValue"][];
+                        /** @description with compare: the budget view of the months in the range */
+                        months?: components["schemas"]["BasketMonth"][];
+                    };
+                };
+            };
+            /** @description Not Modified: the ETag in If-None-Match is current */
+            304: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
+            400: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/validation-error",
+                     *       "title": "Invalid request",
+                     *       "status": 400,
+                     *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
+                     *       "instance": "/v1/baskets/CONTRACT-BASKET/values",
+                     *       "request_id": "mAbO7A3N-54",
+                     *       "errors": [
+                     *         {
+                     *           "path": "querystring/from",
+                     *           "reason": "is not a real calendar date (2026-02 has 28 days)"
+                     *         },
+                     *         {
+                     *           "path": "querystring/as_of",
+                     *           "reason": "must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no API key, or an unknown or revoked one */
+            401: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the resource does not exist */
+            404: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a path parameter is over 200 characters */
+            414: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After); a compute cut off part-way names in committed the days it had published */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listBasketValuesCsv: {
+        parameters: {
+            query?: {
+                /** @description answer as the API would have at this time: each day's highest revision published at or before it. Default: now. From EARLIEST_DATE (2015-01-01) to 5 minutes ahead of the server clock. */
+                as_of?: string;
+                /** @description first day (inclusive); default the first version's effective_from, or 30 days before to */
+                from?: string;
+                /** @description last day (inclusive), at most 731 days after from; default 30 days after from */
+                to?: string;
+            };
+            header?: {
+                /** @description an ETag from an earlier answer: 304 Not Modified while it is current */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description one row per day */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "Content-Disposition": components["headers"]["Content-Disposition"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example date,code,version,mode,status,value,unit,failed,inputs,hash
+                     *     2026-10-01,CONTRACT-BASKET,1,percent,ok,100,points,,H100-SXM-OD:2026-10-01:1 H100-SXM-OD:2026-10-01:1 TOK-FRONTIER-BLEND:2026-10-01:1 TOK-FRONTIER-BLEND:2026-10-01:1,sha256:08d1b785a944114213c8b3c5895a99dec6f3df0c145551a1c8f82b6b459323ad
+                     *     2026-10-02,CONTRACT-BASKET,1,percent,ok,99.865363,points,,H100-SXM-OD:2026-10-02:1 H100-SXM-OD:2026-10-01:1 TOK-FRONTIER-BLEND:2026-10-02:1 TOK-FRONTIER-BLEND:2026-10-01:1,sha256:8204ba32aa3fff1e60af7dd53a2381ef14d46e7d88bc389f646495b60c899ed7
+                     */
+                    "text/csv": string;
+                };
+            };
+            /** @description Not Modified: the ETag in If-None-Match is current */
+            304: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "Content-Disposition": components["headers"]["Content-Disposition"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
+            400: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/validation-error",
+                     *       "title": "Invalid request",
+                     *       "status": 400,
+                     *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
+                     *       "instance": "/v1/baskets/CONTRACT-BASKET/values.csv",
+                     *       "request_id": "mAbO7A3N-5c",
+                     *       "errors": [
+                     *         {
+                     *           "path": "querystring/from",
+                     *           "reason": "is not a real calendar date (2026-02 has 28 days)"
+                     *         },
+                     *         {
+                     *           "path": "querystring/as_of",
+                     *           "reason": "must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no API key, or an unknown or revoked one */
+            401: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the resource does not exist */
+            404: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a path parameter is over 200 characters */
+            414: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After); a compute cut off part-way names in committed the days it had published */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listCurves: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description an ETag from an earlier answer: 304 Not Modified while it is current */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CurveList"];
+                };
+            };
+            /** @description Not Modified: the ETag in If-None-Match is current */
+            304: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
+            400: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no API key, or an unknown or revoked one */
+            401: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After); a compute cut off part-way names in committed the days it had published */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getLatestCurve: {
+        parameters: {
+            query?: {
+                /** @description answer as the API would have at this time: each day's highest revision published at or before it. Default: now. From EARLIEST_DATE (2015-01-01) to 5 minutes ahead of the server clock. */
+                as_of?: string;
+                /** @description only these terms, comma-separated, from 1, 3, 6, 12, 24, 36 (months); spot is always included */
+                terms?: string;
+            };
+            header?: {
+                /** @description an ETag from an earlier answer: 304 Not Modified while it is current */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /** @description the GPU: its indices' code without -OD / -Rn */
+                gpu: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Curve"];
+                };
+            };
+            /** @description Not Modified: the ETag in If-None-Match is current */
+            304: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
+            400: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no API key, or an unknown or revoked one */
+            401: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the resource does not exist */
+            404: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a path parameter is over 200 characters */
+            414: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After); a compute cut off part-way names in committed the days it had published */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getCurve: {
+        parameters: {
+            query?: {
+                /** @description answer as the API would have at this time: each day's highest revision published at or before it. Default: now. From EARLIEST_DATE (2015-01-01) to 5 minutes ahead of the server clock. */
+                as_of?: string;
+                /** @description only these terms, comma-separated, from 1, 3, 6, 12, 24, 36 (months); spot is always included */
+                terms?: string;
+            };
+            header?: {
+                /** @description an ETag from an earlier answer: 304 Not Modified while it is current */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /** @description the UTC day, YYYY-MM-DD */
+                date: string;
+                /** @description the GPU: its indices' code without -OD / -Rn */
+                gpu: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Curve"];
+                };
+            };
+            /** @description Not Modified: the ETag in If-None-Match is current */
+            304: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
+            400: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no API key, or an unknown or revoked one */
+            401: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the resource does not exist */
+            404: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a path parameter is over 200 characters */
+            414: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After); a compute cut off part-way names in committed the days it had published */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listFxRates: {
         parameters: {
             query?: {
@@ -2003,14 +3935,14 @@ export interface operations {
                      *           "currency": "EUR",
                      *           "usd_per_unit": "1.104344",
                      *           "source": "demo",
-                     *           "created_at": "2026-12-03T14:21:55.88Z"
+                     *           "created_at": "2026-12-03T17:37:29.314Z"
                      *         },
                      *         {
                      *           "date": "2026-11-01",
                      *           "currency": "GBP",
                      *           "usd_per_unit": "1.244411",
                      *           "source": "demo",
-                     *           "created_at": "2026-12-03T14:21:55.88Z"
+                     *           "created_at": "2026-12-03T17:37:29.314Z"
                      *         }
                      *       ],
                      *       "next_cursor": null
@@ -2047,7 +3979,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/fx-rates",
-                     *       "request_id": "MxMEm7Sh-1g",
+                     *       "request_id": "mAbO7A3N-1h",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -2162,7 +4094,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/fx-rates",
-                     *       "request_id": "MxMEm7Sh-1j"
+                     *       "request_id": "mAbO7A3N-1k"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2313,8 +4245,8 @@ export interface operations {
                      *           "code": "A100-SXM-OD",
                      *           "unit": "USD/GPU-hour",
                      *           "methodology_version": 1,
-                     *           "created_at": "2026-12-03T14:17:05.573Z",
-                     *           "updated_at": "2026-12-03T14:17:05.573Z",
+                     *           "created_at": "2026-12-03T17:16:30.068Z",
+                     *           "updated_at": "2026-12-03T17:16:30.068Z",
                      *           "latest": {
                      *             "code": "A100-SXM-OD",
                      *             "date": "2026-11-01",
@@ -2334,7 +4266,7 @@ export interface operations {
                      *             "hhi": 0.166667,
                      *             "max_provider_impact": 0.037518,
                      *             "revision": 1,
-                     *             "published_at": "2026-12-03T14:21:57.337Z",
+                     *             "published_at": "2026-12-03T17:37:37.256Z",
                      *             "methodology_version": 1,
                      *             "hash": "sha256:d9b03136b90b8ead4e64231f518744abb458dc7d2ad66e48b284939f152b0517"
                      *           }
@@ -2379,8 +4311,8 @@ export interface operations {
                      *           "code": "B200-SXM-OD",
                      *           "unit": "USD/GPU-hour",
                      *           "methodology_version": 1,
-                     *           "created_at": "2026-12-03T14:17:05.573Z",
-                     *           "updated_at": "2026-12-03T14:17:05.573Z",
+                     *           "created_at": "2026-12-03T17:16:30.068Z",
+                     *           "updated_at": "2026-12-03T17:16:30.068Z",
                      *           "latest": {
                      *             "code": "B200-SXM-OD",
                      *             "date": "2026-11-01",
@@ -2400,7 +4332,7 @@ export interface operations {
                      *             "hhi": 0.142857,
                      *             "max_provider_impact": 0.178959,
                      *             "revision": 1,
-                     *             "published_at": "2026-12-03T14:21:57.337Z",
+                     *             "published_at": "2026-12-03T17:37:37.256Z",
                      *             "methodology_version": 1,
                      *             "hash": "sha256:eef625a4e8c6357f36834c44220938e2a1562be12913ab56da084b1573c4f9ce"
                      *           }
@@ -2452,7 +4384,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/indices",
-                     *       "request_id": "MxMEm7Sh-2p"
+                     *       "request_id": "mAbO7A3N-2q"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2512,8 +4444,8 @@ export interface operations {
                 content: {
                     /**
                      * @example code,name,kind,unit,date,status,value,level,revision,published_at,methodology_version,hash
-                     *     A100-SXM-OD,A100 SXM on-demand,gpu,USD/GPU-hour,2026-11-01,ok,1.403882,,1,2026-12-03T14:21:57.337Z,1,sha256:d9b03136b90b8ead4e64231f518744abb458dc7d2ad66e48b284939f152b0517
-                     *     B200-SXM-OD,B200 SXM on-demand,gpu,USD/GPU-hour,2026-11-01,ok,5.079982,,1,2026-12-03T14:21:57.337Z,1,sha256:eef625a4e8c6357f36834c44220938e2a1562be12913ab56da084b1573c4f9ce
+                     *     A100-SXM-OD,A100 SXM on-demand,gpu,USD/GPU-hour,2026-11-01,ok,1.403882,,1,2026-12-03T17:37:37.256Z,1,sha256:d9b03136b90b8ead4e64231f518744abb458dc7d2ad66e48b284939f152b0517
+                     *     B200-SXM-OD,B200 SXM on-demand,gpu,USD/GPU-hour,2026-11-01,ok,5.079982,,1,2026-12-03T17:37:37.256Z,1,sha256:eef625a4e8c6357f36834c44220938e2a1562be12913ab56da084b1573c4f9ce
                      */
                     "text/csv": string;
                 };
@@ -2559,7 +4491,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/indices.csv",
-                     *       "request_id": "MxMEm7Sh-2v"
+                     *       "request_id": "mAbO7A3N-2w"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2660,8 +4592,8 @@ export interface operations {
                      *       "code": "H100-SXM-OD",
                      *       "unit": "USD/GPU-hour",
                      *       "methodology_version": 1,
-                     *       "created_at": "2026-12-03T14:17:05.573Z",
-                     *       "updated_at": "2026-12-03T14:17:05.573Z",
+                     *       "created_at": "2026-12-03T17:16:30.068Z",
+                     *       "updated_at": "2026-12-03T17:16:30.068Z",
                      *       "latest": {
                      *         "code": "H100-SXM-OD",
                      *         "date": "2026-11-01",
@@ -2681,7 +4613,7 @@ export interface operations {
                      *         "hhi": 0.111111,
                      *         "max_provider_impact": 0.2115,
                      *         "revision": 1,
-                     *         "published_at": "2026-12-03T14:21:57.337Z",
+                     *         "published_at": "2026-12-03T17:37:37.256Z",
                      *         "methodology_version": 1,
                      *         "hash": "sha256:a7f062c09c30119b442f29398f4b758dd8997cbebf63c7690c87e18f57122431"
                      *       }
@@ -2742,7 +4674,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No index NO-SUCH-INDEX",
                      *       "instance": "/v1/indices/NO-SUCH-INDEX",
-                     *       "request_id": "MxMEm7Sh-2z"
+                     *       "request_id": "mAbO7A3N-30"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2853,8 +4785,8 @@ export interface operations {
                      *       "code": "H100-SXM-OD",
                      *       "unit": "USD/GPU-hour",
                      *       "methodology_version": 1,
-                     *       "created_at": "2026-12-03T14:17:05.573Z",
-                     *       "updated_at": "2026-12-03T14:21:59.705Z"
+                     *       "created_at": "2026-12-03T17:16:30.068Z",
+                     *       "updated_at": "2026-12-03T17:37:49.444Z"
                      *     }
                      */
                     "application/json": components["schemas"]["IndexDefinition"];
@@ -2900,7 +4832,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/indices/H100-SXM-OD",
-                     *       "request_id": "MxMEm7Sh-33"
+                     *       "request_id": "mAbO7A3N-34"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -3120,7 +5052,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/period: Invalid option: expected one of \"week\"|\"month\"|\"quarter\"|\"year\"; querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/indices/H100-SXM-OD/averages",
-                     *       "request_id": "MxMEm7Sh-45",
+                     *       "request_id": "mAbO7A3N-46",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/period",
@@ -3268,7 +5200,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z; querystring/width: Too small: expected number to be >=240",
                      *       "instance": "/v1/indices/H100-SXM-OD/chart.svg",
-                     *       "request_id": "MxMEm7Sh-5w",
+                     *       "request_id": "mAbO7A3N-73",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -3397,7 +5329,7 @@ export interface operations {
                      *       "hhi": 0.111111,
                      *       "max_provider_impact": 0.2115,
                      *       "revision": 1,
-                     *       "published_at": "2026-12-03T14:21:57.337Z",
+                     *       "published_at": "2026-12-03T17:37:37.256Z",
                      *       "methodology_version": 1,
                      *       "hash": "sha256:a7f062c09c30119b442f29398f4b758dd8997cbebf63c7690c87e18f57122431",
                      *       "source_health": null
@@ -3458,7 +5390,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No index NO-SUCH-INDEX",
                      *       "instance": "/v1/indices/NO-SUCH-INDEX/latest",
-                     *       "request_id": "MxMEm7Sh-2a"
+                     *       "request_id": "mAbO7A3N-2b"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -3533,7 +5465,7 @@ export interface operations {
                 content: {
                     /**
                      * @example date,code,status,value,level,unit,window_days,n_providers,n_contributors,n_quotes,n_excluded,min,p25,p75,max,hhi,max_provider_impact,revision,published_at,methodology_version,hash
-                     *     2026-11-01,H100-SXM-OD,ok,2.49,,USD/GPU-hour,1,9,9,9,0,1.8485,2.2334,2.973225,3.4693,0.111111,0.2115,1,2026-12-03T14:21:57.337Z,1,sha256:a7f062c09c30119b442f29398f4b758dd8997cbebf63c7690c87e18f57122431
+                     *     2026-11-01,H100-SXM-OD,ok,2.49,,USD/GPU-hour,1,9,9,9,0,1.8485,2.2334,2.973225,3.4693,0.111111,0.2115,1,2026-12-03T17:37:37.256Z,1,sha256:a7f062c09c30119b442f29398f4b758dd8997cbebf63c7690c87e18f57122431
                      */
                     "text/csv": string;
                 };
@@ -3591,7 +5523,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No index NO-SUCH-INDEX",
                      *       "instance": "/v1/indices/NO-SUCH-INDEX/latest.csv",
-                     *       "request_id": "MxMEm7Sh-2i"
+                     *       "request_id": "mAbO7A3N-2j"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -3700,7 +5632,7 @@ export interface operations {
                      *           "hhi": 0.111111,
                      *           "max_provider_impact": 0.172643,
                      *           "revision": 1,
-                     *           "published_at": "2026-12-03T14:21:56.863Z",
+                     *           "published_at": "2026-12-03T17:37:34.41Z",
                      *           "methodology_version": 1,
                      *           "hash": "sha256:a0bacd31e132e19c455fed490eaadc2763962eb9d0921eddcd686a9eb553ecb5"
                      *         },
@@ -3723,7 +5655,7 @@ export interface operations {
                      *           "hhi": 0.111111,
                      *           "max_provider_impact": 0.127115,
                      *           "revision": 1,
-                     *           "published_at": "2026-12-03T14:21:56.863Z",
+                     *           "published_at": "2026-12-03T17:37:34.41Z",
                      *           "methodology_version": 1,
                      *           "hash": "sha256:50e969050a1550582a5f7c756c885c29ead3961c777fd7541ec3ef0029ad58f6"
                      *         }
@@ -3734,8 +5666,8 @@ export interface operations {
                     "application/json": components["schemas"]["FixingPage"];
                     /**
                      * @example date,code,status,value,level,unit,window_days,n_providers,n_contributors,n_quotes,n_excluded,min,p25,p75,max,hhi,max_provider_impact,revision,published_at,methodology_version,hash
-                     *     2026-09-18,H100-SXM-OD,ok,2.6391,,USD/GPU-hour,1,9,9,9,0,2.0268,2.47301,2.99,3.49,0.111111,0.172643,1,2026-12-03T14:21:56.863Z,1,sha256:a0bacd31e132e19c455fed490eaadc2763962eb9d0921eddcd686a9eb553ecb5
-                     *     2026-09-19,H100-SXM-OD,ok,2.6718,,USD/GPU-hour,1,9,9,9,0,2.0134,2.471403,2.99,3.49,0.111111,0.127115,1,2026-12-03T14:21:56.863Z,1,sha256:50e969050a1550582a5f7c756c885c29ead3961c777fd7541ec3ef0029ad58f6
+                     *     2026-09-18,H100-SXM-OD,ok,2.6391,,USD/GPU-hour,1,9,9,9,0,2.0268,2.47301,2.99,3.49,0.111111,0.172643,1,2026-12-03T17:37:34.41Z,1,sha256:a0bacd31e132e19c455fed490eaadc2763962eb9d0921eddcd686a9eb553ecb5
+                     *     2026-09-19,H100-SXM-OD,ok,2.6718,,USD/GPU-hour,1,9,9,9,0,2.0134,2.471403,2.99,3.49,0.111111,0.127115,1,2026-12-03T17:37:34.41Z,1,sha256:50e969050a1550582a5f7c756c885c29ead3961c777fd7541ec3ef0029ad58f6
                      */
                     "text/csv": string;
                 };
@@ -3769,7 +5701,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z; querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/indices/H100-SXM-OD/values",
-                     *       "request_id": "MxMEm7Sh-3f",
+                     *       "request_id": "mAbO7A3N-3g",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -3902,7 +5834,7 @@ export interface operations {
                      *       "hhi": 0.111111,
                      *       "max_provider_impact": 0.094314,
                      *       "revision": 2,
-                     *       "published_at": "2026-12-03T14:21:57.563Z",
+                     *       "published_at": "2026-12-03T17:37:37.954Z",
                      *       "methodology_version": 1,
                      *       "hash": "sha256:0b740103ae69c66ee1a46188718459cc2b926938e97a50bea3c00412d5491cb8"
                      *     }
@@ -3938,7 +5870,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/indices/H100-SXM-OD/values/2026-10-20",
-                     *       "request_id": "MxMEm7Sh-3m",
+                     *       "request_id": "mAbO7A3N-3n",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/as_of",
@@ -4064,11 +5996,11 @@ export interface operations {
                      *           "hhi": 0.111111,
                      *           "max_provider_impact": 0.219864,
                      *           "revision": 1,
-                     *           "published_at": "2026-12-03T14:21:57.337Z",
+                     *           "published_at": "2026-12-03T17:37:37.256Z",
                      *           "methodology_version": 1,
                      *           "hash": "sha256:6f0b2450f98882d247f906f8a985f30df109e16eaec2988b862b6571587d190d",
                      *           "reason": "initial",
-                     *           "superseded_at": "2026-12-03T14:21:57.563Z"
+                     *           "superseded_at": "2026-12-03T17:37:37.954Z"
                      *         },
                      *         {
                      *           "code": "H100-SXM-OD",
@@ -4089,7 +6021,7 @@ export interface operations {
                      *           "hhi": 0.111111,
                      *           "max_provider_impact": 0.094314,
                      *           "revision": 2,
-                     *           "published_at": "2026-12-03T14:21:57.563Z",
+                     *           "published_at": "2026-12-03T17:37:37.954Z",
                      *           "methodology_version": 1,
                      *           "hash": "sha256:0b740103ae69c66ee1a46188718459cc2b926938e97a50bea3c00412d5491cb8",
                      *           "reason": "late_quotes",
@@ -4153,7 +6085,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No index NO-SUCH-INDEX",
                      *       "instance": "/v1/indices/NO-SUCH-INDEX/values/2026-10-20/revisions",
-                     *       "request_id": "MxMEm7Sh-3v"
+                     *       "request_id": "mAbO7A3N-3w"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4235,7 +6167,7 @@ export interface operations {
                      *           "insufficient": 0
                      *         }
                      *       ],
-                     *       "ms": 13
+                     *       "ms": 31
                      *     }
                      */
                     "application/json": components["schemas"]["ComputeReport"];
@@ -4269,7 +6201,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/indices/compute",
-                     *       "request_id": "MxMEm7Sh-4a"
+                     *       "request_id": "mAbO7A3N-4b"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4455,7 +6387,7 @@ export interface operations {
                      *       "title": "URI Too Long",
                      *       "status": 414,
                      *       "detail": "'/v1/payloads/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' is exceeding the max param length",
-                     *       "request_id": "MxMEm7Sh-5r",
+                     *       "request_id": "mAbO7A3N-6y",
                      *       "instance": "/v1/payloads/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
                      *     }
                      */
@@ -4529,8 +6461,8 @@ export interface operations {
                      *           "variant": "sxm",
                      *           "tier": null,
                      *           "open_weights": null,
-                     *           "created_at": "2026-12-03T14:21:55.814Z",
-                     *           "updated_at": "2026-12-03T14:21:55.814Z"
+                     *           "created_at": "2026-12-03T17:37:28.889Z",
+                     *           "updated_at": "2026-12-03T17:37:28.889Z"
                      *         },
                      *         {
                      *           "code": "anthropic/claude-3-haiku",
@@ -4540,8 +6472,8 @@ export interface operations {
                      *           "variant": null,
                      *           "tier": "small",
                      *           "open_weights": false,
-                     *           "created_at": "2026-12-03T14:21:58.244Z",
-                     *           "updated_at": "2026-12-03T14:21:58.244Z"
+                     *           "created_at": "2026-12-03T17:37:43Z",
+                     *           "updated_at": "2026-12-03T17:37:43Z"
                      *         }
                      *       ],
                      *       "next_cursor": null
@@ -4590,7 +6522,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/products",
-                     *       "request_id": "MxMEm7Sh-y"
+                     *       "request_id": "mAbO7A3N-z"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4658,8 +6590,8 @@ export interface operations {
                      *       "variant": null,
                      *       "tier": "frontier",
                      *       "open_weights": false,
-                     *       "created_at": "2026-12-03T14:21:55.821Z",
-                     *       "updated_at": "2026-12-03T14:21:55.821Z"
+                     *       "created_at": "2026-12-03T17:37:29.004Z",
+                     *       "updated_at": "2026-12-03T17:37:29.004Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Product"];
@@ -4693,7 +6625,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "params/code: must be a lowercase code such as h100-sxm or openai/gpt-5.5 (URL-encode the slash as %2F)",
                      *       "instance": "/v1/products/NO-SUCH-INDEX",
-                     *       "request_id": "MxMEm7Sh-12",
+                     *       "request_id": "mAbO7A3N-13",
                      *       "errors": [
                      *         {
                      *           "path": "params/code",
@@ -4802,8 +6734,8 @@ export interface operations {
                      *       "variant": "sxm",
                      *       "tier": null,
                      *       "open_weights": null,
-                     *       "created_at": "2026-12-03T14:21:55.788Z",
-                     *       "updated_at": "2026-12-03T14:21:59.201Z"
+                     *       "created_at": "2026-12-03T17:37:28.724Z",
+                     *       "updated_at": "2026-12-03T17:37:47.054Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Product"];
@@ -4849,7 +6781,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/products/h100-sxm",
-                     *       "request_id": "MxMEm7Sh-16"
+                     *       "request_id": "mAbO7A3N-17"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4976,16 +6908,16 @@ export interface operations {
                      *           "name": "Anthropic",
                      *           "kind": "model_lab",
                      *           "website": "https://www.anthropic.com",
-                     *           "created_at": "2026-12-03T14:21:55.772Z",
-                     *           "updated_at": "2026-12-03T14:21:55.772Z"
+                     *           "created_at": "2026-12-03T17:37:28.61Z",
+                     *           "updated_at": "2026-12-03T17:37:28.61Z"
                      *         },
                      *         {
                      *           "slug": "aws",
                      *           "name": "Amazon Web Services",
                      *           "kind": "hyperscaler",
                      *           "website": "https://aws.amazon.com",
-                     *           "created_at": "2026-12-03T14:21:55.744Z",
-                     *           "updated_at": "2026-12-03T14:21:55.744Z"
+                     *           "created_at": "2026-12-03T17:37:28.439Z",
+                     *           "updated_at": "2026-12-03T17:37:28.439Z"
                      *         }
                      *       ],
                      *       "next_cursor": null
@@ -5034,7 +6966,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/providers",
-                     *       "request_id": "MxMEm7Sh-f"
+                     *       "request_id": "mAbO7A3N-g"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5099,8 +7031,8 @@ export interface operations {
                      *       "name": "Lambda",
                      *       "kind": "neocloud",
                      *       "website": "https://lambda.ai",
-                     *       "created_at": "2026-12-03T14:21:55.754Z",
-                     *       "updated_at": "2026-12-03T14:21:55.754Z"
+                     *       "created_at": "2026-12-03T17:37:28.484Z",
+                     *       "updated_at": "2026-12-03T17:37:28.484Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Provider"];
@@ -5158,7 +7090,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No provider no-such-provider",
                      *       "instance": "/v1/providers/no-such-provider",
-                     *       "request_id": "MxMEm7Sh-j"
+                     *       "request_id": "mAbO7A3N-k"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5234,8 +7166,8 @@ export interface operations {
                      *       "name": "Lambda",
                      *       "kind": "neocloud",
                      *       "website": "https://lambda.ai",
-                     *       "created_at": "2026-12-03T14:21:55.754Z",
-                     *       "updated_at": "2026-12-03T14:21:59.104Z"
+                     *       "created_at": "2026-12-03T17:37:28.484Z",
+                     *       "updated_at": "2026-12-03T17:37:46.606Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Provider"];
@@ -5281,7 +7213,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/providers/lambda",
-                     *       "request_id": "MxMEm7Sh-n"
+                     *       "request_id": "mAbO7A3N-o"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5425,10 +7357,10 @@ export interface operations {
                      *           "gpus_per_instance": null,
                      *           "fx_usd_per_unit": "1",
                      *           "usd_price": "0.03",
-                     *           "observed_at": "2026-12-03T14:21:58.22Z",
+                     *           "observed_at": "2026-12-03T17:37:42.871Z",
                      *           "observed_day": "2026-12-03",
                      *           "source": "openrouter",
-                     *           "ingested_at": "2026-12-03T14:21:58.244Z",
+                     *           "ingested_at": "2026-12-03T17:37:43Z",
                      *           "run_id": "1"
                      *         },
                      *         {
@@ -5445,14 +7377,14 @@ export interface operations {
                      *           "gpus_per_instance": null,
                      *           "fx_usd_per_unit": "1",
                      *           "usd_price": "1.25",
-                     *           "observed_at": "2026-12-03T14:21:58.22Z",
+                     *           "observed_at": "2026-12-03T17:37:42.871Z",
                      *           "observed_day": "2026-12-03",
                      *           "source": "openrouter",
-                     *           "ingested_at": "2026-12-03T14:21:58.244Z",
+                     *           "ingested_at": "2026-12-03T17:37:43Z",
                      *           "run_id": "1"
                      *         }
                      *       ],
-                     *       "next_cursor": "eyJhdCI6IjIwMjYtMTItMDNUMTQ6MjE6NTguMjJaIiwiaWQiOiI2NDg0In0.x6xYRe9ATe_Ty1XUSvmMOXuA"
+                     *       "next_cursor": "eyJhdCI6IjIwMjYtMTItMDNUMTc6Mzc6NDIuODcxWiIsImlkIjoiNjQ4NCJ9.VFkujdE6UEbwQ5zrKg74qVD5"
                      *     }
                      */
                     "application/json": components["schemas"]["QuoteList"];
@@ -5486,7 +7418,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: Invalid input; querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/quotes",
-                     *       "request_id": "MxMEm7Sh-1s",
+                     *       "request_id": "mAbO7A3N-1t",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -5603,7 +7535,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/quotes",
-                     *       "request_id": "MxMEm7Sh-1v"
+                     *       "request_id": "mAbO7A3N-1w"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5728,7 +7660,7 @@ export interface operations {
                      *       "observed_at": "2026-09-18T03:00:00Z",
                      *       "observed_day": "2026-09-18",
                      *       "source": "demo",
-                     *       "ingested_at": "2026-12-03T14:21:56.008Z",
+                     *       "ingested_at": "2026-12-03T17:37:30.22Z",
                      *       "run_id": null,
                      *       "run": null
                      *     }
@@ -5799,7 +7731,7 @@ export interface operations {
                      *       "title": "URI Too Long",
                      *       "status": 414,
                      *       "detail": "'/v1/quotes/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' is exceeding the max param length",
-                     *       "request_id": "MxMEm7Sh-24",
+                     *       "request_id": "mAbO7A3N-25",
                      *       "instance": "/v1/quotes/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
                      *     }
                      */
@@ -5874,7 +7806,7 @@ export interface operations {
                      *           "date": "2026-10-20",
                      *           "revision": 2,
                      *           "reason": "late_quotes",
-                     *           "published_at": "2026-12-03T14:21:57.563Z",
+                     *           "published_at": "2026-12-03T17:37:37.954Z",
                      *           "unit": "USD/GPU-hour",
                      *           "status": "ok",
                      *           "value": 2.428928,
@@ -5889,7 +7821,7 @@ export interface operations {
                      *           "date": "2026-10-20",
                      *           "revision": 3,
                      *           "reason": "late_quotes",
-                     *           "published_at": "2026-12-03T14:22:00.059Z",
+                     *           "published_at": "2026-12-03T17:37:50.755Z",
                      *           "unit": "USD/GPU-hour",
                      *           "status": "ok",
                      *           "value": 2.49,
@@ -5934,7 +7866,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/revisions",
-                     *       "request_id": "MxMEm7Sh-4j",
+                     *       "request_id": "mAbO7A3N-4k",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/limit",
@@ -6029,17 +7961,17 @@ export interface operations {
                      *       "source": "contract-feed",
                      *       "importer": "openrouter",
                      *       "trigger": "manual",
-                     *       "url": "http://127.0.0.1:38715/api/v1/models",
+                     *       "url": "http://127.0.0.1:36753/api/v1/models",
                      *       "provider": null,
-                     *       "started_at": "2026-12-03T14:21:58.187Z",
-                     *       "finished_at": "2026-12-03T14:21:58.973Z",
+                     *       "started_at": "2026-12-03T17:37:42.444Z",
+                     *       "finished_at": "2026-12-03T17:37:45.839Z",
                      *       "status": "ok",
                      *       "attempts": 1,
                      *       "http_status": 200,
                      *       "bytes": 1280659,
                      *       "sha256": "40a65a1fa9836bf82527ed994b5a7ff2345809feff6428cfb88710c3fe8ad27b",
                      *       "payload_kept": true,
-                     *       "observed_at": "2026-12-03T14:21:58.22Z",
+                     *       "observed_at": "2026-12-03T17:37:42.871Z",
                      *       "rows_read": 549,
                      *       "quotes": 325,
                      *       "accepted": 325,
@@ -6316,7 +8248,7 @@ export interface operations {
                      *       "title": "URI Too Long",
                      *       "status": 414,
                      *       "detail": "'/v1/runs/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' is exceeding the max param length",
-                     *       "request_id": "MxMEm7Sh-5n",
+                     *       "request_id": "mAbO7A3N-6u",
                      *       "instance": "/v1/runs/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
                      *     }
                      */
@@ -6380,7 +8312,7 @@ export interface operations {
                      *         {
                      *           "name": "contract-doomed",
                      *           "importer": "openrouter",
-                     *           "url": "http://127.0.0.1:38715/api/v1/models",
+                     *           "url": "http://127.0.0.1:36753/api/v1/models",
                      *           "provider": null,
                      *           "interval_seconds": 3600,
                      *           "enabled": false,
@@ -6389,7 +8321,7 @@ export interface operations {
                      *           "max_bytes": 67108864,
                      *           "retries": 0,
                      *           "stale_after_seconds": 10800,
-                     *           "next_run_at": "2026-12-03T14:21:58.177Z",
+                     *           "next_run_at": "2026-12-03T17:37:42.304Z",
                      *           "last_run_at": null,
                      *           "last_success_at": null,
                      *           "last_success_age_seconds": null,
@@ -6398,13 +8330,13 @@ export interface operations {
                      *           "runs": 0,
                      *           "failures": 0,
                      *           "quotes_accepted": 0,
-                     *           "created_at": "2026-12-03T14:21:58.177Z",
-                     *           "updated_at": "2026-12-03T14:21:58.177Z"
+                     *           "created_at": "2026-12-03T17:37:42.304Z",
+                     *           "updated_at": "2026-12-03T17:37:42.304Z"
                      *         },
                      *         {
                      *           "name": "contract-feed",
                      *           "importer": "openrouter",
-                     *           "url": "http://127.0.0.1:38715/api/v1/models",
+                     *           "url": "http://127.0.0.1:36753/api/v1/models",
                      *           "provider": null,
                      *           "interval_seconds": 3600,
                      *           "enabled": false,
@@ -6413,17 +8345,17 @@ export interface operations {
                      *           "max_bytes": 67108864,
                      *           "retries": 0,
                      *           "stale_after_seconds": 10800,
-                     *           "next_run_at": "2026-12-03T15:21:58.184Z",
-                     *           "last_run_at": "2026-12-03T14:21:58.187Z",
-                     *           "last_success_at": "2026-12-03T14:21:58.973Z",
-                     *           "last_success_age_seconds": 1,
+                     *           "next_run_at": "2026-12-03T18:37:42.404Z",
+                     *           "last_run_at": "2026-12-03T17:37:42.444Z",
+                     *           "last_success_at": "2026-12-03T17:37:45.839Z",
+                     *           "last_success_age_seconds": 8,
                      *           "last_failure": null,
                      *           "stale": false,
                      *           "runs": 1,
                      *           "failures": 0,
                      *           "quotes_accepted": 325,
-                     *           "created_at": "2026-12-03T14:21:58.167Z",
-                     *           "updated_at": "2026-12-03T14:21:58.167Z"
+                     *           "created_at": "2026-12-03T17:37:42.205Z",
+                     *           "updated_at": "2026-12-03T17:37:42.205Z"
                      *         }
                      *       ],
                      *       "next_cursor": null
@@ -6472,7 +8404,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/sources",
-                     *       "request_id": "MxMEm7Sh-4n"
+                     *       "request_id": "mAbO7A3N-5u"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6535,7 +8467,7 @@ export interface operations {
                      * @example {
                      *       "name": "contract-feed",
                      *       "importer": "openrouter",
-                     *       "url": "http://127.0.0.1:38715/api/v1/models",
+                     *       "url": "http://127.0.0.1:36753/api/v1/models",
                      *       "provider": null,
                      *       "interval_seconds": 3600,
                      *       "enabled": false,
@@ -6544,17 +8476,17 @@ export interface operations {
                      *       "max_bytes": 67108864,
                      *       "retries": 0,
                      *       "stale_after_seconds": 10800,
-                     *       "next_run_at": "2026-12-03T15:21:58.184Z",
-                     *       "last_run_at": "2026-12-03T14:21:58.187Z",
-                     *       "last_success_at": "2026-12-03T14:21:58.973Z",
-                     *       "last_success_age_seconds": 1,
+                     *       "next_run_at": "2026-12-03T18:37:42.404Z",
+                     *       "last_run_at": "2026-12-03T17:37:42.444Z",
+                     *       "last_success_at": "2026-12-03T17:37:45.839Z",
+                     *       "last_success_age_seconds": 8,
                      *       "last_failure": null,
                      *       "stale": false,
                      *       "runs": 1,
                      *       "failures": 0,
                      *       "quotes_accepted": 325,
-                     *       "created_at": "2026-12-03T14:21:58.167Z",
-                     *       "updated_at": "2026-12-03T14:21:58.167Z"
+                     *       "created_at": "2026-12-03T17:37:42.205Z",
+                     *       "updated_at": "2026-12-03T17:37:42.205Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Source"];
@@ -6623,7 +8555,7 @@ export interface operations {
                      *       "title": "URI Too Long",
                      *       "status": 414,
                      *       "detail": "'/v1/sources/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' is exceeding the max param length",
-                     *       "request_id": "MxMEm7Sh-4q",
+                     *       "request_id": "mAbO7A3N-5x",
                      *       "instance": "/v1/sources/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
                      *     }
                      */
@@ -6686,7 +8618,7 @@ export interface operations {
                      * @example {
                      *       "name": "contract-feed",
                      *       "importer": "openrouter",
-                     *       "url": "http://127.0.0.1:38715/api/v1/models",
+                     *       "url": "http://127.0.0.1:36753/api/v1/models",
                      *       "provider": null,
                      *       "interval_seconds": 3600,
                      *       "enabled": false,
@@ -6695,17 +8627,17 @@ export interface operations {
                      *       "max_bytes": 67108864,
                      *       "retries": 0,
                      *       "stale_after_seconds": 10800,
-                     *       "next_run_at": "2026-12-03T15:21:58.184Z",
-                     *       "last_run_at": "2026-12-03T14:21:58.187Z",
-                     *       "last_success_at": "2026-12-03T14:21:58.973Z",
-                     *       "last_success_age_seconds": 1,
+                     *       "next_run_at": "2026-12-03T18:37:42.404Z",
+                     *       "last_run_at": "2026-12-03T17:37:42.444Z",
+                     *       "last_success_at": "2026-12-03T17:37:45.839Z",
+                     *       "last_success_age_seconds": 8,
                      *       "last_failure": null,
                      *       "stale": false,
                      *       "runs": 1,
                      *       "failures": 0,
                      *       "quotes_accepted": 325,
-                     *       "created_at": "2026-12-03T14:21:58.167Z",
-                     *       "updated_at": "2026-12-03T14:22:00.219Z"
+                     *       "created_at": "2026-12-03T17:37:42.205Z",
+                     *       "updated_at": "2026-12-03T17:37:54.125Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Source"];
@@ -6751,7 +8683,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/sources/contract-feed",
-                     *       "request_id": "MxMEm7Sh-4t"
+                     *       "request_id": "mAbO7A3N-60"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6882,7 +8814,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/sources/contract-doomed",
-                     *       "request_id": "MxMEm7Sh-51"
+                     *       "request_id": "mAbO7A3N-68"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7002,17 +8934,17 @@ export interface operations {
                      *       "source": "contract-feed",
                      *       "importer": "openrouter",
                      *       "trigger": "manual",
-                     *       "url": "http://127.0.0.1:38715/api/v1/models",
+                     *       "url": "http://127.0.0.1:36753/api/v1/models",
                      *       "provider": null,
-                     *       "started_at": "2026-12-03T14:22:00.344Z",
-                     *       "finished_at": "2026-12-03T14:22:00.38Z",
+                     *       "started_at": "2026-12-03T17:37:54.645Z",
+                     *       "finished_at": "2026-12-03T17:37:54.798Z",
                      *       "status": "ok",
                      *       "attempts": 1,
                      *       "http_status": 200,
                      *       "bytes": 1280659,
                      *       "sha256": "40a65a1fa9836bf82527ed994b5a7ff2345809feff6428cfb88710c3fe8ad27b",
                      *       "payload_kept": true,
-                     *       "observed_at": "2026-12-03T14:21:58.22Z",
+                     *       "observed_at": "2026-12-03T17:37:42.871Z",
                      *       "rows_read": 549,
                      *       "quotes": 0,
                      *       "accepted": 0,
@@ -7254,7 +9186,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/sources/contract-feed/collect",
-                     *       "request_id": "MxMEm7Sh-59"
+                     *       "request_id": "mAbO7A3N-6g"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7384,17 +9316,17 @@ export interface operations {
                      *           "source": "contract-feed",
                      *           "importer": "openrouter",
                      *           "trigger": "manual",
-                     *           "url": "http://127.0.0.1:38715/api/v1/models",
+                     *           "url": "http://127.0.0.1:36753/api/v1/models",
                      *           "provider": null,
-                     *           "started_at": "2026-12-03T14:22:00.406Z",
-                     *           "finished_at": "2026-12-03T14:22:00.435Z",
+                     *           "started_at": "2026-12-03T17:37:55.12Z",
+                     *           "finished_at": "2026-12-03T17:37:55.241Z",
                      *           "status": "ok",
                      *           "attempts": 1,
                      *           "http_status": 200,
                      *           "bytes": 1280659,
                      *           "sha256": "40a65a1fa9836bf82527ed994b5a7ff2345809feff6428cfb88710c3fe8ad27b",
                      *           "payload_kept": true,
-                     *           "observed_at": "2026-12-03T14:21:58.22Z",
+                     *           "observed_at": "2026-12-03T17:37:42.871Z",
                      *           "rows_read": 549,
                      *           "quotes": 0,
                      *           "accepted": 0,
@@ -7609,17 +9541,17 @@ export interface operations {
                      *           "source": "contract-feed",
                      *           "importer": "openrouter",
                      *           "trigger": "manual",
-                     *           "url": "http://127.0.0.1:38715/api/v1/models",
+                     *           "url": "http://127.0.0.1:36753/api/v1/models",
                      *           "provider": null,
-                     *           "started_at": "2026-12-03T14:22:00.344Z",
-                     *           "finished_at": "2026-12-03T14:22:00.38Z",
+                     *           "started_at": "2026-12-03T17:37:54.645Z",
+                     *           "finished_at": "2026-12-03T17:37:54.798Z",
                      *           "status": "ok",
                      *           "attempts": 1,
                      *           "http_status": 200,
                      *           "bytes": 1280659,
                      *           "sha256": "40a65a1fa9836bf82527ed994b5a7ff2345809feff6428cfb88710c3fe8ad27b",
                      *           "payload_kept": true,
-                     *           "observed_at": "2026-12-03T14:21:58.22Z",
+                     *           "observed_at": "2026-12-03T17:37:42.871Z",
                      *           "rows_read": 549,
                      *           "quotes": 0,
                      *           "accepted": 0,
@@ -7864,7 +9796,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/sources/contract-feed/runs",
-                     *       "request_id": "MxMEm7Sh-5i",
+                     *       "request_id": "mAbO7A3N-6p",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/limit",
