@@ -26,6 +26,7 @@ export function conditionalGet (cacheControlValue: string) {
     if (reply.statusCode !== 200 || typeof payload !== 'string') return payload
     const given = reply.getHeader('etag')
     const etag = typeof given === 'string' ? given : etagOfBody(payload)
+    req.cpxCacheFill?.(reply, payload, etag) // a miss of a read-cache route (plugins/read-cache.ts): kept as sent
     reply.header('etag', etag).header('cache-control', cacheControlValue).header('vary', withAccept(reply.getHeader('vary')))
     if (!isFresh(req.headers['if-none-match'], etag)) return payload
     reply.code(304).removeHeader('content-type')
