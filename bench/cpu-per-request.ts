@@ -53,7 +53,7 @@ async function cpuPerRequest (inject: () => Promise<unknown>): Promise<number> {
   return best
 }
 
-console.log(`| route | CPX µs CPU | bare µs CPU | ratio (bare/CPX) |\n|---|---:|---:|---:|`)
+console.log('| route | CPX µs CPU | bare µs CPU | ratio (bare/CPX) |\n|---|---:|---:|---:|')
 for (const [name, url] of routes) {
   const first = await app.inject(url)
   if (first.statusCode !== 200) throw new Error(`${url}: ${first.statusCode} ${first.body}`)
