@@ -22,19 +22,22 @@ export function isFresh (ifNoneMatch: string | undefined, etag: string): boolean
  * body), Cache-Control, and 304 when the client has it.
  */
 export function conditionalGet (cacheControlValue: string) {
-  return async (req: FastifyRequest, reply: FastifyReply, payload: unknown) => {
-    if (reply.statusCode !== 200 || typeof payload !== 'string') return payload
+  // A callback hook: no promise per answer (this runs on every read of the scopes that add it).
+  return (req: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void): void => {
+    if (reply.statusCode !== 200 || typeof payload !== 'string') return done(null, payload)
     const given = reply.getHeader('etag')
     const etag = typeof given === 'string' ? given : etagOfBody(payload)
+    req.cpxCacheFill?.(reply, payload, etag) // a miss of a read-cache route (plugins/read-cache.ts): kept as sent
     reply.header('etag', etag).header('cache-control', cacheControlValue).header('vary', withAccept(reply.getHeader('vary')))
-    if (!isFresh(req.headers['if-none-match'], etag)) return payload
+    if (!isFresh(req.headers['if-none-match'], etag)) return done(null, payload)
     reply.code(304).removeHeader('content-type')
-    return null
+    done(null, null)
   }
 }
 
 /** Adds Accept to a Vary header (CORS may have put Origin there already). */
 function withAccept (vary: unknown): string {
+  if (vary === 'Origin') return 'Origin, Accept' // the usual case (limits.ts sets Origin when CORS is on)
   const given = Array.isArray(vary) ? vary.join(', ') : typeof vary === 'string' ? vary : ''
   if (!given) return 'Accept'
   return /(^|,)\s*accept\s*(,|$)/i.test(given) ? given : `${given}, Accept`

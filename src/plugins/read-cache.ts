@@ -1,7 +1,6 @@
-import type { FastifyRequest } from 'fastify'
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from '../config.ts'
-import { etagOfBody } from '../http/http-cache.ts'
 import { FixingsCache } from './latest-cache.ts'
 import { routeOf } from './limits.ts'
 
@@ -21,14 +20,14 @@ export const CACHED_ROUTES = new Set([
 const KEPT = ['content-type', 'link', 'content-disposition', 'content-security-policy', 'x-frame-options'] as const
 
 interface Answer { body: string, etag: string, headers: (string | undefined)[] }
-interface Fill { code: string, key: string, generation: number }
 
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** set for CACHED_ROUTES: whether the route validates its query (else only api_key may shape the answer) */
     cpxCache?: { query: boolean, negotiated: boolean }
   }
-  interface FastifyRequest { cpxCacheFill?: Fill | null }
+  /** set on a miss of a cached route: keeps the answer sent with 200 and its ETag */
+  interface FastifyRequest { cpxCacheFill?: ((reply: FastifyReply, payload: string, etag: string) => void) | null }
   interface FastifyInstance { readCache: FixingsCache<Answer> }
 }
 
@@ -51,24 +50,29 @@ export default fp(async (app, { config }: { config: Config }) => {
   const cache = new FixingsCache<Answer>({ maxEntries: 5000, maxWeight: 128 * 1024 * 1024, weigh: (a) => a.body.length })
   app.decorate('readCache', cache)
   app.decorateRequest('cpxCacheFill', null)
+  // The hooks below are the cached routes' own (added here, in onRoute), not global ones: every other
+  // route — latest, history, writes — runs neither (docs/performance.md, "CPU per request").
   app.addHook('onRoute', (route) => {
     if (!CACHED_ROUTES.has(route.url) || ![route.method].flat().includes('GET')) return
     route.config = { ...route.config, cpxCache: { query: Boolean(route.schema?.querystring), negotiated: route.url.endsWith('/averages') } }
+    route.preValidation = [answerFromCache, ...[route.preValidation ?? []].flat()]
   })
   await cache.listen(app.database)
   app.addHook('onClose', () => cache.close())
 
-  // After auth, before validation: a hit is sent from memory (the route's onSend still answers 304 on a
-  // match). A callback hook that answers without calling done: no promise on a hit.
-  app.addHook('preValidation', (req, reply, done) => {
+  // After auth, before validation: a hit is sent from memory (the scope's conditionalGet still answers
+  // 304 on a match). A callback hook that answers without calling done: no promise on a hit.
+  function answerFromCache (req: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
     const route = routeOf(req)
-    const how = route.config.cpxCache
-    if (!how) return done()
+    const how = route.config.cpxCache!
     const code = (req.params as { code?: string }).code ?? ''
     const key = keyOf(req, route.url!, how, config.READ_API_KEY_REQUIRED)
     const hit = cache.peek(code, key)
     if (!hit) {
-      req.cpxCacheFill = { code, key, generation: cache.generationNow }
+      const generation = cache.generationNow
+      // A miss answered 200 is kept as sent, with the ETag of its bytes (the same on every instance), by the
+      // scope's conditionalGet (http-cache.ts) before it compares If-None-Match: a miss answered 304 is kept too.
+      req.cpxCacheFill = (r, payload, etag) => cache.put(code, key, { body: payload, etag, headers: KEPT.map((h) => asText(r.getHeader(h))) }, generation)
       return done()
     }
     for (let i = 0; i < KEPT.length; i++) {
@@ -77,16 +81,5 @@ export default fp(async (app, { config }: { config: Config }) => {
       else reply.header(KEPT[i]!, v)
     }
     reply.header('etag', hit.etag).send(hit.body)
-  })
-
-  // A miss answered 200: kept as sent, with the ETag of its bytes (the same on every instance). (Routes of
-  // plugins registered before this one, such as Swagger UI's, have no cpxCacheFill at all: undefined.)
-  app.addHook('onSend', (req, reply, payload, done) => {
-    const fill = req.cpxCacheFill
-    if (!fill || reply.statusCode !== 200 || typeof payload !== 'string') return done(null, payload)
-    const etag = etagOfBody(payload)
-    reply.header('etag', etag)
-    cache.put(fill.code, fill.key, { body: payload, etag, headers: KEPT.map((h) => asText(reply.getHeader(h))) }, fill.generation)
-    done(null, payload)
-  })
+  }
 }, { name: 'read-cache', dependencies: ['db', 'limits'] })

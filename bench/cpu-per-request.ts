@@ -1,0 +1,66 @@
+// CPU time per request of each public read route against a bare Fastify route sending the same bytes
+// and content type, in the same process (app.inject: no sockets, so only the framework and our code).
+// Wall-clock throughput on a shared machine is noise; process.cpuUsage of N requests is not much of it.
+//   npx tsx bench/cpu-per-request.ts [--n 4000]
+import Fastify from 'fastify'
+import { buildApp } from '../src/app.ts'
+import { loadConfig } from '../src/config.ts'
+import { connect } from '../src/db/connect.ts'
+import { migrate } from '../src/db/migrate.ts'
+import { insertFixings } from '../test/helpers/read-fixings.ts'
+
+const n = Number(process.argv[process.argv.indexOf('--n') + 1] || 4000)
+const CODE = 'H100-SXM-OD'
+const config = loadConfig({ LOG_LEVEL: 'silent', ADMIN_API_KEY: 'bench-admin-key-0123456789abcdef', DEMO_DATA: 'false', SCHEDULER: 'false', RATE_LIMIT_MAX: '1000000000' }, { memory: true })
+const database = await connect(config)
+await migrate(database)
+const days = Array.from({ length: 365 }, (_, i) => new Date(Date.UTC(2025, 9, 1) + i * 86_400_000).toISOString().slice(0, 10))
+await insertFixings(database, days.map((date, i) => ({ code: CODE, date, value: (2.5 + (i % 17) / 100).toFixed(4), published_at: `${date}T23:15:00Z` })))
+const app = await buildApp(config, { database })
+await app.ready()
+const bare = Fastify({ logger: false })
+const bodies = new Map<string, { type: string, body: string | Buffer }>()
+bare.get<{ Params: { name: string } }>('/body/:name', (req, reply) => {
+  const b = bodies.get(req.params.name)!
+  return reply.type(b.type).send(b.body)
+})
+await bare.ready()
+
+const last = days.at(-1)!
+const only = process.env.ONLY
+const routes: [string, string][] = ([
+  ['latest', `/v1/indices/${CODE}/latest`],
+  ['index list', '/v1/indices'],
+  ['index', `/v1/indices/${CODE}`],
+  ['history JSON', `/v1/indices/${CODE}/values`],
+  ['history CSV', `/v1/indices/${CODE}/values?format=csv`],
+  ['day', `/v1/indices/${CODE}/values/${last}`],
+  ['revisions', `/v1/indices/${CODE}/values/${last}/revisions`],
+  ['averages', `/v1/indices/${CODE}/averages`],
+  ['register', '/v1/revisions'],
+  ['chart', `/v1/indices/${CODE}/chart.svg`],
+] as [string, string][]).filter(([name]) => !only || name === only)
+
+async function cpuPerRequest (inject: () => Promise<unknown>): Promise<number> {
+  for (let i = 0; i < 200; i++) await inject() // warm: caches filled, code optimised
+  let best = Infinity
+  for (let round = 0; round < 3; round++) {
+    const t = process.cpuUsage()
+    for (let i = 0; i < n; i++) await inject()
+    const u = process.cpuUsage(t)
+    best = Math.min(best, (u.user + u.system) / n)
+  }
+  return best
+}
+
+console.log('| route | CPX µs CPU | bare µs CPU | ratio (bare/CPX) |\n|---|---:|---:|---:|')
+for (const [name, url] of routes) {
+  const first = await app.inject(url)
+  if (first.statusCode !== 200) throw new Error(`${url}: ${first.statusCode} ${first.body}`)
+  bodies.set(name, { type: String(first.headers['content-type']), body: first.rawPayload })
+  const cpx = await cpuPerRequest(() => app.inject(url))
+  const b = await cpuPerRequest(() => bare.inject(`/body/${encodeURIComponent(name)}`))
+  console.log(`| ${name} | ${cpx.toFixed(1)} | ${b.toFixed(1)} | ${(b / cpx).toFixed(2)}× |`)
+}
+await app.close()
+await bare.close()
