@@ -2005,7 +2005,7 @@ export interface operations {
                      *       "title": "Unauthorized",
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
-                     *       "request_id": "MxMEm7Sh-62",
+                     *       "request_id": "C7VIhV2f-6k",
                      *       "instance": "/metrics"
                      *     }
                      */
@@ -2101,6 +2101,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "gpu": "H100-SXM",
+                     *           "spot": "H100-SXM-OD",
+                     *           "terms": [
+                     *             {
+                     *               "term_months": 1,
+                     *               "index_code": "H100-SXM-R1"
+                     *             },
+                     *             {
+                     *               "term_months": 3,
+                     *               "index_code": "H100-SXM-R3"
+                     *             }
+                     *           ],
+                     *           "curve": "/v1/curves/H100-SXM"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["CurveList"];
                 };
             };
@@ -2137,6 +2158,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "The API key is unknown or revoked",
+                     *       "instance": "/v1/curves",
+                     *       "request_id": "C7VIhV2f-63"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2199,6 +2230,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "gpu": "H100-SXM",
+                     *       "date": "2026-11-01",
+                     *       "as_of": null,
+                     *       "unit": "USD/GPU-hour",
+                     *       "points": [
+                     *         {
+                     *           "term_months": 0,
+                     *           "index_code": "H100-SXM-OD",
+                     *           "status": "ok",
+                     *           "value": 2.49,
+                     *           "revision": 1,
+                     *           "published_at": "2026-12-03T17:54:12.011Z",
+                     *           "premium": "0.000000",
+                     *           "premium_pct": "0.0000",
+                     *           "history": "/v1/indices/H100-SXM-OD/values"
+                     *         },
+                     *         {
+                     *           "term_months": 1,
+                     *           "index_code": "H100-SXM-R1",
+                     *           "status": "ok",
+                     *           "value": 2.750258,
+                     *           "revision": 1,
+                     *           "published_at": "2026-12-03T17:54:12.011Z",
+                     *           "premium": "0.104521",
+                     *           "premium_pct": "10.4521",
+                     *           "history": "/v1/indices/H100-SXM-R1/values"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["Curve"];
                 };
             };
@@ -2223,6 +2286,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/validation-error",
+                     *       "title": "Invalid request",
+                     *       "status": 400,
+                     *       "detail": "querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
+                     *       "instance": "/v1/curves/H100-SXM",
+                     *       "request_id": "C7VIhV2f-67",
+                     *       "errors": [
+                     *         {
+                     *           "path": "querystring/as_of",
+                     *           "reason": "must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2323,6 +2402,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "gpu": "H100-SXM",
+                     *       "date": "2026-10-20",
+                     *       "as_of": null,
+                     *       "unit": "USD/GPU-hour",
+                     *       "points": [
+                     *         {
+                     *           "term_months": 0,
+                     *           "index_code": "H100-SXM-OD",
+                     *           "status": "ok",
+                     *           "value": 2.49,
+                     *           "revision": 3,
+                     *           "published_at": "2026-12-03T17:54:23.220Z",
+                     *           "premium": "0.000000",
+                     *           "premium_pct": "0.0000",
+                     *           "history": "/v1/indices/H100-SXM-OD/values"
+                     *         },
+                     *         {
+                     *           "term_months": 1,
+                     *           "index_code": "H100-SXM-R1",
+                     *           "status": "ok",
+                     *           "value": 2.710023,
+                     *           "revision": 1,
+                     *           "published_at": "2026-12-03T17:54:12.011Z",
+                     *           "premium": "0.088363",
+                     *           "premium_pct": "8.8363",
+                     *           "history": "/v1/indices/H100-SXM-R1/values"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["Curve"];
                 };
             };
@@ -2347,6 +2458,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/validation-error",
+                     *       "title": "Invalid request",
+                     *       "status": 400,
+                     *       "detail": "querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
+                     *       "instance": "/v1/curves/H100-SXM/2026-10-20",
+                     *       "request_id": "C7VIhV2f-6d",
+                     *       "errors": [
+                     *         {
+                     *           "path": "querystring/as_of",
+                     *           "reason": "must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2451,14 +2578,14 @@ export interface operations {
                      *           "currency": "EUR",
                      *           "usd_per_unit": "1.104344",
                      *           "source": "demo",
-                     *           "created_at": "2026-12-03T14:21:55.88Z"
+                     *           "created_at": "2026-12-03T17:54:06.62Z"
                      *         },
                      *         {
                      *           "date": "2026-11-01",
                      *           "currency": "GBP",
                      *           "usd_per_unit": "1.244411",
                      *           "source": "demo",
-                     *           "created_at": "2026-12-03T14:21:55.88Z"
+                     *           "created_at": "2026-12-03T17:54:06.62Z"
                      *         }
                      *       ],
                      *       "next_cursor": null
@@ -2495,7 +2622,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/fx-rates",
-                     *       "request_id": "MxMEm7Sh-1g",
+                     *       "request_id": "C7VIhV2f-1g",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -2610,7 +2737,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/fx-rates",
-                     *       "request_id": "MxMEm7Sh-1j"
+                     *       "request_id": "C7VIhV2f-1j"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2761,8 +2888,8 @@ export interface operations {
                      *           "code": "A100-SXM-OD",
                      *           "unit": "USD/GPU-hour",
                      *           "methodology_version": 1,
-                     *           "created_at": "2026-12-03T14:17:05.573Z",
-                     *           "updated_at": "2026-12-03T14:17:05.573Z",
+                     *           "created_at": "2026-12-03T17:27:26.892Z",
+                     *           "updated_at": "2026-12-03T17:27:26.892Z",
                      *           "latest": {
                      *             "code": "A100-SXM-OD",
                      *             "date": "2026-11-01",
@@ -2782,9 +2909,9 @@ export interface operations {
                      *             "hhi": 0.166667,
                      *             "max_provider_impact": 0.037518,
                      *             "revision": 1,
-                     *             "published_at": "2026-12-03T14:21:57.337Z",
+                     *             "published_at": "2026-12-03T17:54:12.011Z",
                      *             "methodology_version": 1,
-                     *             "hash": "sha256:d9b03136b90b8ead4e64231f518744abb458dc7d2ad66e48b284939f152b0517"
+                     *             "hash": "sha256:7a836626d55ed69fbb27d8f77cba8c5b5daaa82832f2c6b799d6245f6d336d12"
                      *           }
                      *         },
                      *         {
@@ -2827,8 +2954,8 @@ export interface operations {
                      *           "code": "B200-SXM-OD",
                      *           "unit": "USD/GPU-hour",
                      *           "methodology_version": 1,
-                     *           "created_at": "2026-12-03T14:17:05.573Z",
-                     *           "updated_at": "2026-12-03T14:17:05.573Z",
+                     *           "created_at": "2026-12-03T17:27:26.892Z",
+                     *           "updated_at": "2026-12-03T17:27:26.892Z",
                      *           "latest": {
                      *             "code": "B200-SXM-OD",
                      *             "date": "2026-11-01",
@@ -2848,9 +2975,9 @@ export interface operations {
                      *             "hhi": 0.142857,
                      *             "max_provider_impact": 0.178959,
                      *             "revision": 1,
-                     *             "published_at": "2026-12-03T14:21:57.337Z",
+                     *             "published_at": "2026-12-03T17:54:12.011Z",
                      *             "methodology_version": 1,
-                     *             "hash": "sha256:eef625a4e8c6357f36834c44220938e2a1562be12913ab56da084b1573c4f9ce"
+                     *             "hash": "sha256:6201665ce59f7e12cbc688f258d77c7d9fa69f9f4102ef3ff5eaf739fed9d419"
                      *           }
                      *         }
                      *       ],
@@ -2900,7 +3027,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/indices",
-                     *       "request_id": "MxMEm7Sh-2p"
+                     *       "request_id": "C7VIhV2f-2p"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2960,8 +3087,8 @@ export interface operations {
                 content: {
                     /**
                      * @example code,name,kind,unit,date,status,value,level,revision,published_at,methodology_version,hash
-                     *     A100-SXM-OD,A100 SXM on-demand,gpu,USD/GPU-hour,2026-11-01,ok,1.403882,,1,2026-12-03T14:21:57.337Z,1,sha256:d9b03136b90b8ead4e64231f518744abb458dc7d2ad66e48b284939f152b0517
-                     *     B200-SXM-OD,B200 SXM on-demand,gpu,USD/GPU-hour,2026-11-01,ok,5.079982,,1,2026-12-03T14:21:57.337Z,1,sha256:eef625a4e8c6357f36834c44220938e2a1562be12913ab56da084b1573c4f9ce
+                     *     A100-SXM-OD,A100 SXM on-demand,gpu,USD/GPU-hour,2026-11-01,ok,1.403882,,1,2026-12-03T17:54:12.011Z,1,sha256:7a836626d55ed69fbb27d8f77cba8c5b5daaa82832f2c6b799d6245f6d336d12
+                     *     B200-SXM-OD,B200 SXM on-demand,gpu,USD/GPU-hour,2026-11-01,ok,5.079982,,1,2026-12-03T17:54:12.011Z,1,sha256:6201665ce59f7e12cbc688f258d77c7d9fa69f9f4102ef3ff5eaf739fed9d419
                      */
                     "text/csv": string;
                 };
@@ -3007,7 +3134,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/indices.csv",
-                     *       "request_id": "MxMEm7Sh-2v"
+                     *       "request_id": "C7VIhV2f-2v"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -3108,8 +3235,8 @@ export interface operations {
                      *       "code": "H100-SXM-OD",
                      *       "unit": "USD/GPU-hour",
                      *       "methodology_version": 1,
-                     *       "created_at": "2026-12-03T14:17:05.573Z",
-                     *       "updated_at": "2026-12-03T14:17:05.573Z",
+                     *       "created_at": "2026-12-03T17:27:26.892Z",
+                     *       "updated_at": "2026-12-03T17:27:26.892Z",
                      *       "latest": {
                      *         "code": "H100-SXM-OD",
                      *         "date": "2026-11-01",
@@ -3129,7 +3256,7 @@ export interface operations {
                      *         "hhi": 0.111111,
                      *         "max_provider_impact": 0.2115,
                      *         "revision": 1,
-                     *         "published_at": "2026-12-03T14:21:57.337Z",
+                     *         "published_at": "2026-12-03T17:54:12.011Z",
                      *         "methodology_version": 1,
                      *         "hash": "sha256:a7f062c09c30119b442f29398f4b758dd8997cbebf63c7690c87e18f57122431"
                      *       }
@@ -3190,7 +3317,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No index NO-SUCH-INDEX",
                      *       "instance": "/v1/indices/NO-SUCH-INDEX",
-                     *       "request_id": "MxMEm7Sh-2z"
+                     *       "request_id": "C7VIhV2f-2z"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -3301,8 +3428,8 @@ export interface operations {
                      *       "code": "H100-SXM-OD",
                      *       "unit": "USD/GPU-hour",
                      *       "methodology_version": 1,
-                     *       "created_at": "2026-12-03T14:17:05.573Z",
-                     *       "updated_at": "2026-12-03T14:21:59.705Z"
+                     *       "created_at": "2026-12-03T17:27:26.892Z",
+                     *       "updated_at": "2026-12-03T17:54:22.297Z"
                      *     }
                      */
                     "application/json": components["schemas"]["IndexDefinition"];
@@ -3348,7 +3475,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/indices/H100-SXM-OD",
-                     *       "request_id": "MxMEm7Sh-33"
+                     *       "request_id": "C7VIhV2f-33"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -3568,7 +3695,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/period: Invalid option: expected one of \"week\"|\"month\"|\"quarter\"|\"year\"; querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/indices/H100-SXM-OD/averages",
-                     *       "request_id": "MxMEm7Sh-45",
+                     *       "request_id": "C7VIhV2f-45",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/period",
@@ -3716,7 +3843,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z; querystring/width: Too small: expected number to be >=240",
                      *       "instance": "/v1/indices/H100-SXM-OD/chart.svg",
-                     *       "request_id": "MxMEm7Sh-5w",
+                     *       "request_id": "C7VIhV2f-5w",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -3845,7 +3972,7 @@ export interface operations {
                      *       "hhi": 0.111111,
                      *       "max_provider_impact": 0.2115,
                      *       "revision": 1,
-                     *       "published_at": "2026-12-03T14:21:57.337Z",
+                     *       "published_at": "2026-12-03T17:54:12.011Z",
                      *       "methodology_version": 1,
                      *       "hash": "sha256:a7f062c09c30119b442f29398f4b758dd8997cbebf63c7690c87e18f57122431",
                      *       "source_health": null
@@ -3906,7 +4033,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No index NO-SUCH-INDEX",
                      *       "instance": "/v1/indices/NO-SUCH-INDEX/latest",
-                     *       "request_id": "MxMEm7Sh-2a"
+                     *       "request_id": "C7VIhV2f-2a"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -3981,7 +4108,7 @@ export interface operations {
                 content: {
                     /**
                      * @example date,code,status,value,level,unit,window_days,n_providers,n_contributors,n_quotes,n_excluded,min,p25,p75,max,hhi,max_provider_impact,revision,published_at,methodology_version,hash
-                     *     2026-11-01,H100-SXM-OD,ok,2.49,,USD/GPU-hour,1,9,9,9,0,1.8485,2.2334,2.973225,3.4693,0.111111,0.2115,1,2026-12-03T14:21:57.337Z,1,sha256:a7f062c09c30119b442f29398f4b758dd8997cbebf63c7690c87e18f57122431
+                     *     2026-11-01,H100-SXM-OD,ok,2.49,,USD/GPU-hour,1,9,9,9,0,1.8485,2.2334,2.973225,3.4693,0.111111,0.2115,1,2026-12-03T17:54:12.011Z,1,sha256:a7f062c09c30119b442f29398f4b758dd8997cbebf63c7690c87e18f57122431
                      */
                     "text/csv": string;
                 };
@@ -4039,7 +4166,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No index NO-SUCH-INDEX",
                      *       "instance": "/v1/indices/NO-SUCH-INDEX/latest.csv",
-                     *       "request_id": "MxMEm7Sh-2i"
+                     *       "request_id": "C7VIhV2f-2i"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4148,7 +4275,7 @@ export interface operations {
                      *           "hhi": 0.111111,
                      *           "max_provider_impact": 0.172643,
                      *           "revision": 1,
-                     *           "published_at": "2026-12-03T14:21:56.863Z",
+                     *           "published_at": "2026-12-03T17:54:09.605Z",
                      *           "methodology_version": 1,
                      *           "hash": "sha256:a0bacd31e132e19c455fed490eaadc2763962eb9d0921eddcd686a9eb553ecb5"
                      *         },
@@ -4171,7 +4298,7 @@ export interface operations {
                      *           "hhi": 0.111111,
                      *           "max_provider_impact": 0.127115,
                      *           "revision": 1,
-                     *           "published_at": "2026-12-03T14:21:56.863Z",
+                     *           "published_at": "2026-12-03T17:54:09.605Z",
                      *           "methodology_version": 1,
                      *           "hash": "sha256:50e969050a1550582a5f7c756c885c29ead3961c777fd7541ec3ef0029ad58f6"
                      *         }
@@ -4182,8 +4309,8 @@ export interface operations {
                     "application/json": components["schemas"]["FixingPage"];
                     /**
                      * @example date,code,status,value,level,unit,window_days,n_providers,n_contributors,n_quotes,n_excluded,min,p25,p75,max,hhi,max_provider_impact,revision,published_at,methodology_version,hash
-                     *     2026-09-18,H100-SXM-OD,ok,2.6391,,USD/GPU-hour,1,9,9,9,0,2.0268,2.47301,2.99,3.49,0.111111,0.172643,1,2026-12-03T14:21:56.863Z,1,sha256:a0bacd31e132e19c455fed490eaadc2763962eb9d0921eddcd686a9eb553ecb5
-                     *     2026-09-19,H100-SXM-OD,ok,2.6718,,USD/GPU-hour,1,9,9,9,0,2.0134,2.471403,2.99,3.49,0.111111,0.127115,1,2026-12-03T14:21:56.863Z,1,sha256:50e969050a1550582a5f7c756c885c29ead3961c777fd7541ec3ef0029ad58f6
+                     *     2026-09-18,H100-SXM-OD,ok,2.6391,,USD/GPU-hour,1,9,9,9,0,2.0268,2.47301,2.99,3.49,0.111111,0.172643,1,2026-12-03T17:54:09.605Z,1,sha256:a0bacd31e132e19c455fed490eaadc2763962eb9d0921eddcd686a9eb553ecb5
+                     *     2026-09-19,H100-SXM-OD,ok,2.6718,,USD/GPU-hour,1,9,9,9,0,2.0134,2.471403,2.99,3.49,0.111111,0.127115,1,2026-12-03T17:54:09.605Z,1,sha256:50e969050a1550582a5f7c756c885c29ead3961c777fd7541ec3ef0029ad58f6
                      */
                     "text/csv": string;
                 };
@@ -4217,7 +4344,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z; querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/indices/H100-SXM-OD/values",
-                     *       "request_id": "MxMEm7Sh-3f",
+                     *       "request_id": "C7VIhV2f-3f",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -4350,9 +4477,9 @@ export interface operations {
                      *       "hhi": 0.111111,
                      *       "max_provider_impact": 0.094314,
                      *       "revision": 2,
-                     *       "published_at": "2026-12-03T14:21:57.563Z",
+                     *       "published_at": "2026-12-03T17:54:12.701Z",
                      *       "methodology_version": 1,
-                     *       "hash": "sha256:0b740103ae69c66ee1a46188718459cc2b926938e97a50bea3c00412d5491cb8"
+                     *       "hash": "sha256:6e0e6c8e920c9262b5659fab98f75ca1168c738eb6bdf73b4b6fe03fead9b393"
                      *     }
                      */
                     "application/json": components["schemas"]["Fixing"];
@@ -4386,7 +4513,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/indices/H100-SXM-OD/values/2026-10-20",
-                     *       "request_id": "MxMEm7Sh-3m",
+                     *       "request_id": "C7VIhV2f-3m",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/as_of",
@@ -4512,11 +4639,11 @@ export interface operations {
                      *           "hhi": 0.111111,
                      *           "max_provider_impact": 0.219864,
                      *           "revision": 1,
-                     *           "published_at": "2026-12-03T14:21:57.337Z",
+                     *           "published_at": "2026-12-03T17:54:12.011Z",
                      *           "methodology_version": 1,
                      *           "hash": "sha256:6f0b2450f98882d247f906f8a985f30df109e16eaec2988b862b6571587d190d",
                      *           "reason": "initial",
-                     *           "superseded_at": "2026-12-03T14:21:57.563Z"
+                     *           "superseded_at": "2026-12-03T17:54:12.701Z"
                      *         },
                      *         {
                      *           "code": "H100-SXM-OD",
@@ -4537,9 +4664,9 @@ export interface operations {
                      *           "hhi": 0.111111,
                      *           "max_provider_impact": 0.094314,
                      *           "revision": 2,
-                     *           "published_at": "2026-12-03T14:21:57.563Z",
+                     *           "published_at": "2026-12-03T17:54:12.701Z",
                      *           "methodology_version": 1,
-                     *           "hash": "sha256:0b740103ae69c66ee1a46188718459cc2b926938e97a50bea3c00412d5491cb8",
+                     *           "hash": "sha256:6e0e6c8e920c9262b5659fab98f75ca1168c738eb6bdf73b4b6fe03fead9b393",
                      *           "reason": "late_quotes",
                      *           "superseded_at": null
                      *         }
@@ -4601,7 +4728,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No index NO-SUCH-INDEX",
                      *       "instance": "/v1/indices/NO-SUCH-INDEX/values/2026-10-20/revisions",
-                     *       "request_id": "MxMEm7Sh-3v"
+                     *       "request_id": "C7VIhV2f-3v"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4683,7 +4810,7 @@ export interface operations {
                      *           "insufficient": 0
                      *         }
                      *       ],
-                     *       "ms": 13
+                     *       "ms": 35
                      *     }
                      */
                     "application/json": components["schemas"]["ComputeReport"];
@@ -4717,7 +4844,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/indices/compute",
-                     *       "request_id": "MxMEm7Sh-4a"
+                     *       "request_id": "C7VIhV2f-4a"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4903,7 +5030,7 @@ export interface operations {
                      *       "title": "URI Too Long",
                      *       "status": 414,
                      *       "detail": "'/v1/payloads/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' is exceeding the max param length",
-                     *       "request_id": "MxMEm7Sh-5r",
+                     *       "request_id": "C7VIhV2f-5r",
                      *       "instance": "/v1/payloads/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
                      *     }
                      */
@@ -4977,8 +5104,8 @@ export interface operations {
                      *           "variant": "sxm",
                      *           "tier": null,
                      *           "open_weights": null,
-                     *           "created_at": "2026-12-03T14:21:55.814Z",
-                     *           "updated_at": "2026-12-03T14:21:55.814Z"
+                     *           "created_at": "2026-12-03T17:54:06.302Z",
+                     *           "updated_at": "2026-12-03T17:54:06.302Z"
                      *         },
                      *         {
                      *           "code": "anthropic/claude-3-haiku",
@@ -4988,8 +5115,8 @@ export interface operations {
                      *           "variant": null,
                      *           "tier": "small",
                      *           "open_weights": false,
-                     *           "created_at": "2026-12-03T14:21:58.244Z",
-                     *           "updated_at": "2026-12-03T14:21:58.244Z"
+                     *           "created_at": "2026-12-03T17:54:17.031Z",
+                     *           "updated_at": "2026-12-03T17:54:17.031Z"
                      *         }
                      *       ],
                      *       "next_cursor": null
@@ -5038,7 +5165,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/products",
-                     *       "request_id": "MxMEm7Sh-y"
+                     *       "request_id": "C7VIhV2f-y"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5106,8 +5233,8 @@ export interface operations {
                      *       "variant": null,
                      *       "tier": "frontier",
                      *       "open_weights": false,
-                     *       "created_at": "2026-12-03T14:21:55.821Z",
-                     *       "updated_at": "2026-12-03T14:21:55.821Z"
+                     *       "created_at": "2026-12-03T17:54:06.353Z",
+                     *       "updated_at": "2026-12-03T17:54:06.353Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Product"];
@@ -5141,7 +5268,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "params/code: must be a lowercase code such as h100-sxm or openai/gpt-5.5 (URL-encode the slash as %2F)",
                      *       "instance": "/v1/products/NO-SUCH-INDEX",
-                     *       "request_id": "MxMEm7Sh-12",
+                     *       "request_id": "C7VIhV2f-12",
                      *       "errors": [
                      *         {
                      *           "path": "params/code",
@@ -5250,8 +5377,8 @@ export interface operations {
                      *       "variant": "sxm",
                      *       "tier": null,
                      *       "open_weights": null,
-                     *       "created_at": "2026-12-03T14:21:55.788Z",
-                     *       "updated_at": "2026-12-03T14:21:59.201Z"
+                     *       "created_at": "2026-12-03T17:54:06.249Z",
+                     *       "updated_at": "2026-12-03T17:54:20.629Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Product"];
@@ -5297,7 +5424,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/products/h100-sxm",
-                     *       "request_id": "MxMEm7Sh-16"
+                     *       "request_id": "C7VIhV2f-16"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5424,16 +5551,16 @@ export interface operations {
                      *           "name": "Anthropic",
                      *           "kind": "model_lab",
                      *           "website": "https://www.anthropic.com",
-                     *           "created_at": "2026-12-03T14:21:55.772Z",
-                     *           "updated_at": "2026-12-03T14:21:55.772Z"
+                     *           "created_at": "2026-12-03T17:54:06.106Z",
+                     *           "updated_at": "2026-12-03T17:54:06.106Z"
                      *         },
                      *         {
                      *           "slug": "aws",
                      *           "name": "Amazon Web Services",
                      *           "kind": "hyperscaler",
                      *           "website": "https://aws.amazon.com",
-                     *           "created_at": "2026-12-03T14:21:55.744Z",
-                     *           "updated_at": "2026-12-03T14:21:55.744Z"
+                     *           "created_at": "2026-12-03T17:54:05.865Z",
+                     *           "updated_at": "2026-12-03T17:54:05.865Z"
                      *         }
                      *       ],
                      *       "next_cursor": null
@@ -5482,7 +5609,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/providers",
-                     *       "request_id": "MxMEm7Sh-f"
+                     *       "request_id": "C7VIhV2f-f"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5547,8 +5674,8 @@ export interface operations {
                      *       "name": "Lambda",
                      *       "kind": "neocloud",
                      *       "website": "https://lambda.ai",
-                     *       "created_at": "2026-12-03T14:21:55.754Z",
-                     *       "updated_at": "2026-12-03T14:21:55.754Z"
+                     *       "created_at": "2026-12-03T17:54:05.962Z",
+                     *       "updated_at": "2026-12-03T17:54:05.962Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Provider"];
@@ -5606,7 +5733,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No provider no-such-provider",
                      *       "instance": "/v1/providers/no-such-provider",
-                     *       "request_id": "MxMEm7Sh-j"
+                     *       "request_id": "C7VIhV2f-j"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5682,8 +5809,8 @@ export interface operations {
                      *       "name": "Lambda",
                      *       "kind": "neocloud",
                      *       "website": "https://lambda.ai",
-                     *       "created_at": "2026-12-03T14:21:55.754Z",
-                     *       "updated_at": "2026-12-03T14:21:59.104Z"
+                     *       "created_at": "2026-12-03T17:54:05.962Z",
+                     *       "updated_at": "2026-12-03T17:54:20.002Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Provider"];
@@ -5729,7 +5856,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/providers/lambda",
-                     *       "request_id": "MxMEm7Sh-n"
+                     *       "request_id": "C7VIhV2f-n"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5860,7 +5987,7 @@ export interface operations {
                      * @example {
                      *       "data": [
                      *         {
-                     *           "id": "6583",
+                     *           "id": "8158",
                      *           "provider": "openrouter",
                      *           "product": "anthropic/claude-3-haiku",
                      *           "segment": "cached_input",
@@ -5873,14 +6000,14 @@ export interface operations {
                      *           "gpus_per_instance": null,
                      *           "fx_usd_per_unit": "1",
                      *           "usd_price": "0.03",
-                     *           "observed_at": "2026-12-03T14:21:58.22Z",
+                     *           "observed_at": "2026-12-03T17:54:16.859Z",
                      *           "observed_day": "2026-12-03",
                      *           "source": "openrouter",
-                     *           "ingested_at": "2026-12-03T14:21:58.244Z",
+                     *           "ingested_at": "2026-12-03T17:54:17.031Z",
                      *           "run_id": "1"
                      *         },
                      *         {
-                     *           "id": "6582",
+                     *           "id": "8157",
                      *           "provider": "openrouter",
                      *           "product": "anthropic/claude-3-haiku",
                      *           "segment": "output",
@@ -5893,14 +6020,14 @@ export interface operations {
                      *           "gpus_per_instance": null,
                      *           "fx_usd_per_unit": "1",
                      *           "usd_price": "1.25",
-                     *           "observed_at": "2026-12-03T14:21:58.22Z",
+                     *           "observed_at": "2026-12-03T17:54:16.859Z",
                      *           "observed_day": "2026-12-03",
                      *           "source": "openrouter",
-                     *           "ingested_at": "2026-12-03T14:21:58.244Z",
+                     *           "ingested_at": "2026-12-03T17:54:17.031Z",
                      *           "run_id": "1"
                      *         }
                      *       ],
-                     *       "next_cursor": "eyJhdCI6IjIwMjYtMTItMDNUMTQ6MjE6NTguMjJaIiwiaWQiOiI2NDg0In0.x6xYRe9ATe_Ty1XUSvmMOXuA"
+                     *       "next_cursor": "eyJhdCI6IjIwMjYtMTItMDNUMTc6NTQ6MTYuODU5WiIsImlkIjoiODA1OSJ9.dKXU-9HcDcswArsymFa05R_u"
                      *     }
                      */
                     "application/json": components["schemas"]["QuoteList"];
@@ -5934,7 +6061,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: Invalid input; querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/quotes",
-                     *       "request_id": "MxMEm7Sh-1s",
+                     *       "request_id": "C7VIhV2f-1s",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -6051,7 +6178,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/quotes",
-                     *       "request_id": "MxMEm7Sh-1v"
+                     *       "request_id": "C7VIhV2f-1v"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6176,7 +6303,7 @@ export interface operations {
                      *       "observed_at": "2026-09-18T03:00:00Z",
                      *       "observed_day": "2026-09-18",
                      *       "source": "demo",
-                     *       "ingested_at": "2026-12-03T14:21:56.008Z",
+                     *       "ingested_at": "2026-12-03T17:54:07.139Z",
                      *       "run_id": null,
                      *       "run": null
                      *     }
@@ -6247,7 +6374,7 @@ export interface operations {
                      *       "title": "URI Too Long",
                      *       "status": 414,
                      *       "detail": "'/v1/quotes/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' is exceeding the max param length",
-                     *       "request_id": "MxMEm7Sh-24",
+                     *       "request_id": "C7VIhV2f-24",
                      *       "instance": "/v1/quotes/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
                      *     }
                      */
@@ -6322,7 +6449,7 @@ export interface operations {
                      *           "date": "2026-10-20",
                      *           "revision": 2,
                      *           "reason": "late_quotes",
-                     *           "published_at": "2026-12-03T14:21:57.563Z",
+                     *           "published_at": "2026-12-03T17:54:12.701Z",
                      *           "unit": "USD/GPU-hour",
                      *           "status": "ok",
                      *           "value": 2.428928,
@@ -6330,14 +6457,14 @@ export interface operations {
                      *           "previous_value": 2.49,
                      *           "change": -0.061072,
                      *           "methodology_version": 1,
-                     *           "hash": "sha256:0b740103ae69c66ee1a46188718459cc2b926938e97a50bea3c00412d5491cb8"
+                     *           "hash": "sha256:6e0e6c8e920c9262b5659fab98f75ca1168c738eb6bdf73b4b6fe03fead9b393"
                      *         },
                      *         {
                      *           "code": "H100-SXM-OD",
                      *           "date": "2026-10-20",
                      *           "revision": 3,
                      *           "reason": "late_quotes",
-                     *           "published_at": "2026-12-03T14:22:00.059Z",
+                     *           "published_at": "2026-12-03T17:54:23.22Z",
                      *           "unit": "USD/GPU-hour",
                      *           "status": "ok",
                      *           "value": 2.49,
@@ -6345,7 +6472,7 @@ export interface operations {
                      *           "previous_value": 2.428928,
                      *           "change": 0.061072,
                      *           "methodology_version": 1,
-                     *           "hash": "sha256:5ba1246f53e45ed89d206c7dff06e69dc9fee7620b272a93240d8006a8302ff8"
+                     *           "hash": "sha256:ecda7f10f42534645a600c43244485a64e81c2dc2c639dddc7b08b3d4e17d3d6"
                      *         }
                      *       ],
                      *       "next_cursor": null
@@ -6382,7 +6509,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/revisions",
-                     *       "request_id": "MxMEm7Sh-4j",
+                     *       "request_id": "C7VIhV2f-4j",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/limit",
@@ -6477,17 +6604,17 @@ export interface operations {
                      *       "source": "contract-feed",
                      *       "importer": "openrouter",
                      *       "trigger": "manual",
-                     *       "url": "http://127.0.0.1:38715/api/v1/models",
+                     *       "url": "http://127.0.0.1:39993/api/v1/models",
                      *       "provider": null,
-                     *       "started_at": "2026-12-03T14:21:58.187Z",
-                     *       "finished_at": "2026-12-03T14:21:58.973Z",
+                     *       "started_at": "2026-12-03T17:54:16.482Z",
+                     *       "finished_at": "2026-12-03T17:54:19.725Z",
                      *       "status": "ok",
                      *       "attempts": 1,
                      *       "http_status": 200,
                      *       "bytes": 1280659,
                      *       "sha256": "40a65a1fa9836bf82527ed994b5a7ff2345809feff6428cfb88710c3fe8ad27b",
                      *       "payload_kept": true,
-                     *       "observed_at": "2026-12-03T14:21:58.22Z",
+                     *       "observed_at": "2026-12-03T17:54:16.859Z",
                      *       "rows_read": 549,
                      *       "quotes": 325,
                      *       "accepted": 325,
@@ -6764,7 +6891,7 @@ export interface operations {
                      *       "title": "URI Too Long",
                      *       "status": 414,
                      *       "detail": "'/v1/runs/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' is exceeding the max param length",
-                     *       "request_id": "MxMEm7Sh-5n",
+                     *       "request_id": "C7VIhV2f-5n",
                      *       "instance": "/v1/runs/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
                      *     }
                      */
@@ -6828,7 +6955,7 @@ export interface operations {
                      *         {
                      *           "name": "contract-doomed",
                      *           "importer": "openrouter",
-                     *           "url": "http://127.0.0.1:38715/api/v1/models",
+                     *           "url": "http://127.0.0.1:39993/api/v1/models",
                      *           "provider": null,
                      *           "interval_seconds": 3600,
                      *           "enabled": false,
@@ -6837,7 +6964,7 @@ export interface operations {
                      *           "max_bytes": 67108864,
                      *           "retries": 0,
                      *           "stale_after_seconds": 10800,
-                     *           "next_run_at": "2026-12-03T14:21:58.177Z",
+                     *           "next_run_at": "2026-12-03T17:54:16.355Z",
                      *           "last_run_at": null,
                      *           "last_success_at": null,
                      *           "last_success_age_seconds": null,
@@ -6846,13 +6973,13 @@ export interface operations {
                      *           "runs": 0,
                      *           "failures": 0,
                      *           "quotes_accepted": 0,
-                     *           "created_at": "2026-12-03T14:21:58.177Z",
-                     *           "updated_at": "2026-12-03T14:21:58.177Z"
+                     *           "created_at": "2026-12-03T17:54:16.355Z",
+                     *           "updated_at": "2026-12-03T17:54:16.355Z"
                      *         },
                      *         {
                      *           "name": "contract-feed",
                      *           "importer": "openrouter",
-                     *           "url": "http://127.0.0.1:38715/api/v1/models",
+                     *           "url": "http://127.0.0.1:39993/api/v1/models",
                      *           "provider": null,
                      *           "interval_seconds": 3600,
                      *           "enabled": false,
@@ -6861,17 +6988,17 @@ export interface operations {
                      *           "max_bytes": 67108864,
                      *           "retries": 0,
                      *           "stale_after_seconds": 10800,
-                     *           "next_run_at": "2026-12-03T15:21:58.184Z",
-                     *           "last_run_at": "2026-12-03T14:21:58.187Z",
-                     *           "last_success_at": "2026-12-03T14:21:58.973Z",
-                     *           "last_success_age_seconds": 1,
+                     *           "next_run_at": "2026-12-03T18:54:16.444Z",
+                     *           "last_run_at": "2026-12-03T17:54:16.482Z",
+                     *           "last_success_at": "2026-12-03T17:54:19.725Z",
+                     *           "last_success_age_seconds": 4,
                      *           "last_failure": null,
                      *           "stale": false,
                      *           "runs": 1,
                      *           "failures": 0,
                      *           "quotes_accepted": 325,
-                     *           "created_at": "2026-12-03T14:21:58.167Z",
-                     *           "updated_at": "2026-12-03T14:21:58.167Z"
+                     *           "created_at": "2026-12-03T17:54:16.225Z",
+                     *           "updated_at": "2026-12-03T17:54:16.225Z"
                      *         }
                      *       ],
                      *       "next_cursor": null
@@ -6920,7 +7047,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/sources",
-                     *       "request_id": "MxMEm7Sh-4n"
+                     *       "request_id": "C7VIhV2f-4n"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6983,7 +7110,7 @@ export interface operations {
                      * @example {
                      *       "name": "contract-feed",
                      *       "importer": "openrouter",
-                     *       "url": "http://127.0.0.1:38715/api/v1/models",
+                     *       "url": "http://127.0.0.1:39993/api/v1/models",
                      *       "provider": null,
                      *       "interval_seconds": 3600,
                      *       "enabled": false,
@@ -6992,17 +7119,17 @@ export interface operations {
                      *       "max_bytes": 67108864,
                      *       "retries": 0,
                      *       "stale_after_seconds": 10800,
-                     *       "next_run_at": "2026-12-03T15:21:58.184Z",
-                     *       "last_run_at": "2026-12-03T14:21:58.187Z",
-                     *       "last_success_at": "2026-12-03T14:21:58.973Z",
-                     *       "last_success_age_seconds": 1,
+                     *       "next_run_at": "2026-12-03T18:54:16.444Z",
+                     *       "last_run_at": "2026-12-03T17:54:16.482Z",
+                     *       "last_success_at": "2026-12-03T17:54:19.725Z",
+                     *       "last_success_age_seconds": 4,
                      *       "last_failure": null,
                      *       "stale": false,
                      *       "runs": 1,
                      *       "failures": 0,
                      *       "quotes_accepted": 325,
-                     *       "created_at": "2026-12-03T14:21:58.167Z",
-                     *       "updated_at": "2026-12-03T14:21:58.167Z"
+                     *       "created_at": "2026-12-03T17:54:16.225Z",
+                     *       "updated_at": "2026-12-03T17:54:16.225Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Source"];
@@ -7071,7 +7198,7 @@ export interface operations {
                      *       "title": "URI Too Long",
                      *       "status": 414,
                      *       "detail": "'/v1/sources/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' is exceeding the max param length",
-                     *       "request_id": "MxMEm7Sh-4q",
+                     *       "request_id": "C7VIhV2f-4q",
                      *       "instance": "/v1/sources/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
                      *     }
                      */
@@ -7134,7 +7261,7 @@ export interface operations {
                      * @example {
                      *       "name": "contract-feed",
                      *       "importer": "openrouter",
-                     *       "url": "http://127.0.0.1:38715/api/v1/models",
+                     *       "url": "http://127.0.0.1:39993/api/v1/models",
                      *       "provider": null,
                      *       "interval_seconds": 3600,
                      *       "enabled": false,
@@ -7143,17 +7270,17 @@ export interface operations {
                      *       "max_bytes": 67108864,
                      *       "retries": 0,
                      *       "stale_after_seconds": 10800,
-                     *       "next_run_at": "2026-12-03T15:21:58.184Z",
-                     *       "last_run_at": "2026-12-03T14:21:58.187Z",
-                     *       "last_success_at": "2026-12-03T14:21:58.973Z",
-                     *       "last_success_age_seconds": 1,
+                     *       "next_run_at": "2026-12-03T18:54:16.444Z",
+                     *       "last_run_at": "2026-12-03T17:54:16.482Z",
+                     *       "last_success_at": "2026-12-03T17:54:19.725Z",
+                     *       "last_success_age_seconds": 4,
                      *       "last_failure": null,
                      *       "stale": false,
                      *       "runs": 1,
                      *       "failures": 0,
                      *       "quotes_accepted": 325,
-                     *       "created_at": "2026-12-03T14:21:58.167Z",
-                     *       "updated_at": "2026-12-03T14:22:00.219Z"
+                     *       "created_at": "2026-12-03T17:54:16.225Z",
+                     *       "updated_at": "2026-12-03T17:54:23.658Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Source"];
@@ -7199,7 +7326,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/sources/contract-feed",
-                     *       "request_id": "MxMEm7Sh-4t"
+                     *       "request_id": "C7VIhV2f-4t"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7330,7 +7457,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/sources/contract-doomed",
-                     *       "request_id": "MxMEm7Sh-51"
+                     *       "request_id": "C7VIhV2f-51"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7450,17 +7577,17 @@ export interface operations {
                      *       "source": "contract-feed",
                      *       "importer": "openrouter",
                      *       "trigger": "manual",
-                     *       "url": "http://127.0.0.1:38715/api/v1/models",
+                     *       "url": "http://127.0.0.1:39993/api/v1/models",
                      *       "provider": null,
-                     *       "started_at": "2026-12-03T14:22:00.344Z",
-                     *       "finished_at": "2026-12-03T14:22:00.38Z",
+                     *       "started_at": "2026-12-03T17:54:23.955Z",
+                     *       "finished_at": "2026-12-03T17:54:24.026Z",
                      *       "status": "ok",
                      *       "attempts": 1,
                      *       "http_status": 200,
                      *       "bytes": 1280659,
                      *       "sha256": "40a65a1fa9836bf82527ed994b5a7ff2345809feff6428cfb88710c3fe8ad27b",
                      *       "payload_kept": true,
-                     *       "observed_at": "2026-12-03T14:21:58.22Z",
+                     *       "observed_at": "2026-12-03T17:54:16.859Z",
                      *       "rows_read": 549,
                      *       "quotes": 0,
                      *       "accepted": 0,
@@ -7702,7 +7829,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/sources/contract-feed/collect",
-                     *       "request_id": "MxMEm7Sh-59"
+                     *       "request_id": "C7VIhV2f-59"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7832,17 +7959,17 @@ export interface operations {
                      *           "source": "contract-feed",
                      *           "importer": "openrouter",
                      *           "trigger": "manual",
-                     *           "url": "http://127.0.0.1:38715/api/v1/models",
+                     *           "url": "http://127.0.0.1:39993/api/v1/models",
                      *           "provider": null,
-                     *           "started_at": "2026-12-03T14:22:00.406Z",
-                     *           "finished_at": "2026-12-03T14:22:00.435Z",
+                     *           "started_at": "2026-12-03T17:54:24.052Z",
+                     *           "finished_at": "2026-12-03T17:54:24.14Z",
                      *           "status": "ok",
                      *           "attempts": 1,
                      *           "http_status": 200,
                      *           "bytes": 1280659,
                      *           "sha256": "40a65a1fa9836bf82527ed994b5a7ff2345809feff6428cfb88710c3fe8ad27b",
                      *           "payload_kept": true,
-                     *           "observed_at": "2026-12-03T14:21:58.22Z",
+                     *           "observed_at": "2026-12-03T17:54:16.859Z",
                      *           "rows_read": 549,
                      *           "quotes": 0,
                      *           "accepted": 0,
@@ -8057,17 +8184,17 @@ export interface operations {
                      *           "source": "contract-feed",
                      *           "importer": "openrouter",
                      *           "trigger": "manual",
-                     *           "url": "http://127.0.0.1:38715/api/v1/models",
+                     *           "url": "http://127.0.0.1:39993/api/v1/models",
                      *           "provider": null,
-                     *           "started_at": "2026-12-03T14:22:00.344Z",
-                     *           "finished_at": "2026-12-03T14:22:00.38Z",
+                     *           "started_at": "2026-12-03T17:54:23.955Z",
+                     *           "finished_at": "2026-12-03T17:54:24.026Z",
                      *           "status": "ok",
                      *           "attempts": 1,
                      *           "http_status": 200,
                      *           "bytes": 1280659,
                      *           "sha256": "40a65a1fa9836bf82527ed994b5a7ff2345809feff6428cfb88710c3fe8ad27b",
                      *           "payload_kept": true,
-                     *           "observed_at": "2026-12-03T14:21:58.22Z",
+                     *           "observed_at": "2026-12-03T17:54:16.859Z",
                      *           "rows_read": 549,
                      *           "quotes": 0,
                      *           "accepted": 0,
@@ -8312,7 +8439,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/sources/contract-feed/runs",
-                     *       "request_id": "MxMEm7Sh-5i",
+                     *       "request_id": "C7VIhV2f-5i",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/limit",
