@@ -3585,6 +3585,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "gpu": "H100-SXM",
+                     *           "spot": "H100-SXM-OD",
+                     *           "terms": [
+                     *             {
+                     *               "term_months": 1,
+                     *               "index_code": "H100-SXM-R1"
+                     *             },
+                     *             {
+                     *               "term_months": 3,
+                     *               "index_code": "H100-SXM-R3"
+                     *             }
+                     *           ],
+                     *           "curve": "/v1/curves/H100-SXM"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["CurveList"];
                 };
             };
@@ -3621,6 +3642,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "The API key is unknown or revoked",
+                     *       "instance": "/v1/curves",
+                     *       "request_id": "C7VIhV2f-63"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3683,6 +3714,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "gpu": "H100-SXM",
+                     *       "date": "2026-11-01",
+                     *       "as_of": null,
+                     *       "unit": "USD/GPU-hour",
+                     *       "points": [
+                     *         {
+                     *           "term_months": 0,
+                     *           "index_code": "H100-SXM-OD",
+                     *           "status": "ok",
+                     *           "value": 2.49,
+                     *           "revision": 1,
+                     *           "published_at": "2026-12-03T17:54:12.011Z",
+                     *           "premium": "0.000000",
+                     *           "premium_pct": "0.0000",
+                     *           "history": "/v1/indices/H100-SXM-OD/values"
+                     *         },
+                     *         {
+                     *           "term_months": 1,
+                     *           "index_code": "H100-SXM-R1",
+                     *           "status": "ok",
+                     *           "value": 2.750258,
+                     *           "revision": 1,
+                     *           "published_at": "2026-12-03T17:54:12.011Z",
+                     *           "premium": "0.104521",
+                     *           "premium_pct": "10.4521",
+                     *           "history": "/v1/indices/H100-SXM-R1/values"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["Curve"];
                 };
             };
@@ -3707,6 +3770,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/validation-error",
+                     *       "title": "Invalid request",
+                     *       "status": 400,
+                     *       "detail": "querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
+                     *       "instance": "/v1/curves/H100-SXM",
+                     *       "request_id": "C7VIhV2f-67",
+                     *       "errors": [
+                     *         {
+                     *           "path": "querystring/as_of",
+                     *           "reason": "must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3807,6 +3886,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "gpu": "H100-SXM",
+                     *       "date": "2026-10-20",
+                     *       "as_of": null,
+                     *       "unit": "USD/GPU-hour",
+                     *       "points": [
+                     *         {
+                     *           "term_months": 0,
+                     *           "index_code": "H100-SXM-OD",
+                     *           "status": "ok",
+                     *           "value": 2.49,
+                     *           "revision": 3,
+                     *           "published_at": "2026-12-03T17:54:23.220Z",
+                     *           "premium": "0.000000",
+                     *           "premium_pct": "0.0000",
+                     *           "history": "/v1/indices/H100-SXM-OD/values"
+                     *         },
+                     *         {
+                     *           "term_months": 1,
+                     *           "index_code": "H100-SXM-R1",
+                     *           "status": "ok",
+                     *           "value": 2.710023,
+                     *           "revision": 1,
+                     *           "published_at": "2026-12-03T17:54:12.011Z",
+                     *           "premium": "0.088363",
+                     *           "premium_pct": "8.8363",
+                     *           "history": "/v1/indices/H100-SXM-R1/values"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["Curve"];
                 };
             };
@@ -3831,6 +3942,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/validation-error",
+                     *       "title": "Invalid request",
+                     *       "status": 400,
+                     *       "detail": "querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
+                     *       "instance": "/v1/curves/H100-SXM/2026-10-20",
+                     *       "request_id": "C7VIhV2f-6d",
+                     *       "errors": [
+                     *         {
+                     *           "path": "querystring/as_of",
+                     *           "reason": "must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };

@@ -92,7 +92,7 @@ test('openapi/client.d.ts is what openapi-typescript generates from openapi/open
 // ---- The document against the running app: security, and every answer validated -----------------------
 
 type Doc = { paths: Record<string, Record<string, Op & { security?: Record<string, string[]>[], 'x-required-scope'?: string, requestBody?: unknown }>> }
-const SAMPLE: Record<string, string> = { slug: 'lambda', code: 'H100-SXM-OD', date: '2026-10-20' }
+const SAMPLE: Record<string, string> = { slug: 'lambda', code: 'H100-SXM-OD', date: '2026-10-20', gpu: 'H100-SXM' }
 const OPENROUTER_SAMPLE = '../shared/data/openrouter/openrouter_api_v1_models_2026-08-18_ef05c3be.json'
 const concrete = (path: string, sample = SAMPLE) => path.replace(/\{(\w+)\}/g, (_m, name: string) =>
   encodeURIComponent(name === 'code' && sample.code === SAMPLE.code && path.startsWith('/v1/products')

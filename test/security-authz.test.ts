@@ -12,7 +12,7 @@ import { testDatabase } from './helpers/db.ts'
 interface Route { method: string, url: string, access?: string }
 
 const PUBLIC = new Set(['/healthz', '/readyz', '/openapi.json'])
-const SAMPLE: Record<string, string> = { slug: 'lambda', code: 'H100-SXM-OD', date: '2026-11-02', id: '1' }
+const SAMPLE: Record<string, string> = { slug: 'lambda', code: 'H100-SXM-OD', date: '2026-11-02', id: '1', gpu: 'H100-SXM' }
 const concrete = (url: string) => url.replace(/[{:](\w+)}?/g, (_m, name: string) => SAMPLE[name] ?? 'x')
 
 function documentedRoutes (): Route[] {
