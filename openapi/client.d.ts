@@ -2266,7 +2266,7 @@ export interface operations {
                      *       "title": "Unauthorized",
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
-                     *       "request_id": "mAbO7A3N-79",
+                     *       "request_id": "Zh8Z2dvZ-7r",
                      *       "instance": "/metrics"
                      *     }
                      */
@@ -2377,7 +2377,7 @@ export interface operations {
                      *               "base_value": "100",
                      *               "base_date": "2026-10-01",
                      *               "changed_by": "admin",
-                     *               "changed_at": "2026-12-03T17:37:45.977000Z",
+                     *               "changed_at": "2026-12-03T17:58:34.511000Z",
                      *               "reason": "initial",
                      *               "components": [
                      *                 {
@@ -2401,7 +2401,7 @@ export interface operations {
                      *               "base_value": null,
                      *               "base_date": null,
                      *               "changed_by": "admin",
-                     *               "changed_at": "2026-12-03T17:37:51.550000Z",
+                     *               "changed_at": "2026-12-03T17:58:35.910000Z",
                      *               "reason": "rebalanced",
                      *               "components": [
                      *                 {
@@ -2468,7 +2468,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/baskets",
-                     *       "request_id": "mAbO7A3N-51"
+                     *       "request_id": "Zh8Z2dvZ-51"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2540,7 +2540,7 @@ export interface operations {
                      *           "base_value": "100",
                      *           "base_date": "2026-10-01",
                      *           "changed_by": "admin",
-                     *           "changed_at": "2026-12-03T17:37:45.977000Z",
+                     *           "changed_at": "2026-12-03T17:58:34.511000Z",
                      *           "reason": "initial",
                      *           "components": [
                      *             {
@@ -2615,7 +2615,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No basket NO-SUCH-INDEX",
                      *       "instance": "/v1/baskets/NO-SUCH-INDEX",
-                     *       "request_id": "mAbO7A3N-4o"
+                     *       "request_id": "Zh8Z2dvZ-4o"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2698,7 +2698,7 @@ export interface operations {
                      *           "base_value": "100",
                      *           "base_date": "2026-10-01",
                      *           "changed_by": "admin",
-                     *           "changed_at": "2026-12-03T17:37:45.977000Z",
+                     *           "changed_at": "2026-12-03T17:58:34.511000Z",
                      *           "reason": "initial",
                      *           "components": [
                      *             {
@@ -2722,7 +2722,7 @@ export interface operations {
                      *           "base_value": null,
                      *           "base_date": null,
                      *           "changed_by": "admin",
-                     *           "changed_at": "2026-12-03T17:37:51.550000Z",
+                     *           "changed_at": "2026-12-03T17:58:35.910000Z",
                      *           "reason": "rebalanced",
                      *           "components": [
                      *             {
@@ -2785,7 +2785,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/baskets/CONTRACT-BASKET",
-                     *       "request_id": "mAbO7A3N-4s"
+                     *       "request_id": "Zh8Z2dvZ-4s"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2964,7 +2964,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/baskets/CONTRACT-BASKET/averages",
-                     *       "request_id": "mAbO7A3N-5o",
+                     *       "request_id": "Zh8Z2dvZ-5o",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -3111,7 +3111,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z; querystring/width: Too small: expected number to be >=240",
                      *       "instance": "/v1/baskets/CONTRACT-BASKET/chart.svg",
-                     *       "request_id": "mAbO7A3N-5i",
+                     *       "request_id": "Zh8Z2dvZ-5i",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -3259,7 +3259,7 @@ export interface operations {
                      *               "value": 2.4956
                      *             }
                      *           ],
-                     *           "hash": "sha256:08d1b785a944114213c8b3c5895a99dec6f3df0c145551a1c8f82b6b459323ad"
+                     *           "hash": "sha256:cc8d05c5ffa62e97cd0fc17e4dd417234cfbacd505b29b78b23e6f44d3375655"
                      *         },
                      *         {
                      *           "code": "CONTRACT-BASKET",
@@ -3292,7 +3292,7 @@ export interface operations {
                      *               "value": 2.4956
                      *             }
                      *           ],
-                     *           "hash": "sha256:8204ba32aa3fff1e60af7dd53a2381ef14d46e7d88bc389f646495b60c899ed7"
+                     *           "hash": "sha256:60f4e0c0f4606c87b63331d1e5f5236c96204163a93e8c154cdb867f566d3974"
                      *         }
                      *       ]
                      *     }
@@ -3332,7 +3332,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/baskets/CONTRACT-BASKET/values",
-                     *       "request_id": "mAbO7A3N-54",
+                     *       "request_id": "Zh8Z2dvZ-54",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -3447,8 +3447,8 @@ export interface operations {
                 content: {
                     /**
                      * @example date,code,version,mode,status,value,unit,failed,inputs,hash
-                     *     2026-10-01,CONTRACT-BASKET,1,percent,ok,100,points,,H100-SXM-OD:2026-10-01:1 H100-SXM-OD:2026-10-01:1 TOK-FRONTIER-BLEND:2026-10-01:1 TOK-FRONTIER-BLEND:2026-10-01:1,sha256:08d1b785a944114213c8b3c5895a99dec6f3df0c145551a1c8f82b6b459323ad
-                     *     2026-10-02,CONTRACT-BASKET,1,percent,ok,99.865363,points,,H100-SXM-OD:2026-10-02:1 H100-SXM-OD:2026-10-01:1 TOK-FRONTIER-BLEND:2026-10-02:1 TOK-FRONTIER-BLEND:2026-10-01:1,sha256:8204ba32aa3fff1e60af7dd53a2381ef14d46e7d88bc389f646495b60c899ed7
+                     *     2026-10-01,CONTRACT-BASKET,1,percent,ok,100,points,,H100-SXM-OD:2026-10-01:1 H100-SXM-OD:2026-10-01:1 TOK-FRONTIER-BLEND:2026-10-01:1 TOK-FRONTIER-BLEND:2026-10-01:1,sha256:cc8d05c5ffa62e97cd0fc17e4dd417234cfbacd505b29b78b23e6f44d3375655
+                     *     2026-10-02,CONTRACT-BASKET,1,percent,ok,99.865363,points,,H100-SXM-OD:2026-10-02:1 H100-SXM-OD:2026-10-01:1 TOK-FRONTIER-BLEND:2026-10-02:1 TOK-FRONTIER-BLEND:2026-10-01:1,sha256:60f4e0c0f4606c87b63331d1e5f5236c96204163a93e8c154cdb867f566d3974
                      */
                     "text/csv": string;
                 };
@@ -3482,7 +3482,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/baskets/CONTRACT-BASKET/values.csv",
-                     *       "request_id": "mAbO7A3N-5c",
+                     *       "request_id": "Zh8Z2dvZ-5c",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -3649,7 +3649,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/curves",
-                     *       "request_id": "C7VIhV2f-63"
+                     *       "request_id": "Zh8Z2dvZ-7a"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -3727,7 +3727,7 @@ export interface operations {
                      *           "status": "ok",
                      *           "value": 2.49,
                      *           "revision": 1,
-                     *           "published_at": "2026-12-03T17:54:12.011Z",
+                     *           "published_at": "2026-12-03T17:58:30.999Z",
                      *           "premium": "0.000000",
                      *           "premium_pct": "0.0000",
                      *           "history": "/v1/indices/H100-SXM-OD/values"
@@ -3738,7 +3738,7 @@ export interface operations {
                      *           "status": "ok",
                      *           "value": 2.750258,
                      *           "revision": 1,
-                     *           "published_at": "2026-12-03T17:54:12.011Z",
+                     *           "published_at": "2026-12-03T17:58:30.999Z",
                      *           "premium": "0.104521",
                      *           "premium_pct": "10.4521",
                      *           "history": "/v1/indices/H100-SXM-R1/values"
@@ -3777,7 +3777,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/curves/H100-SXM",
-                     *       "request_id": "C7VIhV2f-67",
+                     *       "request_id": "Zh8Z2dvZ-7e",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/as_of",
@@ -3899,7 +3899,7 @@ export interface operations {
                      *           "status": "ok",
                      *           "value": 2.49,
                      *           "revision": 3,
-                     *           "published_at": "2026-12-03T17:54:23.220Z",
+                     *           "published_at": "2026-12-03T17:58:35.763Z",
                      *           "premium": "0.000000",
                      *           "premium_pct": "0.0000",
                      *           "history": "/v1/indices/H100-SXM-OD/values"
@@ -3910,7 +3910,7 @@ export interface operations {
                      *           "status": "ok",
                      *           "value": 2.710023,
                      *           "revision": 1,
-                     *           "published_at": "2026-12-03T17:54:12.011Z",
+                     *           "published_at": "2026-12-03T17:58:30.999Z",
                      *           "premium": "0.088363",
                      *           "premium_pct": "8.8363",
                      *           "history": "/v1/indices/H100-SXM-R1/values"
@@ -3949,7 +3949,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/curves/H100-SXM/2026-10-20",
-                     *       "request_id": "C7VIhV2f-6d",
+                     *       "request_id": "Zh8Z2dvZ-7k",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/as_of",
@@ -4062,14 +4062,14 @@ export interface operations {
                      *           "currency": "EUR",
                      *           "usd_per_unit": "1.104344",
                      *           "source": "demo",
-                     *           "created_at": "2026-12-03T17:37:29.314Z"
+                     *           "created_at": "2026-12-03T17:58:29.644Z"
                      *         },
                      *         {
                      *           "date": "2026-11-01",
                      *           "currency": "GBP",
                      *           "usd_per_unit": "1.244411",
                      *           "source": "demo",
-                     *           "created_at": "2026-12-03T17:37:29.314Z"
+                     *           "created_at": "2026-12-03T17:58:29.644Z"
                      *         }
                      *       ],
                      *       "next_cursor": null
@@ -4106,7 +4106,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/fx-rates",
-                     *       "request_id": "mAbO7A3N-1h",
+                     *       "request_id": "Zh8Z2dvZ-1h",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -4221,7 +4221,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/fx-rates",
-                     *       "request_id": "mAbO7A3N-1k"
+                     *       "request_id": "Zh8Z2dvZ-1k"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4372,8 +4372,8 @@ export interface operations {
                      *           "code": "A100-SXM-OD",
                      *           "unit": "USD/GPU-hour",
                      *           "methodology_version": 1,
-                     *           "created_at": "2026-12-03T17:16:30.068Z",
-                     *           "updated_at": "2026-12-03T17:16:30.068Z",
+                     *           "created_at": "2026-12-03T17:56:07.278Z",
+                     *           "updated_at": "2026-12-03T17:56:07.278Z",
                      *           "latest": {
                      *             "code": "A100-SXM-OD",
                      *             "date": "2026-11-01",
@@ -4393,9 +4393,9 @@ export interface operations {
                      *             "hhi": 0.166667,
                      *             "max_provider_impact": 0.037518,
                      *             "revision": 1,
-                     *             "published_at": "2026-12-03T17:37:37.256Z",
+                     *             "published_at": "2026-12-03T17:58:30.999Z",
                      *             "methodology_version": 1,
-                     *             "hash": "sha256:d9b03136b90b8ead4e64231f518744abb458dc7d2ad66e48b284939f152b0517"
+                     *             "hash": "sha256:7a836626d55ed69fbb27d8f77cba8c5b5daaa82832f2c6b799d6245f6d336d12"
                      *           }
                      *         },
                      *         {
@@ -4438,8 +4438,8 @@ export interface operations {
                      *           "code": "B200-SXM-OD",
                      *           "unit": "USD/GPU-hour",
                      *           "methodology_version": 1,
-                     *           "created_at": "2026-12-03T17:16:30.068Z",
-                     *           "updated_at": "2026-12-03T17:16:30.068Z",
+                     *           "created_at": "2026-12-03T17:56:07.278Z",
+                     *           "updated_at": "2026-12-03T17:56:07.278Z",
                      *           "latest": {
                      *             "code": "B200-SXM-OD",
                      *             "date": "2026-11-01",
@@ -4459,9 +4459,9 @@ export interface operations {
                      *             "hhi": 0.142857,
                      *             "max_provider_impact": 0.178959,
                      *             "revision": 1,
-                     *             "published_at": "2026-12-03T17:37:37.256Z",
+                     *             "published_at": "2026-12-03T17:58:30.999Z",
                      *             "methodology_version": 1,
-                     *             "hash": "sha256:eef625a4e8c6357f36834c44220938e2a1562be12913ab56da084b1573c4f9ce"
+                     *             "hash": "sha256:6201665ce59f7e12cbc688f258d77c7d9fa69f9f4102ef3ff5eaf739fed9d419"
                      *           }
                      *         }
                      *       ],
@@ -4511,7 +4511,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/indices",
-                     *       "request_id": "mAbO7A3N-2q"
+                     *       "request_id": "Zh8Z2dvZ-2q"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4571,8 +4571,8 @@ export interface operations {
                 content: {
                     /**
                      * @example code,name,kind,unit,date,status,value,level,revision,published_at,methodology_version,hash
-                     *     A100-SXM-OD,A100 SXM on-demand,gpu,USD/GPU-hour,2026-11-01,ok,1.403882,,1,2026-12-03T17:37:37.256Z,1,sha256:d9b03136b90b8ead4e64231f518744abb458dc7d2ad66e48b284939f152b0517
-                     *     B200-SXM-OD,B200 SXM on-demand,gpu,USD/GPU-hour,2026-11-01,ok,5.079982,,1,2026-12-03T17:37:37.256Z,1,sha256:eef625a4e8c6357f36834c44220938e2a1562be12913ab56da084b1573c4f9ce
+                     *     A100-SXM-OD,A100 SXM on-demand,gpu,USD/GPU-hour,2026-11-01,ok,1.403882,,1,2026-12-03T17:58:30.999Z,1,sha256:7a836626d55ed69fbb27d8f77cba8c5b5daaa82832f2c6b799d6245f6d336d12
+                     *     B200-SXM-OD,B200 SXM on-demand,gpu,USD/GPU-hour,2026-11-01,ok,5.079982,,1,2026-12-03T17:58:30.999Z,1,sha256:6201665ce59f7e12cbc688f258d77c7d9fa69f9f4102ef3ff5eaf739fed9d419
                      */
                     "text/csv": string;
                 };
@@ -4618,7 +4618,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/indices.csv",
-                     *       "request_id": "mAbO7A3N-2w"
+                     *       "request_id": "Zh8Z2dvZ-2w"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4719,8 +4719,8 @@ export interface operations {
                      *       "code": "H100-SXM-OD",
                      *       "unit": "USD/GPU-hour",
                      *       "methodology_version": 1,
-                     *       "created_at": "2026-12-03T17:16:30.068Z",
-                     *       "updated_at": "2026-12-03T17:16:30.068Z",
+                     *       "created_at": "2026-12-03T17:56:07.278Z",
+                     *       "updated_at": "2026-12-03T17:56:07.278Z",
                      *       "latest": {
                      *         "code": "H100-SXM-OD",
                      *         "date": "2026-11-01",
@@ -4740,7 +4740,7 @@ export interface operations {
                      *         "hhi": 0.111111,
                      *         "max_provider_impact": 0.2115,
                      *         "revision": 1,
-                     *         "published_at": "2026-12-03T17:37:37.256Z",
+                     *         "published_at": "2026-12-03T17:58:30.999Z",
                      *         "methodology_version": 1,
                      *         "hash": "sha256:a7f062c09c30119b442f29398f4b758dd8997cbebf63c7690c87e18f57122431"
                      *       }
@@ -4801,7 +4801,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No index NO-SUCH-INDEX",
                      *       "instance": "/v1/indices/NO-SUCH-INDEX",
-                     *       "request_id": "mAbO7A3N-30"
+                     *       "request_id": "Zh8Z2dvZ-30"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4912,8 +4912,8 @@ export interface operations {
                      *       "code": "H100-SXM-OD",
                      *       "unit": "USD/GPU-hour",
                      *       "methodology_version": 1,
-                     *       "created_at": "2026-12-03T17:16:30.068Z",
-                     *       "updated_at": "2026-12-03T17:37:49.444Z"
+                     *       "created_at": "2026-12-03T17:56:07.278Z",
+                     *       "updated_at": "2026-12-03T17:58:35.469Z"
                      *     }
                      */
                     "application/json": components["schemas"]["IndexDefinition"];
@@ -4959,7 +4959,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/indices/H100-SXM-OD",
-                     *       "request_id": "mAbO7A3N-34"
+                     *       "request_id": "Zh8Z2dvZ-34"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5179,7 +5179,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/period: Invalid option: expected one of \"week\"|\"month\"|\"quarter\"|\"year\"; querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/indices/H100-SXM-OD/averages",
-                     *       "request_id": "mAbO7A3N-46",
+                     *       "request_id": "Zh8Z2dvZ-46",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/period",
@@ -5327,7 +5327,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z; querystring/width: Too small: expected number to be >=240",
                      *       "instance": "/v1/indices/H100-SXM-OD/chart.svg",
-                     *       "request_id": "mAbO7A3N-73",
+                     *       "request_id": "Zh8Z2dvZ-73",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -5456,7 +5456,7 @@ export interface operations {
                      *       "hhi": 0.111111,
                      *       "max_provider_impact": 0.2115,
                      *       "revision": 1,
-                     *       "published_at": "2026-12-03T17:37:37.256Z",
+                     *       "published_at": "2026-12-03T17:58:30.999Z",
                      *       "methodology_version": 1,
                      *       "hash": "sha256:a7f062c09c30119b442f29398f4b758dd8997cbebf63c7690c87e18f57122431",
                      *       "source_health": null
@@ -5517,7 +5517,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No index NO-SUCH-INDEX",
                      *       "instance": "/v1/indices/NO-SUCH-INDEX/latest",
-                     *       "request_id": "mAbO7A3N-2b"
+                     *       "request_id": "Zh8Z2dvZ-2b"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5592,7 +5592,7 @@ export interface operations {
                 content: {
                     /**
                      * @example date,code,status,value,level,unit,window_days,n_providers,n_contributors,n_quotes,n_excluded,min,p25,p75,max,hhi,max_provider_impact,revision,published_at,methodology_version,hash
-                     *     2026-11-01,H100-SXM-OD,ok,2.49,,USD/GPU-hour,1,9,9,9,0,1.8485,2.2334,2.973225,3.4693,0.111111,0.2115,1,2026-12-03T17:37:37.256Z,1,sha256:a7f062c09c30119b442f29398f4b758dd8997cbebf63c7690c87e18f57122431
+                     *     2026-11-01,H100-SXM-OD,ok,2.49,,USD/GPU-hour,1,9,9,9,0,1.8485,2.2334,2.973225,3.4693,0.111111,0.2115,1,2026-12-03T17:58:30.999Z,1,sha256:a7f062c09c30119b442f29398f4b758dd8997cbebf63c7690c87e18f57122431
                      */
                     "text/csv": string;
                 };
@@ -5650,7 +5650,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No index NO-SUCH-INDEX",
                      *       "instance": "/v1/indices/NO-SUCH-INDEX/latest.csv",
-                     *       "request_id": "mAbO7A3N-2j"
+                     *       "request_id": "Zh8Z2dvZ-2j"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5759,7 +5759,7 @@ export interface operations {
                      *           "hhi": 0.111111,
                      *           "max_provider_impact": 0.172643,
                      *           "revision": 1,
-                     *           "published_at": "2026-12-03T17:37:34.41Z",
+                     *           "published_at": "2026-12-03T17:58:30.388Z",
                      *           "methodology_version": 1,
                      *           "hash": "sha256:a0bacd31e132e19c455fed490eaadc2763962eb9d0921eddcd686a9eb553ecb5"
                      *         },
@@ -5782,7 +5782,7 @@ export interface operations {
                      *           "hhi": 0.111111,
                      *           "max_provider_impact": 0.127115,
                      *           "revision": 1,
-                     *           "published_at": "2026-12-03T17:37:34.41Z",
+                     *           "published_at": "2026-12-03T17:58:30.388Z",
                      *           "methodology_version": 1,
                      *           "hash": "sha256:50e969050a1550582a5f7c756c885c29ead3961c777fd7541ec3ef0029ad58f6"
                      *         }
@@ -5793,8 +5793,8 @@ export interface operations {
                     "application/json": components["schemas"]["FixingPage"];
                     /**
                      * @example date,code,status,value,level,unit,window_days,n_providers,n_contributors,n_quotes,n_excluded,min,p25,p75,max,hhi,max_provider_impact,revision,published_at,methodology_version,hash
-                     *     2026-09-18,H100-SXM-OD,ok,2.6391,,USD/GPU-hour,1,9,9,9,0,2.0268,2.47301,2.99,3.49,0.111111,0.172643,1,2026-12-03T17:37:34.41Z,1,sha256:a0bacd31e132e19c455fed490eaadc2763962eb9d0921eddcd686a9eb553ecb5
-                     *     2026-09-19,H100-SXM-OD,ok,2.6718,,USD/GPU-hour,1,9,9,9,0,2.0134,2.471403,2.99,3.49,0.111111,0.127115,1,2026-12-03T17:37:34.41Z,1,sha256:50e969050a1550582a5f7c756c885c29ead3961c777fd7541ec3ef0029ad58f6
+                     *     2026-09-18,H100-SXM-OD,ok,2.6391,,USD/GPU-hour,1,9,9,9,0,2.0268,2.47301,2.99,3.49,0.111111,0.172643,1,2026-12-03T17:58:30.388Z,1,sha256:a0bacd31e132e19c455fed490eaadc2763962eb9d0921eddcd686a9eb553ecb5
+                     *     2026-09-19,H100-SXM-OD,ok,2.6718,,USD/GPU-hour,1,9,9,9,0,2.0134,2.471403,2.99,3.49,0.111111,0.127115,1,2026-12-03T17:58:30.388Z,1,sha256:50e969050a1550582a5f7c756c885c29ead3961c777fd7541ec3ef0029ad58f6
                      */
                     "text/csv": string;
                 };
@@ -5828,7 +5828,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z; querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/indices/H100-SXM-OD/values",
-                     *       "request_id": "mAbO7A3N-3g",
+                     *       "request_id": "Zh8Z2dvZ-3g",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -5961,9 +5961,9 @@ export interface operations {
                      *       "hhi": 0.111111,
                      *       "max_provider_impact": 0.094314,
                      *       "revision": 2,
-                     *       "published_at": "2026-12-03T17:37:37.954Z",
+                     *       "published_at": "2026-12-03T17:58:31.259Z",
                      *       "methodology_version": 1,
-                     *       "hash": "sha256:0b740103ae69c66ee1a46188718459cc2b926938e97a50bea3c00412d5491cb8"
+                     *       "hash": "sha256:6e0e6c8e920c9262b5659fab98f75ca1168c738eb6bdf73b4b6fe03fead9b393"
                      *     }
                      */
                     "application/json": components["schemas"]["Fixing"];
@@ -5997,7 +5997,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/indices/H100-SXM-OD/values/2026-10-20",
-                     *       "request_id": "mAbO7A3N-3n",
+                     *       "request_id": "Zh8Z2dvZ-3n",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/as_of",
@@ -6123,11 +6123,11 @@ export interface operations {
                      *           "hhi": 0.111111,
                      *           "max_provider_impact": 0.219864,
                      *           "revision": 1,
-                     *           "published_at": "2026-12-03T17:37:37.256Z",
+                     *           "published_at": "2026-12-03T17:58:30.999Z",
                      *           "methodology_version": 1,
                      *           "hash": "sha256:6f0b2450f98882d247f906f8a985f30df109e16eaec2988b862b6571587d190d",
                      *           "reason": "initial",
-                     *           "superseded_at": "2026-12-03T17:37:37.954Z"
+                     *           "superseded_at": "2026-12-03T17:58:31.259Z"
                      *         },
                      *         {
                      *           "code": "H100-SXM-OD",
@@ -6148,9 +6148,9 @@ export interface operations {
                      *           "hhi": 0.111111,
                      *           "max_provider_impact": 0.094314,
                      *           "revision": 2,
-                     *           "published_at": "2026-12-03T17:37:37.954Z",
+                     *           "published_at": "2026-12-03T17:58:31.259Z",
                      *           "methodology_version": 1,
-                     *           "hash": "sha256:0b740103ae69c66ee1a46188718459cc2b926938e97a50bea3c00412d5491cb8",
+                     *           "hash": "sha256:6e0e6c8e920c9262b5659fab98f75ca1168c738eb6bdf73b4b6fe03fead9b393",
                      *           "reason": "late_quotes",
                      *           "superseded_at": null
                      *         }
@@ -6212,7 +6212,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No index NO-SUCH-INDEX",
                      *       "instance": "/v1/indices/NO-SUCH-INDEX/values/2026-10-20/revisions",
-                     *       "request_id": "mAbO7A3N-3w"
+                     *       "request_id": "Zh8Z2dvZ-3w"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6294,7 +6294,7 @@ export interface operations {
                      *           "insufficient": 0
                      *         }
                      *       ],
-                     *       "ms": 31
+                     *       "ms": 15
                      *     }
                      */
                     "application/json": components["schemas"]["ComputeReport"];
@@ -6328,7 +6328,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/indices/compute",
-                     *       "request_id": "mAbO7A3N-4b"
+                     *       "request_id": "Zh8Z2dvZ-4b"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6514,7 +6514,7 @@ export interface operations {
                      *       "title": "URI Too Long",
                      *       "status": 414,
                      *       "detail": "'/v1/payloads/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' is exceeding the max param length",
-                     *       "request_id": "mAbO7A3N-6y",
+                     *       "request_id": "Zh8Z2dvZ-6y",
                      *       "instance": "/v1/payloads/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
                      *     }
                      */
@@ -6588,19 +6588,19 @@ export interface operations {
                      *           "variant": "sxm",
                      *           "tier": null,
                      *           "open_weights": null,
-                     *           "created_at": "2026-12-03T17:37:28.889Z",
-                     *           "updated_at": "2026-12-03T17:37:28.889Z"
+                     *           "created_at": "2026-12-03T17:58:29.533Z",
+                     *           "updated_at": "2026-12-03T17:58:29.533Z"
                      *         },
                      *         {
-                     *           "code": "anthropic/claude-3-haiku",
+                     *           "code": "amazon/nova-2-lite",
                      *           "kind": "model",
-                     *           "name": "Claude 3 Haiku",
-                     *           "family": "claude-haiku",
+                     *           "name": "Nova 2 Lite",
+                     *           "family": "nova",
                      *           "variant": null,
                      *           "tier": "small",
                      *           "open_weights": false,
-                     *           "created_at": "2026-12-03T17:37:43Z",
-                     *           "updated_at": "2026-12-03T17:37:43Z"
+                     *           "created_at": "2026-12-03T17:58:32.667Z",
+                     *           "updated_at": "2026-12-03T17:58:32.667Z"
                      *         }
                      *       ],
                      *       "next_cursor": null
@@ -6649,7 +6649,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/products",
-                     *       "request_id": "mAbO7A3N-z"
+                     *       "request_id": "Zh8Z2dvZ-z"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6717,8 +6717,8 @@ export interface operations {
                      *       "variant": null,
                      *       "tier": "frontier",
                      *       "open_weights": false,
-                     *       "created_at": "2026-12-03T17:37:29.004Z",
-                     *       "updated_at": "2026-12-03T17:37:29.004Z"
+                     *       "created_at": "2026-12-03T17:58:29.557Z",
+                     *       "updated_at": "2026-12-03T17:58:29.557Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Product"];
@@ -6752,7 +6752,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "params/code: must be a lowercase code such as h100-sxm or openai/gpt-5.5 (URL-encode the slash as %2F)",
                      *       "instance": "/v1/products/NO-SUCH-INDEX",
-                     *       "request_id": "mAbO7A3N-13",
+                     *       "request_id": "Zh8Z2dvZ-13",
                      *       "errors": [
                      *         {
                      *           "path": "params/code",
@@ -6861,8 +6861,8 @@ export interface operations {
                      *       "variant": "sxm",
                      *       "tier": null,
                      *       "open_weights": null,
-                     *       "created_at": "2026-12-03T17:37:28.724Z",
-                     *       "updated_at": "2026-12-03T17:37:47.054Z"
+                     *       "created_at": "2026-12-03T17:58:29.455Z",
+                     *       "updated_at": "2026-12-03T17:58:34.837Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Product"];
@@ -6908,7 +6908,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/products/h100-sxm",
-                     *       "request_id": "mAbO7A3N-17"
+                     *       "request_id": "Zh8Z2dvZ-17"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7035,16 +7035,16 @@ export interface operations {
                      *           "name": "Anthropic",
                      *           "kind": "model_lab",
                      *           "website": "https://www.anthropic.com",
-                     *           "created_at": "2026-12-03T17:37:28.61Z",
-                     *           "updated_at": "2026-12-03T17:37:28.61Z"
+                     *           "created_at": "2026-12-03T17:58:29.432Z",
+                     *           "updated_at": "2026-12-03T17:58:29.432Z"
                      *         },
                      *         {
                      *           "slug": "aws",
                      *           "name": "Amazon Web Services",
                      *           "kind": "hyperscaler",
                      *           "website": "https://aws.amazon.com",
-                     *           "created_at": "2026-12-03T17:37:28.439Z",
-                     *           "updated_at": "2026-12-03T17:37:28.439Z"
+                     *           "created_at": "2026-12-03T17:58:29.407Z",
+                     *           "updated_at": "2026-12-03T17:58:29.407Z"
                      *         }
                      *       ],
                      *       "next_cursor": null
@@ -7093,7 +7093,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/providers",
-                     *       "request_id": "mAbO7A3N-g"
+                     *       "request_id": "Zh8Z2dvZ-g"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7158,8 +7158,8 @@ export interface operations {
                      *       "name": "Lambda",
                      *       "kind": "neocloud",
                      *       "website": "https://lambda.ai",
-                     *       "created_at": "2026-12-03T17:37:28.484Z",
-                     *       "updated_at": "2026-12-03T17:37:28.484Z"
+                     *       "created_at": "2026-12-03T17:58:29.418Z",
+                     *       "updated_at": "2026-12-03T17:58:29.418Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Provider"];
@@ -7217,7 +7217,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No provider no-such-provider",
                      *       "instance": "/v1/providers/no-such-provider",
-                     *       "request_id": "mAbO7A3N-k"
+                     *       "request_id": "Zh8Z2dvZ-k"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7293,8 +7293,8 @@ export interface operations {
                      *       "name": "Lambda",
                      *       "kind": "neocloud",
                      *       "website": "https://lambda.ai",
-                     *       "created_at": "2026-12-03T17:37:28.484Z",
-                     *       "updated_at": "2026-12-03T17:37:46.606Z"
+                     *       "created_at": "2026-12-03T17:58:29.418Z",
+                     *       "updated_at": "2026-12-03T17:58:34.693Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Provider"];
@@ -7340,7 +7340,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/providers/lambda",
-                     *       "request_id": "mAbO7A3N-o"
+                     *       "request_id": "Zh8Z2dvZ-o"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7471,47 +7471,47 @@ export interface operations {
                      * @example {
                      *       "data": [
                      *         {
-                     *           "id": "6583",
+                     *           "id": "8340",
                      *           "provider": "openrouter",
-                     *           "product": "anthropic/claude-3-haiku",
-                     *           "segment": "cached_input",
-                     *           "term_months": null,
-                     *           "service_tier": "standard",
-                     *           "region": null,
-                     *           "price": "0.00000003",
-                     *           "currency": "USD",
-                     *           "unit": "token",
-                     *           "gpus_per_instance": null,
-                     *           "fx_usd_per_unit": "1",
-                     *           "usd_price": "0.03",
-                     *           "observed_at": "2026-12-03T17:37:42.871Z",
-                     *           "observed_day": "2026-12-03",
-                     *           "source": "openrouter",
-                     *           "ingested_at": "2026-12-03T17:37:43Z",
-                     *           "run_id": "1"
-                     *         },
-                     *         {
-                     *           "id": "6582",
-                     *           "provider": "openrouter",
-                     *           "product": "anthropic/claude-3-haiku",
+                     *           "product": "openai/gpt-4",
                      *           "segment": "output",
                      *           "term_months": null,
                      *           "service_tier": "standard",
                      *           "region": null,
-                     *           "price": "0.00000125",
+                     *           "price": "0.00006",
                      *           "currency": "USD",
                      *           "unit": "token",
                      *           "gpus_per_instance": null,
                      *           "fx_usd_per_unit": "1",
-                     *           "usd_price": "1.25",
-                     *           "observed_at": "2026-12-03T17:37:42.871Z",
+                     *           "usd_price": "60",
+                     *           "observed_at": "2026-12-03T17:58:32.621Z",
                      *           "observed_day": "2026-12-03",
                      *           "source": "openrouter",
-                     *           "ingested_at": "2026-12-03T17:37:43Z",
+                     *           "ingested_at": "2026-12-03T17:58:32.667Z",
+                     *           "run_id": "1"
+                     *         },
+                     *         {
+                     *           "id": "8339",
+                     *           "provider": "openrouter",
+                     *           "product": "openai/gpt-4",
+                     *           "segment": "input",
+                     *           "term_months": null,
+                     *           "service_tier": "standard",
+                     *           "region": null,
+                     *           "price": "0.00003",
+                     *           "currency": "USD",
+                     *           "unit": "token",
+                     *           "gpus_per_instance": null,
+                     *           "fx_usd_per_unit": "1",
+                     *           "usd_price": "30",
+                     *           "observed_at": "2026-12-03T17:58:32.621Z",
+                     *           "observed_day": "2026-12-03",
+                     *           "source": "openrouter",
+                     *           "ingested_at": "2026-12-03T17:58:32.667Z",
                      *           "run_id": "1"
                      *         }
                      *       ],
-                     *       "next_cursor": "eyJhdCI6IjIwMjYtMTItMDNUMTc6Mzc6NDIuODcxWiIsImlkIjoiNjQ4NCJ9.VFkujdE6UEbwQ5zrKg74qVD5"
+                     *       "next_cursor": "eyJhdCI6IjIwMjYtMTItMDNUMTc6NTg6MzIuNjIxWiIsImlkIjoiODI0MSJ9.FKJC2sAVII_1cRog9bDwN9kb"
                      *     }
                      */
                     "application/json": components["schemas"]["QuoteList"];
@@ -7545,7 +7545,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: Invalid input; querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/quotes",
-                     *       "request_id": "mAbO7A3N-1t",
+                     *       "request_id": "Zh8Z2dvZ-1t",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -7662,7 +7662,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/quotes",
-                     *       "request_id": "mAbO7A3N-1w"
+                     *       "request_id": "Zh8Z2dvZ-1w"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7787,7 +7787,7 @@ export interface operations {
                      *       "observed_at": "2026-09-18T03:00:00Z",
                      *       "observed_day": "2026-09-18",
                      *       "source": "demo",
-                     *       "ingested_at": "2026-12-03T17:37:30.22Z",
+                     *       "ingested_at": "2026-12-03T17:58:29.741Z",
                      *       "run_id": null,
                      *       "run": null
                      *     }
@@ -7858,7 +7858,7 @@ export interface operations {
                      *       "title": "URI Too Long",
                      *       "status": 414,
                      *       "detail": "'/v1/quotes/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' is exceeding the max param length",
-                     *       "request_id": "mAbO7A3N-25",
+                     *       "request_id": "Zh8Z2dvZ-25",
                      *       "instance": "/v1/quotes/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
                      *     }
                      */
@@ -7933,7 +7933,7 @@ export interface operations {
                      *           "date": "2026-10-20",
                      *           "revision": 2,
                      *           "reason": "late_quotes",
-                     *           "published_at": "2026-12-03T17:37:37.954Z",
+                     *           "published_at": "2026-12-03T17:58:31.259Z",
                      *           "unit": "USD/GPU-hour",
                      *           "status": "ok",
                      *           "value": 2.428928,
@@ -7941,14 +7941,14 @@ export interface operations {
                      *           "previous_value": 2.49,
                      *           "change": -0.061072,
                      *           "methodology_version": 1,
-                     *           "hash": "sha256:0b740103ae69c66ee1a46188718459cc2b926938e97a50bea3c00412d5491cb8"
+                     *           "hash": "sha256:6e0e6c8e920c9262b5659fab98f75ca1168c738eb6bdf73b4b6fe03fead9b393"
                      *         },
                      *         {
                      *           "code": "H100-SXM-OD",
                      *           "date": "2026-10-20",
                      *           "revision": 3,
                      *           "reason": "late_quotes",
-                     *           "published_at": "2026-12-03T17:37:50.755Z",
+                     *           "published_at": "2026-12-03T17:58:35.763Z",
                      *           "unit": "USD/GPU-hour",
                      *           "status": "ok",
                      *           "value": 2.49,
@@ -7956,7 +7956,7 @@ export interface operations {
                      *           "previous_value": 2.428928,
                      *           "change": 0.061072,
                      *           "methodology_version": 1,
-                     *           "hash": "sha256:5ba1246f53e45ed89d206c7dff06e69dc9fee7620b272a93240d8006a8302ff8"
+                     *           "hash": "sha256:e9595ee3edab16ca0e8bb24a73a8accf99b3564584fe46d46fe999e3b9282a19"
                      *         }
                      *       ],
                      *       "next_cursor": null
@@ -7993,7 +7993,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/revisions",
-                     *       "request_id": "mAbO7A3N-4k",
+                     *       "request_id": "Zh8Z2dvZ-4k",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/limit",
@@ -8088,221 +8088,31 @@ export interface operations {
                      *       "source": "contract-feed",
                      *       "importer": "openrouter",
                      *       "trigger": "manual",
-                     *       "url": "http://127.0.0.1:36753/api/v1/models",
+                     *       "url": "http://127.0.0.1:34947/api/v1/models",
                      *       "provider": null,
-                     *       "started_at": "2026-12-03T17:37:42.444Z",
-                     *       "finished_at": "2026-12-03T17:37:45.839Z",
+                     *       "started_at": "2026-12-03T17:58:32.59Z",
+                     *       "finished_at": "2026-12-03T17:58:34.131Z",
                      *       "status": "ok",
                      *       "attempts": 1,
                      *       "http_status": 200,
                      *       "bytes": 1280659,
                      *       "sha256": "40a65a1fa9836bf82527ed994b5a7ff2345809feff6428cfb88710c3fe8ad27b",
                      *       "payload_kept": true,
-                     *       "observed_at": "2026-12-03T17:37:42.871Z",
+                     *       "observed_at": "2026-12-03T17:58:32.621Z",
                      *       "rows_read": 549,
-                     *       "quotes": 325,
-                     *       "accepted": 325,
+                     *       "quotes": 507,
+                     *       "accepted": 507,
                      *       "duplicates": 0,
                      *       "rejected": {},
                      *       "skipped": {
                      *         "free": 18,
                      *         "alias": 11,
-                     *         "alias_key": 14,
+                     *         "alias_key": 21,
                      *         "dynamic_price": 5,
                      *         "not_text_model": 148,
-                     *         "excluded_by_mapping": 50
+                     *         "excluded_by_mapping": 160
                      *       },
-                     *       "unmapped": {
-                     *         "openai/o1": 1,
-                     *         "openai/o3": 1,
-                     *         "tencent/hy3": 1,
-                     *         "openai/gpt-4": 1,
-                     *         "mancer/weaver": 1,
-                     *         "qwen/qwen3-8b": 1,
-                     *         "z-ai/glm-4.5v": 1,
-                     *         "z-ai/glm-4.6v": 1,
-                     *         "openai/o3-mini": 1,
-                     *         "openai/o4-mini": 1,
-                     *         "qwen/qwen-plus": 1,
-                     *         "qwen/qwen3-14b": 1,
-                     *         "qwen/qwen3-max": 1,
-                     *         "microsoft/phi-4": 1,
-                     *         "openai/o1:batch": 1,
-                     *         "openai/o3:batch": 1,
-                     *         "qwen/qwen3.5-9b": 1,
-                     *         "cohere/command-a": 1,
-                     *         "perplexity/sonar": 1,
-                     *         "qwen/qwen3-coder": 1,
-                     *         "qwen/qwen3.5-27b": 1,
-                     *         "qwen/qwen3.6-27b": 1,
-                     *         "qwen/qwen3.7-max": 1,
-                     *         "qwen/qwen3.8-27b": 1,
-                     *         "qwen/qwen3.8-max": 1,
-                     *         "rekaai/reka-edge": 1,
-                     *         "xiaomi/mimo-v2.5": 1,
-                     *         "z-ai/glm-4.5-air": 1,
-                     *         "qwen/qwen3.6-plus": 1,
-                     *         "qwen/qwen3.7-plus": 1,
-                     *         "sakana/fugu-ultra": 1,
-                     *         "writer/palmyra-x5": 1,
-                     *         "z-ai/glm-5v-turbo": 1,
-                     *         "aion-labs/aion-2.0": 1,
-                     *         "aion-labs/aion-3.0": 1,
-                     *         "minimax/minimax-01": 1,
-                     *         "minimax/minimax-m1": 1,
-                     *         "minimax/minimax-m2": 1,
-                     *         "minimax/minimax-m3": 1,
-                     *         "openai/gpt-4-turbo": 1,
-                     *         "qwen/qwen3.6-flash": 1,
-                     *         "qwen/qwen3.7-flash": 1,
-                     *         "upstage/solar-pro4": 1,
-                     *         "z-ai/glm-4.7-flash": 1,
-                     *         "amazon/nova-lite-v1": 1,
-                     *         "inception/mercury-2": 1,
-                     *         "meituan/longcat-2.0": 1,
-                     *         "meta/muse-spark-1.1": 1,
-                     *         "meta/muse-spark-1.2": 1,
-                     *         "nex-agi/nex-n2-mini": 1,
-                     *         "openai/o3-mini-high": 1,
-                     *         "openai/o4-mini-high": 1,
-                     *         "rekaai/reka-flash-3": 1,
-                     *         "tencent/hy3-preview": 1,
-                     *         "upstage/solar-pro-3": 1,
-                     *         "x-ai/grok-build-0.1": 1,
-                     *         "ai21/jamba-large-1.7": 1,
-                     *         "amazon/nova-micro-v1": 1,
-                     *         "google/gemma-3-4b-it": 1,
-                     *         "minimax/minimax-m2.1": 1,
-                     *         "minimax/minimax-m2.5": 1,
-                     *         "minimax/minimax-m2.7": 1,
-                     *         "morph/morph-v3-large": 1,
-                     *         "openai/gpt-3.5-turbo": 1,
-                     *         "openai/o3-mini:batch": 1,
-                     *         "openai/o4-mini:batch": 1,
-                     *         "qwen/qwen3.5-35b-a3b": 1,
-                     *         "qwen/qwen3.6-35b-a3b": 1,
-                     *         "sakana/sakana-namazu": 1,
-                     *         "sao10k/l3-lunaris-8b": 1,
-                     *         "amazon/nova-2-lite-v1": 1,
-                     *         "google/gemma-2-27b-it": 1,
-                     *         "google/gemma-3-12b-it": 1,
-                     *         "google/gemma-3-27b-it": 1,
-                     *         "google/gemma-4-31b-it": 1,
-                     *         "meta/muse-glimmer-30b": 1,
-                     *         "poolside/laguna-s-2.1": 1,
-                     *         "qwen/qwen3-coder-next": 1,
-                     *         "qwen/qwen3-coder-plus": 1,
-                     *         "relace/relace-apply-3": 1,
-                     *         "amazon/nova-premier-v1": 1,
-                     *         "google/gemma-3n-e4b-it": 1,
-                     *         "gryphe/mythomax-l2-13b": 1,
-                     *         "minimax/minimax-m2-her": 1,
-                     *         "mistralai/mistral-nemo": 1,
-                     *         "mistralai/mistral-saba": 1,
-                     *         "poolside/laguna-xs-2.1": 1,
-                     *         "qwen/qwen3-coder-flash": 1,
-                     *         "qwen/qwen3.5-122b-a10b": 1,
-                     *         "qwen/qwen3.5-397b-a17b": 1,
-                     *         "qwen/qwen3.8-2.4t-a95b": 1,
-                     *         "stepfun/step-3.5-flash": 1,
-                     *         "stepfun/step-3.7-flash": 1,
-                     *         "aion-labs/aion-3.0-mini": 1,
-                     *         "arcee-ai/virtuoso-large": 1,
-                     *         "bytedance-seed/seed-1.6": 1,
-                     *         "inclusionai/ling-2.6-1t": 1,
-                     *         "inclusionai/ring-2.6-1t": 1,
-                     *         "mistralai/mistral-large": 1,
-                     *         "qwen/qwen3.5-plus-02-15": 1,
-                     *         "sao10k/l3.1-euryale-70b": 1,
-                     *         "sao10k/l3.3-euryale-70b": 1,
-                     *         "allenai/olmo-3-32b-think": 1,
-                     *         "anthropic/claude-fable-5": 1,
-                     *         "bytedance/ui-tars-1.5-7b": 1,
-                     *         "cohere/command-r-08-2024": 1,
-                     *         "minimax/minimax-m3:batch": 1,
-                     *         "mistralai/codestral-2508": 1,
-                     *         "openai/gpt-4-turbo:batch": 1,
-                     *         "qwen/qwen3.5-flash-02-23": 1,
-                     *         "qwen/qwen3.6-max-preview": 1,
-                     *         "thedrummer/rocinante-12b": 1,
-                     *         "thinkingmachines/inkling": 1,
-                     *         "undi95/remm-slerp-l2-13b": 1,
-                     *         "google/gemma-4-26b-a4b-it": 1,
-                     *         "moonshotai/kimi-k2.7-code": 1,
-                     *         "nousresearch/hermes-4-70b": 1,
-                     *         "openai/gpt-3.5-turbo-0613": 1,
-                     *         "openai/o3-mini-high:batch": 1,
-                     *         "openai/o4-mini-high:batch": 1,
-                     *         "perceptron/perceptron-mk1": 1,
-                     *         "qwen/qwen-2.5-7b-instruct": 1,
-                     *         "qwen/qwen-plus-2025-07-28": 1,
-                     *         "qwen/qwen3-vl-8b-instruct": 1,
-                     *         "thedrummer/skyfall-36b-v2": 1,
-                     *         "thedrummer/unslopnemo-12b": 1,
-                     *         "cohere/command-r7b-12-2024": 1,
-                     *         "deepseek/deepseek-v3.2-exp": 1,
-                     *         "ibm-granite/granite-4.1-8b": 1,
-                     *         "inclusionai/ling-2.6-flash": 1,
-                     *         "inclusionai/ling-3.0-flash": 1,
-                     *         "microsoft/wizardlm-2-8x22b": 1,
-                     *         "mistralai/mistral-medium-3": 1,
-                     *         "nousresearch/hermes-4-405b": 1,
-                     *         "openai/gpt-3.5-turbo:batch": 1,
-                     *         "openai/gpt-4-turbo-preview": 1,
-                     *         "qwen/qwen-2.5-72b-instruct": 1,
-                     *         "qwen/qwen3-vl-32b-instruct": 1,
-                     *         "qwen/qwen3.5-plus-20260420": 1,
-                     *         "x-ai/grok-4.20-multi-agent": 1,
-                     *         "deepcogito/cogito-v2.1-671b": 1,
-                     *         "mistralai/ministral-3b-2512": 1,
-                     *         "mistralai/ministral-8b-2512": 1,
-                     *         "thedrummer/cydonia-24b-v4.1": 1,
-                     *         "anthracite-org/magnum-v4-72b": 1,
-                     *         "baidu/ernie-4.5-vl-424b-a47b": 1,
-                     *         "bytedance-seed/seed-2.0-code": 1,
-                     *         "bytedance-seed/seed-2.0-lite": 1,
-                     *         "bytedance-seed/seed-2.0-mini": 1,
-                     *         "kwaipilot/kat-coder-air-v2.5": 1,
-                     *         "kwaipilot/kat-coder-pro-v2.5": 1,
-                     *         "meta-llama/llama-guard-4-12b": 1,
-                     *         "mistralai/ministral-14b-2512": 1,
-                     *         "mistralai/mistral-large-2407": 1,
-                     *         "mistralai/mistral-large-2512": 1,
-                     *         "mistralai/mistral-medium-3-5": 1,
-                     *         "mistralai/mistral-medium-3.1": 1,
-                     *         "openai/gpt-oss-safeguard-20b": 1,
-                     *         "qwen/qwen2.5-vl-72b-instruct": 1,
-                     *         "bytedance-seed/seed-1.6-flash": 1,
-                     *         "bytedance-seed/seed-2-1-turbo": 1,
-                     *         "cohere/command-r-plus-08-2024": 1,
-                     *         "nvidia/nemotron-3.5-lightning": 1,
-                     *         "openai/gpt-3.5-turbo-instruct": 1,
-                     *         "tencent/hunyuan-a13b-instruct": 1,
-                     *         "aion-labs/aion-rp-llama-3.1-8b": 1,
-                     *         "anthropic/claude-fable-5:batch": 1,
-                     *         "nvidia/nemotron-3-nano-30b-a3b": 1,
-                     *         "qwen/qwen3-vl-30b-a3b-instruct": 1,
-                     *         "thinkingmachines/inkling-small": 1,
-                     *         "thinkingmachines/inkling:batch": 1,
-                     *         "deepseek/deepseek-v3.1-terminus": 1,
-                     *         "ibm-granite/granite-4.0-h-micro": 1,
-                     *         "moonshotai/kimi-k2.7-code:batch": 1,
-                     *         "mistralai/mixtral-8x22b-instruct": 1,
-                     *         "mistralai/voxtral-small-24b-2507": 1,
-                     *         "qwen/qwen-2.5-coder-32b-instruct": 1,
-                     *         "qwen/qwen3-30b-a3b-instruct-2507": 1,
-                     *         "qwen/qwen3-next-80b-a3b-instruct": 1,
-                     *         "qwen/qwen3-vl-235b-a22b-instruct": 1,
-                     *         "nvidia/nemotron-3-super-120b-a12b": 1,
-                     *         "nvidia/nemotron-3-ultra-550b-a55b": 1,
-                     *         "qwen/qwen3-coder-30b-a3b-instruct": 1,
-                     *         "qwen/qwen-plus-2025-07-28:thinking": 1,
-                     *         "nousresearch/hermes-3-llama-3.1-70b": 1,
-                     *         "nousresearch/hermes-3-llama-3.1-405b": 1,
-                     *         "deepseek/deepseek-r1-distill-llama-70b": 1,
-                     *         "nvidia/nemotron-3-ultra-550b-a55b:batch": 1,
-                     *         "cognitivecomputations/dolphin-mistral-24b-venice-edition": 1
-                     *       },
+                     *       "unmapped": {},
                      *       "unchanged": false,
                      *       "error_kind": null,
                      *       "error": null,
@@ -8375,7 +8185,7 @@ export interface operations {
                      *       "title": "URI Too Long",
                      *       "status": 414,
                      *       "detail": "'/v1/runs/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' is exceeding the max param length",
-                     *       "request_id": "mAbO7A3N-6u",
+                     *       "request_id": "Zh8Z2dvZ-6u",
                      *       "instance": "/v1/runs/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
                      *     }
                      */
@@ -8439,7 +8249,7 @@ export interface operations {
                      *         {
                      *           "name": "contract-doomed",
                      *           "importer": "openrouter",
-                     *           "url": "http://127.0.0.1:36753/api/v1/models",
+                     *           "url": "http://127.0.0.1:34947/api/v1/models",
                      *           "provider": null,
                      *           "interval_seconds": 3600,
                      *           "enabled": false,
@@ -8448,7 +8258,7 @@ export interface operations {
                      *           "max_bytes": 67108864,
                      *           "retries": 0,
                      *           "stale_after_seconds": 10800,
-                     *           "next_run_at": "2026-12-03T17:37:42.304Z",
+                     *           "next_run_at": "2026-12-03T17:58:32.583Z",
                      *           "last_run_at": null,
                      *           "last_success_at": null,
                      *           "last_success_age_seconds": null,
@@ -8457,13 +8267,13 @@ export interface operations {
                      *           "runs": 0,
                      *           "failures": 0,
                      *           "quotes_accepted": 0,
-                     *           "created_at": "2026-12-03T17:37:42.304Z",
-                     *           "updated_at": "2026-12-03T17:37:42.304Z"
+                     *           "created_at": "2026-12-03T17:58:32.583Z",
+                     *           "updated_at": "2026-12-03T17:58:32.583Z"
                      *         },
                      *         {
                      *           "name": "contract-feed",
                      *           "importer": "openrouter",
-                     *           "url": "http://127.0.0.1:36753/api/v1/models",
+                     *           "url": "http://127.0.0.1:34947/api/v1/models",
                      *           "provider": null,
                      *           "interval_seconds": 3600,
                      *           "enabled": false,
@@ -8472,17 +8282,17 @@ export interface operations {
                      *           "max_bytes": 67108864,
                      *           "retries": 0,
                      *           "stale_after_seconds": 10800,
-                     *           "next_run_at": "2026-12-03T18:37:42.404Z",
-                     *           "last_run_at": "2026-12-03T17:37:42.444Z",
-                     *           "last_success_at": "2026-12-03T17:37:45.839Z",
-                     *           "last_success_age_seconds": 8,
+                     *           "next_run_at": "2026-12-03T18:58:32.588Z",
+                     *           "last_run_at": "2026-12-03T17:58:32.59Z",
+                     *           "last_success_at": "2026-12-03T17:58:34.131Z",
+                     *           "last_success_age_seconds": 2,
                      *           "last_failure": null,
                      *           "stale": false,
                      *           "runs": 1,
                      *           "failures": 0,
-                     *           "quotes_accepted": 325,
-                     *           "created_at": "2026-12-03T17:37:42.205Z",
-                     *           "updated_at": "2026-12-03T17:37:42.205Z"
+                     *           "quotes_accepted": 507,
+                     *           "created_at": "2026-12-03T17:58:32.573Z",
+                     *           "updated_at": "2026-12-03T17:58:32.573Z"
                      *         }
                      *       ],
                      *       "next_cursor": null
@@ -8531,7 +8341,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/sources",
-                     *       "request_id": "mAbO7A3N-5u"
+                     *       "request_id": "Zh8Z2dvZ-5u"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -8594,7 +8404,7 @@ export interface operations {
                      * @example {
                      *       "name": "contract-feed",
                      *       "importer": "openrouter",
-                     *       "url": "http://127.0.0.1:36753/api/v1/models",
+                     *       "url": "http://127.0.0.1:34947/api/v1/models",
                      *       "provider": null,
                      *       "interval_seconds": 3600,
                      *       "enabled": false,
@@ -8603,17 +8413,17 @@ export interface operations {
                      *       "max_bytes": 67108864,
                      *       "retries": 0,
                      *       "stale_after_seconds": 10800,
-                     *       "next_run_at": "2026-12-03T18:37:42.404Z",
-                     *       "last_run_at": "2026-12-03T17:37:42.444Z",
-                     *       "last_success_at": "2026-12-03T17:37:45.839Z",
-                     *       "last_success_age_seconds": 8,
+                     *       "next_run_at": "2026-12-03T18:58:32.588Z",
+                     *       "last_run_at": "2026-12-03T17:58:32.59Z",
+                     *       "last_success_at": "2026-12-03T17:58:34.131Z",
+                     *       "last_success_age_seconds": 2,
                      *       "last_failure": null,
                      *       "stale": false,
                      *       "runs": 1,
                      *       "failures": 0,
-                     *       "quotes_accepted": 325,
-                     *       "created_at": "2026-12-03T17:37:42.205Z",
-                     *       "updated_at": "2026-12-03T17:37:42.205Z"
+                     *       "quotes_accepted": 507,
+                     *       "created_at": "2026-12-03T17:58:32.573Z",
+                     *       "updated_at": "2026-12-03T17:58:32.573Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Source"];
@@ -8682,7 +8492,7 @@ export interface operations {
                      *       "title": "URI Too Long",
                      *       "status": 414,
                      *       "detail": "'/v1/sources/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' is exceeding the max param length",
-                     *       "request_id": "mAbO7A3N-5x",
+                     *       "request_id": "Zh8Z2dvZ-5x",
                      *       "instance": "/v1/sources/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
                      *     }
                      */
@@ -8745,7 +8555,7 @@ export interface operations {
                      * @example {
                      *       "name": "contract-feed",
                      *       "importer": "openrouter",
-                     *       "url": "http://127.0.0.1:36753/api/v1/models",
+                     *       "url": "http://127.0.0.1:34947/api/v1/models",
                      *       "provider": null,
                      *       "interval_seconds": 3600,
                      *       "enabled": false,
@@ -8754,17 +8564,17 @@ export interface operations {
                      *       "max_bytes": 67108864,
                      *       "retries": 0,
                      *       "stale_after_seconds": 10800,
-                     *       "next_run_at": "2026-12-03T18:37:42.404Z",
-                     *       "last_run_at": "2026-12-03T17:37:42.444Z",
-                     *       "last_success_at": "2026-12-03T17:37:45.839Z",
-                     *       "last_success_age_seconds": 8,
+                     *       "next_run_at": "2026-12-03T18:58:32.588Z",
+                     *       "last_run_at": "2026-12-03T17:58:32.59Z",
+                     *       "last_success_at": "2026-12-03T17:58:34.131Z",
+                     *       "last_success_age_seconds": 2,
                      *       "last_failure": null,
                      *       "stale": false,
                      *       "runs": 1,
                      *       "failures": 0,
-                     *       "quotes_accepted": 325,
-                     *       "created_at": "2026-12-03T17:37:42.205Z",
-                     *       "updated_at": "2026-12-03T17:37:54.125Z"
+                     *       "quotes_accepted": 507,
+                     *       "created_at": "2026-12-03T17:58:32.573Z",
+                     *       "updated_at": "2026-12-03T17:58:36.356Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Source"];
@@ -8810,7 +8620,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/sources/contract-feed",
-                     *       "request_id": "mAbO7A3N-60"
+                     *       "request_id": "Zh8Z2dvZ-60"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -8941,7 +8751,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/sources/contract-doomed",
-                     *       "request_id": "mAbO7A3N-68"
+                     *       "request_id": "Zh8Z2dvZ-68"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -9061,17 +8871,17 @@ export interface operations {
                      *       "source": "contract-feed",
                      *       "importer": "openrouter",
                      *       "trigger": "manual",
-                     *       "url": "http://127.0.0.1:36753/api/v1/models",
+                     *       "url": "http://127.0.0.1:34947/api/v1/models",
                      *       "provider": null,
-                     *       "started_at": "2026-12-03T17:37:54.645Z",
-                     *       "finished_at": "2026-12-03T17:37:54.798Z",
+                     *       "started_at": "2026-12-03T17:58:36.473Z",
+                     *       "finished_at": "2026-12-03T17:58:36.518Z",
                      *       "status": "ok",
                      *       "attempts": 1,
                      *       "http_status": 200,
                      *       "bytes": 1280659,
                      *       "sha256": "40a65a1fa9836bf82527ed994b5a7ff2345809feff6428cfb88710c3fe8ad27b",
                      *       "payload_kept": true,
-                     *       "observed_at": "2026-12-03T17:37:42.871Z",
+                     *       "observed_at": "2026-12-03T17:58:32.621Z",
                      *       "rows_read": 549,
                      *       "quotes": 0,
                      *       "accepted": 0,
@@ -9080,202 +8890,12 @@ export interface operations {
                      *       "skipped": {
                      *         "free": 18,
                      *         "alias": 11,
-                     *         "alias_key": 14,
+                     *         "alias_key": 21,
                      *         "dynamic_price": 5,
                      *         "not_text_model": 148,
-                     *         "excluded_by_mapping": 50
+                     *         "excluded_by_mapping": 160
                      *       },
-                     *       "unmapped": {
-                     *         "openai/o1": 1,
-                     *         "openai/o3": 1,
-                     *         "tencent/hy3": 1,
-                     *         "openai/gpt-4": 1,
-                     *         "mancer/weaver": 1,
-                     *         "qwen/qwen3-8b": 1,
-                     *         "z-ai/glm-4.5v": 1,
-                     *         "z-ai/glm-4.6v": 1,
-                     *         "openai/o3-mini": 1,
-                     *         "openai/o4-mini": 1,
-                     *         "qwen/qwen-plus": 1,
-                     *         "qwen/qwen3-14b": 1,
-                     *         "qwen/qwen3-max": 1,
-                     *         "microsoft/phi-4": 1,
-                     *         "openai/o1:batch": 1,
-                     *         "openai/o3:batch": 1,
-                     *         "qwen/qwen3.5-9b": 1,
-                     *         "cohere/command-a": 1,
-                     *         "perplexity/sonar": 1,
-                     *         "qwen/qwen3-coder": 1,
-                     *         "qwen/qwen3.5-27b": 1,
-                     *         "qwen/qwen3.6-27b": 1,
-                     *         "qwen/qwen3.7-max": 1,
-                     *         "qwen/qwen3.8-27b": 1,
-                     *         "qwen/qwen3.8-max": 1,
-                     *         "rekaai/reka-edge": 1,
-                     *         "xiaomi/mimo-v2.5": 1,
-                     *         "z-ai/glm-4.5-air": 1,
-                     *         "qwen/qwen3.6-plus": 1,
-                     *         "qwen/qwen3.7-plus": 1,
-                     *         "sakana/fugu-ultra": 1,
-                     *         "writer/palmyra-x5": 1,
-                     *         "z-ai/glm-5v-turbo": 1,
-                     *         "aion-labs/aion-2.0": 1,
-                     *         "aion-labs/aion-3.0": 1,
-                     *         "minimax/minimax-01": 1,
-                     *         "minimax/minimax-m1": 1,
-                     *         "minimax/minimax-m2": 1,
-                     *         "minimax/minimax-m3": 1,
-                     *         "openai/gpt-4-turbo": 1,
-                     *         "qwen/qwen3.6-flash": 1,
-                     *         "qwen/qwen3.7-flash": 1,
-                     *         "upstage/solar-pro4": 1,
-                     *         "z-ai/glm-4.7-flash": 1,
-                     *         "amazon/nova-lite-v1": 1,
-                     *         "inception/mercury-2": 1,
-                     *         "meituan/longcat-2.0": 1,
-                     *         "meta/muse-spark-1.1": 1,
-                     *         "meta/muse-spark-1.2": 1,
-                     *         "nex-agi/nex-n2-mini": 1,
-                     *         "openai/o3-mini-high": 1,
-                     *         "openai/o4-mini-high": 1,
-                     *         "rekaai/reka-flash-3": 1,
-                     *         "tencent/hy3-preview": 1,
-                     *         "upstage/solar-pro-3": 1,
-                     *         "x-ai/grok-build-0.1": 1,
-                     *         "ai21/jamba-large-1.7": 1,
-                     *         "amazon/nova-micro-v1": 1,
-                     *         "google/gemma-3-4b-it": 1,
-                     *         "minimax/minimax-m2.1": 1,
-                     *         "minimax/minimax-m2.5": 1,
-                     *         "minimax/minimax-m2.7": 1,
-                     *         "morph/morph-v3-large": 1,
-                     *         "openai/gpt-3.5-turbo": 1,
-                     *         "openai/o3-mini:batch": 1,
-                     *         "openai/o4-mini:batch": 1,
-                     *         "qwen/qwen3.5-35b-a3b": 1,
-                     *         "qwen/qwen3.6-35b-a3b": 1,
-                     *         "sakana/sakana-namazu": 1,
-                     *         "sao10k/l3-lunaris-8b": 1,
-                     *         "amazon/nova-2-lite-v1": 1,
-                     *         "google/gemma-2-27b-it": 1,
-                     *         "google/gemma-3-12b-it": 1,
-                     *         "google/gemma-3-27b-it": 1,
-                     *         "google/gemma-4-31b-it": 1,
-                     *         "meta/muse-glimmer-30b": 1,
-                     *         "poolside/laguna-s-2.1": 1,
-                     *         "qwen/qwen3-coder-next": 1,
-                     *         "qwen/qwen3-coder-plus": 1,
-                     *         "relace/relace-apply-3": 1,
-                     *         "amazon/nova-premier-v1": 1,
-                     *         "google/gemma-3n-e4b-it": 1,
-                     *         "gryphe/mythomax-l2-13b": 1,
-                     *         "minimax/minimax-m2-her": 1,
-                     *         "mistralai/mistral-nemo": 1,
-                     *         "mistralai/mistral-saba": 1,
-                     *         "poolside/laguna-xs-2.1": 1,
-                     *         "qwen/qwen3-coder-flash": 1,
-                     *         "qwen/qwen3.5-122b-a10b": 1,
-                     *         "qwen/qwen3.5-397b-a17b": 1,
-                     *         "qwen/qwen3.8-2.4t-a95b": 1,
-                     *         "stepfun/step-3.5-flash": 1,
-                     *         "stepfun/step-3.7-flash": 1,
-                     *         "aion-labs/aion-3.0-mini": 1,
-                     *         "arcee-ai/virtuoso-large": 1,
-                     *         "bytedance-seed/seed-1.6": 1,
-                     *         "inclusionai/ling-2.6-1t": 1,
-                     *         "inclusionai/ring-2.6-1t": 1,
-                     *         "mistralai/mistral-large": 1,
-                     *         "qwen/qwen3.5-plus-02-15": 1,
-                     *         "sao10k/l3.1-euryale-70b": 1,
-                     *         "sao10k/l3.3-euryale-70b": 1,
-                     *         "allenai/olmo-3-32b-think": 1,
-                     *         "anthropic/claude-fable-5": 1,
-                     *         "bytedance/ui-tars-1.5-7b": 1,
-                     *         "cohere/command-r-08-2024": 1,
-                     *         "minimax/minimax-m3:batch": 1,
-                     *         "mistralai/codestral-2508": 1,
-                     *         "openai/gpt-4-turbo:batch": 1,
-                     *         "qwen/qwen3.5-flash-02-23": 1,
-                     *         "qwen/qwen3.6-max-preview": 1,
-                     *         "thedrummer/rocinante-12b": 1,
-                     *         "thinkingmachines/inkling": 1,
-                     *         "undi95/remm-slerp-l2-13b": 1,
-                     *         "google/gemma-4-26b-a4b-it": 1,
-                     *         "moonshotai/kimi-k2.7-code": 1,
-                     *         "nousresearch/hermes-4-70b": 1,
-                     *         "openai/gpt-3.5-turbo-0613": 1,
-                     *         "openai/o3-mini-high:batch": 1,
-                     *         "openai/o4-mini-high:batch": 1,
-                     *         "perceptron/perceptron-mk1": 1,
-                     *         "qwen/qwen-2.5-7b-instruct": 1,
-                     *         "qwen/qwen-plus-2025-07-28": 1,
-                     *         "qwen/qwen3-vl-8b-instruct": 1,
-                     *         "thedrummer/skyfall-36b-v2": 1,
-                     *         "thedrummer/unslopnemo-12b": 1,
-                     *         "cohere/command-r7b-12-2024": 1,
-                     *         "deepseek/deepseek-v3.2-exp": 1,
-                     *         "ibm-granite/granite-4.1-8b": 1,
-                     *         "inclusionai/ling-2.6-flash": 1,
-                     *         "inclusionai/ling-3.0-flash": 1,
-                     *         "microsoft/wizardlm-2-8x22b": 1,
-                     *         "mistralai/mistral-medium-3": 1,
-                     *         "nousresearch/hermes-4-405b": 1,
-                     *         "openai/gpt-3.5-turbo:batch": 1,
-                     *         "openai/gpt-4-turbo-preview": 1,
-                     *         "qwen/qwen-2.5-72b-instruct": 1,
-                     *         "qwen/qwen3-vl-32b-instruct": 1,
-                     *         "qwen/qwen3.5-plus-20260420": 1,
-                     *         "x-ai/grok-4.20-multi-agent": 1,
-                     *         "deepcogito/cogito-v2.1-671b": 1,
-                     *         "mistralai/ministral-3b-2512": 1,
-                     *         "mistralai/ministral-8b-2512": 1,
-                     *         "thedrummer/cydonia-24b-v4.1": 1,
-                     *         "anthracite-org/magnum-v4-72b": 1,
-                     *         "baidu/ernie-4.5-vl-424b-a47b": 1,
-                     *         "bytedance-seed/seed-2.0-code": 1,
-                     *         "bytedance-seed/seed-2.0-lite": 1,
-                     *         "bytedance-seed/seed-2.0-mini": 1,
-                     *         "kwaipilot/kat-coder-air-v2.5": 1,
-                     *         "kwaipilot/kat-coder-pro-v2.5": 1,
-                     *         "meta-llama/llama-guard-4-12b": 1,
-                     *         "mistralai/ministral-14b-2512": 1,
-                     *         "mistralai/mistral-large-2407": 1,
-                     *         "mistralai/mistral-large-2512": 1,
-                     *         "mistralai/mistral-medium-3-5": 1,
-                     *         "mistralai/mistral-medium-3.1": 1,
-                     *         "openai/gpt-oss-safeguard-20b": 1,
-                     *         "qwen/qwen2.5-vl-72b-instruct": 1,
-                     *         "bytedance-seed/seed-1.6-flash": 1,
-                     *         "bytedance-seed/seed-2-1-turbo": 1,
-                     *         "cohere/command-r-plus-08-2024": 1,
-                     *         "nvidia/nemotron-3.5-lightning": 1,
-                     *         "openai/gpt-3.5-turbo-instruct": 1,
-                     *         "tencent/hunyuan-a13b-instruct": 1,
-                     *         "aion-labs/aion-rp-llama-3.1-8b": 1,
-                     *         "anthropic/claude-fable-5:batch": 1,
-                     *         "nvidia/nemotron-3-nano-30b-a3b": 1,
-                     *         "qwen/qwen3-vl-30b-a3b-instruct": 1,
-                     *         "thinkingmachines/inkling-small": 1,
-                     *         "thinkingmachines/inkling:batch": 1,
-                     *         "deepseek/deepseek-v3.1-terminus": 1,
-                     *         "ibm-granite/granite-4.0-h-micro": 1,
-                     *         "moonshotai/kimi-k2.7-code:batch": 1,
-                     *         "mistralai/mixtral-8x22b-instruct": 1,
-                     *         "mistralai/voxtral-small-24b-2507": 1,
-                     *         "qwen/qwen-2.5-coder-32b-instruct": 1,
-                     *         "qwen/qwen3-30b-a3b-instruct-2507": 1,
-                     *         "qwen/qwen3-next-80b-a3b-instruct": 1,
-                     *         "qwen/qwen3-vl-235b-a22b-instruct": 1,
-                     *         "nvidia/nemotron-3-super-120b-a12b": 1,
-                     *         "nvidia/nemotron-3-ultra-550b-a55b": 1,
-                     *         "qwen/qwen3-coder-30b-a3b-instruct": 1,
-                     *         "qwen/qwen-plus-2025-07-28:thinking": 1,
-                     *         "nousresearch/hermes-3-llama-3.1-70b": 1,
-                     *         "nousresearch/hermes-3-llama-3.1-405b": 1,
-                     *         "deepseek/deepseek-r1-distill-llama-70b": 1,
-                     *         "nvidia/nemotron-3-ultra-550b-a55b:batch": 1,
-                     *         "cognitivecomputations/dolphin-mistral-24b-venice-edition": 1
-                     *       },
+                     *       "unmapped": {},
                      *       "unchanged": true,
                      *       "error_kind": null,
                      *       "error": null,
@@ -9313,7 +8933,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/sources/contract-feed/collect",
-                     *       "request_id": "mAbO7A3N-6g"
+                     *       "request_id": "Zh8Z2dvZ-6g"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -9443,17 +9063,17 @@ export interface operations {
                      *           "source": "contract-feed",
                      *           "importer": "openrouter",
                      *           "trigger": "manual",
-                     *           "url": "http://127.0.0.1:36753/api/v1/models",
+                     *           "url": "http://127.0.0.1:34947/api/v1/models",
                      *           "provider": null,
-                     *           "started_at": "2026-12-03T17:37:55.12Z",
-                     *           "finished_at": "2026-12-03T17:37:55.241Z",
+                     *           "started_at": "2026-12-03T17:58:36.542Z",
+                     *           "finished_at": "2026-12-03T17:58:36.597Z",
                      *           "status": "ok",
                      *           "attempts": 1,
                      *           "http_status": 200,
                      *           "bytes": 1280659,
                      *           "sha256": "40a65a1fa9836bf82527ed994b5a7ff2345809feff6428cfb88710c3fe8ad27b",
                      *           "payload_kept": true,
-                     *           "observed_at": "2026-12-03T17:37:42.871Z",
+                     *           "observed_at": "2026-12-03T17:58:32.621Z",
                      *           "rows_read": 549,
                      *           "quotes": 0,
                      *           "accepted": 0,
@@ -9462,202 +9082,12 @@ export interface operations {
                      *           "skipped": {
                      *             "free": 18,
                      *             "alias": 11,
-                     *             "alias_key": 14,
+                     *             "alias_key": 21,
                      *             "dynamic_price": 5,
                      *             "not_text_model": 148,
-                     *             "excluded_by_mapping": 50
+                     *             "excluded_by_mapping": 160
                      *           },
-                     *           "unmapped": {
-                     *             "openai/o1": 1,
-                     *             "openai/o3": 1,
-                     *             "tencent/hy3": 1,
-                     *             "openai/gpt-4": 1,
-                     *             "mancer/weaver": 1,
-                     *             "qwen/qwen3-8b": 1,
-                     *             "z-ai/glm-4.5v": 1,
-                     *             "z-ai/glm-4.6v": 1,
-                     *             "openai/o3-mini": 1,
-                     *             "openai/o4-mini": 1,
-                     *             "qwen/qwen-plus": 1,
-                     *             "qwen/qwen3-14b": 1,
-                     *             "qwen/qwen3-max": 1,
-                     *             "microsoft/phi-4": 1,
-                     *             "openai/o1:batch": 1,
-                     *             "openai/o3:batch": 1,
-                     *             "qwen/qwen3.5-9b": 1,
-                     *             "cohere/command-a": 1,
-                     *             "perplexity/sonar": 1,
-                     *             "qwen/qwen3-coder": 1,
-                     *             "qwen/qwen3.5-27b": 1,
-                     *             "qwen/qwen3.6-27b": 1,
-                     *             "qwen/qwen3.7-max": 1,
-                     *             "qwen/qwen3.8-27b": 1,
-                     *             "qwen/qwen3.8-max": 1,
-                     *             "rekaai/reka-edge": 1,
-                     *             "xiaomi/mimo-v2.5": 1,
-                     *             "z-ai/glm-4.5-air": 1,
-                     *             "qwen/qwen3.6-plus": 1,
-                     *             "qwen/qwen3.7-plus": 1,
-                     *             "sakana/fugu-ultra": 1,
-                     *             "writer/palmyra-x5": 1,
-                     *             "z-ai/glm-5v-turbo": 1,
-                     *             "aion-labs/aion-2.0": 1,
-                     *             "aion-labs/aion-3.0": 1,
-                     *             "minimax/minimax-01": 1,
-                     *             "minimax/minimax-m1": 1,
-                     *             "minimax/minimax-m2": 1,
-                     *             "minimax/minimax-m3": 1,
-                     *             "openai/gpt-4-turbo": 1,
-                     *             "qwen/qwen3.6-flash": 1,
-                     *             "qwen/qwen3.7-flash": 1,
-                     *             "upstage/solar-pro4": 1,
-                     *             "z-ai/glm-4.7-flash": 1,
-                     *             "amazon/nova-lite-v1": 1,
-                     *             "inception/mercury-2": 1,
-                     *             "meituan/longcat-2.0": 1,
-                     *             "meta/muse-spark-1.1": 1,
-                     *             "meta/muse-spark-1.2": 1,
-                     *             "nex-agi/nex-n2-mini": 1,
-                     *             "openai/o3-mini-high": 1,
-                     *             "openai/o4-mini-high": 1,
-                     *             "rekaai/reka-flash-3": 1,
-                     *             "tencent/hy3-preview": 1,
-                     *             "upstage/solar-pro-3": 1,
-                     *             "x-ai/grok-build-0.1": 1,
-                     *             "ai21/jamba-large-1.7": 1,
-                     *             "amazon/nova-micro-v1": 1,
-                     *             "google/gemma-3-4b-it": 1,
-                     *             "minimax/minimax-m2.1": 1,
-                     *             "minimax/minimax-m2.5": 1,
-                     *             "minimax/minimax-m2.7": 1,
-                     *             "morph/morph-v3-large": 1,
-                     *             "openai/gpt-3.5-turbo": 1,
-                     *             "openai/o3-mini:batch": 1,
-                     *             "openai/o4-mini:batch": 1,
-                     *             "qwen/qwen3.5-35b-a3b": 1,
-                     *             "qwen/qwen3.6-35b-a3b": 1,
-                     *             "sakana/sakana-namazu": 1,
-                     *             "sao10k/l3-lunaris-8b": 1,
-                     *             "amazon/nova-2-lite-v1": 1,
-                     *             "google/gemma-2-27b-it": 1,
-                     *             "google/gemma-3-12b-it": 1,
-                     *             "google/gemma-3-27b-it": 1,
-                     *             "google/gemma-4-31b-it": 1,
-                     *             "meta/muse-glimmer-30b": 1,
-                     *             "poolside/laguna-s-2.1": 1,
-                     *             "qwen/qwen3-coder-next": 1,
-                     *             "qwen/qwen3-coder-plus": 1,
-                     *             "relace/relace-apply-3": 1,
-                     *             "amazon/nova-premier-v1": 1,
-                     *             "google/gemma-3n-e4b-it": 1,
-                     *             "gryphe/mythomax-l2-13b": 1,
-                     *             "minimax/minimax-m2-her": 1,
-                     *             "mistralai/mistral-nemo": 1,
-                     *             "mistralai/mistral-saba": 1,
-                     *             "poolside/laguna-xs-2.1": 1,
-                     *             "qwen/qwen3-coder-flash": 1,
-                     *             "qwen/qwen3.5-122b-a10b": 1,
-                     *             "qwen/qwen3.5-397b-a17b": 1,
-                     *             "qwen/qwen3.8-2.4t-a95b": 1,
-                     *             "stepfun/step-3.5-flash": 1,
-                     *             "stepfun/step-3.7-flash": 1,
-                     *             "aion-labs/aion-3.0-mini": 1,
-                     *             "arcee-ai/virtuoso-large": 1,
-                     *             "bytedance-seed/seed-1.6": 1,
-                     *             "inclusionai/ling-2.6-1t": 1,
-                     *             "inclusionai/ring-2.6-1t": 1,
-                     *             "mistralai/mistral-large": 1,
-                     *             "qwen/qwen3.5-plus-02-15": 1,
-                     *             "sao10k/l3.1-euryale-70b": 1,
-                     *             "sao10k/l3.3-euryale-70b": 1,
-                     *             "allenai/olmo-3-32b-think": 1,
-                     *             "anthropic/claude-fable-5": 1,
-                     *             "bytedance/ui-tars-1.5-7b": 1,
-                     *             "cohere/command-r-08-2024": 1,
-                     *             "minimax/minimax-m3:batch": 1,
-                     *             "mistralai/codestral-2508": 1,
-                     *             "openai/gpt-4-turbo:batch": 1,
-                     *             "qwen/qwen3.5-flash-02-23": 1,
-                     *             "qwen/qwen3.6-max-preview": 1,
-                     *             "thedrummer/rocinante-12b": 1,
-                     *             "thinkingmachines/inkling": 1,
-                     *             "undi95/remm-slerp-l2-13b": 1,
-                     *             "google/gemma-4-26b-a4b-it": 1,
-                     *             "moonshotai/kimi-k2.7-code": 1,
-                     *             "nousresearch/hermes-4-70b": 1,
-                     *             "openai/gpt-3.5-turbo-0613": 1,
-                     *             "openai/o3-mini-high:batch": 1,
-                     *             "openai/o4-mini-high:batch": 1,
-                     *             "perceptron/perceptron-mk1": 1,
-                     *             "qwen/qwen-2.5-7b-instruct": 1,
-                     *             "qwen/qwen-plus-2025-07-28": 1,
-                     *             "qwen/qwen3-vl-8b-instruct": 1,
-                     *             "thedrummer/skyfall-36b-v2": 1,
-                     *             "thedrummer/unslopnemo-12b": 1,
-                     *             "cohere/command-r7b-12-2024": 1,
-                     *             "deepseek/deepseek-v3.2-exp": 1,
-                     *             "ibm-granite/granite-4.1-8b": 1,
-                     *             "inclusionai/ling-2.6-flash": 1,
-                     *             "inclusionai/ling-3.0-flash": 1,
-                     *             "microsoft/wizardlm-2-8x22b": 1,
-                     *             "mistralai/mistral-medium-3": 1,
-                     *             "nousresearch/hermes-4-405b": 1,
-                     *             "openai/gpt-3.5-turbo:batch": 1,
-                     *             "openai/gpt-4-turbo-preview": 1,
-                     *             "qwen/qwen-2.5-72b-instruct": 1,
-                     *             "qwen/qwen3-vl-32b-instruct": 1,
-                     *             "qwen/qwen3.5-plus-20260420": 1,
-                     *             "x-ai/grok-4.20-multi-agent": 1,
-                     *             "deepcogito/cogito-v2.1-671b": 1,
-                     *             "mistralai/ministral-3b-2512": 1,
-                     *             "mistralai/ministral-8b-2512": 1,
-                     *             "thedrummer/cydonia-24b-v4.1": 1,
-                     *             "anthracite-org/magnum-v4-72b": 1,
-                     *             "baidu/ernie-4.5-vl-424b-a47b": 1,
-                     *             "bytedance-seed/seed-2.0-code": 1,
-                     *             "bytedance-seed/seed-2.0-lite": 1,
-                     *             "bytedance-seed/seed-2.0-mini": 1,
-                     *             "kwaipilot/kat-coder-air-v2.5": 1,
-                     *             "kwaipilot/kat-coder-pro-v2.5": 1,
-                     *             "meta-llama/llama-guard-4-12b": 1,
-                     *             "mistralai/ministral-14b-2512": 1,
-                     *             "mistralai/mistral-large-2407": 1,
-                     *             "mistralai/mistral-large-2512": 1,
-                     *             "mistralai/mistral-medium-3-5": 1,
-                     *             "mistralai/mistral-medium-3.1": 1,
-                     *             "openai/gpt-oss-safeguard-20b": 1,
-                     *             "qwen/qwen2.5-vl-72b-instruct": 1,
-                     *             "bytedance-seed/seed-1.6-flash": 1,
-                     *             "bytedance-seed/seed-2-1-turbo": 1,
-                     *             "cohere/command-r-plus-08-2024": 1,
-                     *             "nvidia/nemotron-3.5-lightning": 1,
-                     *             "openai/gpt-3.5-turbo-instruct": 1,
-                     *             "tencent/hunyuan-a13b-instruct": 1,
-                     *             "aion-labs/aion-rp-llama-3.1-8b": 1,
-                     *             "anthropic/claude-fable-5:batch": 1,
-                     *             "nvidia/nemotron-3-nano-30b-a3b": 1,
-                     *             "qwen/qwen3-vl-30b-a3b-instruct": 1,
-                     *             "thinkingmachines/inkling-small": 1,
-                     *             "thinkingmachines/inkling:batch": 1,
-                     *             "deepseek/deepseek-v3.1-terminus": 1,
-                     *             "ibm-granite/granite-4.0-h-micro": 1,
-                     *             "moonshotai/kimi-k2.7-code:batch": 1,
-                     *             "mistralai/mixtral-8x22b-instruct": 1,
-                     *             "mistralai/voxtral-small-24b-2507": 1,
-                     *             "qwen/qwen-2.5-coder-32b-instruct": 1,
-                     *             "qwen/qwen3-30b-a3b-instruct-2507": 1,
-                     *             "qwen/qwen3-next-80b-a3b-instruct": 1,
-                     *             "qwen/qwen3-vl-235b-a22b-instruct": 1,
-                     *             "nvidia/nemotron-3-super-120b-a12b": 1,
-                     *             "nvidia/nemotron-3-ultra-550b-a55b": 1,
-                     *             "qwen/qwen3-coder-30b-a3b-instruct": 1,
-                     *             "qwen/qwen-plus-2025-07-28:thinking": 1,
-                     *             "nousresearch/hermes-3-llama-3.1-70b": 1,
-                     *             "nousresearch/hermes-3-llama-3.1-405b": 1,
-                     *             "deepseek/deepseek-r1-distill-llama-70b": 1,
-                     *             "nvidia/nemotron-3-ultra-550b-a55b:batch": 1,
-                     *             "cognitivecomputations/dolphin-mistral-24b-venice-edition": 1
-                     *           },
+                     *           "unmapped": {},
                      *           "unchanged": true,
                      *           "error_kind": null,
                      *           "error": null,
@@ -9668,17 +9098,17 @@ export interface operations {
                      *           "source": "contract-feed",
                      *           "importer": "openrouter",
                      *           "trigger": "manual",
-                     *           "url": "http://127.0.0.1:36753/api/v1/models",
+                     *           "url": "http://127.0.0.1:34947/api/v1/models",
                      *           "provider": null,
-                     *           "started_at": "2026-12-03T17:37:54.645Z",
-                     *           "finished_at": "2026-12-03T17:37:54.798Z",
+                     *           "started_at": "2026-12-03T17:58:36.473Z",
+                     *           "finished_at": "2026-12-03T17:58:36.518Z",
                      *           "status": "ok",
                      *           "attempts": 1,
                      *           "http_status": 200,
                      *           "bytes": 1280659,
                      *           "sha256": "40a65a1fa9836bf82527ed994b5a7ff2345809feff6428cfb88710c3fe8ad27b",
                      *           "payload_kept": true,
-                     *           "observed_at": "2026-12-03T17:37:42.871Z",
+                     *           "observed_at": "2026-12-03T17:58:32.621Z",
                      *           "rows_read": 549,
                      *           "quotes": 0,
                      *           "accepted": 0,
@@ -9687,202 +9117,12 @@ export interface operations {
                      *           "skipped": {
                      *             "free": 18,
                      *             "alias": 11,
-                     *             "alias_key": 14,
+                     *             "alias_key": 21,
                      *             "dynamic_price": 5,
                      *             "not_text_model": 148,
-                     *             "excluded_by_mapping": 50
+                     *             "excluded_by_mapping": 160
                      *           },
-                     *           "unmapped": {
-                     *             "openai/o1": 1,
-                     *             "openai/o3": 1,
-                     *             "tencent/hy3": 1,
-                     *             "openai/gpt-4": 1,
-                     *             "mancer/weaver": 1,
-                     *             "qwen/qwen3-8b": 1,
-                     *             "z-ai/glm-4.5v": 1,
-                     *             "z-ai/glm-4.6v": 1,
-                     *             "openai/o3-mini": 1,
-                     *             "openai/o4-mini": 1,
-                     *             "qwen/qwen-plus": 1,
-                     *             "qwen/qwen3-14b": 1,
-                     *             "qwen/qwen3-max": 1,
-                     *             "microsoft/phi-4": 1,
-                     *             "openai/o1:batch": 1,
-                     *             "openai/o3:batch": 1,
-                     *             "qwen/qwen3.5-9b": 1,
-                     *             "cohere/command-a": 1,
-                     *             "perplexity/sonar": 1,
-                     *             "qwen/qwen3-coder": 1,
-                     *             "qwen/qwen3.5-27b": 1,
-                     *             "qwen/qwen3.6-27b": 1,
-                     *             "qwen/qwen3.7-max": 1,
-                     *             "qwen/qwen3.8-27b": 1,
-                     *             "qwen/qwen3.8-max": 1,
-                     *             "rekaai/reka-edge": 1,
-                     *             "xiaomi/mimo-v2.5": 1,
-                     *             "z-ai/glm-4.5-air": 1,
-                     *             "qwen/qwen3.6-plus": 1,
-                     *             "qwen/qwen3.7-plus": 1,
-                     *             "sakana/fugu-ultra": 1,
-                     *             "writer/palmyra-x5": 1,
-                     *             "z-ai/glm-5v-turbo": 1,
-                     *             "aion-labs/aion-2.0": 1,
-                     *             "aion-labs/aion-3.0": 1,
-                     *             "minimax/minimax-01": 1,
-                     *             "minimax/minimax-m1": 1,
-                     *             "minimax/minimax-m2": 1,
-                     *             "minimax/minimax-m3": 1,
-                     *             "openai/gpt-4-turbo": 1,
-                     *             "qwen/qwen3.6-flash": 1,
-                     *             "qwen/qwen3.7-flash": 1,
-                     *             "upstage/solar-pro4": 1,
-                     *             "z-ai/glm-4.7-flash": 1,
-                     *             "amazon/nova-lite-v1": 1,
-                     *             "inception/mercury-2": 1,
-                     *             "meituan/longcat-2.0": 1,
-                     *             "meta/muse-spark-1.1": 1,
-                     *             "meta/muse-spark-1.2": 1,
-                     *             "nex-agi/nex-n2-mini": 1,
-                     *             "openai/o3-mini-high": 1,
-                     *             "openai/o4-mini-high": 1,
-                     *             "rekaai/reka-flash-3": 1,
-                     *             "tencent/hy3-preview": 1,
-                     *             "upstage/solar-pro-3": 1,
-                     *             "x-ai/grok-build-0.1": 1,
-                     *             "ai21/jamba-large-1.7": 1,
-                     *             "amazon/nova-micro-v1": 1,
-                     *             "google/gemma-3-4b-it": 1,
-                     *             "minimax/minimax-m2.1": 1,
-                     *             "minimax/minimax-m2.5": 1,
-                     *             "minimax/minimax-m2.7": 1,
-                     *             "morph/morph-v3-large": 1,
-                     *             "openai/gpt-3.5-turbo": 1,
-                     *             "openai/o3-mini:batch": 1,
-                     *             "openai/o4-mini:batch": 1,
-                     *             "qwen/qwen3.5-35b-a3b": 1,
-                     *             "qwen/qwen3.6-35b-a3b": 1,
-                     *             "sakana/sakana-namazu": 1,
-                     *             "sao10k/l3-lunaris-8b": 1,
-                     *             "amazon/nova-2-lite-v1": 1,
-                     *             "google/gemma-2-27b-it": 1,
-                     *             "google/gemma-3-12b-it": 1,
-                     *             "google/gemma-3-27b-it": 1,
-                     *             "google/gemma-4-31b-it": 1,
-                     *             "meta/muse-glimmer-30b": 1,
-                     *             "poolside/laguna-s-2.1": 1,
-                     *             "qwen/qwen3-coder-next": 1,
-                     *             "qwen/qwen3-coder-plus": 1,
-                     *             "relace/relace-apply-3": 1,
-                     *             "amazon/nova-premier-v1": 1,
-                     *             "google/gemma-3n-e4b-it": 1,
-                     *             "gryphe/mythomax-l2-13b": 1,
-                     *             "minimax/minimax-m2-her": 1,
-                     *             "mistralai/mistral-nemo": 1,
-                     *             "mistralai/mistral-saba": 1,
-                     *             "poolside/laguna-xs-2.1": 1,
-                     *             "qwen/qwen3-coder-flash": 1,
-                     *             "qwen/qwen3.5-122b-a10b": 1,
-                     *             "qwen/qwen3.5-397b-a17b": 1,
-                     *             "qwen/qwen3.8-2.4t-a95b": 1,
-                     *             "stepfun/step-3.5-flash": 1,
-                     *             "stepfun/step-3.7-flash": 1,
-                     *             "aion-labs/aion-3.0-mini": 1,
-                     *             "arcee-ai/virtuoso-large": 1,
-                     *             "bytedance-seed/seed-1.6": 1,
-                     *             "inclusionai/ling-2.6-1t": 1,
-                     *             "inclusionai/ring-2.6-1t": 1,
-                     *             "mistralai/mistral-large": 1,
-                     *             "qwen/qwen3.5-plus-02-15": 1,
-                     *             "sao10k/l3.1-euryale-70b": 1,
-                     *             "sao10k/l3.3-euryale-70b": 1,
-                     *             "allenai/olmo-3-32b-think": 1,
-                     *             "anthropic/claude-fable-5": 1,
-                     *             "bytedance/ui-tars-1.5-7b": 1,
-                     *             "cohere/command-r-08-2024": 1,
-                     *             "minimax/minimax-m3:batch": 1,
-                     *             "mistralai/codestral-2508": 1,
-                     *             "openai/gpt-4-turbo:batch": 1,
-                     *             "qwen/qwen3.5-flash-02-23": 1,
-                     *             "qwen/qwen3.6-max-preview": 1,
-                     *             "thedrummer/rocinante-12b": 1,
-                     *             "thinkingmachines/inkling": 1,
-                     *             "undi95/remm-slerp-l2-13b": 1,
-                     *             "google/gemma-4-26b-a4b-it": 1,
-                     *             "moonshotai/kimi-k2.7-code": 1,
-                     *             "nousresearch/hermes-4-70b": 1,
-                     *             "openai/gpt-3.5-turbo-0613": 1,
-                     *             "openai/o3-mini-high:batch": 1,
-                     *             "openai/o4-mini-high:batch": 1,
-                     *             "perceptron/perceptron-mk1": 1,
-                     *             "qwen/qwen-2.5-7b-instruct": 1,
-                     *             "qwen/qwen-plus-2025-07-28": 1,
-                     *             "qwen/qwen3-vl-8b-instruct": 1,
-                     *             "thedrummer/skyfall-36b-v2": 1,
-                     *             "thedrummer/unslopnemo-12b": 1,
-                     *             "cohere/command-r7b-12-2024": 1,
-                     *             "deepseek/deepseek-v3.2-exp": 1,
-                     *             "ibm-granite/granite-4.1-8b": 1,
-                     *             "inclusionai/ling-2.6-flash": 1,
-                     *             "inclusionai/ling-3.0-flash": 1,
-                     *             "microsoft/wizardlm-2-8x22b": 1,
-                     *             "mistralai/mistral-medium-3": 1,
-                     *             "nousresearch/hermes-4-405b": 1,
-                     *             "openai/gpt-3.5-turbo:batch": 1,
-                     *             "openai/gpt-4-turbo-preview": 1,
-                     *             "qwen/qwen-2.5-72b-instruct": 1,
-                     *             "qwen/qwen3-vl-32b-instruct": 1,
-                     *             "qwen/qwen3.5-plus-20260420": 1,
-                     *             "x-ai/grok-4.20-multi-agent": 1,
-                     *             "deepcogito/cogito-v2.1-671b": 1,
-                     *             "mistralai/ministral-3b-2512": 1,
-                     *             "mistralai/ministral-8b-2512": 1,
-                     *             "thedrummer/cydonia-24b-v4.1": 1,
-                     *             "anthracite-org/magnum-v4-72b": 1,
-                     *             "baidu/ernie-4.5-vl-424b-a47b": 1,
-                     *             "bytedance-seed/seed-2.0-code": 1,
-                     *             "bytedance-seed/seed-2.0-lite": 1,
-                     *             "bytedance-seed/seed-2.0-mini": 1,
-                     *             "kwaipilot/kat-coder-air-v2.5": 1,
-                     *             "kwaipilot/kat-coder-pro-v2.5": 1,
-                     *             "meta-llama/llama-guard-4-12b": 1,
-                     *             "mistralai/ministral-14b-2512": 1,
-                     *             "mistralai/mistral-large-2407": 1,
-                     *             "mistralai/mistral-large-2512": 1,
-                     *             "mistralai/mistral-medium-3-5": 1,
-                     *             "mistralai/mistral-medium-3.1": 1,
-                     *             "openai/gpt-oss-safeguard-20b": 1,
-                     *             "qwen/qwen2.5-vl-72b-instruct": 1,
-                     *             "bytedance-seed/seed-1.6-flash": 1,
-                     *             "bytedance-seed/seed-2-1-turbo": 1,
-                     *             "cohere/command-r-plus-08-2024": 1,
-                     *             "nvidia/nemotron-3.5-lightning": 1,
-                     *             "openai/gpt-3.5-turbo-instruct": 1,
-                     *             "tencent/hunyuan-a13b-instruct": 1,
-                     *             "aion-labs/aion-rp-llama-3.1-8b": 1,
-                     *             "anthropic/claude-fable-5:batch": 1,
-                     *             "nvidia/nemotron-3-nano-30b-a3b": 1,
-                     *             "qwen/qwen3-vl-30b-a3b-instruct": 1,
-                     *             "thinkingmachines/inkling-small": 1,
-                     *             "thinkingmachines/inkling:batch": 1,
-                     *             "deepseek/deepseek-v3.1-terminus": 1,
-                     *             "ibm-granite/granite-4.0-h-micro": 1,
-                     *             "moonshotai/kimi-k2.7-code:batch": 1,
-                     *             "mistralai/mixtral-8x22b-instruct": 1,
-                     *             "mistralai/voxtral-small-24b-2507": 1,
-                     *             "qwen/qwen-2.5-coder-32b-instruct": 1,
-                     *             "qwen/qwen3-30b-a3b-instruct-2507": 1,
-                     *             "qwen/qwen3-next-80b-a3b-instruct": 1,
-                     *             "qwen/qwen3-vl-235b-a22b-instruct": 1,
-                     *             "nvidia/nemotron-3-super-120b-a12b": 1,
-                     *             "nvidia/nemotron-3-ultra-550b-a55b": 1,
-                     *             "qwen/qwen3-coder-30b-a3b-instruct": 1,
-                     *             "qwen/qwen-plus-2025-07-28:thinking": 1,
-                     *             "nousresearch/hermes-3-llama-3.1-70b": 1,
-                     *             "nousresearch/hermes-3-llama-3.1-405b": 1,
-                     *             "deepseek/deepseek-r1-distill-llama-70b": 1,
-                     *             "nvidia/nemotron-3-ultra-550b-a55b:batch": 1,
-                     *             "cognitivecomputations/dolphin-mistral-24b-venice-edition": 1
-                     *           },
+                     *           "unmapped": {},
                      *           "unchanged": true,
                      *           "error_kind": null,
                      *           "error": null,
@@ -9923,7 +9163,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/sources/contract-feed/runs",
-                     *       "request_id": "mAbO7A3N-6p",
+                     *       "request_id": "Zh8Z2dvZ-6p",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/limit",
