@@ -16,14 +16,14 @@ const Amount = z.union([z.string(), z.number()]).transform(String)
   .pipe(z.string().regex(/^\d{1,12}(\.\d{1,12})?$/, 'must be a decimal number').refine((s) => /[1-9]/.test(s), 'must be positive'))
   .meta({ description: 'an exact positive decimal (text or number)', example: '60' })
 
-const Component = z.object({
+const Component = z.strictObject({
   code: z.string().min(1).max(48).meta({ description: 'an index code or another basket code', example: 'H100-SXM-OD' }),
   weight: Amount.optional().meta({ description: 'percent mode: the weight in percent; the weights sum to 100' }),
   quantity: Amount.optional().meta({ description: 'quantity mode: how many units of the component' }),
   unit: z.enum(['GPU-hour', '1M tokens', 'basket']).optional().meta({ description: 'quantity mode: what the quantity counts; must match the component index\'s unit' }),
 })
 
-export const BasketBody = z.object({
+export const BasketBody = z.strictObject({
   name: z.string().min(1).max(200),
   mode: z.enum(['percent', 'quantity']),
   effective_from: IsoDate.meta({ description: 'the first day this version is in force', example: '2026-10-01' }),
