@@ -27,7 +27,7 @@ test('the migrated catalog: each default token index has a v2 version in force f
   const added = await db.selectFrom('index_definitions').select(['code', sql<string>`methodology->>'version'`.as('edition')])
     .where('code', 'in', ['TOK-MID-BLEND', 'TOK-FRONTIER-OPENAI-BLEND', 'TOK-FRONTIER-ANTHROPIC-BLEND', 'TOK-FRONTIER-GOOGLE-BLEND']).execute()
   assert.deepEqual(added.map((r) => r.edition), ['2', '2', '2', '2'])
-  assert.equal(Number((await db.selectFrom('index_definitions').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()).n), 17)
+  assert.equal(Number((await db.selectFrom('index_definitions').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()).n), 22)
 })
 
 // Quotes cannot be dated in the future, so this moves the stated date back to a day of the demo window:
