@@ -79,8 +79,12 @@ test('a past curve is the curve as published: before and after a revision of one
   const after = await curve(app)
   assert.deepEqual(figures(after).find((p) => p[0] === 1), [1, 'H100-SXM-R1', 'ok', '2.200000', '0.000000', '0.0000'])
   assert.equal(after.find((p) => p.term_months === 1)!.revision, 2)
-  // as of revision 1's publication the curve is exactly the first one
-  const at = new Date(r1.published_at!).toISOString()
+  // as of revision 1's publication the curve is exactly the first one. Each index of the run is
+  // published at its own clock_timestamp, kept to the microsecond, and a JS Date floors it to the
+  // millisecond: one millisecond after the latest first publication is on or after every one of them
+  const first = Math.max(...before.filter((p) => p.published_at !== null).map((p) => new Date(p.published_at!).getTime()))
+  const at = new Date(first + 1).toISOString()
+  assert.ok(at < new Date(after.find((p) => p.term_months === 1)!.published_at!).toISOString())
   assert.deepEqual(figures(await curve(app, at)), figures(before))
   // before anything was published every point is insufficient_data
   assert.ok((await curve(app, '2000-01-01T00:00:00Z')).every((p) => p.status === 'insufficient_data' && p.value === null))
