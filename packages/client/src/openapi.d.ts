@@ -2266,7 +2266,7 @@ export interface operations {
                      *       "title": "Unauthorized",
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
-                     *       "request_id": "Zh8Z2dvZ-7r",
+                     *       "request_id": "Yb6yCTy4-7r",
                      *       "instance": "/metrics"
                      *     }
                      */
@@ -2377,7 +2377,7 @@ export interface operations {
                      *               "base_value": "100",
                      *               "base_date": "2026-10-01",
                      *               "changed_by": "admin",
-                     *               "changed_at": "2026-12-03T17:58:34.511000Z",
+                     *               "changed_at": "2026-12-04T05:07:20.857000Z",
                      *               "reason": "initial",
                      *               "components": [
                      *                 {
@@ -2401,7 +2401,7 @@ export interface operations {
                      *               "base_value": null,
                      *               "base_date": null,
                      *               "changed_by": "admin",
-                     *               "changed_at": "2026-12-03T17:58:35.910000Z",
+                     *               "changed_at": "2026-12-04T05:07:21.732000Z",
                      *               "reason": "rebalanced",
                      *               "components": [
                      *                 {
@@ -2468,7 +2468,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/baskets",
-                     *       "request_id": "Zh8Z2dvZ-51"
+                     *       "request_id": "Yb6yCTy4-51"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2540,7 +2540,7 @@ export interface operations {
                      *           "base_value": "100",
                      *           "base_date": "2026-10-01",
                      *           "changed_by": "admin",
-                     *           "changed_at": "2026-12-03T17:58:34.511000Z",
+                     *           "changed_at": "2026-12-04T05:07:20.857000Z",
                      *           "reason": "initial",
                      *           "components": [
                      *             {
@@ -2615,7 +2615,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No basket NO-SUCH-INDEX",
                      *       "instance": "/v1/baskets/NO-SUCH-INDEX",
-                     *       "request_id": "Zh8Z2dvZ-4o"
+                     *       "request_id": "Yb6yCTy4-4o"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2698,7 +2698,7 @@ export interface operations {
                      *           "base_value": "100",
                      *           "base_date": "2026-10-01",
                      *           "changed_by": "admin",
-                     *           "changed_at": "2026-12-03T17:58:34.511000Z",
+                     *           "changed_at": "2026-12-04T05:07:20.857000Z",
                      *           "reason": "initial",
                      *           "components": [
                      *             {
@@ -2722,7 +2722,7 @@ export interface operations {
                      *           "base_value": null,
                      *           "base_date": null,
                      *           "changed_by": "admin",
-                     *           "changed_at": "2026-12-03T17:58:35.910000Z",
+                     *           "changed_at": "2026-12-04T05:07:21.732000Z",
                      *           "reason": "rebalanced",
                      *           "components": [
                      *             {
@@ -2785,7 +2785,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/baskets/CONTRACT-BASKET",
-                     *       "request_id": "Zh8Z2dvZ-4s"
+                     *       "request_id": "Yb6yCTy4-4s"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2964,7 +2964,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/baskets/CONTRACT-BASKET/averages",
-                     *       "request_id": "Zh8Z2dvZ-5o",
+                     *       "request_id": "Yb6yCTy4-5o",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -3111,7 +3111,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z; querystring/width: Too small: expected number to be >=240",
                      *       "instance": "/v1/baskets/CONTRACT-BASKET/chart.svg",
-                     *       "request_id": "Zh8Z2dvZ-5i",
+                     *       "request_id": "Yb6yCTy4-5i",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -3332,7 +3332,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/baskets/CONTRACT-BASKET/values",
-                     *       "request_id": "Zh8Z2dvZ-54",
+                     *       "request_id": "Yb6yCTy4-54",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -3482,7 +3482,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/baskets/CONTRACT-BASKET/values.csv",
-                     *       "request_id": "Zh8Z2dvZ-5c",
+                     *       "request_id": "Yb6yCTy4-5c",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -3649,7 +3649,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/curves",
-                     *       "request_id": "Zh8Z2dvZ-7a"
+                     *       "request_id": "Yb6yCTy4-7a"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -3727,7 +3727,7 @@ export interface operations {
                      *           "status": "ok",
                      *           "value": 2.49,
                      *           "revision": 1,
-                     *           "published_at": "2026-12-03T17:58:30.999Z",
+                     *           "published_at": "2026-12-04T05:07:18.779Z",
                      *           "premium": "0.000000",
                      *           "premium_pct": "0.0000",
                      *           "history": "/v1/indices/H100-SXM-OD/values"
@@ -3738,7 +3738,7 @@ export interface operations {
                      *           "status": "ok",
                      *           "value": 2.750258,
                      *           "revision": 1,
-                     *           "published_at": "2026-12-03T17:58:30.999Z",
+                     *           "published_at": "2026-12-04T05:07:18.779Z",
                      *           "premium": "0.104521",
                      *           "premium_pct": "10.4521",
                      *           "history": "/v1/indices/H100-SXM-R1/values"
@@ -3777,7 +3777,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/curves/H100-SXM",
-                     *       "request_id": "Zh8Z2dvZ-7e",
+                     *       "request_id": "Yb6yCTy4-7e",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/as_of",
@@ -3899,7 +3899,7 @@ export interface operations {
                      *           "status": "ok",
                      *           "value": 2.49,
                      *           "revision": 3,
-                     *           "published_at": "2026-12-03T17:58:35.763Z",
+                     *           "published_at": "2026-12-04T05:07:21.650Z",
                      *           "premium": "0.000000",
                      *           "premium_pct": "0.0000",
                      *           "history": "/v1/indices/H100-SXM-OD/values"
@@ -3910,7 +3910,7 @@ export interface operations {
                      *           "status": "ok",
                      *           "value": 2.710023,
                      *           "revision": 1,
-                     *           "published_at": "2026-12-03T17:58:30.999Z",
+                     *           "published_at": "2026-12-04T05:07:18.779Z",
                      *           "premium": "0.088363",
                      *           "premium_pct": "8.8363",
                      *           "history": "/v1/indices/H100-SXM-R1/values"
@@ -3949,7 +3949,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/curves/H100-SXM/2026-10-20",
-                     *       "request_id": "Zh8Z2dvZ-7k",
+                     *       "request_id": "Yb6yCTy4-7k",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/as_of",
@@ -4062,14 +4062,14 @@ export interface operations {
                      *           "currency": "EUR",
                      *           "usd_per_unit": "1.104344",
                      *           "source": "demo",
-                     *           "created_at": "2026-12-03T17:58:29.644Z"
+                     *           "created_at": "2026-12-04T05:07:17.378Z"
                      *         },
                      *         {
                      *           "date": "2026-11-01",
                      *           "currency": "GBP",
                      *           "usd_per_unit": "1.244411",
                      *           "source": "demo",
-                     *           "created_at": "2026-12-03T17:58:29.644Z"
+                     *           "created_at": "2026-12-04T05:07:17.378Z"
                      *         }
                      *       ],
                      *       "next_cursor": null
@@ -4106,7 +4106,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/fx-rates",
-                     *       "request_id": "Zh8Z2dvZ-1h",
+                     *       "request_id": "Yb6yCTy4-1h",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -4221,7 +4221,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/fx-rates",
-                     *       "request_id": "Zh8Z2dvZ-1k"
+                     *       "request_id": "Yb6yCTy4-1k"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4372,8 +4372,8 @@ export interface operations {
                      *           "code": "A100-SXM-OD",
                      *           "unit": "USD/GPU-hour",
                      *           "methodology_version": 1,
-                     *           "created_at": "2026-12-03T17:56:07.278Z",
-                     *           "updated_at": "2026-12-03T17:56:07.278Z",
+                     *           "created_at": "2026-12-04T04:21:53.402Z",
+                     *           "updated_at": "2026-12-04T04:21:53.402Z",
                      *           "latest": {
                      *             "code": "A100-SXM-OD",
                      *             "date": "2026-11-01",
@@ -4393,7 +4393,7 @@ export interface operations {
                      *             "hhi": 0.166667,
                      *             "max_provider_impact": 0.037518,
                      *             "revision": 1,
-                     *             "published_at": "2026-12-03T17:58:30.999Z",
+                     *             "published_at": "2026-12-04T05:07:18.779Z",
                      *             "methodology_version": 1,
                      *             "hash": "sha256:7a836626d55ed69fbb27d8f77cba8c5b5daaa82832f2c6b799d6245f6d336d12"
                      *           }
@@ -4438,8 +4438,8 @@ export interface operations {
                      *           "code": "B200-SXM-OD",
                      *           "unit": "USD/GPU-hour",
                      *           "methodology_version": 1,
-                     *           "created_at": "2026-12-03T17:56:07.278Z",
-                     *           "updated_at": "2026-12-03T17:56:07.278Z",
+                     *           "created_at": "2026-12-04T04:21:53.402Z",
+                     *           "updated_at": "2026-12-04T04:21:53.402Z",
                      *           "latest": {
                      *             "code": "B200-SXM-OD",
                      *             "date": "2026-11-01",
@@ -4459,7 +4459,7 @@ export interface operations {
                      *             "hhi": 0.142857,
                      *             "max_provider_impact": 0.178959,
                      *             "revision": 1,
-                     *             "published_at": "2026-12-03T17:58:30.999Z",
+                     *             "published_at": "2026-12-04T05:07:18.779Z",
                      *             "methodology_version": 1,
                      *             "hash": "sha256:6201665ce59f7e12cbc688f258d77c7d9fa69f9f4102ef3ff5eaf739fed9d419"
                      *           }
@@ -4511,7 +4511,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/indices",
-                     *       "request_id": "Zh8Z2dvZ-2q"
+                     *       "request_id": "Yb6yCTy4-2q"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4571,8 +4571,8 @@ export interface operations {
                 content: {
                     /**
                      * @example code,name,kind,unit,date,status,value,level,revision,published_at,methodology_version,hash
-                     *     A100-SXM-OD,A100 SXM on-demand,gpu,USD/GPU-hour,2026-11-01,ok,1.403882,,1,2026-12-03T17:58:30.999Z,1,sha256:7a836626d55ed69fbb27d8f77cba8c5b5daaa82832f2c6b799d6245f6d336d12
-                     *     B200-SXM-OD,B200 SXM on-demand,gpu,USD/GPU-hour,2026-11-01,ok,5.079982,,1,2026-12-03T17:58:30.999Z,1,sha256:6201665ce59f7e12cbc688f258d77c7d9fa69f9f4102ef3ff5eaf739fed9d419
+                     *     A100-SXM-OD,A100 SXM on-demand,gpu,USD/GPU-hour,2026-11-01,ok,1.403882,,1,2026-12-04T05:07:18.779Z,1,sha256:7a836626d55ed69fbb27d8f77cba8c5b5daaa82832f2c6b799d6245f6d336d12
+                     *     B200-SXM-OD,B200 SXM on-demand,gpu,USD/GPU-hour,2026-11-01,ok,5.079982,,1,2026-12-04T05:07:18.779Z,1,sha256:6201665ce59f7e12cbc688f258d77c7d9fa69f9f4102ef3ff5eaf739fed9d419
                      */
                     "text/csv": string;
                 };
@@ -4618,7 +4618,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/indices.csv",
-                     *       "request_id": "Zh8Z2dvZ-2w"
+                     *       "request_id": "Yb6yCTy4-2w"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4719,8 +4719,8 @@ export interface operations {
                      *       "code": "H100-SXM-OD",
                      *       "unit": "USD/GPU-hour",
                      *       "methodology_version": 1,
-                     *       "created_at": "2026-12-03T17:56:07.278Z",
-                     *       "updated_at": "2026-12-03T17:56:07.278Z",
+                     *       "created_at": "2026-12-04T04:21:53.402Z",
+                     *       "updated_at": "2026-12-04T04:21:53.402Z",
                      *       "latest": {
                      *         "code": "H100-SXM-OD",
                      *         "date": "2026-11-01",
@@ -4740,7 +4740,7 @@ export interface operations {
                      *         "hhi": 0.111111,
                      *         "max_provider_impact": 0.2115,
                      *         "revision": 1,
-                     *         "published_at": "2026-12-03T17:58:30.999Z",
+                     *         "published_at": "2026-12-04T05:07:18.779Z",
                      *         "methodology_version": 1,
                      *         "hash": "sha256:a7f062c09c30119b442f29398f4b758dd8997cbebf63c7690c87e18f57122431"
                      *       }
@@ -4801,7 +4801,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No index NO-SUCH-INDEX",
                      *       "instance": "/v1/indices/NO-SUCH-INDEX",
-                     *       "request_id": "Zh8Z2dvZ-30"
+                     *       "request_id": "Yb6yCTy4-30"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4912,8 +4912,8 @@ export interface operations {
                      *       "code": "H100-SXM-OD",
                      *       "unit": "USD/GPU-hour",
                      *       "methodology_version": 1,
-                     *       "created_at": "2026-12-03T17:56:07.278Z",
-                     *       "updated_at": "2026-12-03T17:58:35.469Z"
+                     *       "created_at": "2026-12-04T04:21:53.402Z",
+                     *       "updated_at": "2026-12-04T05:07:21.42Z"
                      *     }
                      */
                     "application/json": components["schemas"]["IndexDefinition"];
@@ -4959,7 +4959,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/indices/H100-SXM-OD",
-                     *       "request_id": "Zh8Z2dvZ-34"
+                     *       "request_id": "Yb6yCTy4-34"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5179,7 +5179,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/period: Invalid option: expected one of \"week\"|\"month\"|\"quarter\"|\"year\"; querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/indices/H100-SXM-OD/averages",
-                     *       "request_id": "Zh8Z2dvZ-46",
+                     *       "request_id": "Yb6yCTy4-46",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/period",
@@ -5327,7 +5327,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z; querystring/width: Too small: expected number to be >=240",
                      *       "instance": "/v1/indices/H100-SXM-OD/chart.svg",
-                     *       "request_id": "Zh8Z2dvZ-73",
+                     *       "request_id": "Yb6yCTy4-73",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -5456,7 +5456,7 @@ export interface operations {
                      *       "hhi": 0.111111,
                      *       "max_provider_impact": 0.2115,
                      *       "revision": 1,
-                     *       "published_at": "2026-12-03T17:58:30.999Z",
+                     *       "published_at": "2026-12-04T05:07:18.779Z",
                      *       "methodology_version": 1,
                      *       "hash": "sha256:a7f062c09c30119b442f29398f4b758dd8997cbebf63c7690c87e18f57122431",
                      *       "source_health": null
@@ -5517,7 +5517,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No index NO-SUCH-INDEX",
                      *       "instance": "/v1/indices/NO-SUCH-INDEX/latest",
-                     *       "request_id": "Zh8Z2dvZ-2b"
+                     *       "request_id": "Yb6yCTy4-2b"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5592,7 +5592,7 @@ export interface operations {
                 content: {
                     /**
                      * @example date,code,status,value,level,unit,window_days,n_providers,n_contributors,n_quotes,n_excluded,min,p25,p75,max,hhi,max_provider_impact,revision,published_at,methodology_version,hash
-                     *     2026-11-01,H100-SXM-OD,ok,2.49,,USD/GPU-hour,1,9,9,9,0,1.8485,2.2334,2.973225,3.4693,0.111111,0.2115,1,2026-12-03T17:58:30.999Z,1,sha256:a7f062c09c30119b442f29398f4b758dd8997cbebf63c7690c87e18f57122431
+                     *     2026-11-01,H100-SXM-OD,ok,2.49,,USD/GPU-hour,1,9,9,9,0,1.8485,2.2334,2.973225,3.4693,0.111111,0.2115,1,2026-12-04T05:07:18.779Z,1,sha256:a7f062c09c30119b442f29398f4b758dd8997cbebf63c7690c87e18f57122431
                      */
                     "text/csv": string;
                 };
@@ -5650,7 +5650,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No index NO-SUCH-INDEX",
                      *       "instance": "/v1/indices/NO-SUCH-INDEX/latest.csv",
-                     *       "request_id": "Zh8Z2dvZ-2j"
+                     *       "request_id": "Yb6yCTy4-2j"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5759,7 +5759,7 @@ export interface operations {
                      *           "hhi": 0.111111,
                      *           "max_provider_impact": 0.172643,
                      *           "revision": 1,
-                     *           "published_at": "2026-12-03T17:58:30.388Z",
+                     *           "published_at": "2026-12-04T05:07:18.077Z",
                      *           "methodology_version": 1,
                      *           "hash": "sha256:a0bacd31e132e19c455fed490eaadc2763962eb9d0921eddcd686a9eb553ecb5"
                      *         },
@@ -5782,7 +5782,7 @@ export interface operations {
                      *           "hhi": 0.111111,
                      *           "max_provider_impact": 0.127115,
                      *           "revision": 1,
-                     *           "published_at": "2026-12-03T17:58:30.388Z",
+                     *           "published_at": "2026-12-04T05:07:18.077Z",
                      *           "methodology_version": 1,
                      *           "hash": "sha256:50e969050a1550582a5f7c756c885c29ead3961c777fd7541ec3ef0029ad58f6"
                      *         }
@@ -5793,8 +5793,8 @@ export interface operations {
                     "application/json": components["schemas"]["FixingPage"];
                     /**
                      * @example date,code,status,value,level,unit,window_days,n_providers,n_contributors,n_quotes,n_excluded,min,p25,p75,max,hhi,max_provider_impact,revision,published_at,methodology_version,hash
-                     *     2026-09-18,H100-SXM-OD,ok,2.6391,,USD/GPU-hour,1,9,9,9,0,2.0268,2.47301,2.99,3.49,0.111111,0.172643,1,2026-12-03T17:58:30.388Z,1,sha256:a0bacd31e132e19c455fed490eaadc2763962eb9d0921eddcd686a9eb553ecb5
-                     *     2026-09-19,H100-SXM-OD,ok,2.6718,,USD/GPU-hour,1,9,9,9,0,2.0134,2.471403,2.99,3.49,0.111111,0.127115,1,2026-12-03T17:58:30.388Z,1,sha256:50e969050a1550582a5f7c756c885c29ead3961c777fd7541ec3ef0029ad58f6
+                     *     2026-09-18,H100-SXM-OD,ok,2.6391,,USD/GPU-hour,1,9,9,9,0,2.0268,2.47301,2.99,3.49,0.111111,0.172643,1,2026-12-04T05:07:18.077Z,1,sha256:a0bacd31e132e19c455fed490eaadc2763962eb9d0921eddcd686a9eb553ecb5
+                     *     2026-09-19,H100-SXM-OD,ok,2.6718,,USD/GPU-hour,1,9,9,9,0,2.0134,2.471403,2.99,3.49,0.111111,0.127115,1,2026-12-04T05:07:18.077Z,1,sha256:50e969050a1550582a5f7c756c885c29ead3961c777fd7541ec3ef0029ad58f6
                      */
                     "text/csv": string;
                 };
@@ -5828,7 +5828,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z; querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/indices/H100-SXM-OD/values",
-                     *       "request_id": "Zh8Z2dvZ-3g",
+                     *       "request_id": "Yb6yCTy4-3g",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -5961,7 +5961,7 @@ export interface operations {
                      *       "hhi": 0.111111,
                      *       "max_provider_impact": 0.094314,
                      *       "revision": 2,
-                     *       "published_at": "2026-12-03T17:58:31.259Z",
+                     *       "published_at": "2026-12-04T05:07:19.101Z",
                      *       "methodology_version": 1,
                      *       "hash": "sha256:6e0e6c8e920c9262b5659fab98f75ca1168c738eb6bdf73b4b6fe03fead9b393"
                      *     }
@@ -5997,7 +5997,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/indices/H100-SXM-OD/values/2026-10-20",
-                     *       "request_id": "Zh8Z2dvZ-3n",
+                     *       "request_id": "Yb6yCTy4-3n",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/as_of",
@@ -6123,11 +6123,11 @@ export interface operations {
                      *           "hhi": 0.111111,
                      *           "max_provider_impact": 0.219864,
                      *           "revision": 1,
-                     *           "published_at": "2026-12-03T17:58:30.999Z",
+                     *           "published_at": "2026-12-04T05:07:18.779Z",
                      *           "methodology_version": 1,
                      *           "hash": "sha256:6f0b2450f98882d247f906f8a985f30df109e16eaec2988b862b6571587d190d",
                      *           "reason": "initial",
-                     *           "superseded_at": "2026-12-03T17:58:31.259Z"
+                     *           "superseded_at": "2026-12-04T05:07:19.101Z"
                      *         },
                      *         {
                      *           "code": "H100-SXM-OD",
@@ -6148,7 +6148,7 @@ export interface operations {
                      *           "hhi": 0.111111,
                      *           "max_provider_impact": 0.094314,
                      *           "revision": 2,
-                     *           "published_at": "2026-12-03T17:58:31.259Z",
+                     *           "published_at": "2026-12-04T05:07:19.101Z",
                      *           "methodology_version": 1,
                      *           "hash": "sha256:6e0e6c8e920c9262b5659fab98f75ca1168c738eb6bdf73b4b6fe03fead9b393",
                      *           "reason": "late_quotes",
@@ -6212,7 +6212,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No index NO-SUCH-INDEX",
                      *       "instance": "/v1/indices/NO-SUCH-INDEX/values/2026-10-20/revisions",
-                     *       "request_id": "Zh8Z2dvZ-3w"
+                     *       "request_id": "Yb6yCTy4-3w"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6294,7 +6294,7 @@ export interface operations {
                      *           "insufficient": 0
                      *         }
                      *       ],
-                     *       "ms": 15
+                     *       "ms": 11
                      *     }
                      */
                     "application/json": components["schemas"]["ComputeReport"];
@@ -6328,7 +6328,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/indices/compute",
-                     *       "request_id": "Zh8Z2dvZ-4b"
+                     *       "request_id": "Yb6yCTy4-4b"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6514,7 +6514,7 @@ export interface operations {
                      *       "title": "URI Too Long",
                      *       "status": 414,
                      *       "detail": "'/v1/payloads/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' is exceeding the max param length",
-                     *       "request_id": "Zh8Z2dvZ-6y",
+                     *       "request_id": "Yb6yCTy4-6y",
                      *       "instance": "/v1/payloads/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
                      *     }
                      */
@@ -6588,8 +6588,8 @@ export interface operations {
                      *           "variant": "sxm",
                      *           "tier": null,
                      *           "open_weights": null,
-                     *           "created_at": "2026-12-03T17:58:29.533Z",
-                     *           "updated_at": "2026-12-03T17:58:29.533Z"
+                     *           "created_at": "2026-12-04T05:07:17.338Z",
+                     *           "updated_at": "2026-12-04T05:07:17.338Z"
                      *         },
                      *         {
                      *           "code": "amazon/nova-2-lite",
@@ -6599,8 +6599,8 @@ export interface operations {
                      *           "variant": null,
                      *           "tier": "small",
                      *           "open_weights": false,
-                     *           "created_at": "2026-12-03T17:58:32.667Z",
-                     *           "updated_at": "2026-12-03T17:58:32.667Z"
+                     *           "created_at": "2026-12-04T05:07:20.101Z",
+                     *           "updated_at": "2026-12-04T05:07:20.101Z"
                      *         }
                      *       ],
                      *       "next_cursor": null
@@ -6649,7 +6649,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/products",
-                     *       "request_id": "Zh8Z2dvZ-z"
+                     *       "request_id": "Yb6yCTy4-z"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6717,8 +6717,8 @@ export interface operations {
                      *       "variant": null,
                      *       "tier": "frontier",
                      *       "open_weights": false,
-                     *       "created_at": "2026-12-03T17:58:29.557Z",
-                     *       "updated_at": "2026-12-03T17:58:29.557Z"
+                     *       "created_at": "2026-12-04T05:07:17.342Z",
+                     *       "updated_at": "2026-12-04T05:07:17.342Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Product"];
@@ -6752,7 +6752,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "params/code: must be a lowercase code such as h100-sxm or openai/gpt-5.5 (URL-encode the slash as %2F)",
                      *       "instance": "/v1/products/NO-SUCH-INDEX",
-                     *       "request_id": "Zh8Z2dvZ-13",
+                     *       "request_id": "Yb6yCTy4-13",
                      *       "errors": [
                      *         {
                      *           "path": "params/code",
@@ -6861,8 +6861,8 @@ export interface operations {
                      *       "variant": "sxm",
                      *       "tier": null,
                      *       "open_weights": null,
-                     *       "created_at": "2026-12-03T17:58:29.455Z",
-                     *       "updated_at": "2026-12-03T17:58:34.837Z"
+                     *       "created_at": "2026-12-04T05:07:17.33Z",
+                     *       "updated_at": "2026-12-04T05:07:21.045Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Product"];
@@ -6908,7 +6908,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/products/h100-sxm",
-                     *       "request_id": "Zh8Z2dvZ-17"
+                     *       "request_id": "Yb6yCTy4-17"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7035,16 +7035,16 @@ export interface operations {
                      *           "name": "Anthropic",
                      *           "kind": "model_lab",
                      *           "website": "https://www.anthropic.com",
-                     *           "created_at": "2026-12-03T17:58:29.432Z",
-                     *           "updated_at": "2026-12-03T17:58:29.432Z"
+                     *           "created_at": "2026-12-04T05:07:17.308Z",
+                     *           "updated_at": "2026-12-04T05:07:17.308Z"
                      *         },
                      *         {
                      *           "slug": "aws",
                      *           "name": "Amazon Web Services",
                      *           "kind": "hyperscaler",
                      *           "website": "https://aws.amazon.com",
-                     *           "created_at": "2026-12-03T17:58:29.407Z",
-                     *           "updated_at": "2026-12-03T17:58:29.407Z"
+                     *           "created_at": "2026-12-04T05:07:17.285Z",
+                     *           "updated_at": "2026-12-04T05:07:17.285Z"
                      *         }
                      *       ],
                      *       "next_cursor": null
@@ -7093,7 +7093,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/providers",
-                     *       "request_id": "Zh8Z2dvZ-g"
+                     *       "request_id": "Yb6yCTy4-g"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7158,8 +7158,8 @@ export interface operations {
                      *       "name": "Lambda",
                      *       "kind": "neocloud",
                      *       "website": "https://lambda.ai",
-                     *       "created_at": "2026-12-03T17:58:29.418Z",
-                     *       "updated_at": "2026-12-03T17:58:29.418Z"
+                     *       "created_at": "2026-12-04T05:07:17.293Z",
+                     *       "updated_at": "2026-12-04T05:07:17.293Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Provider"];
@@ -7217,7 +7217,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No provider no-such-provider",
                      *       "instance": "/v1/providers/no-such-provider",
-                     *       "request_id": "Zh8Z2dvZ-k"
+                     *       "request_id": "Yb6yCTy4-k"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7293,8 +7293,8 @@ export interface operations {
                      *       "name": "Lambda",
                      *       "kind": "neocloud",
                      *       "website": "https://lambda.ai",
-                     *       "created_at": "2026-12-03T17:58:29.418Z",
-                     *       "updated_at": "2026-12-03T17:58:34.693Z"
+                     *       "created_at": "2026-12-04T05:07:17.293Z",
+                     *       "updated_at": "2026-12-04T05:07:20.952Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Provider"];
@@ -7340,7 +7340,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/providers/lambda",
-                     *       "request_id": "Zh8Z2dvZ-o"
+                     *       "request_id": "Yb6yCTy4-o"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7484,10 +7484,10 @@ export interface operations {
                      *           "gpus_per_instance": null,
                      *           "fx_usd_per_unit": "1",
                      *           "usd_price": "60",
-                     *           "observed_at": "2026-12-03T17:58:32.621Z",
-                     *           "observed_day": "2026-12-03",
+                     *           "observed_at": "2026-12-04T05:07:20.058Z",
+                     *           "observed_day": "2026-12-04",
                      *           "source": "openrouter",
-                     *           "ingested_at": "2026-12-03T17:58:32.667Z",
+                     *           "ingested_at": "2026-12-04T05:07:20.101Z",
                      *           "run_id": "1"
                      *         },
                      *         {
@@ -7504,14 +7504,14 @@ export interface operations {
                      *           "gpus_per_instance": null,
                      *           "fx_usd_per_unit": "1",
                      *           "usd_price": "30",
-                     *           "observed_at": "2026-12-03T17:58:32.621Z",
-                     *           "observed_day": "2026-12-03",
+                     *           "observed_at": "2026-12-04T05:07:20.058Z",
+                     *           "observed_day": "2026-12-04",
                      *           "source": "openrouter",
-                     *           "ingested_at": "2026-12-03T17:58:32.667Z",
+                     *           "ingested_at": "2026-12-04T05:07:20.101Z",
                      *           "run_id": "1"
                      *         }
                      *       ],
-                     *       "next_cursor": "eyJhdCI6IjIwMjYtMTItMDNUMTc6NTg6MzIuNjIxWiIsImlkIjoiODI0MSJ9.FKJC2sAVII_1cRog9bDwN9kb"
+                     *       "next_cursor": "eyJhdCI6IjIwMjYtMTItMDRUMDU6MDc6MjAuMDU4WiIsImlkIjoiODI0MSJ9.Uxz2acS6h_yx-67Zm7keXqR8"
                      *     }
                      */
                     "application/json": components["schemas"]["QuoteList"];
@@ -7545,7 +7545,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: Invalid input; querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/quotes",
-                     *       "request_id": "Zh8Z2dvZ-1t",
+                     *       "request_id": "Yb6yCTy4-1t",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -7662,7 +7662,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/quotes",
-                     *       "request_id": "Zh8Z2dvZ-1w"
+                     *       "request_id": "Yb6yCTy4-1w"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7787,7 +7787,7 @@ export interface operations {
                      *       "observed_at": "2026-09-18T03:00:00Z",
                      *       "observed_day": "2026-09-18",
                      *       "source": "demo",
-                     *       "ingested_at": "2026-12-03T17:58:29.741Z",
+                     *       "ingested_at": "2026-12-04T05:07:17.471Z",
                      *       "run_id": null,
                      *       "run": null
                      *     }
@@ -7858,7 +7858,7 @@ export interface operations {
                      *       "title": "URI Too Long",
                      *       "status": 414,
                      *       "detail": "'/v1/quotes/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' is exceeding the max param length",
-                     *       "request_id": "Zh8Z2dvZ-25",
+                     *       "request_id": "Yb6yCTy4-25",
                      *       "instance": "/v1/quotes/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
                      *     }
                      */
@@ -7933,7 +7933,7 @@ export interface operations {
                      *           "date": "2026-10-20",
                      *           "revision": 2,
                      *           "reason": "late_quotes",
-                     *           "published_at": "2026-12-03T17:58:31.259Z",
+                     *           "published_at": "2026-12-04T05:07:19.101Z",
                      *           "unit": "USD/GPU-hour",
                      *           "status": "ok",
                      *           "value": 2.428928,
@@ -7948,7 +7948,7 @@ export interface operations {
                      *           "date": "2026-10-20",
                      *           "revision": 3,
                      *           "reason": "late_quotes",
-                     *           "published_at": "2026-12-03T17:58:35.763Z",
+                     *           "published_at": "2026-12-04T05:07:21.65Z",
                      *           "unit": "USD/GPU-hour",
                      *           "status": "ok",
                      *           "value": 2.49,
@@ -7993,7 +7993,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/revisions",
-                     *       "request_id": "Zh8Z2dvZ-4k",
+                     *       "request_id": "Yb6yCTy4-4k",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/limit",
@@ -8088,17 +8088,17 @@ export interface operations {
                      *       "source": "contract-feed",
                      *       "importer": "openrouter",
                      *       "trigger": "manual",
-                     *       "url": "http://127.0.0.1:34947/api/v1/models",
+                     *       "url": "http://127.0.0.1:33171/api/v1/models",
                      *       "provider": null,
-                     *       "started_at": "2026-12-03T17:58:32.59Z",
-                     *       "finished_at": "2026-12-03T17:58:34.131Z",
+                     *       "started_at": "2026-12-04T05:07:20.028Z",
+                     *       "finished_at": "2026-12-04T05:07:20.739Z",
                      *       "status": "ok",
                      *       "attempts": 1,
                      *       "http_status": 200,
                      *       "bytes": 1280659,
                      *       "sha256": "40a65a1fa9836bf82527ed994b5a7ff2345809feff6428cfb88710c3fe8ad27b",
                      *       "payload_kept": true,
-                     *       "observed_at": "2026-12-03T17:58:32.621Z",
+                     *       "observed_at": "2026-12-04T05:07:20.058Z",
                      *       "rows_read": 549,
                      *       "quotes": 507,
                      *       "accepted": 507,
@@ -8185,7 +8185,7 @@ export interface operations {
                      *       "title": "URI Too Long",
                      *       "status": 414,
                      *       "detail": "'/v1/runs/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' is exceeding the max param length",
-                     *       "request_id": "Zh8Z2dvZ-6u",
+                     *       "request_id": "Yb6yCTy4-6u",
                      *       "instance": "/v1/runs/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
                      *     }
                      */
@@ -8249,7 +8249,7 @@ export interface operations {
                      *         {
                      *           "name": "contract-doomed",
                      *           "importer": "openrouter",
-                     *           "url": "http://127.0.0.1:34947/api/v1/models",
+                     *           "url": "http://127.0.0.1:33171/api/v1/models",
                      *           "provider": null,
                      *           "interval_seconds": 3600,
                      *           "enabled": false,
@@ -8258,7 +8258,7 @@ export interface operations {
                      *           "max_bytes": 67108864,
                      *           "retries": 0,
                      *           "stale_after_seconds": 10800,
-                     *           "next_run_at": "2026-12-03T17:58:32.583Z",
+                     *           "next_run_at": "2026-12-04T05:07:20.022Z",
                      *           "last_run_at": null,
                      *           "last_success_at": null,
                      *           "last_success_age_seconds": null,
@@ -8267,13 +8267,13 @@ export interface operations {
                      *           "runs": 0,
                      *           "failures": 0,
                      *           "quotes_accepted": 0,
-                     *           "created_at": "2026-12-03T17:58:32.583Z",
-                     *           "updated_at": "2026-12-03T17:58:32.583Z"
+                     *           "created_at": "2026-12-04T05:07:20.022Z",
+                     *           "updated_at": "2026-12-04T05:07:20.022Z"
                      *         },
                      *         {
                      *           "name": "contract-feed",
                      *           "importer": "openrouter",
-                     *           "url": "http://127.0.0.1:34947/api/v1/models",
+                     *           "url": "http://127.0.0.1:33171/api/v1/models",
                      *           "provider": null,
                      *           "interval_seconds": 3600,
                      *           "enabled": false,
@@ -8282,17 +8282,17 @@ export interface operations {
                      *           "max_bytes": 67108864,
                      *           "retries": 0,
                      *           "stale_after_seconds": 10800,
-                     *           "next_run_at": "2026-12-03T18:58:32.588Z",
-                     *           "last_run_at": "2026-12-03T17:58:32.59Z",
-                     *           "last_success_at": "2026-12-03T17:58:34.131Z",
-                     *           "last_success_age_seconds": 2,
+                     *           "next_run_at": "2026-12-04T06:07:20.025Z",
+                     *           "last_run_at": "2026-12-04T05:07:20.028Z",
+                     *           "last_success_at": "2026-12-04T05:07:20.739Z",
+                     *           "last_success_age_seconds": 1,
                      *           "last_failure": null,
                      *           "stale": false,
                      *           "runs": 1,
                      *           "failures": 0,
                      *           "quotes_accepted": 507,
-                     *           "created_at": "2026-12-03T17:58:32.573Z",
-                     *           "updated_at": "2026-12-03T17:58:32.573Z"
+                     *           "created_at": "2026-12-04T05:07:20.018Z",
+                     *           "updated_at": "2026-12-04T05:07:20.018Z"
                      *         }
                      *       ],
                      *       "next_cursor": null
@@ -8341,7 +8341,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/sources",
-                     *       "request_id": "Zh8Z2dvZ-5u"
+                     *       "request_id": "Yb6yCTy4-5u"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -8404,7 +8404,7 @@ export interface operations {
                      * @example {
                      *       "name": "contract-feed",
                      *       "importer": "openrouter",
-                     *       "url": "http://127.0.0.1:34947/api/v1/models",
+                     *       "url": "http://127.0.0.1:33171/api/v1/models",
                      *       "provider": null,
                      *       "interval_seconds": 3600,
                      *       "enabled": false,
@@ -8413,17 +8413,17 @@ export interface operations {
                      *       "max_bytes": 67108864,
                      *       "retries": 0,
                      *       "stale_after_seconds": 10800,
-                     *       "next_run_at": "2026-12-03T18:58:32.588Z",
-                     *       "last_run_at": "2026-12-03T17:58:32.59Z",
-                     *       "last_success_at": "2026-12-03T17:58:34.131Z",
-                     *       "last_success_age_seconds": 2,
+                     *       "next_run_at": "2026-12-04T06:07:20.025Z",
+                     *       "last_run_at": "2026-12-04T05:07:20.028Z",
+                     *       "last_success_at": "2026-12-04T05:07:20.739Z",
+                     *       "last_success_age_seconds": 1,
                      *       "last_failure": null,
                      *       "stale": false,
                      *       "runs": 1,
                      *       "failures": 0,
                      *       "quotes_accepted": 507,
-                     *       "created_at": "2026-12-03T17:58:32.573Z",
-                     *       "updated_at": "2026-12-03T17:58:32.573Z"
+                     *       "created_at": "2026-12-04T05:07:20.018Z",
+                     *       "updated_at": "2026-12-04T05:07:20.018Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Source"];
@@ -8492,7 +8492,7 @@ export interface operations {
                      *       "title": "URI Too Long",
                      *       "status": 414,
                      *       "detail": "'/v1/sources/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' is exceeding the max param length",
-                     *       "request_id": "Zh8Z2dvZ-5x",
+                     *       "request_id": "Yb6yCTy4-5x",
                      *       "instance": "/v1/sources/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
                      *     }
                      */
@@ -8555,7 +8555,7 @@ export interface operations {
                      * @example {
                      *       "name": "contract-feed",
                      *       "importer": "openrouter",
-                     *       "url": "http://127.0.0.1:34947/api/v1/models",
+                     *       "url": "http://127.0.0.1:33171/api/v1/models",
                      *       "provider": null,
                      *       "interval_seconds": 3600,
                      *       "enabled": false,
@@ -8564,17 +8564,17 @@ export interface operations {
                      *       "max_bytes": 67108864,
                      *       "retries": 0,
                      *       "stale_after_seconds": 10800,
-                     *       "next_run_at": "2026-12-03T18:58:32.588Z",
-                     *       "last_run_at": "2026-12-03T17:58:32.59Z",
-                     *       "last_success_at": "2026-12-03T17:58:34.131Z",
-                     *       "last_success_age_seconds": 2,
+                     *       "next_run_at": "2026-12-04T06:07:20.025Z",
+                     *       "last_run_at": "2026-12-04T05:07:20.028Z",
+                     *       "last_success_at": "2026-12-04T05:07:20.739Z",
+                     *       "last_success_age_seconds": 1,
                      *       "last_failure": null,
                      *       "stale": false,
                      *       "runs": 1,
                      *       "failures": 0,
                      *       "quotes_accepted": 507,
-                     *       "created_at": "2026-12-03T17:58:32.573Z",
-                     *       "updated_at": "2026-12-03T17:58:36.356Z"
+                     *       "created_at": "2026-12-04T05:07:20.018Z",
+                     *       "updated_at": "2026-12-04T05:07:22.075Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Source"];
@@ -8620,7 +8620,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/sources/contract-feed",
-                     *       "request_id": "Zh8Z2dvZ-60"
+                     *       "request_id": "Yb6yCTy4-60"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -8751,7 +8751,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/sources/contract-doomed",
-                     *       "request_id": "Zh8Z2dvZ-68"
+                     *       "request_id": "Yb6yCTy4-68"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -8871,17 +8871,17 @@ export interface operations {
                      *       "source": "contract-feed",
                      *       "importer": "openrouter",
                      *       "trigger": "manual",
-                     *       "url": "http://127.0.0.1:34947/api/v1/models",
+                     *       "url": "http://127.0.0.1:33171/api/v1/models",
                      *       "provider": null,
-                     *       "started_at": "2026-12-03T17:58:36.473Z",
-                     *       "finished_at": "2026-12-03T17:58:36.518Z",
+                     *       "started_at": "2026-12-04T05:07:22.156Z",
+                     *       "finished_at": "2026-12-04T05:07:22.181Z",
                      *       "status": "ok",
                      *       "attempts": 1,
                      *       "http_status": 200,
                      *       "bytes": 1280659,
                      *       "sha256": "40a65a1fa9836bf82527ed994b5a7ff2345809feff6428cfb88710c3fe8ad27b",
                      *       "payload_kept": true,
-                     *       "observed_at": "2026-12-03T17:58:32.621Z",
+                     *       "observed_at": "2026-12-04T05:07:20.058Z",
                      *       "rows_read": 549,
                      *       "quotes": 0,
                      *       "accepted": 0,
@@ -8933,7 +8933,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/sources/contract-feed/collect",
-                     *       "request_id": "Zh8Z2dvZ-6g"
+                     *       "request_id": "Yb6yCTy4-6g"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -9063,17 +9063,17 @@ export interface operations {
                      *           "source": "contract-feed",
                      *           "importer": "openrouter",
                      *           "trigger": "manual",
-                     *           "url": "http://127.0.0.1:34947/api/v1/models",
+                     *           "url": "http://127.0.0.1:33171/api/v1/models",
                      *           "provider": null,
-                     *           "started_at": "2026-12-03T17:58:36.542Z",
-                     *           "finished_at": "2026-12-03T17:58:36.597Z",
+                     *           "started_at": "2026-12-04T05:07:22.198Z",
+                     *           "finished_at": "2026-12-04T05:07:22.223Z",
                      *           "status": "ok",
                      *           "attempts": 1,
                      *           "http_status": 200,
                      *           "bytes": 1280659,
                      *           "sha256": "40a65a1fa9836bf82527ed994b5a7ff2345809feff6428cfb88710c3fe8ad27b",
                      *           "payload_kept": true,
-                     *           "observed_at": "2026-12-03T17:58:32.621Z",
+                     *           "observed_at": "2026-12-04T05:07:20.058Z",
                      *           "rows_read": 549,
                      *           "quotes": 0,
                      *           "accepted": 0,
@@ -9098,17 +9098,17 @@ export interface operations {
                      *           "source": "contract-feed",
                      *           "importer": "openrouter",
                      *           "trigger": "manual",
-                     *           "url": "http://127.0.0.1:34947/api/v1/models",
+                     *           "url": "http://127.0.0.1:33171/api/v1/models",
                      *           "provider": null,
-                     *           "started_at": "2026-12-03T17:58:36.473Z",
-                     *           "finished_at": "2026-12-03T17:58:36.518Z",
+                     *           "started_at": "2026-12-04T05:07:22.156Z",
+                     *           "finished_at": "2026-12-04T05:07:22.181Z",
                      *           "status": "ok",
                      *           "attempts": 1,
                      *           "http_status": 200,
                      *           "bytes": 1280659,
                      *           "sha256": "40a65a1fa9836bf82527ed994b5a7ff2345809feff6428cfb88710c3fe8ad27b",
                      *           "payload_kept": true,
-                     *           "observed_at": "2026-12-03T17:58:32.621Z",
+                     *           "observed_at": "2026-12-04T05:07:20.058Z",
                      *           "rows_read": 549,
                      *           "quotes": 0,
                      *           "accepted": 0,
@@ -9163,7 +9163,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/sources/contract-feed/runs",
-                     *       "request_id": "Zh8Z2dvZ-6p",
+                     *       "request_id": "Yb6yCTy4-6p",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/limit",
