@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -12,6 +12,7 @@ import { collectCommand, sourcesCommand } from '../src/cli/sources.ts'
 import { importCommand } from '../src/cli/import.ts'
 import { sourceHealthOfFixing } from '../src/domain/sources.ts'
 import { parsePayload } from '../src/importers/provenance.ts'
+import { readSourceBytes } from '../src/importers/read-source.ts'
 import { collectNow, runDueSources, startCollector } from '../src/scheduler/collector.ts'
 import { admin, buildTestApp } from './helpers/app.ts'
 import { onServer, testDatabase } from './helpers/db.ts'
@@ -389,6 +390,60 @@ test('cpx import --git-history: one run per commit of the file, observed at the 
   if (!onServer) await after.close()
   const bad = await cpx(importCommand, env, ['litellm', '--git-history', repo, '--path', 'prices.json', '--since', '2026-02-30'])
   assert.deepEqual([bad.code, bad.err], [1, 'cpx import: --since must be a date YYYY-MM-DD\n'])
+})
+
+test('cpx import llm-prices --git-history: a folder source, one run per commit of its folder, every vendor file at that commit in one payload', async (t) => {
+  const repo = mkdtempSync(join(tmpdir(), 'cpx-history-folder-'))
+  t.after(() => rmSync(repo, { recursive: true, force: true }))
+  const sh = (args: string[], date?: string) => execFileSync('git', ['-C', repo, ...args], {
+    env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.test', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.test', ...(date ? { GIT_COMMITTER_DATE: date, GIT_AUTHOR_DATE: date } : {}) },
+  }).toString('utf8').trim()
+  const vendor = (f: string) => readFileSync(`test/fixtures/importers/llm-prices/${f}`, 'utf8')
+  sh(['init', '-q'])
+  mkdirSync(join(repo, 'data'))
+  writeFileSync(join(repo, 'data/openai.json'), vendor('openai.json'))
+  writeFileSync(join(repo, 'data/notes.txt'), 'not a vendor file')
+  sh(['add', '.'])
+  sh(['commit', '-qm', 'openai'], '2026-08-01T09:00:00Z')
+  const atFirst = readSourceBytes(join(repo, 'data'), true)
+  writeFileSync(join(repo, 'README'), 'outside the folder')
+  sh(['add', '.'])
+  sh(['commit', '-qm', 'readme'], '2026-08-05T09:00:00Z')
+  writeFileSync(join(repo, 'data/anthropic.json'), vendor('anthropic.json'))
+  sh(['add', '.'])
+  sh(['commit', '-qm', 'anthropic'], '2026-08-20T09:00:00Z')
+  const atSecond = readSourceBytes(join(repo, 'data'), true)
+  const commits = sh(['log', '--reverse', '--format=%H', '--', 'data']).split('\n')
+  assert.equal(commits.length, 2)
+
+  let env: Record<string, string>
+  let open: () => Promise<Database>
+  if (onServer) {
+    const database = await testDatabase(t)
+    env = { DATABASE_URL: database.url! }
+    open = async () => database
+  } else {
+    const dir = mkdtempSync(join(tmpdir(), 'cpx-history-folder-db-'))
+    t.after(() => rmSync(dir, { recursive: true, force: true }))
+    env = { DATA_DIR: dir }
+    open = () => connect({ DATA_DIR: dir })
+  }
+  // the folder is the default path of llm-prices (data/), so --path may be left out
+  const first = await cpx(importCommand, env, ['llm-prices', '--git-history', repo, '--json'])
+  assert.equal(first.code, 0, first.err)
+  assert.deepEqual(JSON.parse(first.out).map((r: { commit: string, status: string }) => [r.commit, r.status]), [[commits[0], 'ok'], [commits[1], 'ok']])
+  const database = await open()
+  const runs = await database.db.selectFrom('source_runs').select(['id', 'git_commit', 'sha256', 'url', 'observed_at']).orderBy('id').execute()
+  // each run kept what `cpx import llm-prices --file data/` reads from the folder as it was at that commit
+  assert.deepEqual(runs.map((r) => [r.git_commit, r.sha256, r.url, r.observed_at]),
+    [[commits[0], sha(atFirst), 'data', '2026-08-01T09:00:00Z'], [commits[1], sha(atSecond), 'data', '2026-08-20T09:00:00Z']])
+  const vendors = async (run: number) => (await database.db.selectFrom('quotes').select('provider').distinct().where('run_id', '=', run).orderBy('provider').execute()).map((q) => q.provider)
+  assert.deepEqual(await vendors(runs[0]!.id), ['openai'])
+  // the second commit's payload holds both vendors: anthropic is new, openai's current prices are observed again
+  assert.deepEqual(await vendors(runs[1]!.id), ['anthropic', 'openai'])
+  if (!onServer) await database.close()
+  const again = await cpx(importCommand, env, ['llm-prices', '--git-history', repo, '--path', 'data/', '--json'])
+  assert.deepEqual(JSON.parse(again.out).map((r: { status: string }) => r.status), ['imported_before', 'imported_before'])
 })
 
 test('the collector loop runs a due source, leaves it until its next time, and stops without leaving a run open', { skip }, async (t) => {

@@ -6,12 +6,13 @@ import { RunFailure } from '../importers/fetch-payload.ts'
 import { fileAt, fileVersions, HISTORY_PATHS } from '../importers/git-history.ts'
 import { startRun, storePayload } from '../importers/provenance.ts'
 
-export interface HistoryOptions { clone: string, path?: string, since?: string, provider?: string, json?: boolean }
+export interface HistoryOptions { clone: string, path?: string, since?: string, provider?: string, json?: boolean, folder?: boolean }
 
 interface VersionResult { commit: string, committed_at: string, run_id?: number, status: 'ok' | 'failed' | 'imported_before' | 'deleted', accepted?: number, duplicates?: number, error?: string }
 
 /**
- * `cpx import <source> --git-history CLONE [--path FILE] [--since D]`: one run per commit of the file,
+ * `cpx import <source> --git-history CLONE [--path FILE] [--since D]`: one run per commit of the file
+ * (or of a folder source's folder, llm-prices' data/: every *.json in it at that commit, one payload),
  * its quotes observed at the commit's time (dated prices keep their own dates), the commit id on the
  * run. A commit already imported (an ok run of this importer with that commit) is skipped: re-running
  * imports only what is new. Exit 0, or 1 when every new commit failed.
@@ -32,7 +33,7 @@ export async function importHistory (name: string, o: HistoryOptions): Promise<n
     for (const v of versions) {
       const base = { commit: v.commit, committed_at: v.committedAt }
       if (done.has(v.commit)) { results.push({ ...base, status: 'imported_before' }); continue }
-      const bytes = fileAt(o.clone, v.commit, path)
+      const bytes = fileAt(o.clone, v.commit, path, o.folder)
       if (!bytes) { results.push({ ...base, status: 'deleted' }); continue }
       const start = { source: name, importer: name, trigger: 'import' as const, url: path, provider: o.provider, gitCommit: v.commit }
       const id = await startRun(db, start)

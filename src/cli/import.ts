@@ -12,7 +12,7 @@ import { importExitCode, runImport, type ImportSummary } from '../importers/run.
 import { SOURCES } from '../importers/sources.ts'
 
 export const IMPORT_USAGE = `cpx import <source> [--file PATH | --url URL] [--observed-at T] [--provider SLUG] [--dry-run] [--json]
-cpx import <source> --git-history CLONE [--path FILE] [--since YYYY-MM-DD] [--json]   every committed version of the file
+cpx import <source> --git-history CLONE [--path FILE|FOLDER] [--since YYYY-MM-DD] [--json]   every committed version of the file (llm-prices: of its data/ folder)
   sources: ${Object.keys(SOURCES).join(', ')}
   no --file and no --url: fetch the source's public address (${Object.entries(SOURCES).filter(([, s]) => s.url).map(([n]) => n).join(', ')})`
 
@@ -61,8 +61,7 @@ export async function importCommand (args: string[]): Promise<number> {
   if (values.file && values.url) { process.stderr.write('cpx import: give --file or --url, not both\n'); return 1 }
   if (values['git-history']) {
     if (values.file || values.url || values['observed-at'] || values['dry-run']) { process.stderr.write('cpx import --git-history: the commits give the files and their times; no --file, --url, --observed-at or --dry-run\n'); return 1 }
-    if (source.folder && !values.path) { process.stderr.write(`cpx import ${name} --git-history: give --path FILE (one file; a folder's history is not read)\n`); return 1 }
-    return importHistory(name, { clone: values['git-history'], path: values.path, since: values.since, provider: values.provider, json: values.json })
+    return importHistory(name, { clone: values['git-history'], path: values.path, since: values.since, provider: values.provider, json: values.json, folder: source.folder })
   }
   const observedAt = values['observed-at'] ?? new Date().toISOString()
   const at = parseTimestamp(observedAt)

@@ -23,7 +23,7 @@ Commands:
                                 bad rows go to FILE.rejected.<ext> with their reasons
   import <source> [--file PATH | --url URL] [--observed-at T] [--dry-run]
                                 import public prices (openrouter, litellm, genai-prices, llm-prices, skypilot, vast, csv)
-  import <source> --git-history CLONE [--path FILE] [--since D]
+  import <source> --git-history CLONE [--path FILE|FOLDER] [--since D]
                                 every committed version of a price file, one run per commit
   sources list|show|set|enable|disable|remove|runs   the collected sources (cpx sources for details)
   collect [NAME]...             run sources now (no NAME: every enabled one); exit 1 if a run failed

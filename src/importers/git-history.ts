@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process'
+import { jsonList } from './read-source.ts'
 
 // `cpx import <source> --git-history CLONE`: every committed version of a price file, oldest first.
 // A commit's time says when a change was RECORDED in that repository, not when the provider changed
@@ -8,6 +9,7 @@ import { execFileSync } from 'node:child_process'
 export const HISTORY_PATHS: Record<string, string> = {
   litellm: 'model_prices_and_context_window.json',
   'genai-prices': 'prices/data.json',
+  'llm-prices': 'data',
 }
 
 export interface FileVersion { commit: string, committedAt: string }
@@ -33,10 +35,17 @@ export function fileVersions (clone: string, path: string, since?: string): File
   })
 }
 
-/** The bytes of `path` at `commit`; undefined where the commit deleted it. */
-export function fileAt (clone: string, commit: string, path: string): Buffer | undefined {
+/**
+ * The bytes of `path` at `commit`; undefined where the commit deleted it. A folder (llm-prices' data/,
+ * where `folder` allows it) is its *.json files at that commit as one JSON list, in name order, as
+ * `cpx import --file FOLDER` reads it; undefined when it holds none.
+ */
+export function fileAt (clone: string, commit: string, path: string, folder = false): Buffer | undefined {
   try {
-    return git(clone, ['show', `${commit}:${path}`])
+    if (!folder || git(clone, ['cat-file', '-t', `${commit}:${path}`]).toString('utf8').trim() !== 'tree') return git(clone, ['show', `${commit}:${path}`])
+    const dir = path.replace(/\/+$/, '')
+    const files = git(clone, ['ls-tree', '--name-only', commit, '--', `${dir}/`]).toString('utf8').split('\n').filter((f) => f.endsWith('.json')).sort()
+    return files.length ? jsonList(files.map((f) => git(clone, ['show', `${commit}:${f}`]).toString('utf8'))) : undefined
   } catch {
     return undefined
   }

@@ -18,8 +18,11 @@ export function readSourceBytes (path: string, folderAllowed: boolean): Buffer {
   if (!folderAllowed) throw new SourceUnavailable(`${path} is a folder; this source reads one file`)
   const files = readdirSync(path).filter((f) => f.endsWith('.json')).sort()
   if (!files.length) throw new SourceUnavailable(`${path} holds no .json files`)
-  return Buffer.from('[' + files.map((f) => readFileSync(join(path, f), 'utf8')).join(',\n') + ']')
+  return jsonList(files.map((f) => readFileSync(join(path, f), 'utf8')))
 }
+
+/** A folder's *.json files (their texts, in name order) as the one JSON list a folder source parses. */
+export const jsonList = (texts: string[]): Buffer => Buffer.from('[' + texts.join(',\n') + ']')
 
 /**
  * GETs a public price file with a timeout. Every failure becomes one clear sentence that says what
