@@ -130,3 +130,32 @@ test('the curve routes: list, latest, one day as of a time, ETag; a non-standard
   assert.equal(unknown.statusCode, 404, unknown.body)
   assert.equal((await app.inject('/v1/curves/h100%20sxm')).statusCode, 400)
 })
+
+test('another GPU has a curve once its term index is defined: H200 SXM 12 months through PUT /v1/indices, computed from its quotes', async (t) => {
+  const app = await buildTestApp(t)
+  await loadCase(app, { ...base, products: [...base.products, { code: 'h200-sxm', kind: 'gpu', name: 'H200 SXM 141GB', family: 'h200', variant: 'sxm' }], quotes: [] })
+  const definition = {
+    name: 'H200 SXM reserved 12 months',
+    kind: 'gpu',
+    segments: { reserved: 1 },
+    term_months: 12,
+    filter: { families: ['h200'], variants: ['sxm'], provider_kinds: ['neocloud', 'marketplace'] },
+  }
+  const put = await app.inject({ method: 'PUT', url: '/v1/indices/H200-SXM-R12', headers: admin, payload: definition })
+  assert.equal(put.statusCode, 201, put.body)
+  const h200 = (price: string, term?: number) => ({ ...quote(PROVIDERS[0]!, price, term), product: 'h200-sxm' })
+  // spot 3.00 3.20 3.40 3.60 3.80 → 3.40; 12 months 2.50 2.60 2.70 2.80 2.90 → 2.70: 2.70 / 3.40 - 1 = -0.2058823… → -0.205882
+  const quotes = PROVIDERS.flatMap((p, i) => [{ ...h200((3 + i / 5).toFixed(2)), provider: p }, { ...h200((2.5 + i / 10).toFixed(2), 12), provider: p }])
+  const posted = await app.inject({ method: 'POST', url: '/v1/quotes', headers: admin, payload: { quotes } })
+  assert.equal(posted.statusCode, 200, posted.body)
+  const res = await app.inject({ method: 'POST', url: '/v1/indices/compute', headers: admin, payload: { from: DAY, to: DAY, indices: ['H200-SXM-OD', 'H200-SXM-R12'] } })
+  assert.equal(res.statusCode, 200, res.body)
+  const list = (await app.inject('/v1/curves')).json().data as Array<{ gpu: string, spot: string, terms: unknown[] }>
+  assert.deepEqual(list.find((c) => c.gpu === 'H200-SXM'), { gpu: 'H200-SXM', spot: 'H200-SXM-OD', terms: [{ term_months: 12, index_code: 'H200-SXM-R12' }], curve: '/v1/curves/H200-SXM' })
+  const curve = await app.inject(`/v1/curves/H200-SXM/${DAY}`)
+  assert.equal(curve.statusCode, 200, curve.body)
+  assert.deepEqual(curve.json().points.map((p: Record<string, unknown>) => [p.term_months, p.index_code, p.status, p.value, p.premium, p.premium_pct]), [
+    [0, 'H200-SXM-OD', 'ok', 3.4, '0.000000', '0.0000'],
+    [12, 'H200-SXM-R12', 'ok', 2.7, '-0.205882', '-20.5882'],
+  ])
+})
