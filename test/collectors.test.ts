@@ -333,12 +333,29 @@ test('cpx import is a run too (bytes kept, quotes carry it); cpx sources set ref
   assert.match(shown.out, /disabled .* last failure .*http_status: HTTP 500/)
 })
 
-test('cpx import --git-history: one run per commit of the file, observed at the commit time, the commit on the run; a re-run imports nothing again', async (t) => {
+/** A scratch git repository and a `git -C repo` that commits at a given time. */
+function gitRepo (t: TestContext) {
   const repo = mkdtempSync(join(tmpdir(), 'cpx-history-'))
   t.after(() => rmSync(repo, { recursive: true, force: true }))
   const sh = (args: string[], date?: string) => execFileSync('git', ['-C', repo, ...args], {
     env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.test', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.test', ...(date ? { GIT_COMMITTER_DATE: date, GIT_AUTHOR_DATE: date } : {}) },
   }).toString('utf8').trim()
+  return { repo, sh }
+}
+
+/** The database a CLI command runs on (its environment) and a way to open it afterwards. */
+async function cliDatabase (t: TestContext): Promise<{ env: Record<string, string>, open: () => Promise<Database> }> {
+  if (onServer) {
+    const database = await testDatabase(t)
+    return { env: { DATABASE_URL: database.url! }, open: async () => database }
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'cpx-history-db-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  return { env: { DATA_DIR: dir }, open: () => connect({ DATA_DIR: dir }) }
+}
+
+test('cpx import --git-history: one run per commit of the file, observed at the commit time, the commit on the run; a re-run imports nothing again', async (t) => {
+  const { repo, sh } = gitRepo(t)
   sh(['init', '-q'])
   const original = readFileSync('test/fixtures/importers/litellm-prices.json', 'utf8')
   writeFileSync(join(repo, 'prices.json'), original)
@@ -352,18 +369,7 @@ test('cpx import --git-history: one run per commit of the file, observed at the 
   sh(['commit', '-qam', 'v2'], '2026-06-01T08:30:00Z')
   const commits = sh(['log', '--reverse', '--format=%H', '--', 'prices.json']).split('\n')
 
-  let env: Record<string, string>
-  let open: () => Promise<Database>
-  if (onServer) {
-    const database = await testDatabase(t)
-    env = { DATABASE_URL: database.url! }
-    open = async () => database
-  } else {
-    const dir = mkdtempSync(join(tmpdir(), 'cpx-history-db-'))
-    t.after(() => rmSync(dir, { recursive: true, force: true }))
-    env = { DATA_DIR: dir }
-    open = () => connect({ DATA_DIR: dir })
-  }
+  const { env, open } = await cliDatabase(t)
   const first = await cpx(importCommand, env, ['litellm', '--git-history', repo, '--path', 'prices.json', '--json'])
   assert.equal(first.code, 0, first.err)
   const results = JSON.parse(first.out)
@@ -393,11 +399,7 @@ test('cpx import --git-history: one run per commit of the file, observed at the 
 })
 
 test('cpx import llm-prices --git-history: a folder source, one run per commit of its folder, every vendor file at that commit in one payload', async (t) => {
-  const repo = mkdtempSync(join(tmpdir(), 'cpx-history-folder-'))
-  t.after(() => rmSync(repo, { recursive: true, force: true }))
-  const sh = (args: string[], date?: string) => execFileSync('git', ['-C', repo, ...args], {
-    env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.test', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.test', ...(date ? { GIT_COMMITTER_DATE: date, GIT_AUTHOR_DATE: date } : {}) },
-  }).toString('utf8').trim()
+  const { repo, sh } = gitRepo(t)
   const vendor = (f: string) => readFileSync(`test/fixtures/importers/llm-prices/${f}`, 'utf8')
   sh(['init', '-q'])
   mkdirSync(join(repo, 'data'))
@@ -416,18 +418,7 @@ test('cpx import llm-prices --git-history: a folder source, one run per commit o
   const commits = sh(['log', '--reverse', '--format=%H', '--', 'data']).split('\n')
   assert.equal(commits.length, 2)
 
-  let env: Record<string, string>
-  let open: () => Promise<Database>
-  if (onServer) {
-    const database = await testDatabase(t)
-    env = { DATABASE_URL: database.url! }
-    open = async () => database
-  } else {
-    const dir = mkdtempSync(join(tmpdir(), 'cpx-history-folder-db-'))
-    t.after(() => rmSync(dir, { recursive: true, force: true }))
-    env = { DATA_DIR: dir }
-    open = () => connect({ DATA_DIR: dir })
-  }
+  const { env, open } = await cliDatabase(t)
   // the folder is the default path of llm-prices (data/), so --path may be left out
   const first = await cpx(importCommand, env, ['llm-prices', '--git-history', repo, '--json'])
   assert.equal(first.code, 0, first.err)
