@@ -39,7 +39,7 @@ test('every cached read route serves its first answer until a fixing of its inde
     { code: CODE, date: '2026-09-02', value: '3.1', published_at: '2026-09-03T00:15:00Z' },
   ])
   await sleep(300) // the announcements above have arrived before the first answers are kept
-  const first = new Map<string, { body: string, etag: string, type: string }>()
+  const first = new Map<string, { body: string, etag: string, type: string, headers: Record<string, unknown> }>()
   for (const url of ROUTES) {
     const res = await app.inject(url)
     assert.equal(res.statusCode, 200, `${url}: ${res.body}`)
