@@ -209,6 +209,8 @@ async function measureReads (servers: Servers, restart: () => Promise<void>, bdb
     { name: 'values, one year, JSON', route: ROUTES.values, path: history },
     { name: 'values, one year, CSV', route: ROUTES.values, path: history + '&format=csv' },
     { name: 'index list', route: ROUTES.list, path: '/v1/indices' },
+    // the list's only query parameter in this build is format (json; CSV is /v1/indices.csv): a query-keyed hit
+    { name: 'index list, with a query (?format=json)', route: ROUTES.list, path: '/v1/indices?format=json' },
     { name: 'one index', route: ROUTES.one, path: `/v1/indices/${INDEX}` },
     { name: 'one day with constituents', route: ROUTES.day, path: day + '?include=constituents' },
     { name: 'revisions of a day', route: ROUTES.revisions, path: day + '/revisions' },

@@ -19,7 +19,8 @@ export function isFresh (ifNoneMatch: string | undefined, etag: string): boolean
 
 /**
  * onSend hook for read routes: ETag from the body sent (unless the route set the one of a cached
- * body), Cache-Control, and 304 when the client has it.
+ * body), Cache-Control, and 304 when the client has it. A Buffer is a read-cache hit
+ * (plugins/read-cache.ts), which set all of these itself.
  */
 export function conditionalGet (cacheControlValue: string) {
   // A callback hook: no promise per answer (this runs on every read of the scopes that add it).
@@ -27,8 +28,9 @@ export function conditionalGet (cacheControlValue: string) {
     if (reply.statusCode !== 200 || typeof payload !== 'string') return done(null, payload)
     const given = reply.getHeader('etag')
     const etag = typeof given === 'string' ? given : etagOfBody(payload)
-    req.cpxCacheFill?.(reply, payload, etag) // a miss of a read-cache route (plugins/read-cache.ts): kept as sent
-    reply.header('etag', etag).header('cache-control', cacheControlValue).header('vary', withAccept(reply.getHeader('vary')))
+    const vary = withAccept(reply.getHeader('vary'))
+    req.cpxCacheFill?.(reply, payload, etag, cacheControlValue, vary) // a miss of a read-cache route (plugins/read-cache.ts): kept as sent
+    reply.header('etag', etag).header('cache-control', cacheControlValue).header('vary', vary)
     if (!isFresh(req.headers['if-none-match'], etag)) return done(null, payload)
     reply.code(304).removeHeader('content-type')
     done(null, null)

@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fast
 import fp from 'fastify-plugin'
 import type { Config } from '../config.ts'
 import { FixingsCache } from './latest-cache.ts'
-import { routeOf } from './limits.ts'
+import { isFresh } from '../http/http-cache.ts'
 
 // Every public read built from published fixings and definitions, kept as the bytes sent (docs/performance.md,
 // "Read caches"): the first request for a parameter set runs the route, the next ones are a map lookup.
@@ -19,32 +19,53 @@ export const CACHED_ROUTES = new Set([
 /** The headers a route sets on its answer besides the body, replayed (or removed) on a hit. */
 const KEPT = ['content-type', 'link', 'content-disposition', 'content-security-policy', 'x-frame-options'] as const
 
-interface Answer { body: string, etag: string, headers: (string | undefined)[] }
+/**
+ * An answer as sent, prepared once when it is stored so that a hit only copies references (docs/performance.md,
+ * "The cached hit path"): the body as a Buffer (no encoding and no byte count per hit), its ETag, the
+ * headers to set and the ones to remove, and the Cache-Control and Vary the scope's conditionalGet gave it.
+ */
+interface Answer { body: Buffer, etag: string, set: [string, string][], unset: string[], cacheControl: string, vary: string }
 
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** set for CACHED_ROUTES: whether the route validates its query (else only api_key may shape the answer) */
     cpxCache?: { query: boolean, negotiated: boolean }
   }
-  /** set on a miss of a cached route: keeps the answer sent with 200 and its ETag */
-  interface FastifyRequest { cpxCacheFill?: ((reply: FastifyReply, payload: string, etag: string) => void) | null }
+  /** set on a miss of a cached route: keeps the answer sent with 200, its ETag, Cache-Control and Vary */
+  interface FastifyRequest { cpxCacheFill?: ((reply: FastifyReply, payload: string, etag: string, cacheControl: string, vary: string) => void) | null }
   interface FastifyInstance { readCache: FixingsCache<Answer> }
 }
 
 /**
- * The key of an answer, read before validation so that a hit skips it: a route with a query schema by the
- * URL as sent (an answer is only kept after that very URL validated and answered 200); a page without
- * one by its path parameters and, when reads need a key, the reader's key (carried into its links) — not
- * by other query keys, which it ignores.
+ * The key of an answer, read before validation so that a hit skips it, as one string concatenation: a route
+ * with a query schema by the URL as sent (an answer is only kept after that very URL validated and answered
+ * 200); a page without one by its path as sent and, when reads need a key, the reader's key (carried into its
+ * links) — not by other query keys, which it ignores. The route template comes first (two templates never
+ * share a path, but the key says which route it is for).
  */
-function keyOf (req: FastifyRequest, url: string, how: { query: boolean, negotiated: boolean }, keyRequired: boolean): string {
-  const accept = how.negotiated ? req.headers.accept ?? null : null
-  if (how.query) return JSON.stringify([url, req.url, accept])
+function keyOf (req: FastifyRequest, route: string, how: { query: boolean, negotiated: boolean }, keyRequired: boolean): string {
+  const accept = how.negotiated ? req.headers.accept ?? '' : ''
+  const url = req.url
+  if (how.query) return route + '\u0001' + url + '\u0001' + accept
+  const q = url.indexOf('?')
+  const path = q < 0 ? url : url.slice(0, q)
   const key = keyRequired ? (req.query as Record<string, unknown> | undefined)?.api_key : undefined
-  return JSON.stringify([url, req.params, key ?? null, accept])
+  return route + '\u0001' + path + '\u0001' + (typeof key === 'string' ? key : key === undefined ? '' : JSON.stringify(key)) + '\u0001' + accept
 }
 
 const asText = (v: unknown): string | undefined => v === undefined ? undefined : Array.isArray(v) ? v.join(', ') : String(v)
+
+/** The answer kept for a hit, prepared once (the work a hit no longer does). */
+function answerOf (reply: FastifyReply, payload: string, etag: string, cacheControl: string, vary: string): Answer {
+  const set: [string, string][] = []
+  const unset: string[] = []
+  for (const h of KEPT) {
+    const v = asText(reply.getHeader(h))
+    if (v === undefined) unset.push(h)
+    else set.push([h, v])
+  }
+  return { body: Buffer.from(payload), etag, set, unset, cacheControl, vary }
+}
 
 export default fp(async (app, { config }: { config: Config }) => {
   const cache = new FixingsCache<Answer>({ maxEntries: 5000, maxWeight: 128 * 1024 * 1024, weigh: (a) => a.body.length })
@@ -54,32 +75,38 @@ export default fp(async (app, { config }: { config: Config }) => {
   // route — latest, history, writes — runs neither (docs/performance.md, "CPU per request").
   app.addHook('onRoute', (route) => {
     if (!CACHED_ROUTES.has(route.url) || ![route.method].flat().includes('GET')) return
-    route.config = { ...route.config, cpxCache: { query: Boolean(route.schema?.querystring), negotiated: route.url.endsWith('/averages') } }
-    route.preValidation = [answerFromCache, ...[route.preValidation ?? []].flat()]
+    const how = { query: Boolean(route.schema?.querystring), negotiated: route.url.endsWith('/averages') }
+    route.config = { ...route.config, cpxCache: how }
+    route.preValidation = [answerFromCache(route.url, how), ...[route.preValidation ?? []].flat()]
   })
   await cache.listen(app.database)
   app.addHook('onClose', () => cache.close())
 
-  // After auth, before validation: a hit is sent from memory (the scope's conditionalGet still answers
-  // 304 on a match). A callback hook that answers without calling done: no promise on a hit.
-  function answerFromCache (req: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
-    const route = routeOf(req)
-    const how = route.config.cpxCache!
-    const code = (req.params as { code?: string }).code ?? ''
-    const key = keyOf(req, route.url!, how, config.READ_API_KEY_REQUIRED)
-    const hit = cache.peek(code, key)
-    if (!hit) {
-      const generation = cache.generationNow
-      // A miss answered 200 is kept as sent, with the ETag of its bytes (the same on every instance), by the
-      // scope's conditionalGet (http-cache.ts) before it compares If-None-Match: a miss answered 304 is kept too.
-      req.cpxCacheFill = (r, payload, etag) => cache.put(code, key, { body: payload, etag, headers: KEPT.map((h) => asText(r.getHeader(h))) }, generation)
-      return done()
+  // After auth, before validation: a hit is sent from memory, with the 304 of a matching If-None-Match
+  // answered here (the scope's conditionalGet leaves a Buffer alone). A callback hook that answers without
+  // calling done: no promise on a hit. One hook per route: its template and options are in the closure.
+  function answerFromCache (route: string, how: { query: boolean, negotiated: boolean }) {
+    const keyRequired = config.READ_API_KEY_REQUIRED
+    return function (req: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+      const code = (req.params as { code?: string }).code ?? ''
+      const key = keyOf(req, route, how, keyRequired)
+      const hit = cache.peek(code, key)
+      if (!hit) {
+        const generation = cache.generationNow
+        // A miss answered 200 is kept as sent, with the ETag of its bytes (the same on every instance), by the
+        // scope's conditionalGet (http-cache.ts) before it compares If-None-Match: a miss answered 304 is kept too.
+        req.cpxCacheFill = (r, payload, etag, cc, vary) => cache.put(code, key, answerOf(r, payload, etag, cc, vary), generation)
+        return done()
+      }
+      for (let i = 0; i < hit.unset.length; i++) reply.removeHeader(hit.unset[i]!)
+      for (let i = 0; i < hit.set.length; i++) reply.header(hit.set[i]![0], hit.set[i]![1])
+      reply.header('etag', hit.etag).header('cache-control', hit.cacheControl).header('vary', hit.vary)
+      if (isFresh(req.headers['if-none-match'], hit.etag)) {
+        reply.code(304).removeHeader('content-type')
+        reply.send()
+        return
+      }
+      reply.send(hit.body)
     }
-    for (let i = 0; i < KEPT.length; i++) {
-      const v = hit.headers[i]
-      if (v === undefined) reply.removeHeader(KEPT[i]!)
-      else reply.header(KEPT[i]!, v)
-    }
-    reply.header('etag', hit.etag).send(hit.body)
   }
 }, { name: 'read-cache', dependencies: ['db', 'limits'] })
