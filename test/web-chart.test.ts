@@ -23,7 +23,7 @@ test('renderChart: well-formed SVG with title, unit, date and value axes; gaps b
   const doc = parser.parse(svg).svg
   assert.deepEqual([doc.width, doc.height, doc.viewBox], ['800', '360', '0 0 800 360'])
   assert.match(svg, /X &amp; &lt;Y&gt;/)
-  assert.match(svg, /USD\/GPU-hour · last 2\.80 on 2026-10-07/)
+  assert.match(svg, /USD\/GPU-hour · last 2\.8000 on 2026-10-07/, "the unit's display scale: 4 decimals")
   assert.equal(vertices(svg), 5)
   assert.equal((/class="series" d="([^"]*)"/.exec(svg)![1]!.match(/M/g) ?? []).length, 3, 'three runs: before, between and after the gaps')
   assert.match(svg, />2026-10-01</, 'the first day is a tick')
