@@ -83,6 +83,7 @@ test('index page, catalog and widget in headless Chromium at 1280 and 375 px', {
     assert.equal(await chart.locator('circle.revised').count(), 1, 'the restated day is ringed')
     assert.ok(await chart.locator('text').first().isVisible())
     assert.ok(await page.getByRole('table').first().isVisible(), 'constituents table')
+    assert.ok(await page.getByTestId('demo-notice').isVisible(), `the demo-data notice is visible at ${width} px`)
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)
     assert.ok(overflow <= 0, `no sideways scrolling at ${width} px (${overflow} px over)`)
     await page.screenshot({ path: `${ARTIFACTS}/index-${width}.png`, fullPage: true })
