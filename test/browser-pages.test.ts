@@ -72,7 +72,7 @@ test('index page, catalog and widget in headless Chromium at 1280 and 375 px', {
       assert.equal(res?.status(), 200)
     })
     assert.deepEqual(errors, [], `no console errors (CSP refusals) at ${width} px`)
-    assert.equal((await page.getByTestId('latest-value').textContent())?.trim(), formatValue(latest.value))
+    assert.equal((await page.getByTestId('latest-value').textContent())?.trim(), formatValue(latest.value, latest.unit ?? 'USD/GPU-hour'))
     // The chart drawn for this width is visible, wide enough to read, with one vertex per published day.
     const chart = page.locator(`figure.chart ${width < 640 ? '.chart-narrow' : '.chart-wide'} svg`)
     assert.ok(await chart.isVisible(), `chart visible at ${width} px`)
@@ -83,6 +83,7 @@ test('index page, catalog and widget in headless Chromium at 1280 and 375 px', {
     assert.equal(await chart.locator('circle.revised').count(), 1, 'the restated day is ringed')
     assert.ok(await chart.locator('text').first().isVisible())
     assert.ok(await page.getByRole('table').first().isVisible(), 'constituents table')
+    assert.ok(await page.getByTestId('demo-notice').isVisible(), `the demo-data notice is visible at ${width} px`)
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)
     assert.ok(overflow <= 0, `no sideways scrolling at ${width} px (${overflow} px over)`)
     await page.screenshot({ path: `${ARTIFACTS}/index-${width}.png`, fullPage: true })
@@ -90,7 +91,7 @@ test('index page, catalog and widget in headless Chromium at 1280 and 375 px', {
 
     await page.goto(`${base}/`)
     assert.equal(await page.locator('tbody tr').count(), 22)
-    assert.ok(await page.getByText(formatValue(latest.value) + ' USD/GPU-hour').first().isVisible())
+    assert.ok(await page.getByText(formatValue(latest.value, latest.unit ?? 'USD/GPU-hour') + ' USD/GPU-hour').first().isVisible())
     assert.equal(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth), 0, `catalog fits ${width} px`)
     await page.screenshot({ path: `${ARTIFACTS}/catalog-${width}.png`, fullPage: true })
   }
@@ -99,7 +100,7 @@ test('index page, catalog and widget in headless Chromium at 1280 and 375 px', {
   await page.setViewportSize({ width: 480, height: 220 })
   await page.goto(`http://127.0.0.1:${dashboardPort}/`)
   const framed = page.frameLocator('iframe')
-  assert.equal((await framed.getByTestId('latest-value').textContent())?.trim(), `${formatValue(latest.value)} USD/GPU-hour`)
+  assert.equal((await framed.getByTestId('latest-value').textContent())?.trim(), `${formatValue(latest.value, latest.unit ?? 'USD/GPU-hour')} USD/GPU-hour`)
   await page.screenshot({ path: `${ARTIFACTS}/embed-allowed.png` })
   // Chromium reports the refusal on the console of the framing page (waited for as an event, not a time).
   const refusal = page.waitForEvent('console', { predicate: (m) => /frame-ancestors/.test(m.text()) })

@@ -23,7 +23,7 @@ test('renderChart: well-formed SVG with title, unit, date and value axes; gaps b
   const doc = parser.parse(svg).svg
   assert.deepEqual([doc.width, doc.height, doc.viewBox], ['800', '360', '0 0 800 360'])
   assert.match(svg, /X &amp; &lt;Y&gt;/)
-  assert.match(svg, /USD\/GPU-hour · last 2\.80 on 2026-10-07/)
+  assert.match(svg, /USD\/GPU-hour · last 2\.8000 on 2026-10-07/, "the unit's display scale: 4 decimals")
   assert.equal(vertices(svg), 5)
   assert.equal((/class="series" d="([^"]*)"/.exec(svg)![1]!.match(/M/g) ?? []).length, 3, 'three runs: before, between and after the gaps')
   assert.match(svg, />2026-10-01</, 'the first day is a tick')
@@ -41,10 +41,13 @@ test('renderChart: well-formed SVG with title, unit, date and value axes; gaps b
 
 test('changes are exact differences of the published 6-decimal figures', () => {
   assert.deepEqual(change(0.3, 0.1), { abs: 0.2, pct: 200 })
-  assert.equal(formatChange(change(2.945, 2.99)), '−0.045 (−1.51%)')
-  assert.equal(formatChange(change(1.000001, 1)), '+0.000001 (0.00%)')
-  assert.equal(formatChange(change(2, 2)), '±0.00 (0.00%)')
-  assert.equal(formatChange(change(null, 2)), '—')
+  const gpu = 'USD/GPU-hour'
+  assert.equal(formatChange(change(2.945, 2.99), gpu), '−0.0450 (−1.51%)')
+  assert.equal(formatChange(change(1.000001, 1), gpu), '±0.0000 (0.00%)', 'a change below the display scale reads as none')
+  assert.equal(formatChange(change(1.013801, 1), 'USD/1M tokens'), '+0.0138 (+1.38%)')
+  assert.equal(formatChange(change(2, 2), gpu), '±0.0000 (0.00%)')
+  assert.equal(formatChange(change(null, 2), gpu), '—')
+  assert.equal(formatChange(change(104.5, 100), 'points'), '+4.50 (+4.50%)', 'other units: 2 decimals')
 })
 
 test('GET /v1/indices/{code}/chart.svg: valid XML, a vertex per published day, the restated day ringed, cacheable', { timeout: 120_000 }, async (t) => {

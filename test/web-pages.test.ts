@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { test } from 'node:test'
+import { sql } from 'kysely'
 import { XMLValidator } from 'fast-xml-parser'
 import { createApiKey } from '../src/domain/api-keys.ts'
+import { ingestQuotes } from '../src/domain/quotes.ts'
 import { ConfigError, loadConfig } from '../src/config.ts'
 import { formatValue, withUnit } from '../src/web/format.ts'
 import { frameAncestors } from '../src/web/routes.ts'
@@ -45,9 +47,9 @@ test('pages: catalog, index page and widget show the API\'s values, with a CSP t
   const page = await app.inject(`/indices/${CODE}`)
   assert.equal(page.statusCode, 200)
   const body = page.body
-  assert.match(body, new RegExp(`data-testid="latest-value">${formatValue(latest.value).replace('.', '\\.')}</span>`))
+  assert.match(body, new RegExp(`data-testid="latest-value">${formatValue(latest.value, latest.unit).replace('.', '\\.')}</span>`))
   for (const f of ['n_providers', 'n_contributors', 'n_quotes']) assert.ok(body.includes(`<dd>${latest[f]}</dd>`), f)
-  for (const f of ['p25', 'p75', 'min', 'max', 'max_provider_impact']) assert.ok(body.includes(formatValue(latest[f])), f)
+  for (const f of ['p25', 'p75', 'min', 'max', 'max_provider_impact']) assert.ok(body.includes(formatValue(latest[f], latest.unit)), f)
   assert.ok(body.includes(latest.hash))
   for (const c of latest.constituents) assert.ok(body.includes(`<td data-label="Provider">${c.provider}</td>`), c.provider)
   assert.match(body, /Methodology \(version 1\)/)
@@ -125,4 +127,76 @@ test('EMBED_ORIGINS: self by default, none, *, or a list of origins; anything el
   for (const bad of ['javascript:alert(1)', "https://a.example.com; script-src 'unsafe-inline'", 'a.example.com', '   ']) {
     assert.throws(() => loadConfig({ EMBED_ORIGINS: bad }), ConfigError, bad)
   }
+})
+
+// Every figure of an index on the HTML surface: its value and its changes at one display scale (4 decimals for
+// both units), so a column never mixes 1.185362, 1.7721 and 10.00, and a change reads +0.0138 beside ±0.0000.
+const FOUR = /^[+−±]?\d{1,3}(,\d{3})*\.\d{4}(?!\d)/
+const cells = (html: string, label: string) => [...html.matchAll(new RegExp(`data-label="${label}">([^<]*)</td>`, 'g'))].map((m) => m[1]!)
+
+test('pages: every value and change of an index has its fixed decimals; demo data says so on every page and the widget', { timeout: 120_000 }, async (t) => {
+  const database = await demoDatabase(t)
+  const app = await buildTestApp(t, { database })
+  const catalog = (await app.inject('/v1/indices')).json().data as { code: string, unit: string, latest: { value: number | null } }[]
+  const home = (await app.inject('/')).body
+  const latestCells = cells(home, 'Latest')
+  assert.equal(latestCells.length, catalog.length)
+  const values = latestCells.filter((c) => c !== 'no value' && c !== 'not fixed yet')
+  assert.ok(values.length >= 15, `${values.length} indices with a value`)
+  for (const c of values) assert.match(c, /^\d{1,3}(,\d{3})*\.\d{4} USD\/(GPU-hour|1M tokens)$/, c)
+  const changes = [...cells(home, '1 day'), ...cells(home, '30 days')].filter((c) => c !== '—')
+  assert.ok(changes.length >= 20)
+  for (const c of changes) assert.match(c, /^[+−±]\d{1,3}(,\d{3})*\.\d{4} \(/, c)
+  // the JSON API keeps the published decimals: a value with more than 4 exists and is shown rounded
+  const fine = catalog.find((i) => i.latest.value !== null && !Number.isInteger(i.latest.value * 1e4))
+  assert.ok(fine, 'some published value has more than 4 decimals')
+  assert.ok(home.includes(withUnit(fine.latest.value, fine.unit)))
+  assert.ok(!home.includes(String(fine.latest.value)), `${fine.latest.value} is not shown raw`)
+
+  const page = (await app.inject(`/indices/${CODE}`)).body
+  const headline = /data-testid="latest-value">([^<]*)</.exec(page)![1]!
+  assert.match(headline, /^\d+\.\d{4}$/)
+  for (const m of page.matchAll(/<span class="num (?:up|down|flat)">([^<]*)<\/span>/g)) assert.match(m[1]!, FOUR, m[1])
+  for (const c of cells(page, 'Price')) assert.match(c, /^\d{1,3}(,\d{3})*\.\d{4}$/, c)
+  for (const term of ['Min', 'Max']) assert.match(new RegExp(`<dt>${term}</dt><dd>([^<]*)</dd>`).exec(page)![1]!, /^\d+\.\d{4} USD\/GPU-hour$/)
+  const widget = (await app.inject(`/embed/${CODE}`)).body
+  assert.match(/data-testid="latest-value">([^<]*)</.exec(widget)![1]!, /^\d+\.\d{4} USD\/GPU-hour$/)
+  assert.match(/1 day ([^<]*)</.exec(widget)![1]!, FOUR)
+
+  // demo: the notice on the catalog, the index page and the widget
+  for (const [url, body] of [['/', home], [`/indices/${CODE}`, page], [`/embed/${CODE}`, widget]] as const) {
+    assert.match(body, /data-testid="demo-notice"><strong>Demo data/, url)
+    assert.match(body, /synthetic/, url)
+  }
+  // without demo data (an empty database with the default catalog): no notice
+  const clean = await buildTestApp(t)
+  for (const url of ['/', `/indices/${CODE}`, `/embed/${CODE}`]) assert.doesNotMatch((await clean.inject(url)).body, /demo-notice/, url)
+})
+
+test('an index whose sources are all stale says so on its page and widget', { timeout: 120_000 }, async (t) => {
+  const database = await demoDatabase(t)
+  const app = await buildTestApp(t, { database })
+  assert.doesNotMatch((await app.inject(`/indices/${CODE}`)).body, /stale-notice/)
+  // A configured source that has never succeeded (stale) stored the quotes of the latest fixing's contributors.
+  const put = await app.inject({ method: 'PUT', url: '/v1/sources/feed-h100', headers: admin, payload: { importer: 'skypilot', url: 'https://feed.example.com/vms.csv' } })
+  assert.equal(put.statusCode, 201, put.body)
+  const { db } = database
+  const run = await sql<{ id: number }>`insert into source_runs (source, importer, trigger, status, finished_at) values ('feed-h100', 'skypilot', 'schedule', 'failed', now()) returning id`.execute(db)
+  // the next day's quotes come from that run (quotes are append-only: they are stored with it)
+  const next = '2026-11-02'
+  const quotes = ['lambda', 'runpod', 'vast'].flatMap((provider, i) => [0, 1].map((h) => ({
+    provider, product: 'h100-sxm', segment: 'on_demand', price: String(2.5 + i / 10), currency: 'USD', unit: 'gpu_hour', observed_at: `${next}T1${h}:00:00Z`,
+  })))
+  const stored = await ingestQuotes(db, quotes, { runId: Number(run.rows[0]!.id) })
+  assert.equal(stored.accepted, 6, JSON.stringify(stored))
+  const computed = await app.inject({ method: 'POST', url: '/v1/indices/compute', headers: admin, payload: { from: next, to: next, indices: [CODE] } })
+  assert.equal(computed.statusCode, 200, computed.body)
+  const latest = (await app.inject(`/v1/indices/${CODE}/latest`)).json()
+  assert.equal(latest.date, next)
+  assert.deepEqual(latest.source_health, { sources: ['feed-h100'], all_stale: true })
+  const page = (await app.inject(`/indices/${CODE}`)).body
+  assert.match(page, /data-testid="stale-notice">Stale sources: every feed behind this value has missed its refresh/)
+  assert.match((await app.inject(`/embed/${CODE}`)).body, /data-testid="stale-notice"/)
+  // another index, fed by none of that source's quotes, has no note
+  assert.doesNotMatch((await app.inject('/indices/TOK-FRONTIER-BLEND')).body, /stale-notice/)
 })

@@ -78,10 +78,10 @@ export function renderChart (points: ChartPoint[], o: ChartOptions): string {
   const values = points.filter((p): p is ChartPoint & { value: number } => p.value !== null)
   const last = values.at(-1)
   const revised = points.filter((p) => p.revision > 1 && p.value !== null)
-  const facts = [o.unit, last && `last ${formatValue(last.value)} on ${last.date}`, revised.length ? `${revised.length} revised day${revised.length > 1 ? 's' : ''} ringed` : ''].filter(Boolean)
+  const facts = [o.unit, last && `last ${formatValue(last.value, o.unit)} on ${last.date}`, revised.length ? `${revised.length} revised day${revised.length > 1 ? 's' : ''} ringed` : ''].filter(Boolean)
   // A narrow chart (a phone) gives each fact its own line rather than cutting the sentence off.
   const subtitles = o.width < 560 ? facts : [facts.join(' · ')]
-  const label = `${o.title}, ${o.unit}: ${values.length} daily values${points.length ? ` from ${points[0]!.date} to ${points.at(-1)!.date}` : ''}${last ? `; last ${formatValue(last.value)} on ${last.date}` : ''}`
+  const label = `${o.title}, ${o.unit}: ${values.length} daily values${points.length ? ` from ${points[0]!.date} to ${points.at(-1)!.date}` : ''}${last ? `; last ${formatValue(last.value, o.unit)} on ${last.date}` : ''}`
   const head = `<svg xmlns="http://www.w3.org/2000/svg" width="${o.width}" height="${o.height}" viewBox="0 0 ${o.width} ${o.height}" role="img" aria-label="${esc(label)}" font-family="${esc(FONT)}" font-size="12">` +
     `<title>${esc(label)}</title><rect width="100%" height="100%" fill="#ffffff"/>` +
     `<text x="12" y="20" font-size="14" font-weight="600" fill="${INK}">${esc(o.title)}</text>` +
@@ -125,7 +125,7 @@ export function renderChart (points: ChartPoint[], o: ChartOptions): string {
   for (const p of isolated) out += `<circle cx="${r1(x(p))}" cy="${r1(y(p.value!))}" r="2.5" fill="${LINE}"/>`
   for (const p of revised) {
     out += `<circle class="revised" cx="${r1(x(p))}" cy="${r1(y(p.value!))}" r="5" fill="none" stroke="${REVISED}" stroke-width="2">` +
-      `<title>${p.date}: revision ${p.revision}, ${esc(formatValue(p.value))} ${esc(o.unit)}</title></circle>`
+      `<title>${p.date}: revision ${p.revision}, ${esc(formatValue(p.value, o.unit))} ${esc(o.unit)}</title></circle>`
   }
   out += `<circle class="last" cx="${r1(x(last!))}" cy="${r1(y(last!.value))}" r="3.5" fill="${LINE}"/>`
   return out + '</svg>'

@@ -1,15 +1,30 @@
-// How figures read on the pages: published values as they are (at most 6 decimals, at least 2), with
-// thousands separators and their unit; dates as YYYY-MM-DD (UTC), like the API.
+// How figures read on the pages: every value and change of one index with the same fixed number of
+// decimals, its display scale (from its unit, below), with thousands separators and the unit; dates as
+// YYYY-MM-DD (UTC), like the API. The JSON API and CSV keep the published decimals (up to 6).
 
-const NUMBER = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 6 })
+/**
+ * Display scale per unit (docs/embedding.md, "Decimals on the pages"): 4 decimals for USD per GPU-hour
+ * and USD per 1M tokens (the cheapest models cost a few hundredths of a dollar per 1M tokens, and a
+ * GPU-hour moves by tenths of a cent); 2 for anything else (basket values, levels on a base of 100).
+ */
+export const DISPLAY_DECIMALS: Readonly<Record<string, number>> = { 'USD/GPU-hour': 4, 'USD/1M tokens': 4 }
+export const displayDecimals = (unit: string): number => DISPLAY_DECIMALS[unit] ?? 2
+
+const formats = new Map<number, Intl.NumberFormat>()
+function numberFormat (decimals: number): Intl.NumberFormat {
+  let f = formats.get(decimals)
+  if (!f) formats.set(decimals, f = new Intl.NumberFormat('en-US', { minimumFractionDigits: decimals, maximumFractionDigits: decimals }))
+  return f
+}
 const PERCENT = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2, signDisplay: 'exceptZero' })
 const RATIO = new Intl.NumberFormat('en-US', { minimumFractionDigits: 0, maximumFractionDigits: 4 })
 
-export const formatValue = (n: number | null | undefined): string => n === null || n === undefined ? '—' : NUMBER.format(n)
+/** A value of an index (or basket) in `unit`, at that unit's display scale: "2.9450". */
+export const formatValue = (n: number | null | undefined, unit: string): string => n === null || n === undefined ? '—' : numberFormat(displayDecimals(unit)).format(n)
 export const formatRatio = (n: number | null | undefined): string => n === null || n === undefined ? '—' : RATIO.format(n)
 
-/** "2.945 USD/GPU-hour", or "no value" when the figure is null. */
-export const withUnit = (n: number | null | undefined, unit: string): string => n === null || n === undefined ? 'no value' : `${NUMBER.format(n)} ${unit}`
+/** "2.9450 USD/GPU-hour", or "no value" when the figure is null. */
+export const withUnit = (n: number | null | undefined, unit: string): string => n === null || n === undefined ? 'no value' : `${formatValue(n, unit)} ${unit}`
 
 export interface Change { abs: number, pct: number | null }
 
@@ -23,10 +38,12 @@ export function change (now: number | null | undefined, before: number | null | 
   return { abs: micro / 1e6, pct: before === 0 ? null : (micro / Math.round(before * 1e6)) * 100 }
 }
 
-export function formatChange (c: Change | null): string {
+/** "+0.0138 (+1.17%)", "±0.0000 (0.00%)": the change at the unit's display scale, the percentage at 2. */
+export function formatChange (c: Change | null, unit: string): string {
   if (!c) return '—'
-  const sign = c.abs > 0 ? '+' : c.abs < 0 ? '−' : '±'
-  return `${sign}${NUMBER.format(Math.abs(c.abs))}${c.pct === null ? '' : ` (${PERCENT.format(c.pct).replace('-', '−')}%)`}`
+  const shown = Number(Math.abs(c.abs).toFixed(displayDecimals(unit))) // a change below the scale reads ±0.0000
+  const sign = shown === 0 ? '±' : c.abs > 0 ? '+' : '−'
+  return `${sign}${formatValue(Math.abs(c.abs), unit)}${c.pct === null ? '' : ` (${PERCENT.format(c.pct).replace('-', '−')}%)`}`
 }
 
 export const direction = (c: Change | null): 'up' | 'down' | 'flat' => !c || c.abs === 0 ? 'flat' : c.abs > 0 ? 'up' : 'down'

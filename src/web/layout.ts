@@ -18,6 +18,7 @@ export const PAGE_CSS = [
   '.stats{display:grid;grid-template-columns:repeat(auto-fill,minmax(170px,1fr));gap:8px 16px;margin:0}',
   '.stats div{border-top:1px solid #e0e0e0;padding-top:4px}.stats dt{font-size:.85rem;color:#4d4d4d}.stats dd{margin:0;font-variant-numeric:tabular-nums;overflow-wrap:anywhere}',
   'figure{margin:0}.chart svg{max-width:100%;height:auto;display:block}.chart-narrow{display:none}ul.links li{margin:.25rem 0}',
+  '.notice{border:2px solid #8a4100;background:#fff4e5;color:#1a1a1a;padding:8px 12px;margin:12px 0;border-radius:4px}',
   '.scroll{overflow-x:auto}@media (max-width:640px){.chart-wide{display:none}.chart-narrow{display:block}.value{font-size:1.75rem}}',
   '@media (max-width:900px){table.cards thead{position:absolute;left:-9999px}table.cards,table.cards tbody,table.cards tr,table.cards td{display:block;width:100%}',
   'table.cards tr{border-bottom:1px solid #c8c8c8;padding:8px 0}table.cards td{border:0;padding:2px 0;text-align:left}',
@@ -31,6 +32,7 @@ export const EMBED_CSS = [
   '.value{font-size:1.6rem;font-weight:700;font-variant-numeric:tabular-nums}.muted{color:#4d4d4d;font-size:.85rem}',
   '.row{display:flex;flex-wrap:wrap;gap:4px 12px;align-items:center}.up{color:#0a6b2d}.down{color:#b00020}.flat{color:#4d4d4d}',
   '.insufficient_data{color:#8a4100}a{color:#0b4db3}svg{display:block}',
+  '.notice{border:1px solid #8a4100;background:#fff4e5;color:#1a1a1a;padding:2px 6px;margin:4px 0;font-size:.85rem;border-radius:4px}',
 ].join('\n')
 
 /** CSP of a page: its own inline stylesheet and inline SVG only; no script, no request elsewhere. */

@@ -14,13 +14,22 @@ export function siteHeader (href: Href): Markup {
 <span class="muted">Daily fixings in USD per GPU-hour and USD per 1M tokens · <a href="${href('/v1/indices')}">JSON API</a> · <a href="/docs">OpenAPI</a></span></header>`
 }
 
-export const changeCell = (label: string, c: IndexSummary['change1d']) =>
-  html`<td class="num ${direction(c)}" data-label="${label}">${formatChange(c)}</td>`
+/** Shown on every page and widget whose figures come from the synthetic demo dataset (`cpx demo load`). */
+export const DEMO_NOTICE = 'Demo data: these figures are computed from a synthetic dataset, not from real provider prices.'
+export const demoNotice = (demo: boolean): Markup | '' => demo ? html`<p class="notice" role="note" data-testid="demo-notice"><strong>${DEMO_NOTICE}</strong></p>` : ''
+
+/** Shown when every configured source behind an index's latest fixing is stale (source_health.all_stale). */
+export const staleNotice = (stale: boolean): Markup | '' => stale
+  ? html`<p class="notice" role="note" data-testid="stale-notice">Stale sources: every feed behind this value has missed its refresh (see <code>GET /v1/sources</code>); the value rests on old quotes.</p>`
+  : ''
+
+export const changeCell = (label: string, c: IndexSummary['change1d'], unit: string) =>
+  html`<td class="num ${direction(c)}" data-label="${label}">${formatChange(c, unit)}</td>`
 
 export function sparkline (s: IndexSummary, width: number, height: number): Markup {
   const first = s.recent.find((p) => p.value !== null)
   const label = s.latest?.value != null && first
-    ? `Trend from ${first.date} to ${s.latest.date}: ${formatValue(first.value)} to ${withUnit(s.latest.value, s.definition.unit)}`
+    ? `Trend from ${first.date} to ${s.latest.date}: ${formatValue(first.value, s.definition.unit)} to ${withUnit(s.latest.value, s.definition.unit)}`
     : 'No trend: too few published values'
   return new Markup(renderSparkline(s.recent, { width, height, label }))
 }
@@ -32,13 +41,13 @@ function row (s: IndexSummary, href: Href): Markup {
 <td data-label="Index"><a class="code" href="${href(`/indices/${d.code}`)}"><strong>${d.code}</strong></a><br><span class="muted">${d.name}</span></td>
 <td class="num" data-label="Latest">${f ? withUnit(f.value, d.unit) : 'not fixed yet'}</td>
 <td class="num" data-label="Date">${f?.date ?? '—'}</td>
-${changeCell('1 day', s.change1d)}${changeCell('30 days', s.change30d)}
+${changeCell('1 day', s.change1d, d.unit)}${changeCell('30 days', s.change30d, d.unit)}
 <td class="${f?.status ?? ''}" data-label="Status">${f ? STATUS_TEXT[f.status] : '—'}</td>
 <td data-label="30 days">${sparkline(s, 120, 32)}</td></tr>`
 }
 
 export function homePage (catalog: IndexSummary[], href: Href): string {
-  const body = html`<main><h1>Compute price indices</h1>
+  const body = html`<main>${demoNotice(catalog.some((s) => s.demo))}<h1>Compute price indices</h1>
 <p class="muted">Each index is fixed once a day (UTC) from provider quotes; the latest value is the newest revision of the latest fixed day. Changes compare with the fixings 1 and 30 calendar days earlier.</p>
 <div class="scroll"><table class="cards"><thead><tr><th scope="col">Index</th><th scope="col" class="num">Latest value</th><th scope="col" class="num">Date</th>
 <th scope="col" class="num">1 day</th><th scope="col" class="num">30 days</th><th scope="col">Status</th><th scope="col">Last 30 days</th></tr></thead>
