@@ -27,10 +27,6 @@ const KEPT = ['content-type', 'link', 'content-disposition', 'content-security-p
 interface Answer { body: Buffer, etag: string, set: [string, string][], unset: string[], cacheControl: string, vary: string }
 
 declare module 'fastify' {
-  interface FastifyContextConfig {
-    /** set for CACHED_ROUTES: whether the route validates its query (else only api_key may shape the answer) */
-    cpxCache?: { query: boolean, negotiated: boolean }
-  }
   /** set on a miss of a cached route: keeps the answer sent with 200, its ETag, Cache-Control and Vary */
   interface FastifyRequest { cpxCacheFill?: ((reply: FastifyReply, payload: string, etag: string, cacheControl: string, vary: string) => void) | null }
   interface FastifyInstance { readCache: FixingsCache<Answer> }
@@ -75,8 +71,8 @@ export default fp(async (app, { config }: { config: Config }) => {
   // route — latest, history, writes — runs neither (docs/performance.md, "CPU per request").
   app.addHook('onRoute', (route) => {
     if (!CACHED_ROUTES.has(route.url) || ![route.method].flat().includes('GET')) return
+    // whether the route validates its query (else only api_key may shape the answer), and whether it negotiates
     const how = { query: Boolean(route.schema?.querystring), negotiated: route.url.endsWith('/averages') }
-    route.config = { ...route.config, cpxCache: how }
     route.preValidation = [answerFromCache(route.url, how), ...[route.preValidation ?? []].flat()]
   })
   await cache.listen(app.database)
