@@ -33,7 +33,7 @@ const routes: [string, string][] = ([
   ['index list', '/v1/indices'],
   ['index', `/v1/indices/${CODE}`],
   ['history JSON', `/v1/indices/${CODE}/values`],
-  ['history CSV', `/v1/indices/${CODE}/values?format=csv`],
+  ['history CSV', `/v1/indices/${CODE}/values.csv`],
   ['day', `/v1/indices/${CODE}/values/${last}`],
   ['revisions', `/v1/indices/${CODE}/values/${last}/revisions`],
   ['averages', `/v1/indices/${CODE}/averages`],

@@ -54,6 +54,7 @@ const ROUTES = {
   ingest: 'POST /v1/quotes',
   latest: 'GET /v1/indices/{code}/latest',
   values: 'GET /v1/indices/{code}/values',
+  valuesCsv: 'GET /v1/indices/{code}/values.csv',
   list: 'GET /v1/indices',
   one: 'GET /v1/indices/{code}',
   day: 'GET /v1/indices/{code}/values/{date}',
@@ -207,7 +208,7 @@ async function measureReads (servers: Servers, restart: () => Promise<void>, bdb
   const targets = [
     { name: 'latest', route: ROUTES.latest, path: `/v1/indices/${INDEX}/latest` },
     { name: 'values, one year, JSON', route: ROUTES.values, path: history },
-    { name: 'values, one year, CSV', route: ROUTES.values, path: history + '&format=csv' },
+    { name: 'values, one year, CSV', route: ROUTES.valuesCsv, path: `/v1/indices/${INDEX}/values.csv?from=${year.from}&to=${year.to}` },
     { name: 'index list', route: ROUTES.list, path: '/v1/indices' },
     // the list's only query parameter in this build is format (json; CSV is /v1/indices.csv): a query-keyed hit
     { name: 'index list, with a query (?format=json)', route: ROUTES.list, path: '/v1/indices?format=json' },

@@ -50,7 +50,7 @@ test('typed client: latest, history pages, one day with constituents, averages, 
   assert.equal(rows[0]?.n_days, 12)
   assert.equal(rows[0]?.value, 8.555)
 
-  const csv = await client.GET('/v1/indices/{code}/values', { params: { path: { code: CODE }, query: { format: 'csv' } }, parseAs: 'text' })
+  const csv = await client.GET('/v1/indices/{code}/values.csv', { params: { path: { code: CODE } }, parseAs: 'text' })
   assert.equal(csv.response.status, 200)
   assert.match(csv.response.headers.get('content-type') ?? '', /^text\/csv/)
   const records = parse(csv.data as unknown as string, { columns: true }) as { date: string, value: string }[]

@@ -83,20 +83,20 @@ test('CSV: the catalog with every current value, /latest, and the whole history 
   assert.equal((await app.inject('/v1/indices/H100-SXM-OD/latest?format=csv')).statusCode, 400)
   assert.equal((await app.inject('/v1/indices/NOPE/latest.csv')).statusCode, 404)
 
-  const history = await app.inject('/v1/indices/H100-SXM-OD/values?format=csv')
+  const history = await app.inject('/v1/indices/H100-SXM-OD/values.csv')
   assert.equal((parse(history.body, { columns: true }) as unknown[]).length, 1200, 'the whole range, not 1000 rows')
   assert.equal(history.headers.link, undefined)
   const page = (await app.inject('/v1/indices/H100-SXM-OD/values')).json()
   assert.equal(page.data.length, 1000, 'JSON keeps pages of 1000 by default')
   assert.ok(page.next_cursor)
-  const limited = await app.inject('/v1/indices/H100-SXM-OD/values?format=csv&limit=10')
+  const limited = await app.inject('/v1/indices/H100-SXM-OD/values.csv?limit=10')
   assert.equal((parse(limited.body, { columns: true }) as unknown[]).length, 10)
   assert.match(String(limited.headers.link), /rel="next"/)
 })
 
 test('a plain OPTIONS (no Origin) is 204 with Allow; a CORS preflight is still a preflight; an unknown path 404', async (t) => {
   const app = await buildTestApp(t)
-  const values = await app.inject({ method: 'OPTIONS', url: '/v1/indices/H100-SXM-OD/values?format=csv' })
+  const values = await app.inject({ method: 'OPTIONS', url: '/v1/indices/H100-SXM-OD/values.csv' })
   assert.equal((await app.inject({ method: 'OPTIONS', url: '/v1/indices.csv' })).headers.allow, 'GET, HEAD, OPTIONS')
   assert.equal(values.statusCode, 204)
   assert.equal(values.headers.allow, 'GET, HEAD, OPTIONS')

@@ -72,8 +72,13 @@ test('openapi: the read operations, their parameters, CSV and problem responses,
   }
   const values = op('/v1/indices/{code}/values')
   assert.deepEqual(values.parameters!.filter((p) => p.in === 'query').map((p) => p.name).sort(), ['as_of', 'cursor', 'format', 'from', 'limit', 'to'])
-  assert.ok(values.responses!['200']!.content!['text/csv'], 'history offers text/csv')
-  assert.ok(op('/v1/indices/{code}/averages').responses!['200']!.content!['text/csv'], 'averages offer text/csv')
+  // one media type per operation: the JSON history and averages are JSON only, their CSV operations text/csv only
+  for (const [json, csv] of [['/v1/indices/{code}/values', '/v1/indices/{code}/values.csv'], ['/v1/indices/{code}/averages', '/v1/indices/{code}/averages.csv']] as const) {
+    assert.deepEqual(Object.keys(op(json).responses!['200']!.content!), ['application/json'], `${json}: JSON only`)
+    assert.deepEqual(Object.keys(op(csv).responses!['200']!.content!), ['text/csv'], `${csv}: CSV only`)
+    assert.ok(op(json).responses!['301'], `${json}: an old CSV link answers 301`)
+  }
+  assert.deepEqual(op('/v1/indices/{code}/values.csv').parameters!.filter((p) => p.in === 'query').map((p) => p.name).sort(), ['as_of', 'cursor', 'from', 'limit', 'to'])
   assert.ok(values.parameters!.find((p) => p.name === 'from')!.schema!.example, 'parameters carry examples')
   const fixing = doc.components.schemas.Fixing
   assert.equal(fixing.examples[0].unit, 'USD/GPU-hour')

@@ -202,7 +202,7 @@ test('bad dates, ranges and limits are 400s that name the parameter', async () =
 
 test('CSV history: RFC 4180, header, CRLF, plain decimals, parses back to the JSON numbers', async () => {
   const json = (await get(`/v1/indices/${CODE}/values?to=2026-09-14`)).json()
-  for (const res of [await get(`/v1/indices/${CODE}/values?to=2026-09-14&format=csv`), await get(`/v1/indices/${CODE}/values?to=2026-09-14`, { accept: 'text/csv' })]) {
+  for (const res of [await get(`/v1/indices/${CODE}/values.csv?to=2026-09-14`)]) {
     assert.equal(res.statusCode, 200)
     assert.match(res.headers['content-type'] as string, /^text\/csv; charset=utf-8/)
     assert.match(res.headers['content-disposition'] as string, /filename="H100-SXM-OD-values\.csv"/)
@@ -221,8 +221,23 @@ test('CSV history: RFC 4180, header, CRLF, plain decimals, parses back to the JS
       assert.equal(r.status, f.status)
     })
   }
-  // Accept prefers JSON when it lists JSON first.
+  // Accept prefers JSON when it lists JSON first; CSV asked of the JSON operation (format=csv, Accept: text/csv:
+  // links and tools from before values.csv) is a 301 to it with the rest of the query.
   assert.match((await get(`/v1/indices/${CODE}/values`, { accept: 'application/json, text/csv' })).headers['content-type'] as string, /json/)
+  for (const res of [await get(`/v1/indices/${CODE}/values?format=csv&to=2026-09-14`), await get(`/v1/indices/${CODE}/values?to=2026-09-14`, { accept: 'text/csv' })]) {
+    assert.equal(res.statusCode, 301)
+    assert.equal(res.headers.location, `/v1/indices/${CODE}/values.csv?to=2026-09-14`)
+    assert.equal(res.body, '')
+  }
+  const averages = await get(`/v1/indices/${CODE}/averages?period=month&format=csv`)
+  assert.equal(averages.statusCode, 301)
+  assert.equal(averages.headers.location, `/v1/indices/${CODE}/averages.csv?period=month`)
+  const followed = await get(averages.headers.location)
+  assert.equal(followed.statusCode, 200)
+  assert.match(followed.headers['content-disposition'] as string, /filename="H100-SXM-OD-averages\.csv"/)
+  const months = (await get(`/v1/indices/${CODE}/averages?period=month`)).json().data as { period_start: string, value: number | null }[]
+  assert.deepEqual((parse(followed.body, { columns: true }) as Record<string, string>[]).map((r) => [r.period_start, r.value === '' ? null : Number(r.value)]),
+    months.map((m) => [m.period_start, m.value]))
 })
 
 test('ETag on history pages and CSV; If-None-Match gives 304; a new revision changes the ETag', async () => {
@@ -233,9 +248,10 @@ test('ETag on history pages and CSV; If-None-Match gives 304; a new revision cha
   const cors = await get(url, { origin: 'https://sheets.example.com' })
   if (cors.headers['access-control-allow-origin'] !== '*') assert.match(cors.headers.vary as string, /Origin/i) // CORS's Vary survives
   assert.equal((await get(url, { 'if-none-match': first.headers.etag as string })).statusCode, 304)
-  const csv = await get(url + '&format=csv')
+  const csvUrl = url.replace('/values?', '/values.csv?')
+  const csv = await get(csvUrl)
   assert.notEqual(csv.headers.etag, first.headers.etag)
-  assert.equal((await get(url + '&format=csv', { 'if-none-match': csv.headers.etag as string })).statusCode, 304)
+  assert.equal((await get(csvUrl, { 'if-none-match': csv.headers.etag as string })).statusCode, 304)
   await insertFixings(app.database, [{ code: CODE, date: '2026-08-31', revision: 2, value: '3.01', published_at: new Date().toISOString(), reason: 'correction' }])
   // The page is cached until the revision's NOTIFY arrives: on a server database that is just after
   // the commit (asynchronously), on PGlite at once. Then the old ETag no longer matches.
@@ -275,7 +291,7 @@ test('averages: exact mean of the ok days per month, n_days, first and last day,
   const expect = (m: bigint[]) => Number(fmt((m.reduce((a, b) => a + b, 0n) * 2n + BigInt(m.length)) / (2n * BigInt(m.length))))
   assert.equal(now.value, expect([BigInt(micro(31)), 3_123_457n, BigInt(micro(33))]))
   assert.equal(then.value, expect([BigInt(micro(31)), BigInt(micro(32)), BigInt(micro(33))]))
-  const csv = await get(`/v1/indices/${CODE}/averages?from=2026-08-01&to=2026-08-30`, { accept: 'text/csv' })
+  const csv = await get(`/v1/indices/${CODE}/averages.csv?from=2026-08-01&to=2026-08-30`)
   assert.match(csv.headers['content-type'] as string, /^text\/csv/)
   const rec = (parse(csv.body, { columns: true }) as Record<string, string>[])[0]!
   assert.equal(Number(rec.value), oct.value)
@@ -326,7 +342,7 @@ test('restatement register: revisions after the first, since, code filter, curso
 test('READ_API_KEY_REQUIRED: reads need a key, by header or by ?api_key= for spreadsheets', async (t) => {
   const locked = await buildTestApp(t, { env: { READ_API_KEY_REQUIRED: 'true' }, database: app.database })
   assert.equal((await locked.inject(`/v1/indices/${CODE}/latest`)).statusCode, 401)
-  const csv = await locked.inject(`/v1/indices/${CODE}/values?format=csv&api_key=${ADMIN_KEY}`)
+  const csv = await locked.inject(`/v1/indices/${CODE}/values.csv?api_key=${ADMIN_KEY}`)
   assert.equal(csv.statusCode, 200)
   assert.match(csv.headers['cache-control'] as string, /^private/)
   assert.equal((await locked.inject({ url: `/v1/indices/${CODE}/latest`, headers: { authorization: `Bearer ${ADMIN_KEY}` } })).statusCode, 200)

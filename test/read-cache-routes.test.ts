@@ -13,7 +13,7 @@ import { insertFixings } from './helpers/read-fixings.ts'
 const CODE = 'H100-SXM-OD'
 const ROUTES = [
   '/v1/indices', `/v1/indices/${CODE}`, `/v1/indices/${CODE}/values/2026-09-02`, `/v1/indices/${CODE}/values/2026-09-02/revisions`,
-  `/v1/indices/${CODE}/averages?period=month`, `/v1/indices/${CODE}/averages?period=month&format=csv`, '/v1/revisions',
+  `/v1/indices/${CODE}/averages?period=month`, `/v1/indices/${CODE}/averages.csv?period=month`, '/v1/revisions',
   `/v1/indices/${CODE}/chart.svg?from=2026-09-01&to=2026-09-30`, '/', `/indices/${CODE}`, `/embed/${CODE}`,
 ]
 const silentRevision = (hash: string) => sql`insert into fixings (index_code, date, revision, status, value, window_days, n_providers, n_contributors,

@@ -52,7 +52,7 @@ test('a page of history (JSON and CSV) is served from the cache until a fixing o
   const app = await buildTestApp(t)
   await insertFixings(app.database, [{ code: CODE, date: '2026-09-01', value: '2.9', published_at: '2026-09-02T00:15:00Z' }])
   const json = async () => (await app.inject(`/v1/indices/${CODE}/values?from=2026-09-01&to=2026-09-30`)).json() as { data: { date: string, value: number, revision: number }[] }
-  const csv = async () => (await app.inject(`/v1/indices/${CODE}/values?from=2026-09-01&to=2026-09-30&format=csv`)).body
+  const csv = async () => (await app.inject(`/v1/indices/${CODE}/values.csv?from=2026-09-01&to=2026-09-30`)).body
   await eventually(async () => (await json()).data.length === 1)
   await sleep(300) // let the first announcement arrive before the silent write below
   const before = await csv()

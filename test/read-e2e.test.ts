@@ -79,7 +79,7 @@ test('reads of computed fixings: golden figures, constituents, restatement after
   const register = (await app.inject(`/v1/revisions?code=${CODE}`)).json().data
   assert.deepEqual(register.map((r: Record<string, unknown>) => [r.date, r.revision, r.previous_value, r.value, r.change]), [[DAY, 2, 2.99, 3.02, 0.03]])
 
-  const csv = await app.inject(`/v1/indices/${CODE}/values?format=csv`)
+  const csv = await app.inject(`/v1/indices/${CODE}/values.csv`)
   const rows = parse(csv.body, { columns: true }) as Record<string, string>[]
   assert.deepEqual(rows.map((r) => [r.date, Number(r.value), Number(r.p25), Number(r.revision)]), [[DAY, 3.02, now.p25, 2]])
   const avg = (await app.inject(`/v1/indices/${CODE}/averages?period=month`)).json().data

@@ -63,8 +63,12 @@ test('SDK: indices, latest, a year of history with for-await, a day with constit
   assert.equal(missing.type, 'https://cpx.dev/problems/index-not-found')
   assert.match(missing.problem.detail, /NOPE/)
 
-  const csv = await cpx.csv(`/v1/indices/${CODE}/values`, { format: 'csv', from: '2026-09-29' })
+  const csv = await cpx.valuesCsv(CODE, { from: '2026-09-29' })
   assert.deepEqual(csv.map((r) => [r.date, Number(r.value)]), [['2026-09-29', 2.363], ['2026-09-30', 2.364]])
+  assert.deepEqual(await cpx.csv(`/v1/indices/${CODE}/values.csv`, { from: '2026-09-29' }), csv)
+  const months = await cpx.averagesCsv(CODE, { period: 'month', from: '2026-09-01', to: '2026-09-30' })
+  const json = await cpx.averages(CODE, { period: 'month', from: '2026-09-01', to: '2026-09-30' })
+  assert.deepEqual(months.map((r) => [r.period_start, Number(r.value)]), json.data.map((m) => [m.period_start, m.value]))
 
   // conditional GET: the second read sends If-None-Match, the server answers 304, the cached body is returned
   rec.statuses.length = 0

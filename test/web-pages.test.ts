@@ -54,7 +54,7 @@ test('pages: catalog, index page and widget show the API\'s values, with a CSP t
   for (const c of latest.constituents) assert.ok(body.includes(`<td data-label="Provider">${c.provider}</td>`), c.provider)
   assert.match(body, /Methodology \(version 1\)/)
   assert.match(body, /median of the remaining contributors/)
-  assert.ok(body.includes(`href="/v1/indices/${CODE}/values?format=csv"`))
+  assert.ok(body.includes(`href="/v1/indices/${CODE}/values.csv"`))
   assert.ok(body.includes(`href="/v1/indices/${CODE}/chart.svg"`))
   const [wide, narrow] = svgs(body)
   for (const svg of [wide!, narrow!]) {
@@ -112,7 +112,7 @@ test('with READ_API_KEY_REQUIRED the pages need a key like every read; ?api_key=
     assert.equal(keyed.headers['cache-control'], 'private, max-age=60, must-revalidate')
   }
   const page = (await app.inject(`/indices/${CODE}?api_key=${key}`)).body
-  assert.ok(page.includes(`href="/v1/indices/${CODE}/values?format=csv&amp;api_key=${key}"`))
+  assert.ok(page.includes(`href="/v1/indices/${CODE}/values.csv?api_key=${key}"`))
   assert.ok(page.includes(`href="/embed/${CODE}?api_key=${key}"`))
   // without the requirement a key given anyway is not echoed into the page
   const open = await buildTestApp(t)

@@ -12,7 +12,7 @@ import { FixingsCache, LatestCache, type CachedBody } from '../plugins/latest-ca
 import { csvDisposition, CSV_TYPE, toCsv, wantsCsv } from './csv.ts'
 import { cursorCodec, type CursorCodec } from './cursor.ts'
 import { cacheControl, conditionalGet, etagOfBody, etagOfHash, isFresh } from './http-cache.ts'
-import { AsOf, CsvText, DateParam, DEFAULT_HISTORY_PAGE, Format, HistoryQuery, IndexCodeParam, MAX_HISTORY_PAGE, rangeOrdered } from './read-params.ts'
+import { AsOf, CsvText, DateParam, DEFAULT_HISTORY_PAGE, HistoryQuery, IndexCodeParam, MAX_HISTORY_PAGE, rangeOrdered } from './read-params.ts'
 
 const tags = ['indices']
 const JSON_TYPE = 'application/json; charset=utf-8'
@@ -32,6 +32,16 @@ const AVERAGE_COLUMNS = ['period_start', 'period_end', 'code', 'period', 'status
 
 /** `format` on a JSON-only operation: json, or a 400 that names the CSV operation. */
 const JsonOnly = (csvPath: string) => z.enum(['json'], `csv is a separate operation: GET ${csvPath}`).optional().meta({ description: `json only; the CSV is GET ${csvPath}` })
+
+/** `format` on a JSON operation whose CSV moved to an operation of its own: csv answers 301 to it. */
+const CsvMoved = (csvPath: string) => z.enum(['json', 'csv']).optional().meta({ description: `json; csv (kept for older links) answers 301 to GET ${csvPath} with the same query` })
+
+/** 301 to the CSV operation: the same path with .csv, the same query without `format`. */
+function toCsvOperation (req: FastifyRequest, reply: FastifyReply) {
+  const [path, query = ''] = req.url.split('?', 2) as [string, string?]
+  const rest = query.split('&').filter((p) => p && !/^format=/.test(p)).join('&')
+  return reply.code(301).header('location', `${path}.csv${rest ? '?' + rest : ''}`).header('vary', 'accept').send()
+}
 
 /** GET /v1/indices…: catalog, latest (cached), history (+CSV), one day, its revisions, settlement averages. */
 export default async function indicesReadRoutes (fastify: FastifyInstance, { config }: { config: Config }) {
@@ -132,29 +142,20 @@ export default async function indicesReadRoutes (fastify: FastifyInstance, { con
       },
     }, (req) => getIndexDetail(db, req.params.code))
 
-    app.get('/v1/indices/:code/values', {
-      schema: {
-        operationId: 'listFixings',
-        summary: 'History of an index, oldest day first, cursor-paginated; JSON or CSV',
-        description: 'One row per day: the newest revision, or with as_of the revision current then. CSV with Accept: text/csv or format=csv: without `limit`, one file of the whole range (up to 5000 days, every day since 2015-01-01 until 2028). JSON pages hold 1000 days by default; the next page is in next_cursor and in a Link header.',
-        tags,
-        params: Params,
-        querystring: HistoryQuery,
-        response: {
-          200: { description: 'a page of fixings', content: { 'application/json': { schema: FixingPage }, 'text/csv': { schema: CsvText } } },
-          ...problemResponses(400, 401, 403, 404),
-        },
-      },
-    }, async (req, reply) => {
-      const { code } = req.params
-      const csv = wantsCsv(req, req.query.format)
+    // History as JSON, and as CSV in an operation of its own: one media type per operation, as generated
+    // clients type them (docs/api.md, "CSV"). format=csv or Accept: text/csv on the JSON operation, from
+    // links made before …/values.csv existed, is a 301 to it with the same query.
+    const history = (csv: boolean) => async (req: FastifyRequest, reply: FastifyReply) => {
+      const { code } = req.params as { code: string }
+      const query = req.query as z.output<typeof HistoryQuery> & { format?: 'json' | 'csv' }
+      if (!csv && wantsCsv(req, query.format)) return toCsvOperation(req, reply)
       // A CSV is one file for pandas and Excel, which never see a Link header: by default it holds the
       // whole range, up to the page maximum (5000 days: every day since 2015-01-01 until 2028).
-      const q = { ...req.query, limit: req.query.limit ?? (csv ? MAX_HISTORY_PAGE : DEFAULT_HISTORY_PAGE) }
-      const key = JSON.stringify([q.from, q.to, q.as_of, q.cursor, q.limit, q.format, csv])
+      const q = { ...query, limit: query.limit ?? (csv ? MAX_HISTORY_PAGE : DEFAULT_HISTORY_PAGE) }
+      const key = (csv ? 'csv\u0001' : 'json\u0001') + JSON.stringify([q.from, q.to, q.as_of, q.cursor, q.limit])
       const page = await pages.get(code, key, async () => {
         const { rows, next } = await historyPage(db, cursors, code, q)
-        const link = next ? `<${req.url.split('?')[0]}?cursor=${next}&limit=${q.limit}${q.format ? `&format=${q.format}` : ''}>; rel="next"` : undefined
+        const link = next ? `<${req.url.split('?')[0]}?cursor=${next}&limit=${q.limit}>; rel="next"` : undefined
         // Rows leave SQL in the Fixing shape; sent as text, a year of history skips a second validation pass.
         const body = csv ? toCsv(FIXING_COLUMNS, rows) : JSON.stringify({ data: rows, next_cursor: next })
         return { body, etag: etagOfBody(body), link }
@@ -163,7 +164,31 @@ export default async function indicesReadRoutes (fastify: FastifyInstance, { con
       reply.header('etag', page!.etag)
       if (!csv) return reply.type(JSON_TYPE).send(page!.body as never)
       return reply.type(CSV_TYPE).header('content-disposition', csvDisposition(`${code}-values`)).send(page!.body as never)
-    })
+    }
+
+    app.get('/v1/indices/:code/values', {
+      schema: {
+        operationId: 'listFixings',
+        summary: 'History of an index, oldest day first, cursor-paginated',
+        description: 'One row per day: the newest revision, or with as_of the revision current then. JSON pages hold 1000 days by default; the next page is in next_cursor and in a Link header. As CSV: GET /v1/indices/{code}/values.csv (format=csv or Accept: text/csv here answer 301 to it, with the same query).',
+        tags,
+        params: Params,
+        querystring: HistoryQuery.safeExtend({ format: CsvMoved('/v1/indices/{code}/values.csv') }),
+        response: { 200: FixingPage, ...problemResponses(400, 401, 403, 404) },
+      },
+    }, history(false))
+
+    app.get('/v1/indices/:code/values.csv', {
+      schema: {
+        operationId: 'listFixingsCsv',
+        summary: 'History of an index as CSV, oldest day first: by default one file of the whole range',
+        description: 'The columns of /values, one row per day. Without `limit`, one file of the whole range (up to 5000 days, every day since 2015-01-01 until 2028); with it, pages, the next one in a Link header.',
+        tags,
+        params: Params,
+        querystring: HistoryQuery,
+        response: { 200: { description: 'one row per day', content: { 'text/csv': { schema: CsvText } } }, ...problemResponses(400, 401, 403, 404) },
+      },
+    }, history(true))
 
     app.get('/v1/indices/:code/values/:date', {
       schema: {
@@ -202,34 +227,46 @@ export default async function indicesReadRoutes (fastify: FastifyInstance, { con
       return { data }
     })
 
+    const AveragesQuery = z.object({
+      // Not the registered Period itself: an input and an output schema may not share a component id.
+      period: z.enum(Period.options).default('month').meta({ description: Period.description ?? 'calendar period', example: 'month' }),
+      from: DateParam.optional().meta({ description: 'first day (inclusive)', example: '2026-10-01' }),
+      to: DateParam.optional().meta({ description: 'last day (inclusive)', example: '2026-12-31' }),
+      as_of: AsOf,
+    })
+    const averages = (csv: boolean) => async (req: FastifyRequest, reply: FastifyReply) => {
+      const { code } = req.params as { code: string }
+      const q = req.query as z.output<typeof AveragesQuery> & { format?: 'json' | 'csv' }
+      if (!csv && wantsCsv(req, q.format)) return toCsvOperation(req, reply)
+      await assertIndexExists(db, code)
+      const data = await findAverages(db, { code, period: q.period, from: q.from, to: q.to, asOf: q.as_of ?? null })
+      if (!csv) return reply.send({ data })
+      const rows = data.map((a) => ({ ...a, revisions: a.revisions.map((r) => `${r.date}:${r.revision}`).join(' ') }))
+      return reply.type(CSV_TYPE).header('content-disposition', csvDisposition(`${code}-averages`)).send(toCsv(AVERAGE_COLUMNS, rows) as never)
+    }
+
     app.get('/v1/indices/:code/averages', {
       schema: {
         operationId: 'listAverages',
-        summary: 'Settlement averages: the mean of the ok daily values in each calendar period; JSON or CSV',
+        summary: 'Settlement averages: the mean of the ok daily values in each calendar period',
+        description: 'As CSV: GET /v1/indices/{code}/averages.csv (format=csv or Accept: text/csv here answer 301 to it, with the same query).',
         tags,
         params: Params,
-        querystring: z.object({
-          // Not the registered Period itself: an input and an output schema may not share a component id.
-          period: z.enum(Period.options).default('month').meta({ description: Period.description ?? 'calendar period', example: 'month' }),
-          from: DateParam.optional().meta({ description: 'first day (inclusive)', example: '2026-10-01' }),
-          to: DateParam.optional().meta({ description: 'last day (inclusive)', example: '2026-12-31' }),
-          as_of: AsOf,
-          format: Format,
-        }).superRefine(rangeOrdered),
-        response: {
-          200: { description: 'one row per period', content: { 'application/json': { schema: AverageList }, 'text/csv': { schema: CsvText } } },
-          ...problemResponses(400, 401, 403, 404),
-        },
+        querystring: AveragesQuery.safeExtend({ format: CsvMoved('/v1/indices/{code}/averages.csv') }).superRefine(rangeOrdered),
+        response: { 200: AverageList, ...problemResponses(400, 401, 403, 404) },
       },
-    }, async (req, reply) => {
-      const { code } = req.params
-      await assertIndexExists(db, code)
-      const q = req.query
-      const data = await findAverages(db, { code, period: q.period, from: q.from, to: q.to, asOf: q.as_of ?? null })
-      if (!wantsCsv(req, q.format)) return { data }
-      const rows = data.map((a) => ({ ...a, revisions: a.revisions.map((r) => `${r.date}:${r.revision}`).join(' ') }))
-      return reply.type(CSV_TYPE).header('content-disposition', csvDisposition(`${code}-averages`)).send(toCsv(AVERAGE_COLUMNS, rows) as never)
-    })
+    }, averages(false))
+
+    app.get('/v1/indices/:code/averages.csv', {
+      schema: {
+        operationId: 'listAveragesCsv',
+        summary: 'Settlement averages as CSV: one row per calendar period (revisions as date:revision)',
+        tags,
+        params: Params,
+        querystring: AveragesQuery.superRefine(rangeOrdered),
+        response: { 200: { description: 'one row per period', content: { 'text/csv': { schema: CsvText } } }, ...problemResponses(400, 401, 403, 404) },
+      },
+    }, averages(true))
   })
 }
 

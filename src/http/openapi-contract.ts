@@ -28,6 +28,7 @@ export const RESPONSE_HEADERS: Record<string, { description: string, schema: Jso
   'Cache-Control': { description: '`public, max-age=60, must-revalidate` (`private` when read keys are required)', schema: { type: 'string' } },
   Link: { description: 'RFC 8288 link to the next page, `<…?cursor=…>; rel="next"` (absent on the last page)', schema: { type: 'string' } },
   'Content-Disposition': { description: 'CSV is sent `inline` with a filename for a saved download', schema: { type: 'string' } },
+  Location: { description: 'where the answer is: for format=csv (or Accept: text/csv) on a JSON operation, its CSV operation with the same query', schema: { type: 'string' } },
   'Repr-Digest': { description: 'RFC 9530: the SHA-256 of the bytes sent, `sha-256=:<base64>:`, so a client can check a payload as it arrives', schema: { type: 'string' } },
 }
 
@@ -94,6 +95,10 @@ function finishOperation (path: string, method: string, op: Json): void {
   for (const c of Object.keys(responses)) if (/^[45]/.test(c) && !(c === '403' && need === 'read')) codes.add(Number(c))
   for (const c of Object.keys(responses)) if (/^[45]/.test(c)) delete responses[c]
   for (const c of codes) responses[c] = problem(c)
+  // A JSON operation whose CSV is an operation of its own answers an old CSV link with 301 to it (indices-read.ts).
+  if (op.parameters?.some((p: Json) => p.in === 'query' && p.name === 'format' && /answers 301/.test(p.description ?? ''))) {
+    responses['301'] = { description: 'Moved Permanently: format=csv or Accept: text/csv asks for the CSV, which is its own operation (Location)', headers: { Location: header('Location') } }
+  }
   if (cached) {
     responses['304'] = { description: 'Not Modified: the ETag in If-None-Match is current' }
     op.parameters = [...(op.parameters ?? []), { $ref: '#/components/parameters/IfNoneMatch' }]

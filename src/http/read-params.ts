@@ -9,7 +9,6 @@ export const AsOf = PlausibleInstant.optional().meta({
   description: 'answer as the API would have at this time: each day\'s highest revision published at or before it. Default: now. From EARLIEST_DATE (2015-01-01) to 5 minutes ahead of the server clock.',
   example: '2026-11-05T00:00:00Z',
 })
-export const Format = z.enum(['json', 'csv']).optional().meta({ description: 'csv for spreadsheets (same as Accept: text/csv)' })
 export const Cursor = z.string().max(2000).optional().meta({ description: 'next_cursor from the previous page; other parameters may be omitted with it' })
 
 /** from <= to, or a 400 naming `to`. */
@@ -27,7 +26,6 @@ export const HistoryQuery = z.object({
   as_of: AsOf,
   limit: z.coerce.number().int().min(1).max(MAX_HISTORY_PAGE).optional().meta({ description: `rows per page (1–${MAX_HISTORY_PAGE}); default ${DEFAULT_HISTORY_PAGE} for JSON, ${MAX_HISTORY_PAGE} (the whole range) for CSV`, example: 100 }),
   cursor: Cursor,
-  format: Format,
 }).superRefine(rangeOrdered)
 
 export const CsvText = z.string().meta({

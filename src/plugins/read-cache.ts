@@ -13,7 +13,7 @@ import { isFresh } from '../http/http-cache.ts'
 /** Route templates served from this cache; the history (`/values`) and latest routes are not among them. */
 export const CACHED_ROUTES = new Set([
   '/v1/indices', '/v1/indices/:code', '/v1/indices/:code/values/:date', '/v1/indices/:code/values/:date/revisions',
-  '/v1/indices/:code/averages', '/v1/revisions', '/v1/indices/:code/chart.svg', '/', '/indices/:code', '/embed/:code',
+  '/v1/indices/:code/averages', '/v1/indices/:code/averages.csv', '/v1/revisions', '/v1/indices/:code/chart.svg', '/', '/indices/:code', '/embed/:code',
 ])
 
 /** The headers a route sets on its answer besides the body, replayed (or removed) on a hit. */

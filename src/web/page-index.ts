@@ -60,7 +60,7 @@ ${f
 <h2>Methodology (version ${d.methodology_version})</h2>
 <ul>${methodologySentences(d).map((s) => html`<li>${s}</li>`)}</ul>
 <h2>Downloads</h2><ul class="links">
-<li><a href="${href(`/v1/indices/${code}/values`, { format: 'csv' })}">History as CSV</a> (oldest first, up to 1000 days a page)</li>
+<li><a href="${href(`/v1/indices/${code}/values.csv`)}">History as CSV</a> (oldest first, the whole history in one file)</li>
 <li><a href="${href(`/v1/indices/${code}/values`)}">History as JSON</a></li>
 <li><a href="${href(`/v1/indices/${code}/latest`)}">Latest fixing as JSON</a></li>
 ${f ? html`<li><a href="${href(`/v1/indices/${code}/values/${f.date}`, { include: 'constituents' })}">The ${f.date} fixing with its constituents (JSON)</a></li>` : ''}

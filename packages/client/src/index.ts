@@ -155,7 +155,17 @@ export class CpxClient {
     return this.getJson(`/v1/indices/${enc(code)}/averages`, query)
   }
 
-  /** Any CSV read (`/v1/indices.csv`, `/v1/indices/{code}/latest.csv`, `.../values?format=csv`) as records keyed by its header. */
+  /** The history as CSV records, by default the whole range in one file (the columns of /values, as text). */
+  valuesCsv (code: string, query: HistoryQuery = {}): Promise<Record<string, string>[]> {
+    return this.csv(`/v1/indices/${enc(code)}/values.csv`, query)
+  }
+
+  /** The averages as CSV records (revisions as `date:revision` separated by spaces). */
+  averagesCsv (code: string, query: AveragesQuery): Promise<Record<string, string>[]> {
+    return this.csv(`/v1/indices/${enc(code)}/averages.csv`, query)
+  }
+
+  /** Any CSV read (`/v1/indices.csv`, `/v1/indices/{code}/latest.csv`, `.../values.csv`, `.../averages.csv`) as records keyed by its header. */
   async csv (path: string, query: Query = {}): Promise<Record<string, string>[]> {
     return csvRecords(await this.getText(path, query, 'text/csv'))
   }

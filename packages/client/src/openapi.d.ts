@@ -349,10 +349,32 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Settlement averages: the mean of the ok daily values in each calendar period; JSON or CSV
-         * @description API key: optional on this deployment; required, of any scope, when the server runs with READ_API_KEY_REQUIRED=true.
+         * Settlement averages: the mean of the ok daily values in each calendar period
+         * @description As CSV: GET /v1/indices/{code}/averages.csv (format=csv or Accept: text/csv here answer 301 to it, with the same query).
+         *
+         *     API key: optional on this deployment; required, of any scope, when the server runs with READ_API_KEY_REQUIRED=true.
          */
         get: operations["listAverages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/indices/{code}/averages.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Settlement averages as CSV: one row per calendar period (revisions as date:revision)
+         * @description API key: optional on this deployment; required, of any scope, when the server runs with READ_API_KEY_REQUIRED=true.
+         */
+        get: operations["listAveragesCsv"];
         put?: never;
         post?: never;
         delete?: never;
@@ -433,12 +455,34 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * History of an index, oldest day first, cursor-paginated; JSON or CSV
-         * @description One row per day: the newest revision, or with as_of the revision current then. CSV with Accept: text/csv or format=csv: without `limit`, one file of the whole range (up to 5000 days, every day since 2015-01-01 until 2028). JSON pages hold 1000 days by default; the next page is in next_cursor and in a Link header.
+         * History of an index, oldest day first, cursor-paginated
+         * @description One row per day: the newest revision, or with as_of the revision current then. JSON pages hold 1000 days by default; the next page is in next_cursor and in a Link header. As CSV: GET /v1/indices/{code}/values.csv (format=csv or Accept: text/csv here answer 301 to it, with the same query).
          *
          *     API key: optional on this deployment; required, of any scope, when the server runs with READ_API_KEY_REQUIRED=true.
          */
         get: operations["listFixings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/indices/{code}/values.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * History of an index as CSV, oldest day first: by default one file of the whole range
+         * @description The columns of /values, one row per day. Without `limit`, one file of the whole range (up to 5000 days, every day since 2015-01-01 until 2028); with it, pages, the next one in a Link header.
+         *
+         *     API key: optional on this deployment; required, of any scope, when the server runs with READ_API_KEY_REQUIRED=true.
+         */
+        get: operations["listFixingsCsv"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2177,6 +2221,8 @@ export interface components {
         ETag: string;
         /** @description RFC 8288 link to the next page, `<…?cursor=…>; rel="next"` (absent on the last page) */
         Link: string;
+        /** @description where the answer is: for format=csv (or Accept: text/csv) on a JSON operation, its CSV operation with the same query */
+        Location: string;
         /** @description draft-ietf-httpapi-ratelimit-headers: requests left in the window and seconds until it resets, e.g. `"default";r=599;t=60` */
         RateLimit: string;
         /** @description the quota: requests per window and the window in seconds, e.g. `"default";q=600;w=60` */
@@ -2266,7 +2312,7 @@ export interface operations {
                      *       "title": "Unauthorized",
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
-                     *       "request_id": "Yb6yCTy4-7r",
+                     *       "request_id": "WBR8Enci-85",
                      *       "instance": "/metrics"
                      *     }
                      */
@@ -2377,7 +2423,7 @@ export interface operations {
                      *               "base_value": "100",
                      *               "base_date": "2026-10-01",
                      *               "changed_by": "admin",
-                     *               "changed_at": "2026-12-04T05:07:20.857000Z",
+                     *               "changed_at": "2026-12-07T11:13:04.676000Z",
                      *               "reason": "initial",
                      *               "components": [
                      *                 {
@@ -2401,7 +2447,7 @@ export interface operations {
                      *               "base_value": null,
                      *               "base_date": null,
                      *               "changed_by": "admin",
-                     *               "changed_at": "2026-12-04T05:07:21.732000Z",
+                     *               "changed_at": "2026-12-07T11:13:06.165000Z",
                      *               "reason": "rebalanced",
                      *               "components": [
                      *                 {
@@ -2468,7 +2514,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/baskets",
-                     *       "request_id": "Yb6yCTy4-51"
+                     *       "request_id": "WBR8Enci-5f"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2540,7 +2586,7 @@ export interface operations {
                      *           "base_value": "100",
                      *           "base_date": "2026-10-01",
                      *           "changed_by": "admin",
-                     *           "changed_at": "2026-12-04T05:07:20.857000Z",
+                     *           "changed_at": "2026-12-07T11:13:04.676000Z",
                      *           "reason": "initial",
                      *           "components": [
                      *             {
@@ -2615,7 +2661,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No basket NO-SUCH-INDEX",
                      *       "instance": "/v1/baskets/NO-SUCH-INDEX",
-                     *       "request_id": "Yb6yCTy4-4o"
+                     *       "request_id": "WBR8Enci-52"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2698,7 +2744,7 @@ export interface operations {
                      *           "base_value": "100",
                      *           "base_date": "2026-10-01",
                      *           "changed_by": "admin",
-                     *           "changed_at": "2026-12-04T05:07:20.857000Z",
+                     *           "changed_at": "2026-12-07T11:13:04.676000Z",
                      *           "reason": "initial",
                      *           "components": [
                      *             {
@@ -2722,7 +2768,7 @@ export interface operations {
                      *           "base_value": null,
                      *           "base_date": null,
                      *           "changed_by": "admin",
-                     *           "changed_at": "2026-12-04T05:07:21.732000Z",
+                     *           "changed_at": "2026-12-07T11:13:06.165000Z",
                      *           "reason": "rebalanced",
                      *           "components": [
                      *             {
@@ -2785,7 +2831,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/baskets/CONTRACT-BASKET",
-                     *       "request_id": "Yb6yCTy4-4s"
+                     *       "request_id": "WBR8Enci-56"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2964,7 +3010,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/baskets/CONTRACT-BASKET/averages",
-                     *       "request_id": "Yb6yCTy4-5o",
+                     *       "request_id": "WBR8Enci-62",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -3111,7 +3157,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z; querystring/width: Too small: expected number to be >=240",
                      *       "instance": "/v1/baskets/CONTRACT-BASKET/chart.svg",
-                     *       "request_id": "Yb6yCTy4-5i",
+                     *       "request_id": "WBR8Enci-5w",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -3332,7 +3378,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/baskets/CONTRACT-BASKET/values",
-                     *       "request_id": "Yb6yCTy4-54",
+                     *       "request_id": "WBR8Enci-5i",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -3482,7 +3528,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/baskets/CONTRACT-BASKET/values.csv",
-                     *       "request_id": "Yb6yCTy4-5c",
+                     *       "request_id": "WBR8Enci-5q",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -3649,7 +3695,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/curves",
-                     *       "request_id": "Yb6yCTy4-7a"
+                     *       "request_id": "WBR8Enci-7o"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -3727,7 +3773,7 @@ export interface operations {
                      *           "status": "ok",
                      *           "value": 2.49,
                      *           "revision": 1,
-                     *           "published_at": "2026-12-04T05:07:18.779Z",
+                     *           "published_at": "2026-12-07T11:13:02.241Z",
                      *           "premium": "0.000000",
                      *           "premium_pct": "0.0000",
                      *           "history": "/v1/indices/H100-SXM-OD/values"
@@ -3738,7 +3784,7 @@ export interface operations {
                      *           "status": "ok",
                      *           "value": 2.750258,
                      *           "revision": 1,
-                     *           "published_at": "2026-12-04T05:07:18.779Z",
+                     *           "published_at": "2026-12-07T11:13:02.241Z",
                      *           "premium": "0.104521",
                      *           "premium_pct": "10.4521",
                      *           "history": "/v1/indices/H100-SXM-R1/values"
@@ -3777,7 +3823,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/curves/H100-SXM",
-                     *       "request_id": "Yb6yCTy4-7e",
+                     *       "request_id": "WBR8Enci-7s",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/as_of",
@@ -3899,7 +3945,7 @@ export interface operations {
                      *           "status": "ok",
                      *           "value": 2.49,
                      *           "revision": 3,
-                     *           "published_at": "2026-12-04T05:07:21.650Z",
+                     *           "published_at": "2026-12-07T11:13:06.047Z",
                      *           "premium": "0.000000",
                      *           "premium_pct": "0.0000",
                      *           "history": "/v1/indices/H100-SXM-OD/values"
@@ -3910,7 +3956,7 @@ export interface operations {
                      *           "status": "ok",
                      *           "value": 2.710023,
                      *           "revision": 1,
-                     *           "published_at": "2026-12-04T05:07:18.779Z",
+                     *           "published_at": "2026-12-07T11:13:02.241Z",
                      *           "premium": "0.088363",
                      *           "premium_pct": "8.8363",
                      *           "history": "/v1/indices/H100-SXM-R1/values"
@@ -3949,7 +3995,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/curves/H100-SXM/2026-10-20",
-                     *       "request_id": "Yb6yCTy4-7k",
+                     *       "request_id": "WBR8Enci-7y",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/as_of",
@@ -4062,14 +4108,14 @@ export interface operations {
                      *           "currency": "EUR",
                      *           "usd_per_unit": "1.104344",
                      *           "source": "demo",
-                     *           "created_at": "2026-12-04T05:07:17.378Z"
+                     *           "created_at": "2026-12-07T11:13:00.555Z"
                      *         },
                      *         {
                      *           "date": "2026-11-01",
                      *           "currency": "GBP",
                      *           "usd_per_unit": "1.244411",
                      *           "source": "demo",
-                     *           "created_at": "2026-12-04T05:07:17.378Z"
+                     *           "created_at": "2026-12-07T11:13:00.555Z"
                      *         }
                      *       ],
                      *       "next_cursor": null
@@ -4106,7 +4152,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/fx-rates",
-                     *       "request_id": "Yb6yCTy4-1h",
+                     *       "request_id": "WBR8Enci-1h",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -4221,7 +4267,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/fx-rates",
-                     *       "request_id": "Yb6yCTy4-1k"
+                     *       "request_id": "WBR8Enci-1k"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4372,8 +4418,8 @@ export interface operations {
                      *           "code": "A100-SXM-OD",
                      *           "unit": "USD/GPU-hour",
                      *           "methodology_version": 1,
-                     *           "created_at": "2026-12-04T04:21:53.402Z",
-                     *           "updated_at": "2026-12-04T04:21:53.402Z",
+                     *           "created_at": "2026-12-07T10:59:28.883Z",
+                     *           "updated_at": "2026-12-07T10:59:28.883Z",
                      *           "latest": {
                      *             "code": "A100-SXM-OD",
                      *             "date": "2026-11-01",
@@ -4393,7 +4439,7 @@ export interface operations {
                      *             "hhi": 0.166667,
                      *             "max_provider_impact": 0.037518,
                      *             "revision": 1,
-                     *             "published_at": "2026-12-04T05:07:18.779Z",
+                     *             "published_at": "2026-12-07T11:13:02.241Z",
                      *             "methodology_version": 1,
                      *             "hash": "sha256:7a836626d55ed69fbb27d8f77cba8c5b5daaa82832f2c6b799d6245f6d336d12"
                      *           }
@@ -4438,8 +4484,8 @@ export interface operations {
                      *           "code": "B200-SXM-OD",
                      *           "unit": "USD/GPU-hour",
                      *           "methodology_version": 1,
-                     *           "created_at": "2026-12-04T04:21:53.402Z",
-                     *           "updated_at": "2026-12-04T04:21:53.402Z",
+                     *           "created_at": "2026-12-07T10:59:28.883Z",
+                     *           "updated_at": "2026-12-07T10:59:28.883Z",
                      *           "latest": {
                      *             "code": "B200-SXM-OD",
                      *             "date": "2026-11-01",
@@ -4459,7 +4505,7 @@ export interface operations {
                      *             "hhi": 0.142857,
                      *             "max_provider_impact": 0.178959,
                      *             "revision": 1,
-                     *             "published_at": "2026-12-04T05:07:18.779Z",
+                     *             "published_at": "2026-12-07T11:13:02.241Z",
                      *             "methodology_version": 1,
                      *             "hash": "sha256:6201665ce59f7e12cbc688f258d77c7d9fa69f9f4102ef3ff5eaf739fed9d419"
                      *           }
@@ -4511,7 +4557,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/indices",
-                     *       "request_id": "Yb6yCTy4-2q"
+                     *       "request_id": "WBR8Enci-2q"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4571,8 +4617,8 @@ export interface operations {
                 content: {
                     /**
                      * @example code,name,kind,unit,date,status,value,level,revision,published_at,methodology_version,hash
-                     *     A100-SXM-OD,A100 SXM on-demand,gpu,USD/GPU-hour,2026-11-01,ok,1.403882,,1,2026-12-04T05:07:18.779Z,1,sha256:7a836626d55ed69fbb27d8f77cba8c5b5daaa82832f2c6b799d6245f6d336d12
-                     *     B200-SXM-OD,B200 SXM on-demand,gpu,USD/GPU-hour,2026-11-01,ok,5.079982,,1,2026-12-04T05:07:18.779Z,1,sha256:6201665ce59f7e12cbc688f258d77c7d9fa69f9f4102ef3ff5eaf739fed9d419
+                     *     A100-SXM-OD,A100 SXM on-demand,gpu,USD/GPU-hour,2026-11-01,ok,1.403882,,1,2026-12-07T11:13:02.241Z,1,sha256:7a836626d55ed69fbb27d8f77cba8c5b5daaa82832f2c6b799d6245f6d336d12
+                     *     B200-SXM-OD,B200 SXM on-demand,gpu,USD/GPU-hour,2026-11-01,ok,5.079982,,1,2026-12-07T11:13:02.241Z,1,sha256:6201665ce59f7e12cbc688f258d77c7d9fa69f9f4102ef3ff5eaf739fed9d419
                      */
                     "text/csv": string;
                 };
@@ -4618,7 +4664,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/indices.csv",
-                     *       "request_id": "Yb6yCTy4-2w"
+                     *       "request_id": "WBR8Enci-2w"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4719,8 +4765,8 @@ export interface operations {
                      *       "code": "H100-SXM-OD",
                      *       "unit": "USD/GPU-hour",
                      *       "methodology_version": 1,
-                     *       "created_at": "2026-12-04T04:21:53.402Z",
-                     *       "updated_at": "2026-12-04T04:21:53.402Z",
+                     *       "created_at": "2026-12-07T10:59:28.883Z",
+                     *       "updated_at": "2026-12-07T10:59:28.883Z",
                      *       "latest": {
                      *         "code": "H100-SXM-OD",
                      *         "date": "2026-11-01",
@@ -4740,7 +4786,7 @@ export interface operations {
                      *         "hhi": 0.111111,
                      *         "max_provider_impact": 0.2115,
                      *         "revision": 1,
-                     *         "published_at": "2026-12-04T05:07:18.779Z",
+                     *         "published_at": "2026-12-07T11:13:02.241Z",
                      *         "methodology_version": 1,
                      *         "hash": "sha256:a7f062c09c30119b442f29398f4b758dd8997cbebf63c7690c87e18f57122431"
                      *       }
@@ -4801,7 +4847,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No index NO-SUCH-INDEX",
                      *       "instance": "/v1/indices/NO-SUCH-INDEX",
-                     *       "request_id": "Yb6yCTy4-30"
+                     *       "request_id": "WBR8Enci-30"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4912,8 +4958,8 @@ export interface operations {
                      *       "code": "H100-SXM-OD",
                      *       "unit": "USD/GPU-hour",
                      *       "methodology_version": 1,
-                     *       "created_at": "2026-12-04T04:21:53.402Z",
-                     *       "updated_at": "2026-12-04T05:07:21.42Z"
+                     *       "created_at": "2026-12-07T10:59:28.883Z",
+                     *       "updated_at": "2026-12-07T11:13:05.598Z"
                      *     }
                      */
                     "application/json": components["schemas"]["IndexDefinition"];
@@ -4959,7 +5005,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/indices/H100-SXM-OD",
-                     *       "request_id": "Yb6yCTy4-34"
+                     *       "request_id": "WBR8Enci-34"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5058,7 +5104,7 @@ export interface operations {
             query?: {
                 /** @description answer as the API would have at this time: each day's highest revision published at or before it. Default: now. From EARLIEST_DATE (2015-01-01) to 5 minutes ahead of the server clock. */
                 as_of?: string;
-                /** @description csv for spreadsheets (same as Accept: text/csv) */
+                /** @description json; csv (kept for older links) answers 301 to GET /v1/indices/{code}/averages.csv with the same query */
                 format?: "json" | "csv";
                 /** @description first day (inclusive) */
                 from?: string;
@@ -5079,11 +5125,10 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description one row per period */
+            /** @description Default Response */
             200: {
                 headers: {
                     "Cache-Control": components["headers"]["Cache-Control"];
-                    "Content-Disposition": components["headers"]["Content-Disposition"];
                     ETag: components["headers"]["ETag"];
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
@@ -5142,6 +5187,163 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["AverageList"];
+                };
+            };
+            /** @description Moved Permanently: format=csv or Accept: text/csv asks for the CSV, which is its own operation (Location) */
+            301: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not Modified: the ETag in If-None-Match is current */
+            304: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
+            400: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/validation-error",
+                     *       "title": "Invalid request",
+                     *       "status": 400,
+                     *       "detail": "querystring/period: Invalid option: expected one of \"week\"|\"month\"|\"quarter\"|\"year\"; querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
+                     *       "instance": "/v1/indices/H100-SXM-OD/averages",
+                     *       "request_id": "WBR8Enci-4b",
+                     *       "errors": [
+                     *         {
+                     *           "path": "querystring/period",
+                     *           "reason": "Invalid option: expected one of \"week\"|\"month\"|\"quarter\"|\"year\""
+                     *         },
+                     *         {
+                     *           "path": "querystring/from",
+                     *           "reason": "is not a real calendar date (2026-02 has 28 days)"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no API key, or an unknown or revoked one */
+            401: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the resource does not exist */
+            404: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a path parameter is over 200 characters */
+            414: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After); a compute cut off part-way names in committed the days it had published */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listAveragesCsv: {
+        parameters: {
+            query?: {
+                /** @description answer as the API would have at this time: each day's highest revision published at or before it. Default: now. From EARLIEST_DATE (2015-01-01) to 5 minutes ahead of the server clock. */
+                as_of?: string;
+                /** @description first day (inclusive) */
+                from?: string;
+                /** @description calendar periods in UTC; weeks start on Monday (ISO) */
+                period?: "week" | "month" | "quarter" | "year";
+                /** @description last day (inclusive) */
+                to?: string;
+            };
+            header?: {
+                /** @description an ETag from an earlier answer: 304 Not Modified while it is current */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /** @description index code */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description one row per period */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "Content-Disposition": components["headers"]["Content-Disposition"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
                     /**
                      * @example period_start,period_end,code,period,status,value,unit,n_days,first_day,last_day,revisions
                      *     2026-09-01,2026-09-30,H100-SXM-OD,month,ok,2.587708,USD/GPU-hour,13,2026-09-18,2026-09-30,2026-09-18:1 2026-09-19:1 2026-09-20:1 2026-09-21:1 2026-09-22:1 2026-09-23:1 2026-09-24:1 2026-09-25:1 2026-09-26:1 2026-09-27:1 2026-09-28:1 2026-09-29:1 2026-09-30:1
@@ -5178,8 +5380,8 @@ export interface operations {
                      *       "title": "Invalid request",
                      *       "status": 400,
                      *       "detail": "querystring/period: Invalid option: expected one of \"week\"|\"month\"|\"quarter\"|\"year\"; querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
-                     *       "instance": "/v1/indices/H100-SXM-OD/averages",
-                     *       "request_id": "Yb6yCTy4-46",
+                     *       "instance": "/v1/indices/H100-SXM-OD/averages.csv",
+                     *       "request_id": "WBR8Enci-4k",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/period",
@@ -5327,7 +5529,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z; querystring/width: Too small: expected number to be >=240",
                      *       "instance": "/v1/indices/H100-SXM-OD/chart.svg",
-                     *       "request_id": "Yb6yCTy4-73",
+                     *       "request_id": "WBR8Enci-7h",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -5456,7 +5658,7 @@ export interface operations {
                      *       "hhi": 0.111111,
                      *       "max_provider_impact": 0.2115,
                      *       "revision": 1,
-                     *       "published_at": "2026-12-04T05:07:18.779Z",
+                     *       "published_at": "2026-12-07T11:13:02.241Z",
                      *       "methodology_version": 1,
                      *       "hash": "sha256:a7f062c09c30119b442f29398f4b758dd8997cbebf63c7690c87e18f57122431",
                      *       "source_health": null
@@ -5517,7 +5719,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No index NO-SUCH-INDEX",
                      *       "instance": "/v1/indices/NO-SUCH-INDEX/latest",
-                     *       "request_id": "Yb6yCTy4-2b"
+                     *       "request_id": "WBR8Enci-2b"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5592,7 +5794,7 @@ export interface operations {
                 content: {
                     /**
                      * @example date,code,status,value,level,unit,window_days,n_providers,n_contributors,n_quotes,n_excluded,min,p25,p75,max,hhi,max_provider_impact,revision,published_at,methodology_version,hash
-                     *     2026-11-01,H100-SXM-OD,ok,2.49,,USD/GPU-hour,1,9,9,9,0,1.8485,2.2334,2.973225,3.4693,0.111111,0.2115,1,2026-12-04T05:07:18.779Z,1,sha256:a7f062c09c30119b442f29398f4b758dd8997cbebf63c7690c87e18f57122431
+                     *     2026-11-01,H100-SXM-OD,ok,2.49,,USD/GPU-hour,1,9,9,9,0,1.8485,2.2334,2.973225,3.4693,0.111111,0.2115,1,2026-12-07T11:13:02.241Z,1,sha256:a7f062c09c30119b442f29398f4b758dd8997cbebf63c7690c87e18f57122431
                      */
                     "text/csv": string;
                 };
@@ -5650,7 +5852,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No index NO-SUCH-INDEX",
                      *       "instance": "/v1/indices/NO-SUCH-INDEX/latest.csv",
-                     *       "request_id": "Yb6yCTy4-2j"
+                     *       "request_id": "WBR8Enci-2j"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5703,7 +5905,7 @@ export interface operations {
                 as_of?: string;
                 /** @description next_cursor from the previous page; other parameters may be omitted with it */
                 cursor?: string;
-                /** @description csv for spreadsheets (same as Accept: text/csv) */
+                /** @description json; csv (kept for older links) answers 301 to GET /v1/indices/{code}/values.csv with the same query */
                 format?: "json" | "csv";
                 /** @description first day (inclusive) */
                 from?: string;
@@ -5724,11 +5926,10 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description a page of fixings */
+            /** @description Default Response */
             200: {
                 headers: {
                     "Cache-Control": components["headers"]["Cache-Control"];
-                    "Content-Disposition": components["headers"]["Content-Disposition"];
                     ETag: components["headers"]["ETag"];
                     Link: components["headers"]["Link"];
                     RateLimit: components["headers"]["RateLimit"];
@@ -5759,7 +5960,7 @@ export interface operations {
                      *           "hhi": 0.111111,
                      *           "max_provider_impact": 0.172643,
                      *           "revision": 1,
-                     *           "published_at": "2026-12-04T05:07:18.077Z",
+                     *           "published_at": "2026-12-07T11:13:01.412Z",
                      *           "methodology_version": 1,
                      *           "hash": "sha256:a0bacd31e132e19c455fed490eaadc2763962eb9d0921eddcd686a9eb553ecb5"
                      *         },
@@ -5782,7 +5983,7 @@ export interface operations {
                      *           "hhi": 0.111111,
                      *           "max_provider_impact": 0.127115,
                      *           "revision": 1,
-                     *           "published_at": "2026-12-04T05:07:18.077Z",
+                     *           "published_at": "2026-12-07T11:13:01.412Z",
                      *           "methodology_version": 1,
                      *           "hash": "sha256:50e969050a1550582a5f7c756c885c29ead3961c777fd7541ec3ef0029ad58f6"
                      *         }
@@ -5791,10 +5992,169 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["FixingPage"];
+                };
+            };
+            /** @description Moved Permanently: format=csv or Accept: text/csv asks for the CSV, which is its own operation (Location) */
+            301: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not Modified: the ETag in If-None-Match is current */
+            304: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
+            400: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/validation-error",
+                     *       "title": "Invalid request",
+                     *       "status": 400,
+                     *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z; querystring/limit: Too small: expected number to be >=1",
+                     *       "instance": "/v1/indices/H100-SXM-OD/values",
+                     *       "request_id": "WBR8Enci-3e",
+                     *       "errors": [
+                     *         {
+                     *           "path": "querystring/from",
+                     *           "reason": "is not a real calendar date (2026-02 has 28 days)"
+                     *         },
+                     *         {
+                     *           "path": "querystring/as_of",
+                     *           "reason": "must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no API key, or an unknown or revoked one */
+            401: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the resource does not exist */
+            404: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a path parameter is over 200 characters */
+            414: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After); a compute cut off part-way names in committed the days it had published */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listFixingsCsv: {
+        parameters: {
+            query?: {
+                /** @description answer as the API would have at this time: each day's highest revision published at or before it. Default: now. From EARLIEST_DATE (2015-01-01) to 5 minutes ahead of the server clock. */
+                as_of?: string;
+                /** @description next_cursor from the previous page; other parameters may be omitted with it */
+                cursor?: string;
+                /** @description first day (inclusive) */
+                from?: string;
+                /** @description rows per page (1–5000); default 1000 for JSON, 5000 (the whole range) for CSV */
+                limit?: number;
+                /** @description last day (inclusive) */
+                to?: string;
+            };
+            header?: {
+                /** @description an ETag from an earlier answer: 304 Not Modified while it is current */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /** @description index code */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description one row per day */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "Content-Disposition": components["headers"]["Content-Disposition"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
                     /**
                      * @example date,code,status,value,level,unit,window_days,n_providers,n_contributors,n_quotes,n_excluded,min,p25,p75,max,hhi,max_provider_impact,revision,published_at,methodology_version,hash
-                     *     2026-09-18,H100-SXM-OD,ok,2.6391,,USD/GPU-hour,1,9,9,9,0,2.0268,2.47301,2.99,3.49,0.111111,0.172643,1,2026-12-04T05:07:18.077Z,1,sha256:a0bacd31e132e19c455fed490eaadc2763962eb9d0921eddcd686a9eb553ecb5
-                     *     2026-09-19,H100-SXM-OD,ok,2.6718,,USD/GPU-hour,1,9,9,9,0,2.0134,2.471403,2.99,3.49,0.111111,0.127115,1,2026-12-04T05:07:18.077Z,1,sha256:50e969050a1550582a5f7c756c885c29ead3961c777fd7541ec3ef0029ad58f6
+                     *     2026-09-18,H100-SXM-OD,ok,2.6391,,USD/GPU-hour,1,9,9,9,0,2.0268,2.47301,2.99,3.49,0.111111,0.172643,1,2026-12-07T11:13:01.412Z,1,sha256:a0bacd31e132e19c455fed490eaadc2763962eb9d0921eddcd686a9eb553ecb5
+                     *     2026-09-19,H100-SXM-OD,ok,2.6718,,USD/GPU-hour,1,9,9,9,0,2.0134,2.471403,2.99,3.49,0.111111,0.127115,1,2026-12-07T11:13:01.412Z,1,sha256:50e969050a1550582a5f7c756c885c29ead3961c777fd7541ec3ef0029ad58f6
                      */
                     "text/csv": string;
                 };
@@ -5827,8 +6187,8 @@ export interface operations {
                      *       "title": "Invalid request",
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z; querystring/limit: Too small: expected number to be >=1",
-                     *       "instance": "/v1/indices/H100-SXM-OD/values",
-                     *       "request_id": "Yb6yCTy4-3g",
+                     *       "instance": "/v1/indices/H100-SXM-OD/values.csv",
+                     *       "request_id": "WBR8Enci-3n",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -5961,7 +6321,7 @@ export interface operations {
                      *       "hhi": 0.111111,
                      *       "max_provider_impact": 0.094314,
                      *       "revision": 2,
-                     *       "published_at": "2026-12-04T05:07:19.101Z",
+                     *       "published_at": "2026-12-07T11:13:02.585Z",
                      *       "methodology_version": 1,
                      *       "hash": "sha256:6e0e6c8e920c9262b5659fab98f75ca1168c738eb6bdf73b4b6fe03fead9b393"
                      *     }
@@ -5997,7 +6357,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/indices/H100-SXM-OD/values/2026-10-20",
-                     *       "request_id": "Yb6yCTy4-3n",
+                     *       "request_id": "WBR8Enci-3u",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/as_of",
@@ -6123,11 +6483,11 @@ export interface operations {
                      *           "hhi": 0.111111,
                      *           "max_provider_impact": 0.219864,
                      *           "revision": 1,
-                     *           "published_at": "2026-12-04T05:07:18.779Z",
+                     *           "published_at": "2026-12-07T11:13:02.241Z",
                      *           "methodology_version": 1,
                      *           "hash": "sha256:6f0b2450f98882d247f906f8a985f30df109e16eaec2988b862b6571587d190d",
                      *           "reason": "initial",
-                     *           "superseded_at": "2026-12-04T05:07:19.101Z"
+                     *           "superseded_at": "2026-12-07T11:13:02.585Z"
                      *         },
                      *         {
                      *           "code": "H100-SXM-OD",
@@ -6148,7 +6508,7 @@ export interface operations {
                      *           "hhi": 0.111111,
                      *           "max_provider_impact": 0.094314,
                      *           "revision": 2,
-                     *           "published_at": "2026-12-04T05:07:19.101Z",
+                     *           "published_at": "2026-12-07T11:13:02.585Z",
                      *           "methodology_version": 1,
                      *           "hash": "sha256:6e0e6c8e920c9262b5659fab98f75ca1168c738eb6bdf73b4b6fe03fead9b393",
                      *           "reason": "late_quotes",
@@ -6212,7 +6572,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No index NO-SUCH-INDEX",
                      *       "instance": "/v1/indices/NO-SUCH-INDEX/values/2026-10-20/revisions",
-                     *       "request_id": "Yb6yCTy4-3w"
+                     *       "request_id": "WBR8Enci-43"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6294,7 +6654,7 @@ export interface operations {
                      *           "insufficient": 0
                      *         }
                      *       ],
-                     *       "ms": 11
+                     *       "ms": 26
                      *     }
                      */
                     "application/json": components["schemas"]["ComputeReport"];
@@ -6328,7 +6688,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/indices/compute",
-                     *       "request_id": "Yb6yCTy4-4b"
+                     *       "request_id": "WBR8Enci-4p"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6514,7 +6874,7 @@ export interface operations {
                      *       "title": "URI Too Long",
                      *       "status": 414,
                      *       "detail": "'/v1/payloads/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' is exceeding the max param length",
-                     *       "request_id": "Yb6yCTy4-6y",
+                     *       "request_id": "WBR8Enci-7c",
                      *       "instance": "/v1/payloads/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
                      *     }
                      */
@@ -6588,8 +6948,8 @@ export interface operations {
                      *           "variant": "sxm",
                      *           "tier": null,
                      *           "open_weights": null,
-                     *           "created_at": "2026-12-04T05:07:17.338Z",
-                     *           "updated_at": "2026-12-04T05:07:17.338Z"
+                     *           "created_at": "2026-12-07T11:13:00.504Z",
+                     *           "updated_at": "2026-12-07T11:13:00.504Z"
                      *         },
                      *         {
                      *           "code": "amazon/nova-2-lite",
@@ -6599,8 +6959,8 @@ export interface operations {
                      *           "variant": null,
                      *           "tier": "small",
                      *           "open_weights": false,
-                     *           "created_at": "2026-12-04T05:07:20.101Z",
-                     *           "updated_at": "2026-12-04T05:07:20.101Z"
+                     *           "created_at": "2026-12-07T11:13:03.523Z",
+                     *           "updated_at": "2026-12-07T11:13:03.523Z"
                      *         }
                      *       ],
                      *       "next_cursor": null
@@ -6649,7 +7009,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/products",
-                     *       "request_id": "Yb6yCTy4-z"
+                     *       "request_id": "WBR8Enci-z"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6717,8 +7077,8 @@ export interface operations {
                      *       "variant": null,
                      *       "tier": "frontier",
                      *       "open_weights": false,
-                     *       "created_at": "2026-12-04T05:07:17.342Z",
-                     *       "updated_at": "2026-12-04T05:07:17.342Z"
+                     *       "created_at": "2026-12-07T11:13:00.513Z",
+                     *       "updated_at": "2026-12-07T11:13:00.513Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Product"];
@@ -6752,7 +7112,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "params/code: must be a lowercase code such as h100-sxm or openai/gpt-5.5 (URL-encode the slash as %2F)",
                      *       "instance": "/v1/products/NO-SUCH-INDEX",
-                     *       "request_id": "Yb6yCTy4-13",
+                     *       "request_id": "WBR8Enci-13",
                      *       "errors": [
                      *         {
                      *           "path": "params/code",
@@ -6861,8 +7221,8 @@ export interface operations {
                      *       "variant": "sxm",
                      *       "tier": null,
                      *       "open_weights": null,
-                     *       "created_at": "2026-12-04T05:07:17.33Z",
-                     *       "updated_at": "2026-12-04T05:07:21.045Z"
+                     *       "created_at": "2026-12-07T11:13:00.475Z",
+                     *       "updated_at": "2026-12-07T11:13:04.969Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Product"];
@@ -6908,7 +7268,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/products/h100-sxm",
-                     *       "request_id": "Yb6yCTy4-17"
+                     *       "request_id": "WBR8Enci-17"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7035,16 +7395,16 @@ export interface operations {
                      *           "name": "Anthropic",
                      *           "kind": "model_lab",
                      *           "website": "https://www.anthropic.com",
-                     *           "created_at": "2026-12-04T05:07:17.308Z",
-                     *           "updated_at": "2026-12-04T05:07:17.308Z"
+                     *           "created_at": "2026-12-07T11:13:00.463Z",
+                     *           "updated_at": "2026-12-07T11:13:00.463Z"
                      *         },
                      *         {
                      *           "slug": "aws",
                      *           "name": "Amazon Web Services",
                      *           "kind": "hyperscaler",
                      *           "website": "https://aws.amazon.com",
-                     *           "created_at": "2026-12-04T05:07:17.285Z",
-                     *           "updated_at": "2026-12-04T05:07:17.285Z"
+                     *           "created_at": "2026-12-07T11:13:00.426Z",
+                     *           "updated_at": "2026-12-07T11:13:00.426Z"
                      *         }
                      *       ],
                      *       "next_cursor": null
@@ -7093,7 +7453,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/providers",
-                     *       "request_id": "Yb6yCTy4-g"
+                     *       "request_id": "WBR8Enci-g"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7158,8 +7518,8 @@ export interface operations {
                      *       "name": "Lambda",
                      *       "kind": "neocloud",
                      *       "website": "https://lambda.ai",
-                     *       "created_at": "2026-12-04T05:07:17.293Z",
-                     *       "updated_at": "2026-12-04T05:07:17.293Z"
+                     *       "created_at": "2026-12-07T11:13:00.444Z",
+                     *       "updated_at": "2026-12-07T11:13:00.444Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Provider"];
@@ -7217,7 +7577,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No provider no-such-provider",
                      *       "instance": "/v1/providers/no-such-provider",
-                     *       "request_id": "Yb6yCTy4-k"
+                     *       "request_id": "WBR8Enci-k"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7293,8 +7653,8 @@ export interface operations {
                      *       "name": "Lambda",
                      *       "kind": "neocloud",
                      *       "website": "https://lambda.ai",
-                     *       "created_at": "2026-12-04T05:07:17.293Z",
-                     *       "updated_at": "2026-12-04T05:07:20.952Z"
+                     *       "created_at": "2026-12-07T11:13:00.444Z",
+                     *       "updated_at": "2026-12-07T11:13:04.816Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Provider"];
@@ -7340,7 +7700,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/providers/lambda",
-                     *       "request_id": "Yb6yCTy4-o"
+                     *       "request_id": "WBR8Enci-o"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7484,10 +7844,10 @@ export interface operations {
                      *           "gpus_per_instance": null,
                      *           "fx_usd_per_unit": "1",
                      *           "usd_price": "60",
-                     *           "observed_at": "2026-12-04T05:07:20.058Z",
-                     *           "observed_day": "2026-12-04",
+                     *           "observed_at": "2026-12-07T11:13:03.468Z",
+                     *           "observed_day": "2026-12-07",
                      *           "source": "openrouter",
-                     *           "ingested_at": "2026-12-04T05:07:20.101Z",
+                     *           "ingested_at": "2026-12-07T11:13:03.523Z",
                      *           "run_id": "1"
                      *         },
                      *         {
@@ -7504,14 +7864,14 @@ export interface operations {
                      *           "gpus_per_instance": null,
                      *           "fx_usd_per_unit": "1",
                      *           "usd_price": "30",
-                     *           "observed_at": "2026-12-04T05:07:20.058Z",
-                     *           "observed_day": "2026-12-04",
+                     *           "observed_at": "2026-12-07T11:13:03.468Z",
+                     *           "observed_day": "2026-12-07",
                      *           "source": "openrouter",
-                     *           "ingested_at": "2026-12-04T05:07:20.101Z",
+                     *           "ingested_at": "2026-12-07T11:13:03.523Z",
                      *           "run_id": "1"
                      *         }
                      *       ],
-                     *       "next_cursor": "eyJhdCI6IjIwMjYtMTItMDRUMDU6MDc6MjAuMDU4WiIsImlkIjoiODI0MSJ9.Uxz2acS6h_yx-67Zm7keXqR8"
+                     *       "next_cursor": "eyJhdCI6IjIwMjYtMTItMDdUMTE6MTM6MDMuNDY4WiIsImlkIjoiODI0MSJ9.nPmu7_32Zj5rO50JZd8eHi1_"
                      *     }
                      */
                     "application/json": components["schemas"]["QuoteList"];
@@ -7545,7 +7905,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: Invalid input; querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/quotes",
-                     *       "request_id": "Yb6yCTy4-1t",
+                     *       "request_id": "WBR8Enci-1t",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -7662,7 +8022,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/quotes",
-                     *       "request_id": "Yb6yCTy4-1w"
+                     *       "request_id": "WBR8Enci-1w"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7787,7 +8147,7 @@ export interface operations {
                      *       "observed_at": "2026-09-18T03:00:00Z",
                      *       "observed_day": "2026-09-18",
                      *       "source": "demo",
-                     *       "ingested_at": "2026-12-04T05:07:17.471Z",
+                     *       "ingested_at": "2026-12-07T11:13:00.682Z",
                      *       "run_id": null,
                      *       "run": null
                      *     }
@@ -7858,7 +8218,7 @@ export interface operations {
                      *       "title": "URI Too Long",
                      *       "status": 414,
                      *       "detail": "'/v1/quotes/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' is exceeding the max param length",
-                     *       "request_id": "Yb6yCTy4-25",
+                     *       "request_id": "WBR8Enci-25",
                      *       "instance": "/v1/quotes/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
                      *     }
                      */
@@ -7933,7 +8293,7 @@ export interface operations {
                      *           "date": "2026-10-20",
                      *           "revision": 2,
                      *           "reason": "late_quotes",
-                     *           "published_at": "2026-12-04T05:07:19.101Z",
+                     *           "published_at": "2026-12-07T11:13:02.585Z",
                      *           "unit": "USD/GPU-hour",
                      *           "status": "ok",
                      *           "value": 2.428928,
@@ -7948,7 +8308,7 @@ export interface operations {
                      *           "date": "2026-10-20",
                      *           "revision": 3,
                      *           "reason": "late_quotes",
-                     *           "published_at": "2026-12-04T05:07:21.65Z",
+                     *           "published_at": "2026-12-07T11:13:06.047Z",
                      *           "unit": "USD/GPU-hour",
                      *           "status": "ok",
                      *           "value": 2.49,
@@ -7993,7 +8353,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/revisions",
-                     *       "request_id": "Yb6yCTy4-4k",
+                     *       "request_id": "WBR8Enci-4y",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/limit",
@@ -8088,17 +8448,17 @@ export interface operations {
                      *       "source": "contract-feed",
                      *       "importer": "openrouter",
                      *       "trigger": "manual",
-                     *       "url": "http://127.0.0.1:33171/api/v1/models",
+                     *       "url": "http://127.0.0.1:43261/api/v1/models",
                      *       "provider": null,
-                     *       "started_at": "2026-12-04T05:07:20.028Z",
-                     *       "finished_at": "2026-12-04T05:07:20.739Z",
+                     *       "started_at": "2026-12-07T11:13:03.433Z",
+                     *       "finished_at": "2026-12-07T11:13:04.546Z",
                      *       "status": "ok",
                      *       "attempts": 1,
                      *       "http_status": 200,
                      *       "bytes": 1280659,
                      *       "sha256": "40a65a1fa9836bf82527ed994b5a7ff2345809feff6428cfb88710c3fe8ad27b",
                      *       "payload_kept": true,
-                     *       "observed_at": "2026-12-04T05:07:20.058Z",
+                     *       "observed_at": "2026-12-07T11:13:03.468Z",
                      *       "rows_read": 549,
                      *       "quotes": 507,
                      *       "accepted": 507,
@@ -8185,7 +8545,7 @@ export interface operations {
                      *       "title": "URI Too Long",
                      *       "status": 414,
                      *       "detail": "'/v1/runs/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' is exceeding the max param length",
-                     *       "request_id": "Yb6yCTy4-6u",
+                     *       "request_id": "WBR8Enci-78",
                      *       "instance": "/v1/runs/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
                      *     }
                      */
@@ -8249,7 +8609,7 @@ export interface operations {
                      *         {
                      *           "name": "contract-doomed",
                      *           "importer": "openrouter",
-                     *           "url": "http://127.0.0.1:33171/api/v1/models",
+                     *           "url": "http://127.0.0.1:43261/api/v1/models",
                      *           "provider": null,
                      *           "interval_seconds": 3600,
                      *           "enabled": false,
@@ -8258,7 +8618,7 @@ export interface operations {
                      *           "max_bytes": 67108864,
                      *           "retries": 0,
                      *           "stale_after_seconds": 10800,
-                     *           "next_run_at": "2026-12-04T05:07:20.022Z",
+                     *           "next_run_at": "2026-12-07T11:13:03.424Z",
                      *           "last_run_at": null,
                      *           "last_success_at": null,
                      *           "last_success_age_seconds": null,
@@ -8267,13 +8627,13 @@ export interface operations {
                      *           "runs": 0,
                      *           "failures": 0,
                      *           "quotes_accepted": 0,
-                     *           "created_at": "2026-12-04T05:07:20.022Z",
-                     *           "updated_at": "2026-12-04T05:07:20.022Z"
+                     *           "created_at": "2026-12-07T11:13:03.424Z",
+                     *           "updated_at": "2026-12-07T11:13:03.424Z"
                      *         },
                      *         {
                      *           "name": "contract-feed",
                      *           "importer": "openrouter",
-                     *           "url": "http://127.0.0.1:33171/api/v1/models",
+                     *           "url": "http://127.0.0.1:43261/api/v1/models",
                      *           "provider": null,
                      *           "interval_seconds": 3600,
                      *           "enabled": false,
@@ -8282,17 +8642,17 @@ export interface operations {
                      *           "max_bytes": 67108864,
                      *           "retries": 0,
                      *           "stale_after_seconds": 10800,
-                     *           "next_run_at": "2026-12-04T06:07:20.025Z",
-                     *           "last_run_at": "2026-12-04T05:07:20.028Z",
-                     *           "last_success_at": "2026-12-04T05:07:20.739Z",
-                     *           "last_success_age_seconds": 1,
+                     *           "next_run_at": "2026-12-07T12:13:03.431Z",
+                     *           "last_run_at": "2026-12-07T11:13:03.433Z",
+                     *           "last_success_at": "2026-12-07T11:13:04.546Z",
+                     *           "last_success_age_seconds": 2,
                      *           "last_failure": null,
                      *           "stale": false,
                      *           "runs": 1,
                      *           "failures": 0,
                      *           "quotes_accepted": 507,
-                     *           "created_at": "2026-12-04T05:07:20.018Z",
-                     *           "updated_at": "2026-12-04T05:07:20.018Z"
+                     *           "created_at": "2026-12-07T11:13:03.409Z",
+                     *           "updated_at": "2026-12-07T11:13:03.409Z"
                      *         }
                      *       ],
                      *       "next_cursor": null
@@ -8341,7 +8701,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/sources",
-                     *       "request_id": "Yb6yCTy4-5u"
+                     *       "request_id": "WBR8Enci-68"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -8404,7 +8764,7 @@ export interface operations {
                      * @example {
                      *       "name": "contract-feed",
                      *       "importer": "openrouter",
-                     *       "url": "http://127.0.0.1:33171/api/v1/models",
+                     *       "url": "http://127.0.0.1:43261/api/v1/models",
                      *       "provider": null,
                      *       "interval_seconds": 3600,
                      *       "enabled": false,
@@ -8413,17 +8773,17 @@ export interface operations {
                      *       "max_bytes": 67108864,
                      *       "retries": 0,
                      *       "stale_after_seconds": 10800,
-                     *       "next_run_at": "2026-12-04T06:07:20.025Z",
-                     *       "last_run_at": "2026-12-04T05:07:20.028Z",
-                     *       "last_success_at": "2026-12-04T05:07:20.739Z",
-                     *       "last_success_age_seconds": 1,
+                     *       "next_run_at": "2026-12-07T12:13:03.431Z",
+                     *       "last_run_at": "2026-12-07T11:13:03.433Z",
+                     *       "last_success_at": "2026-12-07T11:13:04.546Z",
+                     *       "last_success_age_seconds": 2,
                      *       "last_failure": null,
                      *       "stale": false,
                      *       "runs": 1,
                      *       "failures": 0,
                      *       "quotes_accepted": 507,
-                     *       "created_at": "2026-12-04T05:07:20.018Z",
-                     *       "updated_at": "2026-12-04T05:07:20.018Z"
+                     *       "created_at": "2026-12-07T11:13:03.409Z",
+                     *       "updated_at": "2026-12-07T11:13:03.409Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Source"];
@@ -8492,7 +8852,7 @@ export interface operations {
                      *       "title": "URI Too Long",
                      *       "status": 414,
                      *       "detail": "'/v1/sources/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' is exceeding the max param length",
-                     *       "request_id": "Yb6yCTy4-5x",
+                     *       "request_id": "WBR8Enci-6b",
                      *       "instance": "/v1/sources/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
                      *     }
                      */
@@ -8555,7 +8915,7 @@ export interface operations {
                      * @example {
                      *       "name": "contract-feed",
                      *       "importer": "openrouter",
-                     *       "url": "http://127.0.0.1:33171/api/v1/models",
+                     *       "url": "http://127.0.0.1:43261/api/v1/models",
                      *       "provider": null,
                      *       "interval_seconds": 3600,
                      *       "enabled": false,
@@ -8564,17 +8924,17 @@ export interface operations {
                      *       "max_bytes": 67108864,
                      *       "retries": 0,
                      *       "stale_after_seconds": 10800,
-                     *       "next_run_at": "2026-12-04T06:07:20.025Z",
-                     *       "last_run_at": "2026-12-04T05:07:20.028Z",
-                     *       "last_success_at": "2026-12-04T05:07:20.739Z",
-                     *       "last_success_age_seconds": 1,
+                     *       "next_run_at": "2026-12-07T12:13:03.431Z",
+                     *       "last_run_at": "2026-12-07T11:13:03.433Z",
+                     *       "last_success_at": "2026-12-07T11:13:04.546Z",
+                     *       "last_success_age_seconds": 2,
                      *       "last_failure": null,
                      *       "stale": false,
                      *       "runs": 1,
                      *       "failures": 0,
                      *       "quotes_accepted": 507,
-                     *       "created_at": "2026-12-04T05:07:20.018Z",
-                     *       "updated_at": "2026-12-04T05:07:22.075Z"
+                     *       "created_at": "2026-12-07T11:13:03.409Z",
+                     *       "updated_at": "2026-12-07T11:13:06.61Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Source"];
@@ -8620,7 +8980,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/sources/contract-feed",
-                     *       "request_id": "Yb6yCTy4-60"
+                     *       "request_id": "WBR8Enci-6e"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -8751,7 +9111,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/sources/contract-doomed",
-                     *       "request_id": "Yb6yCTy4-68"
+                     *       "request_id": "WBR8Enci-6m"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -8871,17 +9231,17 @@ export interface operations {
                      *       "source": "contract-feed",
                      *       "importer": "openrouter",
                      *       "trigger": "manual",
-                     *       "url": "http://127.0.0.1:33171/api/v1/models",
+                     *       "url": "http://127.0.0.1:43261/api/v1/models",
                      *       "provider": null,
-                     *       "started_at": "2026-12-04T05:07:22.156Z",
-                     *       "finished_at": "2026-12-04T05:07:22.181Z",
+                     *       "started_at": "2026-12-07T11:13:06.722Z",
+                     *       "finished_at": "2026-12-07T11:13:06.75Z",
                      *       "status": "ok",
                      *       "attempts": 1,
                      *       "http_status": 200,
                      *       "bytes": 1280659,
                      *       "sha256": "40a65a1fa9836bf82527ed994b5a7ff2345809feff6428cfb88710c3fe8ad27b",
                      *       "payload_kept": true,
-                     *       "observed_at": "2026-12-04T05:07:20.058Z",
+                     *       "observed_at": "2026-12-07T11:13:03.468Z",
                      *       "rows_read": 549,
                      *       "quotes": 0,
                      *       "accepted": 0,
@@ -8933,7 +9293,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/sources/contract-feed/collect",
-                     *       "request_id": "Yb6yCTy4-6g"
+                     *       "request_id": "WBR8Enci-6u"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -9063,17 +9423,17 @@ export interface operations {
                      *           "source": "contract-feed",
                      *           "importer": "openrouter",
                      *           "trigger": "manual",
-                     *           "url": "http://127.0.0.1:33171/api/v1/models",
+                     *           "url": "http://127.0.0.1:43261/api/v1/models",
                      *           "provider": null,
-                     *           "started_at": "2026-12-04T05:07:22.198Z",
-                     *           "finished_at": "2026-12-04T05:07:22.223Z",
+                     *           "started_at": "2026-12-07T11:13:06.767Z",
+                     *           "finished_at": "2026-12-07T11:13:06.813Z",
                      *           "status": "ok",
                      *           "attempts": 1,
                      *           "http_status": 200,
                      *           "bytes": 1280659,
                      *           "sha256": "40a65a1fa9836bf82527ed994b5a7ff2345809feff6428cfb88710c3fe8ad27b",
                      *           "payload_kept": true,
-                     *           "observed_at": "2026-12-04T05:07:20.058Z",
+                     *           "observed_at": "2026-12-07T11:13:03.468Z",
                      *           "rows_read": 549,
                      *           "quotes": 0,
                      *           "accepted": 0,
@@ -9098,17 +9458,17 @@ export interface operations {
                      *           "source": "contract-feed",
                      *           "importer": "openrouter",
                      *           "trigger": "manual",
-                     *           "url": "http://127.0.0.1:33171/api/v1/models",
+                     *           "url": "http://127.0.0.1:43261/api/v1/models",
                      *           "provider": null,
-                     *           "started_at": "2026-12-04T05:07:22.156Z",
-                     *           "finished_at": "2026-12-04T05:07:22.181Z",
+                     *           "started_at": "2026-12-07T11:13:06.722Z",
+                     *           "finished_at": "2026-12-07T11:13:06.75Z",
                      *           "status": "ok",
                      *           "attempts": 1,
                      *           "http_status": 200,
                      *           "bytes": 1280659,
                      *           "sha256": "40a65a1fa9836bf82527ed994b5a7ff2345809feff6428cfb88710c3fe8ad27b",
                      *           "payload_kept": true,
-                     *           "observed_at": "2026-12-04T05:07:20.058Z",
+                     *           "observed_at": "2026-12-07T11:13:03.468Z",
                      *           "rows_read": 549,
                      *           "quotes": 0,
                      *           "accepted": 0,
@@ -9163,7 +9523,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/sources/contract-feed/runs",
-                     *       "request_id": "Yb6yCTy4-6p",
+                     *       "request_id": "WBR8Enci-73",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/limit",
