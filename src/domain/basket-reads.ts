@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely'
 import { z } from 'zod'
 import type { Schema } from '../db/schema.ts'
+import { DayText } from './contracts.ts'
 
 // Reads of basket values: computed in SQL (sql/functions/cpx_basket_value.sql) from the stored
 // fixings as of a time, never stored. Figures leave SQL rounded to 6 decimals as JSON numbers.
@@ -11,7 +12,7 @@ const Input = z.object({
   code: z.string(),
   kind: z.enum(['index', 'basket', 'link']).meta({ description: 'link: the basket\'s own value on the day before a chain-linked version' }),
   role: z.enum(['day', 'base']).optional().meta({ description: 'day: the fixing of the day; base: the fixing of the base day (percent mode)' }),
-  date: z.string(),
+  date: DayText,
   status: z.string(),
   revision: z.number().int().optional(),
   version: z.number().int().nullable().optional(),
@@ -21,7 +22,7 @@ const Input = z.object({
 
 export const BasketValue = z.object({
   code: z.string(),
-  date: z.string(),
+  date: DayText,
   version: z.number().int().nullable().meta({ description: 'the basket version in force that day' }),
   mode: z.enum(['percent', 'quantity']).nullable(),
   status: z.string().meta({ description: 'ok when every component is ok; component_failed (see failed); not_defined before the first version' }),

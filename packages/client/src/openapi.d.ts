@@ -970,6 +970,7 @@ export interface components {
         };
         BasketValue: {
             code: string;
+            /** Format: date */
             date: string;
             /** @description the components that were not ok (code, or code@base day) */
             failed: string[];
@@ -978,6 +979,7 @@ export interface components {
             /** @description the fixings used: code, date, revision, hash */
             inputs: {
                 code: string;
+                /** Format: date */
                 date: string;
                 hash?: string | null;
                 /**
