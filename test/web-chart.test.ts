@@ -4,7 +4,7 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser'
 import createClient from 'openapi-fetch'
 import type { paths } from '../openapi/client.d.ts'
 import { renderChart, renderSparkline, type ChartPoint } from '../src/web/chart-svg.ts'
-import { change, formatChange } from '../src/web/format.ts'
+import { change, direction, formatChange } from '../src/web/format.ts'
 import { buildTestApp } from './helpers/app.ts'
 import { CODE, demoDatabase, FIRST, REVISED_DAY } from './helpers/web-fixture.ts'
 
@@ -46,6 +46,16 @@ test('changes are exact differences of the published 6-decimal figures', () => {
   assert.equal(formatChange(change(1.000001, 1), gpu), '±0.0000 (0.00%)', 'a change below the display scale reads as none')
   assert.equal(formatChange(change(1.013801, 1), 'USD/1M tokens'), '+0.0138 (+1.38%)')
   assert.equal(formatChange(change(2, 2), gpu), '±0.0000 (0.00%)')
+  // the colour follows what is shown: a change that reads ±0.0000 (0.00%) is flat, never green or red
+  assert.equal(direction(change(1.000001, 1), gpu), 'flat')
+  assert.equal(direction(change(0.999999, 1), gpu), 'flat')
+  assert.equal(formatChange(change(0.999999, 1), gpu), '±0.0000 (0.00%)', 'never −0.00%')
+  assert.equal(direction(change(2, 2), gpu), 'flat')
+  assert.equal(direction(change(2.945, 2.99), gpu), 'down')
+  assert.equal(direction(change(1.013801, 1), 'USD/1M tokens'), 'up')
+  // below the value's scale but not the percentage's: ±0.0000 (+0.20%) is a rise, coloured as one
+  assert.equal(formatChange(change(0.02004, 0.02), 'USD/1M tokens'), '±0.0000 (+0.20%)')
+  assert.equal(direction(change(0.02004, 0.02), 'USD/1M tokens'), 'up')
   assert.equal(formatChange(change(null, 2), gpu), '—')
   assert.equal(formatChange(change(104.5, 100), 'points'), '+4.50 (+4.50%)', 'other units: 2 decimals')
 })

@@ -41,12 +41,18 @@ export function change (now: number | null | undefined, before: number | null | 
 /** "+0.0138 (+1.17%)", "±0.0000 (0.00%)": the change at the unit's display scale, the percentage at 2. */
 export function formatChange (c: Change | null, unit: string): string {
   if (!c) return '—'
-  const shown = Number(Math.abs(c.abs).toFixed(displayDecimals(unit))) // a change below the scale reads ±0.0000
-  const sign = shown === 0 ? '±' : c.abs > 0 ? '+' : '−'
-  return `${sign}${formatValue(Math.abs(c.abs), unit)}${c.pct === null ? '' : ` (${PERCENT.format(c.pct).replace('-', '−')}%)`}`
+  const sign = shownAbs(c, unit) === 0 ? '±' : c.abs > 0 ? '+' : '−'
+  return `${sign}${formatValue(Math.abs(c.abs), unit)}${c.pct === null ? '' : ` (${shownPct(c.pct)}%)`}`
 }
 
-export const direction = (c: Change | null): 'up' | 'down' | 'flat' => !c || c.abs === 0 ? 'flat' : c.abs > 0 ? 'up' : 'down'
+/** The change as shown at the unit's display scale: a change below the scale reads ±0.0000. */
+const shownAbs = (c: Change, unit: string) => Number(Math.abs(c.abs).toFixed(displayDecimals(unit)))
+/** The percentage at 2 decimals; one that rounds to zero is 0.00, never −0.00. */
+const shownPct = (pct: number) => { const t = PERCENT.format(pct); return /^-?0\.00$/.test(t) ? '0.00' : t.replace('-', '−') }
+
+/** The colour of a change: flat when it reads as no change (±0.0000 and 0.00%), so a change below the scale is never green or red. */
+export const direction = (c: Change | null, unit: string): 'up' | 'down' | 'flat' =>
+  !c || c.abs === 0 || (shownAbs(c, unit) === 0 && (c.pct === null || shownPct(c.pct) === '0.00')) ? 'flat' : c.abs > 0 ? 'up' : 'down'
 
 const DAY_MS = 86_400_000
 /** Whole days since 1970-01-01 of a YYYY-MM-DD date, and back. */

@@ -12,7 +12,7 @@ export function embedPage (s: IndexSummary, href: Href): string {
 <p class="name"><a href="${href(`/indices/${d.code}`)}" target="_blank" rel="noopener">${d.code}</a> <span class="muted">${d.name}</span></p>
 ${f
   ? html`<div class="row"><span class="value" data-testid="latest-value">${withUnit(f.value, d.unit)}</span></div>
-<div class="row"><span class="muted">${f.date} (UTC)</span><span class="${direction(s.change1d)}">1 day ${formatChange(s.change1d, d.unit)}</span>
+<div class="row"><span class="muted">${f.date} (UTC)</span><span class="${direction(s.change1d, d.unit)}">1 day ${formatChange(s.change1d, d.unit)}</span>
 ${f.status === 'ok' ? '' : html`<span class="${f.status}">${STATUS_TEXT[f.status]}</span>`}</div>`
   : html`<p class="muted">No fixing published yet.</p>`}
 <div class="row">${sparkline(s, 200, 40)}<span class="muted">30 days · CPX</span></div>

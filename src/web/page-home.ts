@@ -24,7 +24,7 @@ export const staleNotice = (stale: boolean): Markup | '' => stale
   : ''
 
 export const changeCell = (label: string, c: IndexSummary['change1d'], unit: string) =>
-  html`<td class="num ${direction(c)}" data-label="${label}">${formatChange(c, unit)}</td>`
+  html`<td class="num ${direction(c, unit)}" data-label="${label}">${formatChange(c, unit)}</td>`
 
 export function sparkline (s: IndexSummary, width: number, height: number): Markup {
   const first = s.recent.find((p) => p.value !== null)

@@ -9,7 +9,7 @@ import { demoNotice, type Href, siteHeader, staleNotice, STATUS_TEXT } from './p
 
 type IndexPage = Awaited<ReturnType<typeof loadIndexPage>>
 
-const changeSpan = (c: Change | null, unit: string) => html`<span class="num ${direction(c)}">${formatChange(c, unit)}</span>`
+const changeSpan = (c: Change | null, unit: string) => html`<span class="num ${direction(c, unit)}">${formatChange(c, unit)}</span>`
 const stat = (term: string, value: string) => html`<div><dt>${term}</dt><dd>${value}</dd></div>`
 
 function statistics (f: FixingJson, unit: string): Markup {
