@@ -1,10 +1,10 @@
-// npm run client: writes openapi/client.d.ts (types for openapi-fetch) from openapi/openapi.json with
-// openapi-typescript, and the same file as packages/client/src/openapi.d.ts (the SDK's types); --check fails
-// when either committed file has drifted from the contract instead.
+// npm run client: writes packages/client/src/openapi.d.ts — the one generated client: the SDK's types and,
+// re-exported by the SDK as `paths`/`components`, what openapi-fetch takes — from openapi/openapi.json with
+// openapi-typescript; --check fails when the committed file has drifted from the contract instead.
 import { readFileSync, writeFileSync } from 'node:fs'
 import { renderClientTypes } from './client-types.ts'
 
-const FILES = ['openapi/client.d.ts', 'packages/client/src/openapi.d.ts']
+const FILES = ['packages/client/src/openapi.d.ts']
 const types = await renderClientTypes(readFileSync('openapi/openapi.json', 'utf8'))
 if (process.argv.includes('--check')) {
   for (const file of FILES) {

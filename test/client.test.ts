@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { parse } from 'csv-parse/sync'
 import createClient from 'openapi-fetch'
-import type { paths } from '../openapi/client.d.ts'
+import type { paths } from '../packages/client/src/openapi.d.ts'
 import { buildTestApp } from './helpers/app.ts'
 import { days, insertFixings } from './helpers/read-fixings.ts'
 

@@ -1,6 +1,6 @@
 // @cpx/client: the official TypeScript SDK for the CPX API. Every request and response type comes from
-// openapi.d.ts, which `npm run client` generates with openapi-typescript from openapi/openapi.json (the
-// same file as openapi/client.d.ts): nothing here is a hand-written copy of the contract.
+// openapi.d.ts, which `npm run client` generates with openapi-typescript from openapi/openapi.json (the one
+// generated client; `paths` is re-exported for openapi-fetch): nothing here is a hand-written copy of the contract.
 // What it adds over a generated client: the API key, bounded retries of 429/503 honouring Retry-After,
 // conditional GETs with a small ETag cache, `for await` over cursor pages, CSV, typed problem errors.
 import type { components, paths } from './openapi.d.ts'
