@@ -15,6 +15,7 @@ import indicesReadRoutes from './http/indices-read.ts'
 import opsRoutes from './http/ops.ts'
 import quoteRoutes from './http/quotes.ts'
 import revisionRoutes from './http/revisions.ts'
+import methodologyChangeRoutes from './http/methodology-changes.ts'
 import sourceRoutes from './http/sources.ts'
 import auth from './plugins/auth.ts'
 import db from './plugins/db.ts'
@@ -137,6 +138,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}) {
   await app.register(indicesReadRoutes, { config })
   await app.register(indicesAdminRoutes)
   await app.register(revisionRoutes, { config })
+  await app.register(methodologyChangeRoutes, { config })
   await app.register(basketRoutes)
   await app.register(sourceRoutes)
   await app.register(chartRoutes, { config })

@@ -551,6 +551,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/methodology-changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The register of methodology changes: every new definition version, with the day it is in force from
+         * @description Oldest first. A change in force from a future day (effective_from) is listed as soon as it is stored, so the move of an index to a new methodology is announced before its first fixing under it.
+         *
+         *     API key: optional on this deployment; required, of any scope, when the server runs with READ_API_KEY_REQUIRED=true.
+         */
+        get: operations["listMethodologyChanges"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/payloads/{sha256}": {
         parameters: {
             query?: never;
@@ -1670,6 +1692,48 @@ export interface components {
              */
             windows: number[];
         };
+        /**
+         * @example {
+         *       "code": "TOK-FRONTIER-BLEND",
+         *       "methodology_version": 2,
+         *       "previous_version": 1,
+         *       "methodology": 2,
+         *       "previous_methodology": 1,
+         *       "effective_from": "2027-01-01",
+         *       "changed": [
+         *         "methodology.aggregate",
+         *         "methodology.max_posted_age_days",
+         *         "methodology.min_models",
+         *         "methodology.statistic",
+         *         "methodology.version"
+         *       ],
+         *       "created_at": "2026-12-03T10:00:00Z"
+         *     }
+         */
+        MethodologyChange: {
+            /** @description what differs from the previous version: filter, segments, term_months, and methodology.<key> per methodology key */
+            changed: string[];
+            code: string;
+            /**
+             * Format: date-time
+             * @description when the version was stored (announced)
+             */
+            created_at: string;
+            /** @description first day in force; null: in force on every day, as from its creation (recomputed days are restated with reason definition_change) */
+            effective_from: string | null;
+            /** @description the methodology (1 or 2) of the new version */
+            methodology: number;
+            /** @description the definition version this change made (fixings carry it) */
+            methodology_version: number;
+            previous_methodology: number;
+            /** @description the definition version before it */
+            previous_version: number;
+        };
+        MethodologyChangeList: {
+            data: components["schemas"]["MethodologyChange"][];
+            /** @description always null: the register fits one page */
+            next_cursor: string | null;
+        };
         /** @description methodology parameters: v1 (DESIGN §3) and, with version 2, v2 (docs/methodology.md); defaults as shown */
         MethodologyInput: {
             /** @description v2: model_then_market (one value per model, then the index over models; default) or contributor */
@@ -2314,7 +2378,7 @@ export interface operations {
                      *       "title": "Unauthorized",
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
-                     *       "request_id": "WBR8Enci-85",
+                     *       "request_id": "0sHMKJsx-8a",
                      *       "instance": "/metrics"
                      *     }
                      */
@@ -2425,7 +2489,7 @@ export interface operations {
                      *               "base_value": "100",
                      *               "base_date": "2026-10-01",
                      *               "changed_by": "admin",
-                     *               "changed_at": "2026-12-07T11:13:04.676000Z",
+                     *               "changed_at": "2026-12-07T11:26:39.655000Z",
                      *               "reason": "initial",
                      *               "components": [
                      *                 {
@@ -2449,7 +2513,7 @@ export interface operations {
                      *               "base_value": null,
                      *               "base_date": null,
                      *               "changed_by": "admin",
-                     *               "changed_at": "2026-12-07T11:13:06.165000Z",
+                     *               "changed_at": "2026-12-07T11:26:43.899000Z",
                      *               "reason": "rebalanced",
                      *               "components": [
                      *                 {
@@ -2516,7 +2580,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/baskets",
-                     *       "request_id": "WBR8Enci-5f"
+                     *       "request_id": "0sHMKJsx-5k"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2588,7 +2652,7 @@ export interface operations {
                      *           "base_value": "100",
                      *           "base_date": "2026-10-01",
                      *           "changed_by": "admin",
-                     *           "changed_at": "2026-12-07T11:13:04.676000Z",
+                     *           "changed_at": "2026-12-07T11:26:39.655000Z",
                      *           "reason": "initial",
                      *           "components": [
                      *             {
@@ -2663,7 +2727,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No basket NO-SUCH-INDEX",
                      *       "instance": "/v1/baskets/NO-SUCH-INDEX",
-                     *       "request_id": "WBR8Enci-52"
+                     *       "request_id": "0sHMKJsx-57"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2746,7 +2810,7 @@ export interface operations {
                      *           "base_value": "100",
                      *           "base_date": "2026-10-01",
                      *           "changed_by": "admin",
-                     *           "changed_at": "2026-12-07T11:13:04.676000Z",
+                     *           "changed_at": "2026-12-07T11:26:39.655000Z",
                      *           "reason": "initial",
                      *           "components": [
                      *             {
@@ -2770,7 +2834,7 @@ export interface operations {
                      *           "base_value": null,
                      *           "base_date": null,
                      *           "changed_by": "admin",
-                     *           "changed_at": "2026-12-07T11:13:06.165000Z",
+                     *           "changed_at": "2026-12-07T11:26:43.899000Z",
                      *           "reason": "rebalanced",
                      *           "components": [
                      *             {
@@ -2833,7 +2897,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/baskets/CONTRACT-BASKET",
-                     *       "request_id": "WBR8Enci-56"
+                     *       "request_id": "0sHMKJsx-5b"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -3012,7 +3076,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/baskets/CONTRACT-BASKET/averages",
-                     *       "request_id": "WBR8Enci-62",
+                     *       "request_id": "0sHMKJsx-67",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -3159,7 +3223,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z; querystring/width: Too small: expected number to be >=240",
                      *       "instance": "/v1/baskets/CONTRACT-BASKET/chart.svg",
-                     *       "request_id": "WBR8Enci-5w",
+                     *       "request_id": "0sHMKJsx-61",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -3380,7 +3444,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/baskets/CONTRACT-BASKET/values",
-                     *       "request_id": "WBR8Enci-5i",
+                     *       "request_id": "0sHMKJsx-5n",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -3530,7 +3594,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/baskets/CONTRACT-BASKET/values.csv",
-                     *       "request_id": "WBR8Enci-5q",
+                     *       "request_id": "0sHMKJsx-5v",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -3697,7 +3761,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/curves",
-                     *       "request_id": "WBR8Enci-7o"
+                     *       "request_id": "0sHMKJsx-7t"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -3775,7 +3839,7 @@ export interface operations {
                      *           "status": "ok",
                      *           "value": 2.49,
                      *           "revision": 1,
-                     *           "published_at": "2026-12-07T11:13:02.241Z",
+                     *           "published_at": "2026-12-07T11:26:31.361Z",
                      *           "premium": "0.000000",
                      *           "premium_pct": "0.0000",
                      *           "history": "/v1/indices/H100-SXM-OD/values"
@@ -3786,7 +3850,7 @@ export interface operations {
                      *           "status": "ok",
                      *           "value": 2.750258,
                      *           "revision": 1,
-                     *           "published_at": "2026-12-07T11:13:02.241Z",
+                     *           "published_at": "2026-12-07T11:26:31.361Z",
                      *           "premium": "0.104521",
                      *           "premium_pct": "10.4521",
                      *           "history": "/v1/indices/H100-SXM-R1/values"
@@ -3825,7 +3889,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/curves/H100-SXM",
-                     *       "request_id": "WBR8Enci-7s",
+                     *       "request_id": "0sHMKJsx-7x",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/as_of",
@@ -3947,7 +4011,7 @@ export interface operations {
                      *           "status": "ok",
                      *           "value": 2.49,
                      *           "revision": 3,
-                     *           "published_at": "2026-12-07T11:13:06.047Z",
+                     *           "published_at": "2026-12-07T11:26:43.495Z",
                      *           "premium": "0.000000",
                      *           "premium_pct": "0.0000",
                      *           "history": "/v1/indices/H100-SXM-OD/values"
@@ -3958,7 +4022,7 @@ export interface operations {
                      *           "status": "ok",
                      *           "value": 2.710023,
                      *           "revision": 1,
-                     *           "published_at": "2026-12-07T11:13:02.241Z",
+                     *           "published_at": "2026-12-07T11:26:31.361Z",
                      *           "premium": "0.088363",
                      *           "premium_pct": "8.8363",
                      *           "history": "/v1/indices/H100-SXM-R1/values"
@@ -3997,7 +4061,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/curves/H100-SXM/2026-10-20",
-                     *       "request_id": "WBR8Enci-7y",
+                     *       "request_id": "0sHMKJsx-83",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/as_of",
@@ -4110,14 +4174,14 @@ export interface operations {
                      *           "currency": "EUR",
                      *           "usd_per_unit": "1.104344",
                      *           "source": "demo",
-                     *           "created_at": "2026-12-07T11:13:00.555Z"
+                     *           "created_at": "2026-12-07T11:26:26.615Z"
                      *         },
                      *         {
                      *           "date": "2026-11-01",
                      *           "currency": "GBP",
                      *           "usd_per_unit": "1.244411",
                      *           "source": "demo",
-                     *           "created_at": "2026-12-07T11:13:00.555Z"
+                     *           "created_at": "2026-12-07T11:26:26.615Z"
                      *         }
                      *       ],
                      *       "next_cursor": null
@@ -4154,7 +4218,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/fx-rates",
-                     *       "request_id": "WBR8Enci-1h",
+                     *       "request_id": "0sHMKJsx-1h",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -4269,7 +4333,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/fx-rates",
-                     *       "request_id": "WBR8Enci-1k"
+                     *       "request_id": "0sHMKJsx-1k"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4441,7 +4505,7 @@ export interface operations {
                      *             "hhi": 0.166667,
                      *             "max_provider_impact": 0.037518,
                      *             "revision": 1,
-                     *             "published_at": "2026-12-07T11:13:02.241Z",
+                     *             "published_at": "2026-12-07T11:26:31.361Z",
                      *             "methodology_version": 1,
                      *             "hash": "sha256:7a836626d55ed69fbb27d8f77cba8c5b5daaa82832f2c6b799d6245f6d336d12"
                      *           }
@@ -4507,7 +4571,7 @@ export interface operations {
                      *             "hhi": 0.142857,
                      *             "max_provider_impact": 0.178959,
                      *             "revision": 1,
-                     *             "published_at": "2026-12-07T11:13:02.241Z",
+                     *             "published_at": "2026-12-07T11:26:31.361Z",
                      *             "methodology_version": 1,
                      *             "hash": "sha256:6201665ce59f7e12cbc688f258d77c7d9fa69f9f4102ef3ff5eaf739fed9d419"
                      *           }
@@ -4559,7 +4623,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/indices",
-                     *       "request_id": "WBR8Enci-2q"
+                     *       "request_id": "0sHMKJsx-2q"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4619,8 +4683,8 @@ export interface operations {
                 content: {
                     /**
                      * @example code,name,kind,unit,date,status,value,level,revision,published_at,methodology_version,hash
-                     *     A100-SXM-OD,A100 SXM on-demand,gpu,USD/GPU-hour,2026-11-01,ok,1.403882,,1,2026-12-07T11:13:02.241Z,1,sha256:7a836626d55ed69fbb27d8f77cba8c5b5daaa82832f2c6b799d6245f6d336d12
-                     *     B200-SXM-OD,B200 SXM on-demand,gpu,USD/GPU-hour,2026-11-01,ok,5.079982,,1,2026-12-07T11:13:02.241Z,1,sha256:6201665ce59f7e12cbc688f258d77c7d9fa69f9f4102ef3ff5eaf739fed9d419
+                     *     A100-SXM-OD,A100 SXM on-demand,gpu,USD/GPU-hour,2026-11-01,ok,1.403882,,1,2026-12-07T11:26:31.361Z,1,sha256:7a836626d55ed69fbb27d8f77cba8c5b5daaa82832f2c6b799d6245f6d336d12
+                     *     B200-SXM-OD,B200 SXM on-demand,gpu,USD/GPU-hour,2026-11-01,ok,5.079982,,1,2026-12-07T11:26:31.361Z,1,sha256:6201665ce59f7e12cbc688f258d77c7d9fa69f9f4102ef3ff5eaf739fed9d419
                      */
                     "text/csv": string;
                 };
@@ -4666,7 +4730,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/indices.csv",
-                     *       "request_id": "WBR8Enci-2w"
+                     *       "request_id": "0sHMKJsx-2w"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4788,7 +4852,7 @@ export interface operations {
                      *         "hhi": 0.111111,
                      *         "max_provider_impact": 0.2115,
                      *         "revision": 1,
-                     *         "published_at": "2026-12-07T11:13:02.241Z",
+                     *         "published_at": "2026-12-07T11:26:31.361Z",
                      *         "methodology_version": 1,
                      *         "hash": "sha256:a7f062c09c30119b442f29398f4b758dd8997cbebf63c7690c87e18f57122431"
                      *       }
@@ -4849,7 +4913,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No index NO-SUCH-INDEX",
                      *       "instance": "/v1/indices/NO-SUCH-INDEX",
-                     *       "request_id": "WBR8Enci-30"
+                     *       "request_id": "0sHMKJsx-30"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4961,7 +5025,7 @@ export interface operations {
                      *       "unit": "USD/GPU-hour",
                      *       "methodology_version": 1,
                      *       "created_at": "2026-12-07T10:59:28.883Z",
-                     *       "updated_at": "2026-12-07T11:13:05.598Z"
+                     *       "updated_at": "2026-12-07T11:26:42.145Z"
                      *     }
                      */
                     "application/json": components["schemas"]["IndexDefinition"];
@@ -5007,7 +5071,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/indices/H100-SXM-OD",
-                     *       "request_id": "WBR8Enci-34"
+                     *       "request_id": "0sHMKJsx-34"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5230,7 +5294,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/period: Invalid option: expected one of \"week\"|\"month\"|\"quarter\"|\"year\"; querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/indices/H100-SXM-OD/averages",
-                     *       "request_id": "WBR8Enci-4b",
+                     *       "request_id": "0sHMKJsx-4b",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/period",
@@ -5383,7 +5447,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/period: Invalid option: expected one of \"week\"|\"month\"|\"quarter\"|\"year\"; querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/indices/H100-SXM-OD/averages.csv",
-                     *       "request_id": "WBR8Enci-4k",
+                     *       "request_id": "0sHMKJsx-4k",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/period",
@@ -5531,7 +5595,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z; querystring/width: Too small: expected number to be >=240",
                      *       "instance": "/v1/indices/H100-SXM-OD/chart.svg",
-                     *       "request_id": "WBR8Enci-7h",
+                     *       "request_id": "0sHMKJsx-7m",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -5660,7 +5724,7 @@ export interface operations {
                      *       "hhi": 0.111111,
                      *       "max_provider_impact": 0.2115,
                      *       "revision": 1,
-                     *       "published_at": "2026-12-07T11:13:02.241Z",
+                     *       "published_at": "2026-12-07T11:26:31.361Z",
                      *       "methodology_version": 1,
                      *       "hash": "sha256:a7f062c09c30119b442f29398f4b758dd8997cbebf63c7690c87e18f57122431",
                      *       "source_health": null
@@ -5721,7 +5785,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No index NO-SUCH-INDEX",
                      *       "instance": "/v1/indices/NO-SUCH-INDEX/latest",
-                     *       "request_id": "WBR8Enci-2b"
+                     *       "request_id": "0sHMKJsx-2b"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5796,7 +5860,7 @@ export interface operations {
                 content: {
                     /**
                      * @example date,code,status,value,level,unit,window_days,n_providers,n_contributors,n_quotes,n_excluded,min,p25,p75,max,hhi,max_provider_impact,revision,published_at,methodology_version,hash
-                     *     2026-11-01,H100-SXM-OD,ok,2.49,,USD/GPU-hour,1,9,9,9,0,1.8485,2.2334,2.973225,3.4693,0.111111,0.2115,1,2026-12-07T11:13:02.241Z,1,sha256:a7f062c09c30119b442f29398f4b758dd8997cbebf63c7690c87e18f57122431
+                     *     2026-11-01,H100-SXM-OD,ok,2.49,,USD/GPU-hour,1,9,9,9,0,1.8485,2.2334,2.973225,3.4693,0.111111,0.2115,1,2026-12-07T11:26:31.361Z,1,sha256:a7f062c09c30119b442f29398f4b758dd8997cbebf63c7690c87e18f57122431
                      */
                     "text/csv": string;
                 };
@@ -5854,7 +5918,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No index NO-SUCH-INDEX",
                      *       "instance": "/v1/indices/NO-SUCH-INDEX/latest.csv",
-                     *       "request_id": "WBR8Enci-2j"
+                     *       "request_id": "0sHMKJsx-2j"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5962,7 +6026,7 @@ export interface operations {
                      *           "hhi": 0.111111,
                      *           "max_provider_impact": 0.172643,
                      *           "revision": 1,
-                     *           "published_at": "2026-12-07T11:13:01.412Z",
+                     *           "published_at": "2026-12-07T11:26:28.588Z",
                      *           "methodology_version": 1,
                      *           "hash": "sha256:a0bacd31e132e19c455fed490eaadc2763962eb9d0921eddcd686a9eb553ecb5"
                      *         },
@@ -5985,7 +6049,7 @@ export interface operations {
                      *           "hhi": 0.111111,
                      *           "max_provider_impact": 0.127115,
                      *           "revision": 1,
-                     *           "published_at": "2026-12-07T11:13:01.412Z",
+                     *           "published_at": "2026-12-07T11:26:28.588Z",
                      *           "methodology_version": 1,
                      *           "hash": "sha256:50e969050a1550582a5f7c756c885c29ead3961c777fd7541ec3ef0029ad58f6"
                      *         }
@@ -6035,7 +6099,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z; querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/indices/H100-SXM-OD/values",
-                     *       "request_id": "WBR8Enci-3e",
+                     *       "request_id": "0sHMKJsx-3e",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -6155,8 +6219,8 @@ export interface operations {
                 content: {
                     /**
                      * @example date,code,status,value,level,unit,window_days,n_providers,n_contributors,n_quotes,n_excluded,min,p25,p75,max,hhi,max_provider_impact,revision,published_at,methodology_version,hash
-                     *     2026-09-18,H100-SXM-OD,ok,2.6391,,USD/GPU-hour,1,9,9,9,0,2.0268,2.47301,2.99,3.49,0.111111,0.172643,1,2026-12-07T11:13:01.412Z,1,sha256:a0bacd31e132e19c455fed490eaadc2763962eb9d0921eddcd686a9eb553ecb5
-                     *     2026-09-19,H100-SXM-OD,ok,2.6718,,USD/GPU-hour,1,9,9,9,0,2.0134,2.471403,2.99,3.49,0.111111,0.127115,1,2026-12-07T11:13:01.412Z,1,sha256:50e969050a1550582a5f7c756c885c29ead3961c777fd7541ec3ef0029ad58f6
+                     *     2026-09-18,H100-SXM-OD,ok,2.6391,,USD/GPU-hour,1,9,9,9,0,2.0268,2.47301,2.99,3.49,0.111111,0.172643,1,2026-12-07T11:26:28.588Z,1,sha256:a0bacd31e132e19c455fed490eaadc2763962eb9d0921eddcd686a9eb553ecb5
+                     *     2026-09-19,H100-SXM-OD,ok,2.6718,,USD/GPU-hour,1,9,9,9,0,2.0134,2.471403,2.99,3.49,0.111111,0.127115,1,2026-12-07T11:26:28.588Z,1,sha256:50e969050a1550582a5f7c756c885c29ead3961c777fd7541ec3ef0029ad58f6
                      */
                     "text/csv": string;
                 };
@@ -6190,7 +6254,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z; querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/indices/H100-SXM-OD/values.csv",
-                     *       "request_id": "WBR8Enci-3n",
+                     *       "request_id": "0sHMKJsx-3n",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -6323,7 +6387,7 @@ export interface operations {
                      *       "hhi": 0.111111,
                      *       "max_provider_impact": 0.094314,
                      *       "revision": 2,
-                     *       "published_at": "2026-12-07T11:13:02.585Z",
+                     *       "published_at": "2026-12-07T11:26:32.917Z",
                      *       "methodology_version": 1,
                      *       "hash": "sha256:6e0e6c8e920c9262b5659fab98f75ca1168c738eb6bdf73b4b6fe03fead9b393"
                      *     }
@@ -6359,7 +6423,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/indices/H100-SXM-OD/values/2026-10-20",
-                     *       "request_id": "WBR8Enci-3u",
+                     *       "request_id": "0sHMKJsx-3u",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/as_of",
@@ -6485,11 +6549,11 @@ export interface operations {
                      *           "hhi": 0.111111,
                      *           "max_provider_impact": 0.219864,
                      *           "revision": 1,
-                     *           "published_at": "2026-12-07T11:13:02.241Z",
+                     *           "published_at": "2026-12-07T11:26:31.361Z",
                      *           "methodology_version": 1,
                      *           "hash": "sha256:6f0b2450f98882d247f906f8a985f30df109e16eaec2988b862b6571587d190d",
                      *           "reason": "initial",
-                     *           "superseded_at": "2026-12-07T11:13:02.585Z"
+                     *           "superseded_at": "2026-12-07T11:26:32.917Z"
                      *         },
                      *         {
                      *           "code": "H100-SXM-OD",
@@ -6510,7 +6574,7 @@ export interface operations {
                      *           "hhi": 0.111111,
                      *           "max_provider_impact": 0.094314,
                      *           "revision": 2,
-                     *           "published_at": "2026-12-07T11:13:02.585Z",
+                     *           "published_at": "2026-12-07T11:26:32.917Z",
                      *           "methodology_version": 1,
                      *           "hash": "sha256:6e0e6c8e920c9262b5659fab98f75ca1168c738eb6bdf73b4b6fe03fead9b393",
                      *           "reason": "late_quotes",
@@ -6574,7 +6638,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No index NO-SUCH-INDEX",
                      *       "instance": "/v1/indices/NO-SUCH-INDEX/values/2026-10-20/revisions",
-                     *       "request_id": "WBR8Enci-43"
+                     *       "request_id": "0sHMKJsx-43"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6656,7 +6720,7 @@ export interface operations {
                      *           "insufficient": 0
                      *         }
                      *       ],
-                     *       "ms": 26
+                     *       "ms": 32
                      *     }
                      */
                     "application/json": components["schemas"]["ComputeReport"];
@@ -6690,7 +6754,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/indices/compute",
-                     *       "request_id": "WBR8Enci-4p"
+                     *       "request_id": "0sHMKJsx-4p"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6762,6 +6826,156 @@ export interface operations {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After); a compute cut off part-way names in committed the days it had published */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listMethodologyChanges: {
+        parameters: {
+            query?: {
+                /** @description index code */
+                code?: string;
+                /** @description only versions stored at or after this time */
+                since?: string;
+            };
+            header?: {
+                /** @description an ETag from an earlier answer: 304 Not Modified while it is current */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "code": "TOK-FRONTIER-BLEND",
+                     *           "methodology_version": 2,
+                     *           "previous_version": 1,
+                     *           "methodology": 2,
+                     *           "previous_methodology": 1,
+                     *           "effective_from": "2027-01-01",
+                     *           "changed": [
+                     *             "methodology.aggregate",
+                     *             "methodology.max_posted_age_days"
+                     *           ],
+                     *           "created_at": "2026-12-07T10:59:28.883Z"
+                     *         },
+                     *         {
+                     *           "code": "TOK-FRONTIER-IN",
+                     *           "methodology_version": 2,
+                     *           "previous_version": 1,
+                     *           "methodology": 2,
+                     *           "previous_methodology": 1,
+                     *           "effective_from": "2027-01-01",
+                     *           "changed": [
+                     *             "methodology.aggregate",
+                     *             "methodology.max_posted_age_days"
+                     *           ],
+                     *           "created_at": "2026-12-07T10:59:28.883Z"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MethodologyChangeList"];
+                };
+            };
+            /** @description Not Modified: the ETag in If-None-Match is current */
+            304: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
+            400: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no API key, or an unknown or revoked one */
+            401: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "The API key is unknown or revoked",
+                     *       "instance": "/v1/methodology-changes",
+                     *       "request_id": "0sHMKJsx-54"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the resource does not exist */
+            404: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
@@ -6876,7 +7090,7 @@ export interface operations {
                      *       "title": "URI Too Long",
                      *       "status": 414,
                      *       "detail": "'/v1/payloads/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' is exceeding the max param length",
-                     *       "request_id": "WBR8Enci-7c",
+                     *       "request_id": "0sHMKJsx-7h",
                      *       "instance": "/v1/payloads/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
                      *     }
                      */
@@ -6950,8 +7164,8 @@ export interface operations {
                      *           "variant": "sxm",
                      *           "tier": null,
                      *           "open_weights": null,
-                     *           "created_at": "2026-12-07T11:13:00.504Z",
-                     *           "updated_at": "2026-12-07T11:13:00.504Z"
+                     *           "created_at": "2026-12-07T11:26:26.355Z",
+                     *           "updated_at": "2026-12-07T11:26:26.355Z"
                      *         },
                      *         {
                      *           "code": "amazon/nova-2-lite",
@@ -6961,8 +7175,8 @@ export interface operations {
                      *           "variant": null,
                      *           "tier": "small",
                      *           "open_weights": false,
-                     *           "created_at": "2026-12-07T11:13:03.523Z",
-                     *           "updated_at": "2026-12-07T11:13:03.523Z"
+                     *           "created_at": "2026-12-07T11:26:36.488Z",
+                     *           "updated_at": "2026-12-07T11:26:36.488Z"
                      *         }
                      *       ],
                      *       "next_cursor": null
@@ -7011,7 +7225,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/products",
-                     *       "request_id": "WBR8Enci-z"
+                     *       "request_id": "0sHMKJsx-z"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7079,8 +7293,8 @@ export interface operations {
                      *       "variant": null,
                      *       "tier": "frontier",
                      *       "open_weights": false,
-                     *       "created_at": "2026-12-07T11:13:00.513Z",
-                     *       "updated_at": "2026-12-07T11:13:00.513Z"
+                     *       "created_at": "2026-12-07T11:26:26.379Z",
+                     *       "updated_at": "2026-12-07T11:26:26.379Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Product"];
@@ -7114,7 +7328,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "params/code: must be a lowercase code such as h100-sxm or openai/gpt-5.5 (URL-encode the slash as %2F)",
                      *       "instance": "/v1/products/NO-SUCH-INDEX",
-                     *       "request_id": "WBR8Enci-13",
+                     *       "request_id": "0sHMKJsx-13",
                      *       "errors": [
                      *         {
                      *           "path": "params/code",
@@ -7223,8 +7437,8 @@ export interface operations {
                      *       "variant": "sxm",
                      *       "tier": null,
                      *       "open_weights": null,
-                     *       "created_at": "2026-12-07T11:13:00.475Z",
-                     *       "updated_at": "2026-12-07T11:13:04.969Z"
+                     *       "created_at": "2026-12-07T11:26:26.266Z",
+                     *       "updated_at": "2026-12-07T11:26:40.451Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Product"];
@@ -7270,7 +7484,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/products/h100-sxm",
-                     *       "request_id": "WBR8Enci-17"
+                     *       "request_id": "0sHMKJsx-17"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7397,16 +7611,16 @@ export interface operations {
                      *           "name": "Anthropic",
                      *           "kind": "model_lab",
                      *           "website": "https://www.anthropic.com",
-                     *           "created_at": "2026-12-07T11:13:00.463Z",
-                     *           "updated_at": "2026-12-07T11:13:00.463Z"
+                     *           "created_at": "2026-12-07T11:26:26.21Z",
+                     *           "updated_at": "2026-12-07T11:26:26.21Z"
                      *         },
                      *         {
                      *           "slug": "aws",
                      *           "name": "Amazon Web Services",
                      *           "kind": "hyperscaler",
                      *           "website": "https://aws.amazon.com",
-                     *           "created_at": "2026-12-07T11:13:00.426Z",
-                     *           "updated_at": "2026-12-07T11:13:00.426Z"
+                     *           "created_at": "2026-12-07T11:26:26.118Z",
+                     *           "updated_at": "2026-12-07T11:26:26.118Z"
                      *         }
                      *       ],
                      *       "next_cursor": null
@@ -7455,7 +7669,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/providers",
-                     *       "request_id": "WBR8Enci-g"
+                     *       "request_id": "0sHMKJsx-g"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7520,8 +7734,8 @@ export interface operations {
                      *       "name": "Lambda",
                      *       "kind": "neocloud",
                      *       "website": "https://lambda.ai",
-                     *       "created_at": "2026-12-07T11:13:00.444Z",
-                     *       "updated_at": "2026-12-07T11:13:00.444Z"
+                     *       "created_at": "2026-12-07T11:26:26.153Z",
+                     *       "updated_at": "2026-12-07T11:26:26.153Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Provider"];
@@ -7579,7 +7793,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No provider no-such-provider",
                      *       "instance": "/v1/providers/no-such-provider",
-                     *       "request_id": "WBR8Enci-k"
+                     *       "request_id": "0sHMKJsx-k"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7655,8 +7869,8 @@ export interface operations {
                      *       "name": "Lambda",
                      *       "kind": "neocloud",
                      *       "website": "https://lambda.ai",
-                     *       "created_at": "2026-12-07T11:13:00.444Z",
-                     *       "updated_at": "2026-12-07T11:13:04.816Z"
+                     *       "created_at": "2026-12-07T11:26:26.153Z",
+                     *       "updated_at": "2026-12-07T11:26:40.069Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Provider"];
@@ -7702,7 +7916,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/providers/lambda",
-                     *       "request_id": "WBR8Enci-o"
+                     *       "request_id": "0sHMKJsx-o"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7846,10 +8060,10 @@ export interface operations {
                      *           "gpus_per_instance": null,
                      *           "fx_usd_per_unit": "1",
                      *           "usd_price": "60",
-                     *           "observed_at": "2026-12-07T11:13:03.468Z",
+                     *           "observed_at": "2026-12-07T11:26:36.278Z",
                      *           "observed_day": "2026-12-07",
                      *           "source": "openrouter",
-                     *           "ingested_at": "2026-12-07T11:13:03.523Z",
+                     *           "ingested_at": "2026-12-07T11:26:36.488Z",
                      *           "run_id": "1"
                      *         },
                      *         {
@@ -7866,14 +8080,14 @@ export interface operations {
                      *           "gpus_per_instance": null,
                      *           "fx_usd_per_unit": "1",
                      *           "usd_price": "30",
-                     *           "observed_at": "2026-12-07T11:13:03.468Z",
+                     *           "observed_at": "2026-12-07T11:26:36.278Z",
                      *           "observed_day": "2026-12-07",
                      *           "source": "openrouter",
-                     *           "ingested_at": "2026-12-07T11:13:03.523Z",
+                     *           "ingested_at": "2026-12-07T11:26:36.488Z",
                      *           "run_id": "1"
                      *         }
                      *       ],
-                     *       "next_cursor": "eyJhdCI6IjIwMjYtMTItMDdUMTE6MTM6MDMuNDY4WiIsImlkIjoiODI0MSJ9.nPmu7_32Zj5rO50JZd8eHi1_"
+                     *       "next_cursor": "eyJhdCI6IjIwMjYtMTItMDdUMTE6MjY6MzYuMjc4WiIsImlkIjoiODI0MSJ9.IYgPzVzZmTvRcnLfz_SehMyv"
                      *     }
                      */
                     "application/json": components["schemas"]["QuoteList"];
@@ -7907,7 +8121,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: Invalid input; querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/quotes",
-                     *       "request_id": "WBR8Enci-1t",
+                     *       "request_id": "0sHMKJsx-1t",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -8024,7 +8238,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/quotes",
-                     *       "request_id": "WBR8Enci-1w"
+                     *       "request_id": "0sHMKJsx-1w"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -8149,7 +8363,7 @@ export interface operations {
                      *       "observed_at": "2026-09-18T03:00:00Z",
                      *       "observed_day": "2026-09-18",
                      *       "source": "demo",
-                     *       "ingested_at": "2026-12-07T11:13:00.682Z",
+                     *       "ingested_at": "2026-12-07T11:26:26.927Z",
                      *       "run_id": null,
                      *       "run": null
                      *     }
@@ -8220,7 +8434,7 @@ export interface operations {
                      *       "title": "URI Too Long",
                      *       "status": 414,
                      *       "detail": "'/v1/quotes/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' is exceeding the max param length",
-                     *       "request_id": "WBR8Enci-25",
+                     *       "request_id": "0sHMKJsx-25",
                      *       "instance": "/v1/quotes/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
                      *     }
                      */
@@ -8295,7 +8509,7 @@ export interface operations {
                      *           "date": "2026-10-20",
                      *           "revision": 2,
                      *           "reason": "late_quotes",
-                     *           "published_at": "2026-12-07T11:13:02.585Z",
+                     *           "published_at": "2026-12-07T11:26:32.917Z",
                      *           "unit": "USD/GPU-hour",
                      *           "status": "ok",
                      *           "value": 2.428928,
@@ -8310,7 +8524,7 @@ export interface operations {
                      *           "date": "2026-10-20",
                      *           "revision": 3,
                      *           "reason": "late_quotes",
-                     *           "published_at": "2026-12-07T11:13:06.047Z",
+                     *           "published_at": "2026-12-07T11:26:43.495Z",
                      *           "unit": "USD/GPU-hour",
                      *           "status": "ok",
                      *           "value": 2.49,
@@ -8355,7 +8569,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/revisions",
-                     *       "request_id": "WBR8Enci-4y",
+                     *       "request_id": "0sHMKJsx-4y",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/limit",
@@ -8450,17 +8664,17 @@ export interface operations {
                      *       "source": "contract-feed",
                      *       "importer": "openrouter",
                      *       "trigger": "manual",
-                     *       "url": "http://127.0.0.1:43261/api/v1/models",
+                     *       "url": "http://127.0.0.1:40143/api/v1/models",
                      *       "provider": null,
-                     *       "started_at": "2026-12-07T11:13:03.433Z",
-                     *       "finished_at": "2026-12-07T11:13:04.546Z",
+                     *       "started_at": "2026-12-07T11:26:36.115Z",
+                     *       "finished_at": "2026-12-07T11:26:39.515Z",
                      *       "status": "ok",
                      *       "attempts": 1,
                      *       "http_status": 200,
                      *       "bytes": 1280659,
                      *       "sha256": "40a65a1fa9836bf82527ed994b5a7ff2345809feff6428cfb88710c3fe8ad27b",
                      *       "payload_kept": true,
-                     *       "observed_at": "2026-12-07T11:13:03.468Z",
+                     *       "observed_at": "2026-12-07T11:26:36.278Z",
                      *       "rows_read": 549,
                      *       "quotes": 507,
                      *       "accepted": 507,
@@ -8547,7 +8761,7 @@ export interface operations {
                      *       "title": "URI Too Long",
                      *       "status": 414,
                      *       "detail": "'/v1/runs/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' is exceeding the max param length",
-                     *       "request_id": "WBR8Enci-78",
+                     *       "request_id": "0sHMKJsx-7d",
                      *       "instance": "/v1/runs/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
                      *     }
                      */
@@ -8611,7 +8825,7 @@ export interface operations {
                      *         {
                      *           "name": "contract-doomed",
                      *           "importer": "openrouter",
-                     *           "url": "http://127.0.0.1:43261/api/v1/models",
+                     *           "url": "http://127.0.0.1:40143/api/v1/models",
                      *           "provider": null,
                      *           "interval_seconds": 3600,
                      *           "enabled": false,
@@ -8620,7 +8834,7 @@ export interface operations {
                      *           "max_bytes": 67108864,
                      *           "retries": 0,
                      *           "stale_after_seconds": 10800,
-                     *           "next_run_at": "2026-12-07T11:13:03.424Z",
+                     *           "next_run_at": "2026-12-07T11:26:36.073Z",
                      *           "last_run_at": null,
                      *           "last_success_at": null,
                      *           "last_success_age_seconds": null,
@@ -8629,13 +8843,13 @@ export interface operations {
                      *           "runs": 0,
                      *           "failures": 0,
                      *           "quotes_accepted": 0,
-                     *           "created_at": "2026-12-07T11:13:03.424Z",
-                     *           "updated_at": "2026-12-07T11:13:03.424Z"
+                     *           "created_at": "2026-12-07T11:26:36.073Z",
+                     *           "updated_at": "2026-12-07T11:26:36.073Z"
                      *         },
                      *         {
                      *           "name": "contract-feed",
                      *           "importer": "openrouter",
-                     *           "url": "http://127.0.0.1:43261/api/v1/models",
+                     *           "url": "http://127.0.0.1:40143/api/v1/models",
                      *           "provider": null,
                      *           "interval_seconds": 3600,
                      *           "enabled": false,
@@ -8644,17 +8858,17 @@ export interface operations {
                      *           "max_bytes": 67108864,
                      *           "retries": 0,
                      *           "stale_after_seconds": 10800,
-                     *           "next_run_at": "2026-12-07T12:13:03.431Z",
-                     *           "last_run_at": "2026-12-07T11:13:03.433Z",
-                     *           "last_success_at": "2026-12-07T11:13:04.546Z",
-                     *           "last_success_age_seconds": 2,
+                     *           "next_run_at": "2026-12-07T12:26:36.111Z",
+                     *           "last_run_at": "2026-12-07T11:26:36.115Z",
+                     *           "last_success_at": "2026-12-07T11:26:39.515Z",
+                     *           "last_success_age_seconds": 5,
                      *           "last_failure": null,
                      *           "stale": false,
                      *           "runs": 1,
                      *           "failures": 0,
                      *           "quotes_accepted": 507,
-                     *           "created_at": "2026-12-07T11:13:03.409Z",
-                     *           "updated_at": "2026-12-07T11:13:03.409Z"
+                     *           "created_at": "2026-12-07T11:26:36.048Z",
+                     *           "updated_at": "2026-12-07T11:26:36.048Z"
                      *         }
                      *       ],
                      *       "next_cursor": null
@@ -8703,7 +8917,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/sources",
-                     *       "request_id": "WBR8Enci-68"
+                     *       "request_id": "0sHMKJsx-6d"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -8766,7 +8980,7 @@ export interface operations {
                      * @example {
                      *       "name": "contract-feed",
                      *       "importer": "openrouter",
-                     *       "url": "http://127.0.0.1:43261/api/v1/models",
+                     *       "url": "http://127.0.0.1:40143/api/v1/models",
                      *       "provider": null,
                      *       "interval_seconds": 3600,
                      *       "enabled": false,
@@ -8775,17 +8989,17 @@ export interface operations {
                      *       "max_bytes": 67108864,
                      *       "retries": 0,
                      *       "stale_after_seconds": 10800,
-                     *       "next_run_at": "2026-12-07T12:13:03.431Z",
-                     *       "last_run_at": "2026-12-07T11:13:03.433Z",
-                     *       "last_success_at": "2026-12-07T11:13:04.546Z",
-                     *       "last_success_age_seconds": 2,
+                     *       "next_run_at": "2026-12-07T12:26:36.111Z",
+                     *       "last_run_at": "2026-12-07T11:26:36.115Z",
+                     *       "last_success_at": "2026-12-07T11:26:39.515Z",
+                     *       "last_success_age_seconds": 6,
                      *       "last_failure": null,
                      *       "stale": false,
                      *       "runs": 1,
                      *       "failures": 0,
                      *       "quotes_accepted": 507,
-                     *       "created_at": "2026-12-07T11:13:03.409Z",
-                     *       "updated_at": "2026-12-07T11:13:03.409Z"
+                     *       "created_at": "2026-12-07T11:26:36.048Z",
+                     *       "updated_at": "2026-12-07T11:26:36.048Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Source"];
@@ -8854,7 +9068,7 @@ export interface operations {
                      *       "title": "URI Too Long",
                      *       "status": 414,
                      *       "detail": "'/v1/sources/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' is exceeding the max param length",
-                     *       "request_id": "WBR8Enci-6b",
+                     *       "request_id": "0sHMKJsx-6g",
                      *       "instance": "/v1/sources/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
                      *     }
                      */
@@ -8917,7 +9131,7 @@ export interface operations {
                      * @example {
                      *       "name": "contract-feed",
                      *       "importer": "openrouter",
-                     *       "url": "http://127.0.0.1:43261/api/v1/models",
+                     *       "url": "http://127.0.0.1:40143/api/v1/models",
                      *       "provider": null,
                      *       "interval_seconds": 3600,
                      *       "enabled": false,
@@ -8926,17 +9140,17 @@ export interface operations {
                      *       "max_bytes": 67108864,
                      *       "retries": 0,
                      *       "stale_after_seconds": 10800,
-                     *       "next_run_at": "2026-12-07T12:13:03.431Z",
-                     *       "last_run_at": "2026-12-07T11:13:03.433Z",
-                     *       "last_success_at": "2026-12-07T11:13:04.546Z",
-                     *       "last_success_age_seconds": 2,
+                     *       "next_run_at": "2026-12-07T12:26:36.111Z",
+                     *       "last_run_at": "2026-12-07T11:26:36.115Z",
+                     *       "last_success_at": "2026-12-07T11:26:39.515Z",
+                     *       "last_success_age_seconds": 6,
                      *       "last_failure": null,
                      *       "stale": false,
                      *       "runs": 1,
                      *       "failures": 0,
                      *       "quotes_accepted": 507,
-                     *       "created_at": "2026-12-07T11:13:03.409Z",
-                     *       "updated_at": "2026-12-07T11:13:06.61Z"
+                     *       "created_at": "2026-12-07T11:26:36.048Z",
+                     *       "updated_at": "2026-12-07T11:26:45.165Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Source"];
@@ -8982,7 +9196,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/sources/contract-feed",
-                     *       "request_id": "WBR8Enci-6e"
+                     *       "request_id": "0sHMKJsx-6j"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -9113,7 +9327,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/sources/contract-doomed",
-                     *       "request_id": "WBR8Enci-6m"
+                     *       "request_id": "0sHMKJsx-6r"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -9233,17 +9447,17 @@ export interface operations {
                      *       "source": "contract-feed",
                      *       "importer": "openrouter",
                      *       "trigger": "manual",
-                     *       "url": "http://127.0.0.1:43261/api/v1/models",
+                     *       "url": "http://127.0.0.1:40143/api/v1/models",
                      *       "provider": null,
-                     *       "started_at": "2026-12-07T11:13:06.722Z",
-                     *       "finished_at": "2026-12-07T11:13:06.75Z",
+                     *       "started_at": "2026-12-07T11:26:45.408Z",
+                     *       "finished_at": "2026-12-07T11:26:45.468Z",
                      *       "status": "ok",
                      *       "attempts": 1,
                      *       "http_status": 200,
                      *       "bytes": 1280659,
                      *       "sha256": "40a65a1fa9836bf82527ed994b5a7ff2345809feff6428cfb88710c3fe8ad27b",
                      *       "payload_kept": true,
-                     *       "observed_at": "2026-12-07T11:13:03.468Z",
+                     *       "observed_at": "2026-12-07T11:26:36.278Z",
                      *       "rows_read": 549,
                      *       "quotes": 0,
                      *       "accepted": 0,
@@ -9295,7 +9509,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/sources/contract-feed/collect",
-                     *       "request_id": "WBR8Enci-6u"
+                     *       "request_id": "0sHMKJsx-6z"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -9425,17 +9639,17 @@ export interface operations {
                      *           "source": "contract-feed",
                      *           "importer": "openrouter",
                      *           "trigger": "manual",
-                     *           "url": "http://127.0.0.1:43261/api/v1/models",
+                     *           "url": "http://127.0.0.1:40143/api/v1/models",
                      *           "provider": null,
-                     *           "started_at": "2026-12-07T11:13:06.767Z",
-                     *           "finished_at": "2026-12-07T11:13:06.813Z",
+                     *           "started_at": "2026-12-07T11:26:45.524Z",
+                     *           "finished_at": "2026-12-07T11:26:45.619Z",
                      *           "status": "ok",
                      *           "attempts": 1,
                      *           "http_status": 200,
                      *           "bytes": 1280659,
                      *           "sha256": "40a65a1fa9836bf82527ed994b5a7ff2345809feff6428cfb88710c3fe8ad27b",
                      *           "payload_kept": true,
-                     *           "observed_at": "2026-12-07T11:13:03.468Z",
+                     *           "observed_at": "2026-12-07T11:26:36.278Z",
                      *           "rows_read": 549,
                      *           "quotes": 0,
                      *           "accepted": 0,
@@ -9460,17 +9674,17 @@ export interface operations {
                      *           "source": "contract-feed",
                      *           "importer": "openrouter",
                      *           "trigger": "manual",
-                     *           "url": "http://127.0.0.1:43261/api/v1/models",
+                     *           "url": "http://127.0.0.1:40143/api/v1/models",
                      *           "provider": null,
-                     *           "started_at": "2026-12-07T11:13:06.722Z",
-                     *           "finished_at": "2026-12-07T11:13:06.75Z",
+                     *           "started_at": "2026-12-07T11:26:45.408Z",
+                     *           "finished_at": "2026-12-07T11:26:45.468Z",
                      *           "status": "ok",
                      *           "attempts": 1,
                      *           "http_status": 200,
                      *           "bytes": 1280659,
                      *           "sha256": "40a65a1fa9836bf82527ed994b5a7ff2345809feff6428cfb88710c3fe8ad27b",
                      *           "payload_kept": true,
-                     *           "observed_at": "2026-12-07T11:13:03.468Z",
+                     *           "observed_at": "2026-12-07T11:26:36.278Z",
                      *           "rows_read": 549,
                      *           "quotes": 0,
                      *           "accepted": 0,
@@ -9525,7 +9739,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/sources/contract-feed/runs",
-                     *       "request_id": "WBR8Enci-73",
+                     *       "request_id": "0sHMKJsx-78",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/limit",
