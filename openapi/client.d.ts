@@ -251,6 +251,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/curves/{gpu}/chart.svg": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A chart of a GPU's term curve as a self-contained SVG image: term in months against USD per GPU-hour, spot as a dashed line
+         * @description The same points as GET /v1/curves/{gpu} (or /{date}, with as_of). A term without a value is a gap marked at its term, never a zero.
+         *
+         *     API key: optional on this deployment; required, of any scope, when the server runs with READ_API_KEY_REQUIRED=true.
+         */
+        get: operations["getCurveChartSvg"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/fx-rates": {
         parameters: {
             query?: never;
@@ -2266,7 +2288,7 @@ export interface operations {
                      *       "title": "Unauthorized",
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
-                     *       "request_id": "Yb6yCTy4-7r",
+                     *       "request_id": "sseIss3J-7x",
                      *       "instance": "/metrics"
                      *     }
                      */
@@ -2377,7 +2399,7 @@ export interface operations {
                      *               "base_value": "100",
                      *               "base_date": "2026-10-01",
                      *               "changed_by": "admin",
-                     *               "changed_at": "2026-12-04T05:07:20.857000Z",
+                     *               "changed_at": "2026-12-07T11:24:19.507000Z",
                      *               "reason": "initial",
                      *               "components": [
                      *                 {
@@ -2401,7 +2423,7 @@ export interface operations {
                      *               "base_value": null,
                      *               "base_date": null,
                      *               "changed_by": "admin",
-                     *               "changed_at": "2026-12-04T05:07:21.732000Z",
+                     *               "changed_at": "2026-12-07T11:24:23.567000Z",
                      *               "reason": "rebalanced",
                      *               "components": [
                      *                 {
@@ -2468,7 +2490,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/baskets",
-                     *       "request_id": "Yb6yCTy4-51"
+                     *       "request_id": "sseIss3J-51"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2540,7 +2562,7 @@ export interface operations {
                      *           "base_value": "100",
                      *           "base_date": "2026-10-01",
                      *           "changed_by": "admin",
-                     *           "changed_at": "2026-12-04T05:07:20.857000Z",
+                     *           "changed_at": "2026-12-07T11:24:19.507000Z",
                      *           "reason": "initial",
                      *           "components": [
                      *             {
@@ -2615,7 +2637,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No basket NO-SUCH-INDEX",
                      *       "instance": "/v1/baskets/NO-SUCH-INDEX",
-                     *       "request_id": "Yb6yCTy4-4o"
+                     *       "request_id": "sseIss3J-4o"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2698,7 +2720,7 @@ export interface operations {
                      *           "base_value": "100",
                      *           "base_date": "2026-10-01",
                      *           "changed_by": "admin",
-                     *           "changed_at": "2026-12-04T05:07:20.857000Z",
+                     *           "changed_at": "2026-12-07T11:24:19.507000Z",
                      *           "reason": "initial",
                      *           "components": [
                      *             {
@@ -2722,7 +2744,7 @@ export interface operations {
                      *           "base_value": null,
                      *           "base_date": null,
                      *           "changed_by": "admin",
-                     *           "changed_at": "2026-12-04T05:07:21.732000Z",
+                     *           "changed_at": "2026-12-07T11:24:23.567000Z",
                      *           "reason": "rebalanced",
                      *           "components": [
                      *             {
@@ -2785,7 +2807,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/baskets/CONTRACT-BASKET",
-                     *       "request_id": "Yb6yCTy4-4s"
+                     *       "request_id": "sseIss3J-4s"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2964,7 +2986,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/baskets/CONTRACT-BASKET/averages",
-                     *       "request_id": "Yb6yCTy4-5o",
+                     *       "request_id": "sseIss3J-5o",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -3111,7 +3133,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z; querystring/width: Too small: expected number to be >=240",
                      *       "instance": "/v1/baskets/CONTRACT-BASKET/chart.svg",
-                     *       "request_id": "Yb6yCTy4-5i",
+                     *       "request_id": "sseIss3J-5i",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -3332,7 +3354,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/baskets/CONTRACT-BASKET/values",
-                     *       "request_id": "Yb6yCTy4-54",
+                     *       "request_id": "sseIss3J-54",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -3482,7 +3504,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/baskets/CONTRACT-BASKET/values.csv",
-                     *       "request_id": "Yb6yCTy4-5c",
+                     *       "request_id": "sseIss3J-5c",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -3649,7 +3671,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/curves",
-                     *       "request_id": "Yb6yCTy4-7a"
+                     *       "request_id": "sseIss3J-7a"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -3727,7 +3749,7 @@ export interface operations {
                      *           "status": "ok",
                      *           "value": 2.49,
                      *           "revision": 1,
-                     *           "published_at": "2026-12-04T05:07:18.779Z",
+                     *           "published_at": "2026-12-07T11:24:12.793Z",
                      *           "premium": "0.000000",
                      *           "premium_pct": "0.0000",
                      *           "history": "/v1/indices/H100-SXM-OD/values"
@@ -3738,7 +3760,7 @@ export interface operations {
                      *           "status": "ok",
                      *           "value": 2.750258,
                      *           "revision": 1,
-                     *           "published_at": "2026-12-04T05:07:18.779Z",
+                     *           "published_at": "2026-12-07T11:24:12.793Z",
                      *           "premium": "0.104521",
                      *           "premium_pct": "10.4521",
                      *           "history": "/v1/indices/H100-SXM-R1/values"
@@ -3777,7 +3799,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/curves/H100-SXM",
-                     *       "request_id": "Yb6yCTy4-7e",
+                     *       "request_id": "sseIss3J-7e",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/as_of",
@@ -3899,7 +3921,7 @@ export interface operations {
                      *           "status": "ok",
                      *           "value": 2.49,
                      *           "revision": 3,
-                     *           "published_at": "2026-12-04T05:07:21.650Z",
+                     *           "published_at": "2026-12-07T11:24:23.048Z",
                      *           "premium": "0.000000",
                      *           "premium_pct": "0.0000",
                      *           "history": "/v1/indices/H100-SXM-OD/values"
@@ -3910,7 +3932,7 @@ export interface operations {
                      *           "status": "ok",
                      *           "value": 2.710023,
                      *           "revision": 1,
-                     *           "published_at": "2026-12-04T05:07:18.779Z",
+                     *           "published_at": "2026-12-07T11:24:12.793Z",
                      *           "premium": "0.088363",
                      *           "premium_pct": "8.8363",
                      *           "history": "/v1/indices/H100-SXM-R1/values"
@@ -3949,11 +3971,159 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/curves/H100-SXM/2026-10-20",
-                     *       "request_id": "Yb6yCTy4-7k",
+                     *       "request_id": "sseIss3J-7q",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/as_of",
                      *           "reason": "must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no API key, or an unknown or revoked one */
+            401: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the resource does not exist */
+            404: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a path parameter is over 200 characters */
+            414: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After); a compute cut off part-way names in committed the days it had published */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getCurveChartSvg: {
+        parameters: {
+            query?: {
+                /** @description answer as the API would have at this time: each day's highest revision published at or before it. Default: now. From EARLIEST_DATE (2015-01-01) to 5 minutes ahead of the server clock. */
+                as_of?: string;
+                /** @description the curve day; default the spot index's latest fixed day (with as_of: as published then) */
+                date?: string;
+                /** @description height in pixels (160–1600) */
+                height?: number;
+                /** @description only these terms, comma-separated, from 1, 3, 6, 12, 24, 36 (months); spot is always included */
+                terms?: string;
+                /** @description width in pixels (240–2400) */
+                width?: number;
+            };
+            header?: {
+                /** @description an ETag from an earlier answer: 304 Not Modified while it is current */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /** @description the GPU: its indices' code without -OD / -Rn */
+                gpu: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the chart */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/svg+xml": string;
+                };
+            };
+            /** @description Not Modified: the ETag in If-None-Match is current */
+            304: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
+            400: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/validation-error",
+                     *       "title": "Invalid request",
+                     *       "status": 400,
+                     *       "detail": "querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z; querystring/width: Too small: expected number to be >=240",
+                     *       "instance": "/v1/curves/H100-SXM/chart.svg",
+                     *       "request_id": "sseIss3J-7k",
+                     *       "errors": [
+                     *         {
+                     *           "path": "querystring/as_of",
+                     *           "reason": "must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z"
+                     *         },
+                     *         {
+                     *           "path": "querystring/width",
+                     *           "reason": "Too small: expected number to be >=240"
                      *         }
                      *       ]
                      *     }
@@ -4062,14 +4232,14 @@ export interface operations {
                      *           "currency": "EUR",
                      *           "usd_per_unit": "1.104344",
                      *           "source": "demo",
-                     *           "created_at": "2026-12-04T05:07:17.378Z"
+                     *           "created_at": "2026-12-07T11:24:07.687Z"
                      *         },
                      *         {
                      *           "date": "2026-11-01",
                      *           "currency": "GBP",
                      *           "usd_per_unit": "1.244411",
                      *           "source": "demo",
-                     *           "created_at": "2026-12-04T05:07:17.378Z"
+                     *           "created_at": "2026-12-07T11:24:07.687Z"
                      *         }
                      *       ],
                      *       "next_cursor": null
@@ -4106,7 +4276,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/fx-rates",
-                     *       "request_id": "Yb6yCTy4-1h",
+                     *       "request_id": "sseIss3J-1h",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -4221,7 +4391,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/fx-rates",
-                     *       "request_id": "Yb6yCTy4-1k"
+                     *       "request_id": "sseIss3J-1k"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4372,8 +4542,8 @@ export interface operations {
                      *           "code": "A100-SXM-OD",
                      *           "unit": "USD/GPU-hour",
                      *           "methodology_version": 1,
-                     *           "created_at": "2026-12-04T04:21:53.402Z",
-                     *           "updated_at": "2026-12-04T04:21:53.402Z",
+                     *           "created_at": "2026-12-07T10:59:28.883Z",
+                     *           "updated_at": "2026-12-07T10:59:28.883Z",
                      *           "latest": {
                      *             "code": "A100-SXM-OD",
                      *             "date": "2026-11-01",
@@ -4393,7 +4563,7 @@ export interface operations {
                      *             "hhi": 0.166667,
                      *             "max_provider_impact": 0.037518,
                      *             "revision": 1,
-                     *             "published_at": "2026-12-04T05:07:18.779Z",
+                     *             "published_at": "2026-12-07T11:24:12.793Z",
                      *             "methodology_version": 1,
                      *             "hash": "sha256:7a836626d55ed69fbb27d8f77cba8c5b5daaa82832f2c6b799d6245f6d336d12"
                      *           }
@@ -4438,8 +4608,8 @@ export interface operations {
                      *           "code": "B200-SXM-OD",
                      *           "unit": "USD/GPU-hour",
                      *           "methodology_version": 1,
-                     *           "created_at": "2026-12-04T04:21:53.402Z",
-                     *           "updated_at": "2026-12-04T04:21:53.402Z",
+                     *           "created_at": "2026-12-07T10:59:28.883Z",
+                     *           "updated_at": "2026-12-07T10:59:28.883Z",
                      *           "latest": {
                      *             "code": "B200-SXM-OD",
                      *             "date": "2026-11-01",
@@ -4459,7 +4629,7 @@ export interface operations {
                      *             "hhi": 0.142857,
                      *             "max_provider_impact": 0.178959,
                      *             "revision": 1,
-                     *             "published_at": "2026-12-04T05:07:18.779Z",
+                     *             "published_at": "2026-12-07T11:24:12.793Z",
                      *             "methodology_version": 1,
                      *             "hash": "sha256:6201665ce59f7e12cbc688f258d77c7d9fa69f9f4102ef3ff5eaf739fed9d419"
                      *           }
@@ -4511,7 +4681,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/indices",
-                     *       "request_id": "Yb6yCTy4-2q"
+                     *       "request_id": "sseIss3J-2q"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4571,8 +4741,8 @@ export interface operations {
                 content: {
                     /**
                      * @example code,name,kind,unit,date,status,value,level,revision,published_at,methodology_version,hash
-                     *     A100-SXM-OD,A100 SXM on-demand,gpu,USD/GPU-hour,2026-11-01,ok,1.403882,,1,2026-12-04T05:07:18.779Z,1,sha256:7a836626d55ed69fbb27d8f77cba8c5b5daaa82832f2c6b799d6245f6d336d12
-                     *     B200-SXM-OD,B200 SXM on-demand,gpu,USD/GPU-hour,2026-11-01,ok,5.079982,,1,2026-12-04T05:07:18.779Z,1,sha256:6201665ce59f7e12cbc688f258d77c7d9fa69f9f4102ef3ff5eaf739fed9d419
+                     *     A100-SXM-OD,A100 SXM on-demand,gpu,USD/GPU-hour,2026-11-01,ok,1.403882,,1,2026-12-07T11:24:12.793Z,1,sha256:7a836626d55ed69fbb27d8f77cba8c5b5daaa82832f2c6b799d6245f6d336d12
+                     *     B200-SXM-OD,B200 SXM on-demand,gpu,USD/GPU-hour,2026-11-01,ok,5.079982,,1,2026-12-07T11:24:12.793Z,1,sha256:6201665ce59f7e12cbc688f258d77c7d9fa69f9f4102ef3ff5eaf739fed9d419
                      */
                     "text/csv": string;
                 };
@@ -4618,7 +4788,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/indices.csv",
-                     *       "request_id": "Yb6yCTy4-2w"
+                     *       "request_id": "sseIss3J-2w"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4719,8 +4889,8 @@ export interface operations {
                      *       "code": "H100-SXM-OD",
                      *       "unit": "USD/GPU-hour",
                      *       "methodology_version": 1,
-                     *       "created_at": "2026-12-04T04:21:53.402Z",
-                     *       "updated_at": "2026-12-04T04:21:53.402Z",
+                     *       "created_at": "2026-12-07T10:59:28.883Z",
+                     *       "updated_at": "2026-12-07T10:59:28.883Z",
                      *       "latest": {
                      *         "code": "H100-SXM-OD",
                      *         "date": "2026-11-01",
@@ -4740,7 +4910,7 @@ export interface operations {
                      *         "hhi": 0.111111,
                      *         "max_provider_impact": 0.2115,
                      *         "revision": 1,
-                     *         "published_at": "2026-12-04T05:07:18.779Z",
+                     *         "published_at": "2026-12-07T11:24:12.793Z",
                      *         "methodology_version": 1,
                      *         "hash": "sha256:a7f062c09c30119b442f29398f4b758dd8997cbebf63c7690c87e18f57122431"
                      *       }
@@ -4801,7 +4971,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No index NO-SUCH-INDEX",
                      *       "instance": "/v1/indices/NO-SUCH-INDEX",
-                     *       "request_id": "Yb6yCTy4-30"
+                     *       "request_id": "sseIss3J-30"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4912,8 +5082,8 @@ export interface operations {
                      *       "code": "H100-SXM-OD",
                      *       "unit": "USD/GPU-hour",
                      *       "methodology_version": 1,
-                     *       "created_at": "2026-12-04T04:21:53.402Z",
-                     *       "updated_at": "2026-12-04T05:07:21.42Z"
+                     *       "created_at": "2026-12-07T10:59:28.883Z",
+                     *       "updated_at": "2026-12-07T11:24:21.811Z"
                      *     }
                      */
                     "application/json": components["schemas"]["IndexDefinition"];
@@ -4959,7 +5129,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/indices/H100-SXM-OD",
-                     *       "request_id": "Yb6yCTy4-34"
+                     *       "request_id": "sseIss3J-34"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5179,7 +5349,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/period: Invalid option: expected one of \"week\"|\"month\"|\"quarter\"|\"year\"; querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/indices/H100-SXM-OD/averages",
-                     *       "request_id": "Yb6yCTy4-46",
+                     *       "request_id": "sseIss3J-46",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/period",
@@ -5327,7 +5497,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z; querystring/width: Too small: expected number to be >=240",
                      *       "instance": "/v1/indices/H100-SXM-OD/chart.svg",
-                     *       "request_id": "Yb6yCTy4-73",
+                     *       "request_id": "sseIss3J-73",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -5456,7 +5626,7 @@ export interface operations {
                      *       "hhi": 0.111111,
                      *       "max_provider_impact": 0.2115,
                      *       "revision": 1,
-                     *       "published_at": "2026-12-04T05:07:18.779Z",
+                     *       "published_at": "2026-12-07T11:24:12.793Z",
                      *       "methodology_version": 1,
                      *       "hash": "sha256:a7f062c09c30119b442f29398f4b758dd8997cbebf63c7690c87e18f57122431",
                      *       "source_health": null
@@ -5517,7 +5687,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No index NO-SUCH-INDEX",
                      *       "instance": "/v1/indices/NO-SUCH-INDEX/latest",
-                     *       "request_id": "Yb6yCTy4-2b"
+                     *       "request_id": "sseIss3J-2b"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5592,7 +5762,7 @@ export interface operations {
                 content: {
                     /**
                      * @example date,code,status,value,level,unit,window_days,n_providers,n_contributors,n_quotes,n_excluded,min,p25,p75,max,hhi,max_provider_impact,revision,published_at,methodology_version,hash
-                     *     2026-11-01,H100-SXM-OD,ok,2.49,,USD/GPU-hour,1,9,9,9,0,1.8485,2.2334,2.973225,3.4693,0.111111,0.2115,1,2026-12-04T05:07:18.779Z,1,sha256:a7f062c09c30119b442f29398f4b758dd8997cbebf63c7690c87e18f57122431
+                     *     2026-11-01,H100-SXM-OD,ok,2.49,,USD/GPU-hour,1,9,9,9,0,1.8485,2.2334,2.973225,3.4693,0.111111,0.2115,1,2026-12-07T11:24:12.793Z,1,sha256:a7f062c09c30119b442f29398f4b758dd8997cbebf63c7690c87e18f57122431
                      */
                     "text/csv": string;
                 };
@@ -5650,7 +5820,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No index NO-SUCH-INDEX",
                      *       "instance": "/v1/indices/NO-SUCH-INDEX/latest.csv",
-                     *       "request_id": "Yb6yCTy4-2j"
+                     *       "request_id": "sseIss3J-2j"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5759,7 +5929,7 @@ export interface operations {
                      *           "hhi": 0.111111,
                      *           "max_provider_impact": 0.172643,
                      *           "revision": 1,
-                     *           "published_at": "2026-12-04T05:07:18.077Z",
+                     *           "published_at": "2026-12-07T11:24:10.347Z",
                      *           "methodology_version": 1,
                      *           "hash": "sha256:a0bacd31e132e19c455fed490eaadc2763962eb9d0921eddcd686a9eb553ecb5"
                      *         },
@@ -5782,7 +5952,7 @@ export interface operations {
                      *           "hhi": 0.111111,
                      *           "max_provider_impact": 0.127115,
                      *           "revision": 1,
-                     *           "published_at": "2026-12-04T05:07:18.077Z",
+                     *           "published_at": "2026-12-07T11:24:10.347Z",
                      *           "methodology_version": 1,
                      *           "hash": "sha256:50e969050a1550582a5f7c756c885c29ead3961c777fd7541ec3ef0029ad58f6"
                      *         }
@@ -5793,8 +5963,8 @@ export interface operations {
                     "application/json": components["schemas"]["FixingPage"];
                     /**
                      * @example date,code,status,value,level,unit,window_days,n_providers,n_contributors,n_quotes,n_excluded,min,p25,p75,max,hhi,max_provider_impact,revision,published_at,methodology_version,hash
-                     *     2026-09-18,H100-SXM-OD,ok,2.6391,,USD/GPU-hour,1,9,9,9,0,2.0268,2.47301,2.99,3.49,0.111111,0.172643,1,2026-12-04T05:07:18.077Z,1,sha256:a0bacd31e132e19c455fed490eaadc2763962eb9d0921eddcd686a9eb553ecb5
-                     *     2026-09-19,H100-SXM-OD,ok,2.6718,,USD/GPU-hour,1,9,9,9,0,2.0134,2.471403,2.99,3.49,0.111111,0.127115,1,2026-12-04T05:07:18.077Z,1,sha256:50e969050a1550582a5f7c756c885c29ead3961c777fd7541ec3ef0029ad58f6
+                     *     2026-09-18,H100-SXM-OD,ok,2.6391,,USD/GPU-hour,1,9,9,9,0,2.0268,2.47301,2.99,3.49,0.111111,0.172643,1,2026-12-07T11:24:10.347Z,1,sha256:a0bacd31e132e19c455fed490eaadc2763962eb9d0921eddcd686a9eb553ecb5
+                     *     2026-09-19,H100-SXM-OD,ok,2.6718,,USD/GPU-hour,1,9,9,9,0,2.0134,2.471403,2.99,3.49,0.111111,0.127115,1,2026-12-07T11:24:10.347Z,1,sha256:50e969050a1550582a5f7c756c885c29ead3961c777fd7541ec3ef0029ad58f6
                      */
                     "text/csv": string;
                 };
@@ -5828,7 +5998,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z; querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/indices/H100-SXM-OD/values",
-                     *       "request_id": "Yb6yCTy4-3g",
+                     *       "request_id": "sseIss3J-3g",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -5961,7 +6131,7 @@ export interface operations {
                      *       "hhi": 0.111111,
                      *       "max_provider_impact": 0.094314,
                      *       "revision": 2,
-                     *       "published_at": "2026-12-04T05:07:19.101Z",
+                     *       "published_at": "2026-12-07T11:24:14.019Z",
                      *       "methodology_version": 1,
                      *       "hash": "sha256:6e0e6c8e920c9262b5659fab98f75ca1168c738eb6bdf73b4b6fe03fead9b393"
                      *     }
@@ -5997,7 +6167,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/indices/H100-SXM-OD/values/2026-10-20",
-                     *       "request_id": "Yb6yCTy4-3n",
+                     *       "request_id": "sseIss3J-3n",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/as_of",
@@ -6123,11 +6293,11 @@ export interface operations {
                      *           "hhi": 0.111111,
                      *           "max_provider_impact": 0.219864,
                      *           "revision": 1,
-                     *           "published_at": "2026-12-04T05:07:18.779Z",
+                     *           "published_at": "2026-12-07T11:24:12.793Z",
                      *           "methodology_version": 1,
                      *           "hash": "sha256:6f0b2450f98882d247f906f8a985f30df109e16eaec2988b862b6571587d190d",
                      *           "reason": "initial",
-                     *           "superseded_at": "2026-12-04T05:07:19.101Z"
+                     *           "superseded_at": "2026-12-07T11:24:14.019Z"
                      *         },
                      *         {
                      *           "code": "H100-SXM-OD",
@@ -6148,7 +6318,7 @@ export interface operations {
                      *           "hhi": 0.111111,
                      *           "max_provider_impact": 0.094314,
                      *           "revision": 2,
-                     *           "published_at": "2026-12-04T05:07:19.101Z",
+                     *           "published_at": "2026-12-07T11:24:14.019Z",
                      *           "methodology_version": 1,
                      *           "hash": "sha256:6e0e6c8e920c9262b5659fab98f75ca1168c738eb6bdf73b4b6fe03fead9b393",
                      *           "reason": "late_quotes",
@@ -6212,7 +6382,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No index NO-SUCH-INDEX",
                      *       "instance": "/v1/indices/NO-SUCH-INDEX/values/2026-10-20/revisions",
-                     *       "request_id": "Yb6yCTy4-3w"
+                     *       "request_id": "sseIss3J-3w"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6294,7 +6464,7 @@ export interface operations {
                      *           "insufficient": 0
                      *         }
                      *       ],
-                     *       "ms": 11
+                     *       "ms": 68
                      *     }
                      */
                     "application/json": components["schemas"]["ComputeReport"];
@@ -6328,7 +6498,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/indices/compute",
-                     *       "request_id": "Yb6yCTy4-4b"
+                     *       "request_id": "sseIss3J-4b"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6514,7 +6684,7 @@ export interface operations {
                      *       "title": "URI Too Long",
                      *       "status": 414,
                      *       "detail": "'/v1/payloads/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' is exceeding the max param length",
-                     *       "request_id": "Yb6yCTy4-6y",
+                     *       "request_id": "sseIss3J-6y",
                      *       "instance": "/v1/payloads/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
                      *     }
                      */
@@ -6588,8 +6758,8 @@ export interface operations {
                      *           "variant": "sxm",
                      *           "tier": null,
                      *           "open_weights": null,
-                     *           "created_at": "2026-12-04T05:07:17.338Z",
-                     *           "updated_at": "2026-12-04T05:07:17.338Z"
+                     *           "created_at": "2026-12-07T11:24:07.345Z",
+                     *           "updated_at": "2026-12-07T11:24:07.345Z"
                      *         },
                      *         {
                      *           "code": "amazon/nova-2-lite",
@@ -6599,8 +6769,8 @@ export interface operations {
                      *           "variant": null,
                      *           "tier": "small",
                      *           "open_weights": false,
-                     *           "created_at": "2026-12-04T05:07:20.101Z",
-                     *           "updated_at": "2026-12-04T05:07:20.101Z"
+                     *           "created_at": "2026-12-07T11:24:17.224Z",
+                     *           "updated_at": "2026-12-07T11:24:17.224Z"
                      *         }
                      *       ],
                      *       "next_cursor": null
@@ -6649,7 +6819,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/products",
-                     *       "request_id": "Yb6yCTy4-z"
+                     *       "request_id": "sseIss3J-z"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6717,8 +6887,8 @@ export interface operations {
                      *       "variant": null,
                      *       "tier": "frontier",
                      *       "open_weights": false,
-                     *       "created_at": "2026-12-04T05:07:17.342Z",
-                     *       "updated_at": "2026-12-04T05:07:17.342Z"
+                     *       "created_at": "2026-12-07T11:24:07.393Z",
+                     *       "updated_at": "2026-12-07T11:24:07.393Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Product"];
@@ -6752,7 +6922,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "params/code: must be a lowercase code such as h100-sxm or openai/gpt-5.5 (URL-encode the slash as %2F)",
                      *       "instance": "/v1/products/NO-SUCH-INDEX",
-                     *       "request_id": "Yb6yCTy4-13",
+                     *       "request_id": "sseIss3J-13",
                      *       "errors": [
                      *         {
                      *           "path": "params/code",
@@ -6861,8 +7031,8 @@ export interface operations {
                      *       "variant": "sxm",
                      *       "tier": null,
                      *       "open_weights": null,
-                     *       "created_at": "2026-12-04T05:07:17.33Z",
-                     *       "updated_at": "2026-12-04T05:07:21.045Z"
+                     *       "created_at": "2026-12-07T11:24:07.26Z",
+                     *       "updated_at": "2026-12-07T11:24:20.216Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Product"];
@@ -6908,7 +7078,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/products/h100-sxm",
-                     *       "request_id": "Yb6yCTy4-17"
+                     *       "request_id": "sseIss3J-17"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7035,16 +7205,16 @@ export interface operations {
                      *           "name": "Anthropic",
                      *           "kind": "model_lab",
                      *           "website": "https://www.anthropic.com",
-                     *           "created_at": "2026-12-04T05:07:17.308Z",
-                     *           "updated_at": "2026-12-04T05:07:17.308Z"
+                     *           "created_at": "2026-12-07T11:24:07.215Z",
+                     *           "updated_at": "2026-12-07T11:24:07.215Z"
                      *         },
                      *         {
                      *           "slug": "aws",
                      *           "name": "Amazon Web Services",
                      *           "kind": "hyperscaler",
                      *           "website": "https://aws.amazon.com",
-                     *           "created_at": "2026-12-04T05:07:17.285Z",
-                     *           "updated_at": "2026-12-04T05:07:17.285Z"
+                     *           "created_at": "2026-12-07T11:24:07.029Z",
+                     *           "updated_at": "2026-12-07T11:24:07.029Z"
                      *         }
                      *       ],
                      *       "next_cursor": null
@@ -7093,7 +7263,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/providers",
-                     *       "request_id": "Yb6yCTy4-g"
+                     *       "request_id": "sseIss3J-g"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7158,8 +7328,8 @@ export interface operations {
                      *       "name": "Lambda",
                      *       "kind": "neocloud",
                      *       "website": "https://lambda.ai",
-                     *       "created_at": "2026-12-04T05:07:17.293Z",
-                     *       "updated_at": "2026-12-04T05:07:17.293Z"
+                     *       "created_at": "2026-12-07T11:24:07.051Z",
+                     *       "updated_at": "2026-12-07T11:24:07.051Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Provider"];
@@ -7217,7 +7387,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No provider no-such-provider",
                      *       "instance": "/v1/providers/no-such-provider",
-                     *       "request_id": "Yb6yCTy4-k"
+                     *       "request_id": "sseIss3J-k"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7293,8 +7463,8 @@ export interface operations {
                      *       "name": "Lambda",
                      *       "kind": "neocloud",
                      *       "website": "https://lambda.ai",
-                     *       "created_at": "2026-12-04T05:07:17.293Z",
-                     *       "updated_at": "2026-12-04T05:07:20.952Z"
+                     *       "created_at": "2026-12-07T11:24:07.051Z",
+                     *       "updated_at": "2026-12-07T11:24:19.888Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Provider"];
@@ -7340,7 +7510,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/providers/lambda",
-                     *       "request_id": "Yb6yCTy4-o"
+                     *       "request_id": "sseIss3J-o"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7484,10 +7654,10 @@ export interface operations {
                      *           "gpus_per_instance": null,
                      *           "fx_usd_per_unit": "1",
                      *           "usd_price": "60",
-                     *           "observed_at": "2026-12-04T05:07:20.058Z",
-                     *           "observed_day": "2026-12-04",
+                     *           "observed_at": "2026-12-07T11:24:17.107Z",
+                     *           "observed_day": "2026-12-07",
                      *           "source": "openrouter",
-                     *           "ingested_at": "2026-12-04T05:07:20.101Z",
+                     *           "ingested_at": "2026-12-07T11:24:17.224Z",
                      *           "run_id": "1"
                      *         },
                      *         {
@@ -7504,14 +7674,14 @@ export interface operations {
                      *           "gpus_per_instance": null,
                      *           "fx_usd_per_unit": "1",
                      *           "usd_price": "30",
-                     *           "observed_at": "2026-12-04T05:07:20.058Z",
-                     *           "observed_day": "2026-12-04",
+                     *           "observed_at": "2026-12-07T11:24:17.107Z",
+                     *           "observed_day": "2026-12-07",
                      *           "source": "openrouter",
-                     *           "ingested_at": "2026-12-04T05:07:20.101Z",
+                     *           "ingested_at": "2026-12-07T11:24:17.224Z",
                      *           "run_id": "1"
                      *         }
                      *       ],
-                     *       "next_cursor": "eyJhdCI6IjIwMjYtMTItMDRUMDU6MDc6MjAuMDU4WiIsImlkIjoiODI0MSJ9.Uxz2acS6h_yx-67Zm7keXqR8"
+                     *       "next_cursor": "eyJhdCI6IjIwMjYtMTItMDdUMTE6MjQ6MTcuMTA3WiIsImlkIjoiODI0MSJ9.MgIuRB0L3OWBeg8wmDYd8L_z"
                      *     }
                      */
                     "application/json": components["schemas"]["QuoteList"];
@@ -7545,7 +7715,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: Invalid input; querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/quotes",
-                     *       "request_id": "Yb6yCTy4-1t",
+                     *       "request_id": "sseIss3J-1t",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -7662,7 +7832,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/quotes",
-                     *       "request_id": "Yb6yCTy4-1w"
+                     *       "request_id": "sseIss3J-1w"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7787,7 +7957,7 @@ export interface operations {
                      *       "observed_at": "2026-09-18T03:00:00Z",
                      *       "observed_day": "2026-09-18",
                      *       "source": "demo",
-                     *       "ingested_at": "2026-12-04T05:07:17.471Z",
+                     *       "ingested_at": "2026-12-07T11:24:08.294Z",
                      *       "run_id": null,
                      *       "run": null
                      *     }
@@ -7858,7 +8028,7 @@ export interface operations {
                      *       "title": "URI Too Long",
                      *       "status": 414,
                      *       "detail": "'/v1/quotes/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' is exceeding the max param length",
-                     *       "request_id": "Yb6yCTy4-25",
+                     *       "request_id": "sseIss3J-25",
                      *       "instance": "/v1/quotes/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
                      *     }
                      */
@@ -7933,7 +8103,7 @@ export interface operations {
                      *           "date": "2026-10-20",
                      *           "revision": 2,
                      *           "reason": "late_quotes",
-                     *           "published_at": "2026-12-04T05:07:19.101Z",
+                     *           "published_at": "2026-12-07T11:24:14.019Z",
                      *           "unit": "USD/GPU-hour",
                      *           "status": "ok",
                      *           "value": 2.428928,
@@ -7948,7 +8118,7 @@ export interface operations {
                      *           "date": "2026-10-20",
                      *           "revision": 3,
                      *           "reason": "late_quotes",
-                     *           "published_at": "2026-12-04T05:07:21.65Z",
+                     *           "published_at": "2026-12-07T11:24:23.048Z",
                      *           "unit": "USD/GPU-hour",
                      *           "status": "ok",
                      *           "value": 2.49,
@@ -7993,7 +8163,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/revisions",
-                     *       "request_id": "Yb6yCTy4-4k",
+                     *       "request_id": "sseIss3J-4k",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/limit",
@@ -8088,17 +8258,17 @@ export interface operations {
                      *       "source": "contract-feed",
                      *       "importer": "openrouter",
                      *       "trigger": "manual",
-                     *       "url": "http://127.0.0.1:33171/api/v1/models",
+                     *       "url": "http://127.0.0.1:43611/api/v1/models",
                      *       "provider": null,
-                     *       "started_at": "2026-12-04T05:07:20.028Z",
-                     *       "finished_at": "2026-12-04T05:07:20.739Z",
+                     *       "started_at": "2026-12-07T11:24:16.838Z",
+                     *       "finished_at": "2026-12-07T11:24:18.899Z",
                      *       "status": "ok",
                      *       "attempts": 1,
                      *       "http_status": 200,
                      *       "bytes": 1280659,
                      *       "sha256": "40a65a1fa9836bf82527ed994b5a7ff2345809feff6428cfb88710c3fe8ad27b",
                      *       "payload_kept": true,
-                     *       "observed_at": "2026-12-04T05:07:20.058Z",
+                     *       "observed_at": "2026-12-07T11:24:17.107Z",
                      *       "rows_read": 549,
                      *       "quotes": 507,
                      *       "accepted": 507,
@@ -8185,7 +8355,7 @@ export interface operations {
                      *       "title": "URI Too Long",
                      *       "status": 414,
                      *       "detail": "'/v1/runs/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' is exceeding the max param length",
-                     *       "request_id": "Yb6yCTy4-6u",
+                     *       "request_id": "sseIss3J-6u",
                      *       "instance": "/v1/runs/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
                      *     }
                      */
@@ -8249,7 +8419,7 @@ export interface operations {
                      *         {
                      *           "name": "contract-doomed",
                      *           "importer": "openrouter",
-                     *           "url": "http://127.0.0.1:33171/api/v1/models",
+                     *           "url": "http://127.0.0.1:43611/api/v1/models",
                      *           "provider": null,
                      *           "interval_seconds": 3600,
                      *           "enabled": false,
@@ -8258,7 +8428,7 @@ export interface operations {
                      *           "max_bytes": 67108864,
                      *           "retries": 0,
                      *           "stale_after_seconds": 10800,
-                     *           "next_run_at": "2026-12-04T05:07:20.022Z",
+                     *           "next_run_at": "2026-12-07T11:24:16.672Z",
                      *           "last_run_at": null,
                      *           "last_success_at": null,
                      *           "last_success_age_seconds": null,
@@ -8267,13 +8437,13 @@ export interface operations {
                      *           "runs": 0,
                      *           "failures": 0,
                      *           "quotes_accepted": 0,
-                     *           "created_at": "2026-12-04T05:07:20.022Z",
-                     *           "updated_at": "2026-12-04T05:07:20.022Z"
+                     *           "created_at": "2026-12-07T11:24:16.672Z",
+                     *           "updated_at": "2026-12-07T11:24:16.672Z"
                      *         },
                      *         {
                      *           "name": "contract-feed",
                      *           "importer": "openrouter",
-                     *           "url": "http://127.0.0.1:33171/api/v1/models",
+                     *           "url": "http://127.0.0.1:43611/api/v1/models",
                      *           "provider": null,
                      *           "interval_seconds": 3600,
                      *           "enabled": false,
@@ -8282,17 +8452,17 @@ export interface operations {
                      *           "max_bytes": 67108864,
                      *           "retries": 0,
                      *           "stale_after_seconds": 10800,
-                     *           "next_run_at": "2026-12-04T06:07:20.025Z",
-                     *           "last_run_at": "2026-12-04T05:07:20.028Z",
-                     *           "last_success_at": "2026-12-04T05:07:20.739Z",
-                     *           "last_success_age_seconds": 1,
+                     *           "next_run_at": "2026-12-07T12:24:16.775Z",
+                     *           "last_run_at": "2026-12-07T11:24:16.838Z",
+                     *           "last_success_at": "2026-12-07T11:24:18.899Z",
+                     *           "last_success_age_seconds": 6,
                      *           "last_failure": null,
                      *           "stale": false,
                      *           "runs": 1,
                      *           "failures": 0,
                      *           "quotes_accepted": 507,
-                     *           "created_at": "2026-12-04T05:07:20.018Z",
-                     *           "updated_at": "2026-12-04T05:07:20.018Z"
+                     *           "created_at": "2026-12-07T11:24:16.612Z",
+                     *           "updated_at": "2026-12-07T11:24:16.612Z"
                      *         }
                      *       ],
                      *       "next_cursor": null
@@ -8341,7 +8511,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/sources",
-                     *       "request_id": "Yb6yCTy4-5u"
+                     *       "request_id": "sseIss3J-5u"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -8404,7 +8574,7 @@ export interface operations {
                      * @example {
                      *       "name": "contract-feed",
                      *       "importer": "openrouter",
-                     *       "url": "http://127.0.0.1:33171/api/v1/models",
+                     *       "url": "http://127.0.0.1:43611/api/v1/models",
                      *       "provider": null,
                      *       "interval_seconds": 3600,
                      *       "enabled": false,
@@ -8413,17 +8583,17 @@ export interface operations {
                      *       "max_bytes": 67108864,
                      *       "retries": 0,
                      *       "stale_after_seconds": 10800,
-                     *       "next_run_at": "2026-12-04T06:07:20.025Z",
-                     *       "last_run_at": "2026-12-04T05:07:20.028Z",
-                     *       "last_success_at": "2026-12-04T05:07:20.739Z",
-                     *       "last_success_age_seconds": 1,
+                     *       "next_run_at": "2026-12-07T12:24:16.775Z",
+                     *       "last_run_at": "2026-12-07T11:24:16.838Z",
+                     *       "last_success_at": "2026-12-07T11:24:18.899Z",
+                     *       "last_success_age_seconds": 6,
                      *       "last_failure": null,
                      *       "stale": false,
                      *       "runs": 1,
                      *       "failures": 0,
                      *       "quotes_accepted": 507,
-                     *       "created_at": "2026-12-04T05:07:20.018Z",
-                     *       "updated_at": "2026-12-04T05:07:20.018Z"
+                     *       "created_at": "2026-12-07T11:24:16.612Z",
+                     *       "updated_at": "2026-12-07T11:24:16.612Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Source"];
@@ -8492,7 +8662,7 @@ export interface operations {
                      *       "title": "URI Too Long",
                      *       "status": 414,
                      *       "detail": "'/v1/sources/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' is exceeding the max param length",
-                     *       "request_id": "Yb6yCTy4-5x",
+                     *       "request_id": "sseIss3J-5x",
                      *       "instance": "/v1/sources/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
                      *     }
                      */
@@ -8555,7 +8725,7 @@ export interface operations {
                      * @example {
                      *       "name": "contract-feed",
                      *       "importer": "openrouter",
-                     *       "url": "http://127.0.0.1:33171/api/v1/models",
+                     *       "url": "http://127.0.0.1:43611/api/v1/models",
                      *       "provider": null,
                      *       "interval_seconds": 3600,
                      *       "enabled": false,
@@ -8564,17 +8734,17 @@ export interface operations {
                      *       "max_bytes": 67108864,
                      *       "retries": 0,
                      *       "stale_after_seconds": 10800,
-                     *       "next_run_at": "2026-12-04T06:07:20.025Z",
-                     *       "last_run_at": "2026-12-04T05:07:20.028Z",
-                     *       "last_success_at": "2026-12-04T05:07:20.739Z",
-                     *       "last_success_age_seconds": 1,
+                     *       "next_run_at": "2026-12-07T12:24:16.775Z",
+                     *       "last_run_at": "2026-12-07T11:24:16.838Z",
+                     *       "last_success_at": "2026-12-07T11:24:18.899Z",
+                     *       "last_success_age_seconds": 6,
                      *       "last_failure": null,
                      *       "stale": false,
                      *       "runs": 1,
                      *       "failures": 0,
                      *       "quotes_accepted": 507,
-                     *       "created_at": "2026-12-04T05:07:20.018Z",
-                     *       "updated_at": "2026-12-04T05:07:22.075Z"
+                     *       "created_at": "2026-12-07T11:24:16.612Z",
+                     *       "updated_at": "2026-12-07T11:24:25.136Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Source"];
@@ -8620,7 +8790,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/sources/contract-feed",
-                     *       "request_id": "Yb6yCTy4-60"
+                     *       "request_id": "sseIss3J-60"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -8751,7 +8921,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/sources/contract-doomed",
-                     *       "request_id": "Yb6yCTy4-68"
+                     *       "request_id": "sseIss3J-68"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -8871,17 +9041,17 @@ export interface operations {
                      *       "source": "contract-feed",
                      *       "importer": "openrouter",
                      *       "trigger": "manual",
-                     *       "url": "http://127.0.0.1:33171/api/v1/models",
+                     *       "url": "http://127.0.0.1:43611/api/v1/models",
                      *       "provider": null,
-                     *       "started_at": "2026-12-04T05:07:22.156Z",
-                     *       "finished_at": "2026-12-04T05:07:22.181Z",
+                     *       "started_at": "2026-12-07T11:24:25.379Z",
+                     *       "finished_at": "2026-12-07T11:24:25.528Z",
                      *       "status": "ok",
                      *       "attempts": 1,
                      *       "http_status": 200,
                      *       "bytes": 1280659,
                      *       "sha256": "40a65a1fa9836bf82527ed994b5a7ff2345809feff6428cfb88710c3fe8ad27b",
                      *       "payload_kept": true,
-                     *       "observed_at": "2026-12-04T05:07:20.058Z",
+                     *       "observed_at": "2026-12-07T11:24:17.107Z",
                      *       "rows_read": 549,
                      *       "quotes": 0,
                      *       "accepted": 0,
@@ -8933,7 +9103,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/sources/contract-feed/collect",
-                     *       "request_id": "Yb6yCTy4-6g"
+                     *       "request_id": "sseIss3J-6g"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -9063,17 +9233,17 @@ export interface operations {
                      *           "source": "contract-feed",
                      *           "importer": "openrouter",
                      *           "trigger": "manual",
-                     *           "url": "http://127.0.0.1:33171/api/v1/models",
+                     *           "url": "http://127.0.0.1:43611/api/v1/models",
                      *           "provider": null,
-                     *           "started_at": "2026-12-04T05:07:22.198Z",
-                     *           "finished_at": "2026-12-04T05:07:22.223Z",
+                     *           "started_at": "2026-12-07T11:24:25.626Z",
+                     *           "finished_at": "2026-12-07T11:24:25.788Z",
                      *           "status": "ok",
                      *           "attempts": 1,
                      *           "http_status": 200,
                      *           "bytes": 1280659,
                      *           "sha256": "40a65a1fa9836bf82527ed994b5a7ff2345809feff6428cfb88710c3fe8ad27b",
                      *           "payload_kept": true,
-                     *           "observed_at": "2026-12-04T05:07:20.058Z",
+                     *           "observed_at": "2026-12-07T11:24:17.107Z",
                      *           "rows_read": 549,
                      *           "quotes": 0,
                      *           "accepted": 0,
@@ -9098,17 +9268,17 @@ export interface operations {
                      *           "source": "contract-feed",
                      *           "importer": "openrouter",
                      *           "trigger": "manual",
-                     *           "url": "http://127.0.0.1:33171/api/v1/models",
+                     *           "url": "http://127.0.0.1:43611/api/v1/models",
                      *           "provider": null,
-                     *           "started_at": "2026-12-04T05:07:22.156Z",
-                     *           "finished_at": "2026-12-04T05:07:22.181Z",
+                     *           "started_at": "2026-12-07T11:24:25.379Z",
+                     *           "finished_at": "2026-12-07T11:24:25.528Z",
                      *           "status": "ok",
                      *           "attempts": 1,
                      *           "http_status": 200,
                      *           "bytes": 1280659,
                      *           "sha256": "40a65a1fa9836bf82527ed994b5a7ff2345809feff6428cfb88710c3fe8ad27b",
                      *           "payload_kept": true,
-                     *           "observed_at": "2026-12-04T05:07:20.058Z",
+                     *           "observed_at": "2026-12-07T11:24:17.107Z",
                      *           "rows_read": 549,
                      *           "quotes": 0,
                      *           "accepted": 0,
@@ -9163,7 +9333,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/sources/contract-feed/runs",
-                     *       "request_id": "Yb6yCTy4-6p",
+                     *       "request_id": "sseIss3J-6p",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/limit",
