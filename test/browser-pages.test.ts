@@ -8,6 +8,7 @@ import { test } from 'node:test'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
 import { formatValue } from '../src/web/format.ts'
 import { buildTestApp } from './helpers/app.ts'
+import { curveBasketApp, GPU } from './helpers/curve-basket-fixture.ts'
 import { CODE, demoDatabase } from './helpers/web-fixture.ts'
 
 // The pages in a real browser: Debian's Chromium driven by playwright-core (no browser download). It
@@ -109,5 +110,37 @@ test('index page, catalog and widget in headless Chromium at 1280 and 375 px', {
   for (const frame of page.frames().filter((f) => f !== page.mainFrame())) {
     const text = await frame.evaluate(() => document.body?.innerText ?? '').catch(() => '')
     assert.ok(!text.includes('USD/GPU-hour'), 'a page on another origin cannot show the widget')
+  }
+})
+
+test('GPU term-curve page and basket page in headless Chromium at 1280 and 375 px: no sideways scrolling', { timeout: 120_000 }, async (t) => {
+  if (!existsSync(CHROMIUM)) {
+    assert.ok(!REQUIRED, `CPX_REQUIRE_BROWSER is set but there is no Chromium at ${CHROMIUM}`)
+    t.skip(`no Chromium at ${CHROMIUM}: browser test skipped`)
+    return
+  }
+  mkdirSync(ARTIFACTS, { recursive: true })
+  const context = await launch(t)
+  const app = await curveBasketApp(t)
+  const base = await app.listen({ port: 0, host: '127.0.0.1' })
+  const page = await context.newPage()
+  for (const width of [1280, 375]) {
+    await page.setViewportSize({ width, height: 900 })
+    for (const [path, value, name] of [[`/curves/${GPU}`, '2.3000', 'curve'], ['/baskets/BUD', '3,150.00', 'basket']] as const) {
+      const errors = await consoleErrors(page, async () => {
+        const res = await page.goto(`${base}${path}`)
+        assert.equal(res?.status(), 200, path)
+      })
+      assert.deepEqual(errors, [], `no console errors (CSP refusals) on ${path} at ${width} px`)
+      assert.equal((await page.getByTestId(name === 'curve' ? 'spot-value' : 'latest-value').textContent())?.trim(), value)
+      const chart = page.locator(`figure.chart ${width < 640 ? '.chart-narrow' : '.chart-wide'} svg`)
+      assert.ok(await chart.isVisible(), `${path}: chart visible at ${width} px`)
+      const box = (await chart.boundingBox())!
+      assert.ok(box.width >= width * 0.8 - 40 && box.width <= width, `${path}: chart ${box.width} px wide at ${width} px`)
+      assert.ok(await page.getByRole('table').first().isVisible(), `${path}: table visible`)
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)
+      assert.ok(overflow <= 0, `${path}: no sideways scrolling at ${width} px (${overflow} px over)`)
+      await page.screenshot({ path: `${ARTIFACTS}/${name}-${width}.png`, fullPage: true })
+    }
   }
 })

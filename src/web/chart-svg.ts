@@ -16,14 +16,14 @@ export interface ChartOptions {
   to?: string
 }
 
-const FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
-const INK = '#1a1a1a' // 17:1 on white
-const MUTED = '#4d4d4d' // 8.5:1
-const GRID = '#d9d9d9'
-const LINE = '#1f4e9c' // 8.0:1
+export const FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
+export const INK = '#1a1a1a' // 17:1 on white
+export const MUTED = '#4d4d4d' // 8.5:1
+export const GRID = '#d9d9d9'
+export const LINE = '#1f4e9c' // 8.0:1
 const REVISED = '#a64b00' // 5.8:1
 
-const r1 = (n: number) => Math.round(n * 10) / 10
+export const r1 = (n: number) => Math.round(n * 10) / 10
 
 /** 1, 2, 2.5 or 5 × a power of ten, near `raw` (up to a quarter below it: a tick more rather than half as many). */
 function niceStep (raw: number): number {
@@ -31,7 +31,7 @@ function niceStep (raw: number): number {
   return ([1, 2, 2.5, 5, 10].find((m) => m * p >= raw * 0.75) ?? 10) * p
 }
 
-function valueTicks (lo: number, hi: number, wanted: number): { ticks: number[], decimals: number } {
+export function valueTicks (lo: number, hi: number, wanted: number): { ticks: number[], decimals: number } {
   const step = niceStep((hi - lo) / Math.max(1, wanted))
   const exp = Math.floor(Math.log10(step))
   const decimals = Math.max(0, -exp + (Math.abs(step / 10 ** exp - 2.5) < 1e-9 ? 1 : 0))

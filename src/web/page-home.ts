@@ -46,12 +46,25 @@ ${changeCell('1 day', s.change1d, d.unit)}${changeCell('30 days', s.change30d, d
 <td data-label="30 days">${sparkline(s, 120, 32)}</td></tr>`
 }
 
-export function homePage (catalog: IndexSummary[], href: Href): string {
+/** Links to the term curves and baskets (GET /v1/curves, GET /v1/baskets) below the index table. */
+export interface HomeLinks { curves: { gpu: string, terms: { term_months: number }[] }[], baskets: { code: string, name: string, unit: string }[] }
+
+function moreLinks ({ curves, baskets }: HomeLinks, href: Href): Markup {
+  return html`<h2>Term curves</h2>${curves.length
+    ? html`<ul class="links" data-testid="curves">${curves.map((c) => html`<li><a href="${href(`/curves/${c.gpu}`)}">${c.gpu} term curve</a> <span class="muted">spot and ${c.terms.map((t) => `${t.term_months}`).join(', ')} months</span></li>`)}</ul>`
+    : html`<p class="muted">No GPU has reserved indices at standard terms yet.</p>`}
+<h2>Baskets</h2>${baskets.length
+    ? html`<ul class="links" data-testid="baskets">${baskets.map((b) => html`<li><a class="code" href="${href(`/baskets/${b.code}`)}">${b.code}</a> ${b.name} <span class="muted">(${b.unit})</span></li>`)}</ul>`
+    : html`<p class="muted">No basket defined yet (PUT /v1/baskets/{code}).</p>`}`
+}
+
+export function homePage (catalog: IndexSummary[], href: Href, links: HomeLinks = { curves: [], baskets: [] }): string {
   const body = html`<main>${demoNotice(catalog.some((s) => s.demo))}<h1>Compute price indices</h1>
 <p class="muted">Each index is fixed once a day (UTC) from provider quotes; the latest value is the newest revision of the latest fixed day. Changes compare with the fixings 1 and 30 calendar days earlier.</p>
 <div class="scroll"><table class="cards"><thead><tr><th scope="col">Index</th><th scope="col" class="num">Latest value</th><th scope="col" class="num">Date</th>
 <th scope="col" class="num">1 day</th><th scope="col" class="num">30 days</th><th scope="col">Status</th><th scope="col">Last 30 days</th></tr></thead>
 <tbody>${catalog.map((s) => row(s, href))}</tbody></table></div>
+${moreLinks(links, href)}
 <p class="muted">Embed a value on a dashboard or pull the history into a spreadsheet: see the API documentation and docs/embedding.md.</p></main>`
   return page({
     title: 'CPX compute price indices',

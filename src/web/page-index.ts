@@ -39,7 +39,7 @@ function chart (p: IndexPage, width: number, height: number): Markup {
   return new Markup(renderChart(p.history, { width, height, title: `${p.definition.code} daily fixings`, unit: p.definition.unit }))
 }
 
-export function indexPage (p: IndexPage, href: Href, chartSrc: string): string {
+export function indexPage (p: IndexPage, href: Href, chartSrc: string, curve?: string): string {
   const d = p.definition
   const f = p.latest
   const code = d.code
@@ -50,6 +50,7 @@ export function indexPage (p: IndexPage, href: Href, chartSrc: string): string {
     : html`<p>No fixing has been published for this index yet.</p>`
   const body = html`<main>${demoNotice(p.summary.demo)}<h1>${d.name} <span class="muted">(${code})</span></h1><p>${d.description}</p>
 ${headline}${staleNotice(p.summary.stale)}
+${curve ? html`<p data-testid="curve-link">Part of the <a href="${href(`/curves/${curve}`)}">${curve} term curve</a>: spot and reserved prices by term on one day.</p>` : ''}
 <h2>History</h2>
 <figure class="chart" data-testid="chart"><div class="chart-wide">${chart(p, 1040, 380)}</div><div class="chart-narrow">${chart(p, 340, 260)}</div>
 <figcaption class="muted">Daily values of the newest revision${p.history.length ? `, ${p.history[0]!.date} to ${p.history.at(-1)!.date}` : ''}; days without a value are gaps; restated days are ringed. <a href="${chartSrc}">This chart as SVG</a>.</figcaption></figure>
