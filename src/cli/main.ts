@@ -4,6 +4,7 @@ import { connect } from '../db/connect.ts'
 import { migrate } from '../db/migrate.ts'
 import { serve } from '../server.ts'
 import { computeCommand } from './compute.ts'
+import { coverageCommand } from './coverage.ts'
 import { demoCommand } from './demo.ts'
 import { importCommand } from './import.ts'
 import { keysCommand } from './keys.ts'
@@ -28,6 +29,8 @@ Commands:
   sources list|show|set|enable|disable|remove|runs   the collected sources (cpx sources for details)
   collect [NAME]...             run sources now (no NAME: every enabled one); exit 1 if a run failed
   demo load [--end YYYY-MM-DD]  load the synthetic demo dataset (180 days) and compute its fixings
+  coverage [--from D] [--to D] [--index CODE]... [--json]
+                                per index: days published, ok, insufficient, and the constituents feeding the ok days
 
 The database is DATABASE_URL when set, else the embedded database under DATA_DIR.`
 
@@ -47,6 +50,7 @@ const commands: Record<string, Command> = {
   quotes: quotesCommand,
   import: importCommand,
   demo: demoCommand,
+  coverage: coverageCommand,
   sources: sourcesCommand,
   collect: collectCommand,
   compute: computeCommand,
