@@ -99,3 +99,25 @@ test('bad parameters are refused before the cache: the same 400 on the first and
   }
   assert.equal((await app.inject('/v1/indices/NO-SUCH/values/2026-09-02')).statusCode, 404)
 })
+
+test('a hit is answered after auth: with READ_API_KEY_REQUIRED a kept answer is refused without a key and with a wrong one', async (t) => {
+  const app = await buildTestApp(t, { env: { READ_API_KEY_REQUIRED: 'true' } })
+  await insertFixings(app.database, [{ code: CODE, date: '2026-09-02', value: '3.1', published_at: '2026-09-03T00:15:00Z' }])
+  const url = `/v1/indices/${CODE}/values/2026-09-02`
+  const first = await app.inject({ url, headers: admin })
+  assert.equal(first.statusCode, 200)
+  const hit = await app.inject({ url, headers: admin })
+  assert.equal(hit.statusCode, 200)
+  assert.equal(hit.body, first.body)
+  assert.equal(hit.headers.etag, first.headers.etag)
+  assert.equal(hit.headers['cache-control'], 'private, max-age=60, must-revalidate')
+  const anonymous = await app.inject(url)
+  assert.equal(anonymous.statusCode, 401)
+  assert.equal(anonymous.headers['content-type'], 'application/problem+json; charset=utf-8')
+  assert.equal(anonymous.headers.etag, undefined)
+  const wrong = await app.inject({ url, headers: { authorization: 'Bearer cpx_not-a-key' } })
+  assert.equal(wrong.statusCode, 401)
+  // the 304 of a hit still needs the key
+  assert.equal((await app.inject({ url, headers: { 'if-none-match': String(first.headers.etag) } })).statusCode, 401)
+  assert.equal((await app.inject({ url, headers: { ...admin, 'if-none-match': String(first.headers.etag) } })).statusCode, 304)
+})

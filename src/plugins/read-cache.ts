@@ -73,12 +73,13 @@ export default fp(async (app, { config }: { config: Config }) => {
     if (!CACHED_ROUTES.has(route.url) || ![route.method].flat().includes('GET')) return
     // whether the route validates its query (else only api_key may shape the answer), and whether it negotiates
     const how = { query: Boolean(route.schema?.querystring), negotiated: route.url.endsWith('/averages') }
-    route.preValidation = [answerFromCache(route.url, how), ...[route.preValidation ?? []].flat()]
+    // the route's own onRequest hook runs after the global ones (limits, auth): a hit skips preParsing, preValidation and the handler's setup
+    route.onRequest = [...[route.onRequest ?? []].flat(), answerFromCache(route.url, how)]
   })
   await cache.listen(app.database)
   app.addHook('onClose', () => cache.close())
 
-  // After auth, before validation: a hit is sent from memory, with the 304 of a matching If-None-Match
+  // After auth (the last onRequest hook), before parsing and validation: a hit is sent from memory, with the 304 of a matching If-None-Match
   // answered here (the scope's conditionalGet leaves a Buffer alone). A callback hook that answers without
   // calling done: no promise on a hit. One hook per route: its template and options are in the closure.
   function answerFromCache (route: string, how: { query: boolean, negotiated: boolean }) {
