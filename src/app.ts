@@ -16,6 +16,7 @@ import opsRoutes from './http/ops.ts'
 import quoteRoutes from './http/quotes.ts'
 import revisionRoutes from './http/revisions.ts'
 import sourceRoutes from './http/sources.ts'
+import mappingRoutes from './http/mappings.ts'
 import auth from './plugins/auth.ts'
 import db from './plugins/db.ts'
 import errors, { sendProblem, toProblem } from './plugins/errors.ts'
@@ -120,6 +121,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}) {
         { name: 'quotes', description: 'Raw price quotes' },
         { name: 'catalog', description: 'Providers, products and FX rates' },
         { name: 'sources', description: 'Collected sources, their runs and the payloads they fetched (provenance)' },
+        { name: 'mappings', description: 'The rules importers map source names with (admin): providers, GPU and instance names, model rules, exclusions, and their change log' },
         { name: 'operations', description: 'Health and readiness' },
       ],
     },
@@ -139,6 +141,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}) {
   await app.register(revisionRoutes, { config })
   await app.register(basketRoutes)
   await app.register(sourceRoutes)
+  await app.register(mappingRoutes)
   await app.register(chartRoutes, { config })
   await app.register(curveRoutes, { config })
   await app.register(webRoutes, { config }) // HTML pages and the embed widget (docs/embedding.md)
