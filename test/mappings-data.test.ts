@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { test } from 'node:test'
+import { unmappedNames } from '../src/domain/mappings.ts'
 import { mappingsSeedSql } from '../src/importers/mapping-seed.ts'
 import { CODE_MAPPINGS, loadMappings, seedRows } from '../src/importers/mapping-set.ts'
 import { startRun, storePayload } from '../src/importers/provenance.ts'
@@ -73,6 +74,8 @@ test('PUT: an unmapped model becomes mapped at the next import, with no code cha
   const before = await run('2026-12-01T00:00:00Z')
   assert.deepEqual(before.unmapped, { 'openai/gpt-6': 1 })
   assert.equal(before.accepted, 0)
+  // what `cpx mappings unmapped` lists: the names the latest run of each source could not map
+  assert.deepEqual((await unmappedNames(app.db)).map((u) => ({ ...u, last_run: undefined })), [{ source: 'openrouter', name: 'openai/gpt-6', rows: 1, last_run: undefined }])
 
   const value = { match: '^gpt-6$', lab: 'openai', family: 'gpt-6', tier: 'frontier', open_weights: false }
   const put = await app.inject({ method: 'PUT', url: '/v1/mappings/model_rule/openai.gpt-6.frontier', headers: admin, payload: { value, changed_by: 'ops@example.com', reason: 'GPT-6 launched' } })
@@ -82,6 +85,7 @@ test('PUT: an unmapped model becomes mapped at the next import, with no code cha
 
   const after = await run('2026-12-02T00:00:00Z')
   assert.deepEqual(after.unmapped, {})
+  assert.deepEqual(await unmappedNames(app.db), [])
   assert.equal(after.accepted, 2)
   assert.deepEqual(after.created_products, ['openai/gpt-6'])
   const product = await app.db.selectFrom('products').select(['family', 'tier']).where('code', '=', 'openai/gpt-6').executeTakeFirstOrThrow()
