@@ -507,6 +507,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/mappings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every mapping rule (optionally of one kind), in the order importers try them
+         * @description API key: required, with scope `admin`.
+         */
+        get: operations["listMappings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/mappings/{kind}/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One mapping rule
+         * @description API key: required, with scope `admin`.
+         */
+        get: operations["getMapping"];
+        /**
+         * Create or replace a mapping rule; the change is logged with who and why, and counts from the next import
+         * @description API key: required, with scope `admin`.
+         */
+        put: operations["putMapping"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/mappings/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every change to the mappings, newest first: who, when, why, old and new value
+         * @description API key: required, with scope `admin`.
+         */
+        get: operations["listMappingChanges"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/payloads/{sha256}": {
         parameters: {
             query?: never;
@@ -1585,6 +1649,72 @@ export interface components {
             /** @description the window length used (the widest when insufficient_data) */
             window_days: number;
         };
+        Mapping: {
+            key: string;
+            kind: string;
+            /** @description order within the kind: the first matching instance_type, model_rule or exclusion wins */
+            position: number;
+            /**
+             * Format: date-time
+             * @example 2026-11-02T12:00:00Z
+             */
+            updated_at: string;
+            updated_by: string;
+            value: {
+                [key: string]: unknown;
+            };
+        };
+        MappingBody: {
+            changed_by: string;
+            /** @description order within the kind; default: the current one, or after the last for a new key */
+            position?: number;
+            reason: string;
+            /**
+             * @description the rule; its fields depend on the kind (docs/importers.md)
+             * @example {
+             *       "match": "^gpt-6$",
+             *       "lab": "openai",
+             *       "family": "gpt-6",
+             *       "tier": "frontier",
+             *       "open_weights": false
+             *     }
+             */
+            value: {
+                [key: string]: unknown;
+            };
+        };
+        MappingChange: {
+            /**
+             * Format: date-time
+             * @example 2026-11-02T12:00:00Z
+             */
+            changed_at: string;
+            changed_by: string;
+            /** @description decimal string */
+            id: string;
+            key: string;
+            kind: string;
+            new_position: number | null;
+            new_value: {
+                [key: string]: unknown;
+            } | null;
+            old_position: number | null;
+            /** @description null: the key was new */
+            old_value: {
+                [key: string]: unknown;
+            } | null;
+            reason: string;
+        };
+        MappingChangeList: {
+            data: components["schemas"]["MappingChange"][];
+            /** @description pass as `cursor` to get the next page; null on the last page */
+            next_cursor: string | null;
+        };
+        MappingList: {
+            data: components["schemas"]["Mapping"][];
+            /** @description pass as `cursor` to get the next page; null on the last page */
+            next_cursor: string | null;
+        };
         /** @description methodology parameters: v1 (DESIGN §3) and, with version 2, v2 (docs/methodology.md); defaults as shown */
         Methodology: {
             /** @description v2: model_then_market (one value per model, then the index over models; default) or contributor */
@@ -2266,7 +2396,7 @@ export interface operations {
                      *       "title": "Unauthorized",
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
-                     *       "request_id": "Yb6yCTy4-7r",
+                     *       "request_id": "POi8HwPm-8e",
                      *       "instance": "/metrics"
                      *     }
                      */
@@ -2377,7 +2507,7 @@ export interface operations {
                      *               "base_value": "100",
                      *               "base_date": "2026-10-01",
                      *               "changed_by": "admin",
-                     *               "changed_at": "2026-12-04T05:07:20.857000Z",
+                     *               "changed_at": "2026-12-07T11:24:50.716000Z",
                      *               "reason": "initial",
                      *               "components": [
                      *                 {
@@ -2401,7 +2531,7 @@ export interface operations {
                      *               "base_value": null,
                      *               "base_date": null,
                      *               "changed_by": "admin",
-                     *               "changed_at": "2026-12-04T05:07:21.732000Z",
+                     *               "changed_at": "2026-12-07T11:24:55.147000Z",
                      *               "reason": "rebalanced",
                      *               "components": [
                      *                 {
@@ -2468,7 +2598,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/baskets",
-                     *       "request_id": "Yb6yCTy4-51"
+                     *       "request_id": "POi8HwPm-51"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2540,7 +2670,7 @@ export interface operations {
                      *           "base_value": "100",
                      *           "base_date": "2026-10-01",
                      *           "changed_by": "admin",
-                     *           "changed_at": "2026-12-04T05:07:20.857000Z",
+                     *           "changed_at": "2026-12-07T11:24:50.716000Z",
                      *           "reason": "initial",
                      *           "components": [
                      *             {
@@ -2615,7 +2745,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No basket NO-SUCH-INDEX",
                      *       "instance": "/v1/baskets/NO-SUCH-INDEX",
-                     *       "request_id": "Yb6yCTy4-4o"
+                     *       "request_id": "POi8HwPm-4o"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2698,7 +2828,7 @@ export interface operations {
                      *           "base_value": "100",
                      *           "base_date": "2026-10-01",
                      *           "changed_by": "admin",
-                     *           "changed_at": "2026-12-04T05:07:20.857000Z",
+                     *           "changed_at": "2026-12-07T11:24:50.716000Z",
                      *           "reason": "initial",
                      *           "components": [
                      *             {
@@ -2722,7 +2852,7 @@ export interface operations {
                      *           "base_value": null,
                      *           "base_date": null,
                      *           "changed_by": "admin",
-                     *           "changed_at": "2026-12-04T05:07:21.732000Z",
+                     *           "changed_at": "2026-12-07T11:24:55.147000Z",
                      *           "reason": "rebalanced",
                      *           "components": [
                      *             {
@@ -2785,7 +2915,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/baskets/CONTRACT-BASKET",
-                     *       "request_id": "Yb6yCTy4-4s"
+                     *       "request_id": "POi8HwPm-4s"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2964,7 +3094,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/baskets/CONTRACT-BASKET/averages",
-                     *       "request_id": "Yb6yCTy4-5o",
+                     *       "request_id": "POi8HwPm-5o",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -3111,7 +3241,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z; querystring/width: Too small: expected number to be >=240",
                      *       "instance": "/v1/baskets/CONTRACT-BASKET/chart.svg",
-                     *       "request_id": "Yb6yCTy4-5i",
+                     *       "request_id": "POi8HwPm-5i",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -3332,7 +3462,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/baskets/CONTRACT-BASKET/values",
-                     *       "request_id": "Yb6yCTy4-54",
+                     *       "request_id": "POi8HwPm-54",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -3482,7 +3612,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/baskets/CONTRACT-BASKET/values.csv",
-                     *       "request_id": "Yb6yCTy4-5c",
+                     *       "request_id": "POi8HwPm-5c",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -3649,7 +3779,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/curves",
-                     *       "request_id": "Yb6yCTy4-7a"
+                     *       "request_id": "POi8HwPm-7x"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -3727,7 +3857,7 @@ export interface operations {
                      *           "status": "ok",
                      *           "value": 2.49,
                      *           "revision": 1,
-                     *           "published_at": "2026-12-04T05:07:18.779Z",
+                     *           "published_at": "2026-12-07T11:24:45.405Z",
                      *           "premium": "0.000000",
                      *           "premium_pct": "0.0000",
                      *           "history": "/v1/indices/H100-SXM-OD/values"
@@ -3738,7 +3868,7 @@ export interface operations {
                      *           "status": "ok",
                      *           "value": 2.750258,
                      *           "revision": 1,
-                     *           "published_at": "2026-12-04T05:07:18.779Z",
+                     *           "published_at": "2026-12-07T11:24:45.405Z",
                      *           "premium": "0.104521",
                      *           "premium_pct": "10.4521",
                      *           "history": "/v1/indices/H100-SXM-R1/values"
@@ -3777,7 +3907,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/curves/H100-SXM",
-                     *       "request_id": "Yb6yCTy4-7e",
+                     *       "request_id": "POi8HwPm-81",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/as_of",
@@ -3899,7 +4029,7 @@ export interface operations {
                      *           "status": "ok",
                      *           "value": 2.49,
                      *           "revision": 3,
-                     *           "published_at": "2026-12-04T05:07:21.650Z",
+                     *           "published_at": "2026-12-07T11:24:54.701Z",
                      *           "premium": "0.000000",
                      *           "premium_pct": "0.0000",
                      *           "history": "/v1/indices/H100-SXM-OD/values"
@@ -3910,7 +4040,7 @@ export interface operations {
                      *           "status": "ok",
                      *           "value": 2.710023,
                      *           "revision": 1,
-                     *           "published_at": "2026-12-04T05:07:18.779Z",
+                     *           "published_at": "2026-12-07T11:24:45.405Z",
                      *           "premium": "0.088363",
                      *           "premium_pct": "8.8363",
                      *           "history": "/v1/indices/H100-SXM-R1/values"
@@ -3949,7 +4079,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/curves/H100-SXM/2026-10-20",
-                     *       "request_id": "Yb6yCTy4-7k",
+                     *       "request_id": "POi8HwPm-87",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/as_of",
@@ -4062,14 +4192,14 @@ export interface operations {
                      *           "currency": "EUR",
                      *           "usd_per_unit": "1.104344",
                      *           "source": "demo",
-                     *           "created_at": "2026-12-04T05:07:17.378Z"
+                     *           "created_at": "2026-12-07T11:24:40.167Z"
                      *         },
                      *         {
                      *           "date": "2026-11-01",
                      *           "currency": "GBP",
                      *           "usd_per_unit": "1.244411",
                      *           "source": "demo",
-                     *           "created_at": "2026-12-04T05:07:17.378Z"
+                     *           "created_at": "2026-12-07T11:24:40.167Z"
                      *         }
                      *       ],
                      *       "next_cursor": null
@@ -4106,7 +4236,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/fx-rates",
-                     *       "request_id": "Yb6yCTy4-1h",
+                     *       "request_id": "POi8HwPm-1h",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -4221,7 +4351,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/fx-rates",
-                     *       "request_id": "Yb6yCTy4-1k"
+                     *       "request_id": "POi8HwPm-1k"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4372,8 +4502,8 @@ export interface operations {
                      *           "code": "A100-SXM-OD",
                      *           "unit": "USD/GPU-hour",
                      *           "methodology_version": 1,
-                     *           "created_at": "2026-12-04T04:21:53.402Z",
-                     *           "updated_at": "2026-12-04T04:21:53.402Z",
+                     *           "created_at": "2026-12-07T11:18:15.488Z",
+                     *           "updated_at": "2026-12-07T11:18:15.488Z",
                      *           "latest": {
                      *             "code": "A100-SXM-OD",
                      *             "date": "2026-11-01",
@@ -4393,7 +4523,7 @@ export interface operations {
                      *             "hhi": 0.166667,
                      *             "max_provider_impact": 0.037518,
                      *             "revision": 1,
-                     *             "published_at": "2026-12-04T05:07:18.779Z",
+                     *             "published_at": "2026-12-07T11:24:45.405Z",
                      *             "methodology_version": 1,
                      *             "hash": "sha256:7a836626d55ed69fbb27d8f77cba8c5b5daaa82832f2c6b799d6245f6d336d12"
                      *           }
@@ -4438,8 +4568,8 @@ export interface operations {
                      *           "code": "B200-SXM-OD",
                      *           "unit": "USD/GPU-hour",
                      *           "methodology_version": 1,
-                     *           "created_at": "2026-12-04T04:21:53.402Z",
-                     *           "updated_at": "2026-12-04T04:21:53.402Z",
+                     *           "created_at": "2026-12-07T11:18:15.488Z",
+                     *           "updated_at": "2026-12-07T11:18:15.488Z",
                      *           "latest": {
                      *             "code": "B200-SXM-OD",
                      *             "date": "2026-11-01",
@@ -4459,7 +4589,7 @@ export interface operations {
                      *             "hhi": 0.142857,
                      *             "max_provider_impact": 0.178959,
                      *             "revision": 1,
-                     *             "published_at": "2026-12-04T05:07:18.779Z",
+                     *             "published_at": "2026-12-07T11:24:45.405Z",
                      *             "methodology_version": 1,
                      *             "hash": "sha256:6201665ce59f7e12cbc688f258d77c7d9fa69f9f4102ef3ff5eaf739fed9d419"
                      *           }
@@ -4511,7 +4641,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/indices",
-                     *       "request_id": "Yb6yCTy4-2q"
+                     *       "request_id": "POi8HwPm-2q"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4571,8 +4701,8 @@ export interface operations {
                 content: {
                     /**
                      * @example code,name,kind,unit,date,status,value,level,revision,published_at,methodology_version,hash
-                     *     A100-SXM-OD,A100 SXM on-demand,gpu,USD/GPU-hour,2026-11-01,ok,1.403882,,1,2026-12-04T05:07:18.779Z,1,sha256:7a836626d55ed69fbb27d8f77cba8c5b5daaa82832f2c6b799d6245f6d336d12
-                     *     B200-SXM-OD,B200 SXM on-demand,gpu,USD/GPU-hour,2026-11-01,ok,5.079982,,1,2026-12-04T05:07:18.779Z,1,sha256:6201665ce59f7e12cbc688f258d77c7d9fa69f9f4102ef3ff5eaf739fed9d419
+                     *     A100-SXM-OD,A100 SXM on-demand,gpu,USD/GPU-hour,2026-11-01,ok,1.403882,,1,2026-12-07T11:24:45.405Z,1,sha256:7a836626d55ed69fbb27d8f77cba8c5b5daaa82832f2c6b799d6245f6d336d12
+                     *     B200-SXM-OD,B200 SXM on-demand,gpu,USD/GPU-hour,2026-11-01,ok,5.079982,,1,2026-12-07T11:24:45.405Z,1,sha256:6201665ce59f7e12cbc688f258d77c7d9fa69f9f4102ef3ff5eaf739fed9d419
                      */
                     "text/csv": string;
                 };
@@ -4618,7 +4748,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/indices.csv",
-                     *       "request_id": "Yb6yCTy4-2w"
+                     *       "request_id": "POi8HwPm-2w"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4719,8 +4849,8 @@ export interface operations {
                      *       "code": "H100-SXM-OD",
                      *       "unit": "USD/GPU-hour",
                      *       "methodology_version": 1,
-                     *       "created_at": "2026-12-04T04:21:53.402Z",
-                     *       "updated_at": "2026-12-04T04:21:53.402Z",
+                     *       "created_at": "2026-12-07T11:18:15.488Z",
+                     *       "updated_at": "2026-12-07T11:18:15.488Z",
                      *       "latest": {
                      *         "code": "H100-SXM-OD",
                      *         "date": "2026-11-01",
@@ -4740,7 +4870,7 @@ export interface operations {
                      *         "hhi": 0.111111,
                      *         "max_provider_impact": 0.2115,
                      *         "revision": 1,
-                     *         "published_at": "2026-12-04T05:07:18.779Z",
+                     *         "published_at": "2026-12-07T11:24:45.405Z",
                      *         "methodology_version": 1,
                      *         "hash": "sha256:a7f062c09c30119b442f29398f4b758dd8997cbebf63c7690c87e18f57122431"
                      *       }
@@ -4801,7 +4931,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No index NO-SUCH-INDEX",
                      *       "instance": "/v1/indices/NO-SUCH-INDEX",
-                     *       "request_id": "Yb6yCTy4-30"
+                     *       "request_id": "POi8HwPm-30"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4912,8 +5042,8 @@ export interface operations {
                      *       "code": "H100-SXM-OD",
                      *       "unit": "USD/GPU-hour",
                      *       "methodology_version": 1,
-                     *       "created_at": "2026-12-04T04:21:53.402Z",
-                     *       "updated_at": "2026-12-04T05:07:21.42Z"
+                     *       "created_at": "2026-12-07T11:18:15.488Z",
+                     *       "updated_at": "2026-12-07T11:24:53.523Z"
                      *     }
                      */
                     "application/json": components["schemas"]["IndexDefinition"];
@@ -4959,7 +5089,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/indices/H100-SXM-OD",
-                     *       "request_id": "Yb6yCTy4-34"
+                     *       "request_id": "POi8HwPm-34"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5179,7 +5309,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/period: Invalid option: expected one of \"week\"|\"month\"|\"quarter\"|\"year\"; querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/indices/H100-SXM-OD/averages",
-                     *       "request_id": "Yb6yCTy4-46",
+                     *       "request_id": "POi8HwPm-46",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/period",
@@ -5327,7 +5457,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z; querystring/width: Too small: expected number to be >=240",
                      *       "instance": "/v1/indices/H100-SXM-OD/chart.svg",
-                     *       "request_id": "Yb6yCTy4-73",
+                     *       "request_id": "POi8HwPm-7q",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -5456,7 +5586,7 @@ export interface operations {
                      *       "hhi": 0.111111,
                      *       "max_provider_impact": 0.2115,
                      *       "revision": 1,
-                     *       "published_at": "2026-12-04T05:07:18.779Z",
+                     *       "published_at": "2026-12-07T11:24:45.405Z",
                      *       "methodology_version": 1,
                      *       "hash": "sha256:a7f062c09c30119b442f29398f4b758dd8997cbebf63c7690c87e18f57122431",
                      *       "source_health": null
@@ -5517,7 +5647,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No index NO-SUCH-INDEX",
                      *       "instance": "/v1/indices/NO-SUCH-INDEX/latest",
-                     *       "request_id": "Yb6yCTy4-2b"
+                     *       "request_id": "POi8HwPm-2b"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5592,7 +5722,7 @@ export interface operations {
                 content: {
                     /**
                      * @example date,code,status,value,level,unit,window_days,n_providers,n_contributors,n_quotes,n_excluded,min,p25,p75,max,hhi,max_provider_impact,revision,published_at,methodology_version,hash
-                     *     2026-11-01,H100-SXM-OD,ok,2.49,,USD/GPU-hour,1,9,9,9,0,1.8485,2.2334,2.973225,3.4693,0.111111,0.2115,1,2026-12-04T05:07:18.779Z,1,sha256:a7f062c09c30119b442f29398f4b758dd8997cbebf63c7690c87e18f57122431
+                     *     2026-11-01,H100-SXM-OD,ok,2.49,,USD/GPU-hour,1,9,9,9,0,1.8485,2.2334,2.973225,3.4693,0.111111,0.2115,1,2026-12-07T11:24:45.405Z,1,sha256:a7f062c09c30119b442f29398f4b758dd8997cbebf63c7690c87e18f57122431
                      */
                     "text/csv": string;
                 };
@@ -5650,7 +5780,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No index NO-SUCH-INDEX",
                      *       "instance": "/v1/indices/NO-SUCH-INDEX/latest.csv",
-                     *       "request_id": "Yb6yCTy4-2j"
+                     *       "request_id": "POi8HwPm-2j"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5759,7 +5889,7 @@ export interface operations {
                      *           "hhi": 0.111111,
                      *           "max_provider_impact": 0.172643,
                      *           "revision": 1,
-                     *           "published_at": "2026-12-04T05:07:18.077Z",
+                     *           "published_at": "2026-12-07T11:24:43.134Z",
                      *           "methodology_version": 1,
                      *           "hash": "sha256:a0bacd31e132e19c455fed490eaadc2763962eb9d0921eddcd686a9eb553ecb5"
                      *         },
@@ -5782,7 +5912,7 @@ export interface operations {
                      *           "hhi": 0.111111,
                      *           "max_provider_impact": 0.127115,
                      *           "revision": 1,
-                     *           "published_at": "2026-12-04T05:07:18.077Z",
+                     *           "published_at": "2026-12-07T11:24:43.134Z",
                      *           "methodology_version": 1,
                      *           "hash": "sha256:50e969050a1550582a5f7c756c885c29ead3961c777fd7541ec3ef0029ad58f6"
                      *         }
@@ -5793,8 +5923,8 @@ export interface operations {
                     "application/json": components["schemas"]["FixingPage"];
                     /**
                      * @example date,code,status,value,level,unit,window_days,n_providers,n_contributors,n_quotes,n_excluded,min,p25,p75,max,hhi,max_provider_impact,revision,published_at,methodology_version,hash
-                     *     2026-09-18,H100-SXM-OD,ok,2.6391,,USD/GPU-hour,1,9,9,9,0,2.0268,2.47301,2.99,3.49,0.111111,0.172643,1,2026-12-04T05:07:18.077Z,1,sha256:a0bacd31e132e19c455fed490eaadc2763962eb9d0921eddcd686a9eb553ecb5
-                     *     2026-09-19,H100-SXM-OD,ok,2.6718,,USD/GPU-hour,1,9,9,9,0,2.0134,2.471403,2.99,3.49,0.111111,0.127115,1,2026-12-04T05:07:18.077Z,1,sha256:50e969050a1550582a5f7c756c885c29ead3961c777fd7541ec3ef0029ad58f6
+                     *     2026-09-18,H100-SXM-OD,ok,2.6391,,USD/GPU-hour,1,9,9,9,0,2.0268,2.47301,2.99,3.49,0.111111,0.172643,1,2026-12-07T11:24:43.134Z,1,sha256:a0bacd31e132e19c455fed490eaadc2763962eb9d0921eddcd686a9eb553ecb5
+                     *     2026-09-19,H100-SXM-OD,ok,2.6718,,USD/GPU-hour,1,9,9,9,0,2.0134,2.471403,2.99,3.49,0.111111,0.127115,1,2026-12-07T11:24:43.134Z,1,sha256:50e969050a1550582a5f7c756c885c29ead3961c777fd7541ec3ef0029ad58f6
                      */
                     "text/csv": string;
                 };
@@ -5828,7 +5958,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z; querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/indices/H100-SXM-OD/values",
-                     *       "request_id": "Yb6yCTy4-3g",
+                     *       "request_id": "POi8HwPm-3g",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -5961,7 +6091,7 @@ export interface operations {
                      *       "hhi": 0.111111,
                      *       "max_provider_impact": 0.094314,
                      *       "revision": 2,
-                     *       "published_at": "2026-12-04T05:07:19.101Z",
+                     *       "published_at": "2026-12-07T11:24:47.018Z",
                      *       "methodology_version": 1,
                      *       "hash": "sha256:6e0e6c8e920c9262b5659fab98f75ca1168c738eb6bdf73b4b6fe03fead9b393"
                      *     }
@@ -5997,7 +6127,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/indices/H100-SXM-OD/values/2026-10-20",
-                     *       "request_id": "Yb6yCTy4-3n",
+                     *       "request_id": "POi8HwPm-3n",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/as_of",
@@ -6123,11 +6253,11 @@ export interface operations {
                      *           "hhi": 0.111111,
                      *           "max_provider_impact": 0.219864,
                      *           "revision": 1,
-                     *           "published_at": "2026-12-04T05:07:18.779Z",
+                     *           "published_at": "2026-12-07T11:24:45.405Z",
                      *           "methodology_version": 1,
                      *           "hash": "sha256:6f0b2450f98882d247f906f8a985f30df109e16eaec2988b862b6571587d190d",
                      *           "reason": "initial",
-                     *           "superseded_at": "2026-12-04T05:07:19.101Z"
+                     *           "superseded_at": "2026-12-07T11:24:47.018Z"
                      *         },
                      *         {
                      *           "code": "H100-SXM-OD",
@@ -6148,7 +6278,7 @@ export interface operations {
                      *           "hhi": 0.111111,
                      *           "max_provider_impact": 0.094314,
                      *           "revision": 2,
-                     *           "published_at": "2026-12-04T05:07:19.101Z",
+                     *           "published_at": "2026-12-07T11:24:47.018Z",
                      *           "methodology_version": 1,
                      *           "hash": "sha256:6e0e6c8e920c9262b5659fab98f75ca1168c738eb6bdf73b4b6fe03fead9b393",
                      *           "reason": "late_quotes",
@@ -6212,7 +6342,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No index NO-SUCH-INDEX",
                      *       "instance": "/v1/indices/NO-SUCH-INDEX/values/2026-10-20/revisions",
-                     *       "request_id": "Yb6yCTy4-3w"
+                     *       "request_id": "POi8HwPm-3w"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6294,7 +6424,7 @@ export interface operations {
                      *           "insufficient": 0
                      *         }
                      *       ],
-                     *       "ms": 11
+                     *       "ms": 60
                      *     }
                      */
                     "application/json": components["schemas"]["ComputeReport"];
@@ -6328,7 +6458,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/indices/compute",
-                     *       "request_id": "Yb6yCTy4-4b"
+                     *       "request_id": "POi8HwPm-4b"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6400,6 +6530,603 @@ export interface operations {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After); a compute cut off part-way names in committed the days it had published */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listMappings: {
+        parameters: {
+            query?: {
+                kind?: "provider" | "source_provider" | "gpu_product" | "instance_type" | "vast_gpu" | "model_rule" | "exclusion";
+            };
+            header?: {
+                /** @description an ETag from an earlier answer: 304 Not Modified while it is current */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "kind": "provider",
+                     *           "key": "aws",
+                     *           "position": 10,
+                     *           "value": {
+                     *             "kind": "hyperscaler",
+                     *             "name": "Amazon Web Services",
+                     *             "website": "https://aws.amazon.com"
+                     *           },
+                     *           "updated_by": "seed",
+                     *           "updated_at": "2026-12-07T11:18:15.488Z"
+                     *         },
+                     *         {
+                     *           "kind": "provider",
+                     *           "key": "azure",
+                     *           "position": 20,
+                     *           "value": {
+                     *             "kind": "hyperscaler",
+                     *             "name": "Microsoft Azure",
+                     *             "website": "https://azure.microsoft.com"
+                     *           },
+                     *           "updated_by": "seed",
+                     *           "updated_at": "2026-12-07T11:18:15.488Z"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MappingList"];
+                };
+            };
+            /** @description Not Modified: the ETag in If-None-Match is current */
+            304: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
+            400: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no API key, or an unknown or revoked one */
+            401: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "An API key is required: send Authorization: Bearer <key>",
+                     *       "instance": "/v1/mappings",
+                     *       "request_id": "POi8HwPm-72"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the API key's scope does not allow this operation */
+            403: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After); a compute cut off part-way names in committed the days it had published */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getMapping: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description an ETag from an earlier answer: 304 Not Modified while it is current */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                key: string;
+                kind: "provider" | "source_provider" | "gpu_product" | "instance_type" | "vast_gpu" | "model_rule" | "exclusion";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "kind": "gpu_product",
+                     *       "key": "h100-sxm",
+                     *       "position": 10,
+                     *       "value": {
+                     *         "name": "H100 SXM 80GB",
+                     *         "family": "h100",
+                     *         "variant": "sxm"
+                     *       },
+                     *       "updated_by": "seed",
+                     *       "updated_at": "2026-12-07T11:18:15.488Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Mapping"];
+                };
+            };
+            /** @description Not Modified: the ETag in If-None-Match is current */
+            304: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
+            400: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no API key, or an unknown or revoked one */
+            401: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "An API key is required: send Authorization: Bearer <key>",
+                     *       "instance": "/v1/mappings/gpu_product/h100-sxm",
+                     *       "request_id": "POi8HwPm-7c"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the API key's scope does not allow this operation */
+            403: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the resource does not exist */
+            404: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a path parameter is over 200 characters */
+            414: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After); a compute cut off part-way names in committed the days it had published */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putMapping: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: string;
+                kind: "provider" | "source_provider" | "gpu_product" | "instance_type" | "vast_gpu" | "model_rule" | "exclusion";
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MappingBody"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "kind": "gpu_product",
+                     *       "key": "h100-sxm",
+                     *       "position": 10,
+                     *       "value": {
+                     *         "name": "H100 SXM 80GB",
+                     *         "family": "h100",
+                     *         "variant": "sxm"
+                     *       },
+                     *       "updated_by": "seed",
+                     *       "updated_at": "2026-12-07T11:18:15.488Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Mapping"];
+                };
+            };
+            /** @description Default Response */
+            201: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Mapping"];
+                };
+            };
+            /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
+            400: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no API key, or an unknown or revoked one */
+            401: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "An API key is required: send Authorization: Bearer <key>",
+                     *       "instance": "/v1/mappings/gpu_product/h100-sxm",
+                     *       "request_id": "POi8HwPm-7g"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the API key's scope does not allow this operation */
+            403: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the body is over the route's limit */
+            413: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a path parameter is over 200 characters */
+            414: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the body's media type is not accepted */
+            415: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the body is well-formed but rows or fields are invalid (every one named in errors); nothing was stored */
+            422: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After); a compute cut off part-way names in committed the days it had published */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listMappingChanges: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                key?: string;
+                kind?: "provider" | "source_provider" | "gpu_product" | "instance_type" | "vast_gpu" | "model_rule" | "exclusion";
+                limit?: number;
+            };
+            header?: {
+                /** @description an ETag from an earlier answer: 304 Not Modified while it is current */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [],
+                     *       "next_cursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MappingChangeList"];
+                };
+            };
+            /** @description Not Modified: the ETag in If-None-Match is current */
+            304: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
+            400: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no API key, or an unknown or revoked one */
+            401: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "An API key is required: send Authorization: Bearer <key>",
+                     *       "instance": "/v1/mappings/changes",
+                     *       "request_id": "POi8HwPm-77"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the API key's scope does not allow this operation */
+            403: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
@@ -6514,7 +7241,7 @@ export interface operations {
                      *       "title": "URI Too Long",
                      *       "status": 414,
                      *       "detail": "'/v1/payloads/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' is exceeding the max param length",
-                     *       "request_id": "Yb6yCTy4-6y",
+                     *       "request_id": "POi8HwPm-6y",
                      *       "instance": "/v1/payloads/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
                      *     }
                      */
@@ -6588,8 +7315,8 @@ export interface operations {
                      *           "variant": "sxm",
                      *           "tier": null,
                      *           "open_weights": null,
-                     *           "created_at": "2026-12-04T05:07:17.338Z",
-                     *           "updated_at": "2026-12-04T05:07:17.338Z"
+                     *           "created_at": "2026-12-07T11:24:39.062Z",
+                     *           "updated_at": "2026-12-07T11:24:39.062Z"
                      *         },
                      *         {
                      *           "code": "amazon/nova-2-lite",
@@ -6599,8 +7326,8 @@ export interface operations {
                      *           "variant": null,
                      *           "tier": "small",
                      *           "open_weights": false,
-                     *           "created_at": "2026-12-04T05:07:20.101Z",
-                     *           "updated_at": "2026-12-04T05:07:20.101Z"
+                     *           "created_at": "2026-12-07T11:24:49.58Z",
+                     *           "updated_at": "2026-12-07T11:24:49.58Z"
                      *         }
                      *       ],
                      *       "next_cursor": null
@@ -6649,7 +7376,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/products",
-                     *       "request_id": "Yb6yCTy4-z"
+                     *       "request_id": "POi8HwPm-z"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6717,8 +7444,8 @@ export interface operations {
                      *       "variant": null,
                      *       "tier": "frontier",
                      *       "open_weights": false,
-                     *       "created_at": "2026-12-04T05:07:17.342Z",
-                     *       "updated_at": "2026-12-04T05:07:17.342Z"
+                     *       "created_at": "2026-12-07T11:24:39.158Z",
+                     *       "updated_at": "2026-12-07T11:24:39.158Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Product"];
@@ -6752,7 +7479,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "params/code: must be a lowercase code such as h100-sxm or openai/gpt-5.5 (URL-encode the slash as %2F)",
                      *       "instance": "/v1/products/NO-SUCH-INDEX",
-                     *       "request_id": "Yb6yCTy4-13",
+                     *       "request_id": "POi8HwPm-13",
                      *       "errors": [
                      *         {
                      *           "path": "params/code",
@@ -6861,8 +7588,8 @@ export interface operations {
                      *       "variant": "sxm",
                      *       "tier": null,
                      *       "open_weights": null,
-                     *       "created_at": "2026-12-04T05:07:17.33Z",
-                     *       "updated_at": "2026-12-04T05:07:21.045Z"
+                     *       "created_at": "2026-12-07T11:24:38.571Z",
+                     *       "updated_at": "2026-12-07T11:24:51.356Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Product"];
@@ -6908,7 +7635,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/products/h100-sxm",
-                     *       "request_id": "Yb6yCTy4-17"
+                     *       "request_id": "POi8HwPm-17"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7035,16 +7762,16 @@ export interface operations {
                      *           "name": "Anthropic",
                      *           "kind": "model_lab",
                      *           "website": "https://www.anthropic.com",
-                     *           "created_at": "2026-12-04T05:07:17.308Z",
-                     *           "updated_at": "2026-12-04T05:07:17.308Z"
+                     *           "created_at": "2026-12-07T11:24:38.226Z",
+                     *           "updated_at": "2026-12-07T11:24:38.226Z"
                      *         },
                      *         {
                      *           "slug": "aws",
                      *           "name": "Amazon Web Services",
                      *           "kind": "hyperscaler",
                      *           "website": "https://aws.amazon.com",
-                     *           "created_at": "2026-12-04T05:07:17.285Z",
-                     *           "updated_at": "2026-12-04T05:07:17.285Z"
+                     *           "created_at": "2026-12-07T11:24:37.376Z",
+                     *           "updated_at": "2026-12-07T11:24:37.376Z"
                      *         }
                      *       ],
                      *       "next_cursor": null
@@ -7093,7 +7820,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/providers",
-                     *       "request_id": "Yb6yCTy4-g"
+                     *       "request_id": "POi8HwPm-g"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7158,8 +7885,8 @@ export interface operations {
                      *       "name": "Lambda",
                      *       "kind": "neocloud",
                      *       "website": "https://lambda.ai",
-                     *       "created_at": "2026-12-04T05:07:17.293Z",
-                     *       "updated_at": "2026-12-04T05:07:17.293Z"
+                     *       "created_at": "2026-12-07T11:24:37.683Z",
+                     *       "updated_at": "2026-12-07T11:24:37.683Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Provider"];
@@ -7217,7 +7944,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No provider no-such-provider",
                      *       "instance": "/v1/providers/no-such-provider",
-                     *       "request_id": "Yb6yCTy4-k"
+                     *       "request_id": "POi8HwPm-k"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7293,8 +8020,8 @@ export interface operations {
                      *       "name": "Lambda",
                      *       "kind": "neocloud",
                      *       "website": "https://lambda.ai",
-                     *       "created_at": "2026-12-04T05:07:17.293Z",
-                     *       "updated_at": "2026-12-04T05:07:20.952Z"
+                     *       "created_at": "2026-12-07T11:24:37.683Z",
+                     *       "updated_at": "2026-12-07T11:24:50.98Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Provider"];
@@ -7340,7 +8067,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/providers/lambda",
-                     *       "request_id": "Yb6yCTy4-o"
+                     *       "request_id": "POi8HwPm-o"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7484,10 +8211,10 @@ export interface operations {
                      *           "gpus_per_instance": null,
                      *           "fx_usd_per_unit": "1",
                      *           "usd_price": "60",
-                     *           "observed_at": "2026-12-04T05:07:20.058Z",
-                     *           "observed_day": "2026-12-04",
+                     *           "observed_at": "2026-12-07T11:24:49.521Z",
+                     *           "observed_day": "2026-12-07",
                      *           "source": "openrouter",
-                     *           "ingested_at": "2026-12-04T05:07:20.101Z",
+                     *           "ingested_at": "2026-12-07T11:24:49.58Z",
                      *           "run_id": "1"
                      *         },
                      *         {
@@ -7504,14 +8231,14 @@ export interface operations {
                      *           "gpus_per_instance": null,
                      *           "fx_usd_per_unit": "1",
                      *           "usd_price": "30",
-                     *           "observed_at": "2026-12-04T05:07:20.058Z",
-                     *           "observed_day": "2026-12-04",
+                     *           "observed_at": "2026-12-07T11:24:49.521Z",
+                     *           "observed_day": "2026-12-07",
                      *           "source": "openrouter",
-                     *           "ingested_at": "2026-12-04T05:07:20.101Z",
+                     *           "ingested_at": "2026-12-07T11:24:49.58Z",
                      *           "run_id": "1"
                      *         }
                      *       ],
-                     *       "next_cursor": "eyJhdCI6IjIwMjYtMTItMDRUMDU6MDc6MjAuMDU4WiIsImlkIjoiODI0MSJ9.Uxz2acS6h_yx-67Zm7keXqR8"
+                     *       "next_cursor": "eyJhdCI6IjIwMjYtMTItMDdUMTE6MjQ6NDkuNTIxWiIsImlkIjoiODI0MSJ9.ZBxUQ1MG2rX1gHt7WZbbtf5M"
                      *     }
                      */
                     "application/json": components["schemas"]["QuoteList"];
@@ -7545,7 +8272,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: Invalid input; querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/quotes",
-                     *       "request_id": "Yb6yCTy4-1t",
+                     *       "request_id": "POi8HwPm-1t",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -7662,7 +8389,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/quotes",
-                     *       "request_id": "Yb6yCTy4-1w"
+                     *       "request_id": "POi8HwPm-1w"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7787,7 +8514,7 @@ export interface operations {
                      *       "observed_at": "2026-09-18T03:00:00Z",
                      *       "observed_day": "2026-09-18",
                      *       "source": "demo",
-                     *       "ingested_at": "2026-12-04T05:07:17.471Z",
+                     *       "ingested_at": "2026-12-07T11:24:40.849Z",
                      *       "run_id": null,
                      *       "run": null
                      *     }
@@ -7858,7 +8585,7 @@ export interface operations {
                      *       "title": "URI Too Long",
                      *       "status": 414,
                      *       "detail": "'/v1/quotes/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' is exceeding the max param length",
-                     *       "request_id": "Yb6yCTy4-25",
+                     *       "request_id": "POi8HwPm-25",
                      *       "instance": "/v1/quotes/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
                      *     }
                      */
@@ -7933,7 +8660,7 @@ export interface operations {
                      *           "date": "2026-10-20",
                      *           "revision": 2,
                      *           "reason": "late_quotes",
-                     *           "published_at": "2026-12-04T05:07:19.101Z",
+                     *           "published_at": "2026-12-07T11:24:47.018Z",
                      *           "unit": "USD/GPU-hour",
                      *           "status": "ok",
                      *           "value": 2.428928,
@@ -7948,7 +8675,7 @@ export interface operations {
                      *           "date": "2026-10-20",
                      *           "revision": 3,
                      *           "reason": "late_quotes",
-                     *           "published_at": "2026-12-04T05:07:21.65Z",
+                     *           "published_at": "2026-12-07T11:24:54.701Z",
                      *           "unit": "USD/GPU-hour",
                      *           "status": "ok",
                      *           "value": 2.49,
@@ -7993,7 +8720,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/revisions",
-                     *       "request_id": "Yb6yCTy4-4k",
+                     *       "request_id": "POi8HwPm-4k",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/limit",
@@ -8088,17 +8815,17 @@ export interface operations {
                      *       "source": "contract-feed",
                      *       "importer": "openrouter",
                      *       "trigger": "manual",
-                     *       "url": "http://127.0.0.1:33171/api/v1/models",
+                     *       "url": "http://127.0.0.1:36907/api/v1/models",
                      *       "provider": null,
-                     *       "started_at": "2026-12-04T05:07:20.028Z",
-                     *       "finished_at": "2026-12-04T05:07:20.739Z",
+                     *       "started_at": "2026-12-07T11:24:49.465Z",
+                     *       "finished_at": "2026-12-07T11:24:50.623Z",
                      *       "status": "ok",
                      *       "attempts": 1,
                      *       "http_status": 200,
                      *       "bytes": 1280659,
                      *       "sha256": "40a65a1fa9836bf82527ed994b5a7ff2345809feff6428cfb88710c3fe8ad27b",
                      *       "payload_kept": true,
-                     *       "observed_at": "2026-12-04T05:07:20.058Z",
+                     *       "observed_at": "2026-12-07T11:24:49.521Z",
                      *       "rows_read": 549,
                      *       "quotes": 507,
                      *       "accepted": 507,
@@ -8185,7 +8912,7 @@ export interface operations {
                      *       "title": "URI Too Long",
                      *       "status": 414,
                      *       "detail": "'/v1/runs/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' is exceeding the max param length",
-                     *       "request_id": "Yb6yCTy4-6u",
+                     *       "request_id": "POi8HwPm-6u",
                      *       "instance": "/v1/runs/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
                      *     }
                      */
@@ -8249,7 +8976,7 @@ export interface operations {
                      *         {
                      *           "name": "contract-doomed",
                      *           "importer": "openrouter",
-                     *           "url": "http://127.0.0.1:33171/api/v1/models",
+                     *           "url": "http://127.0.0.1:36907/api/v1/models",
                      *           "provider": null,
                      *           "interval_seconds": 3600,
                      *           "enabled": false,
@@ -8258,7 +8985,7 @@ export interface operations {
                      *           "max_bytes": 67108864,
                      *           "retries": 0,
                      *           "stale_after_seconds": 10800,
-                     *           "next_run_at": "2026-12-04T05:07:20.022Z",
+                     *           "next_run_at": "2026-12-07T11:24:49.409Z",
                      *           "last_run_at": null,
                      *           "last_success_at": null,
                      *           "last_success_age_seconds": null,
@@ -8267,13 +8994,13 @@ export interface operations {
                      *           "runs": 0,
                      *           "failures": 0,
                      *           "quotes_accepted": 0,
-                     *           "created_at": "2026-12-04T05:07:20.022Z",
-                     *           "updated_at": "2026-12-04T05:07:20.022Z"
+                     *           "created_at": "2026-12-07T11:24:49.409Z",
+                     *           "updated_at": "2026-12-07T11:24:49.409Z"
                      *         },
                      *         {
                      *           "name": "contract-feed",
                      *           "importer": "openrouter",
-                     *           "url": "http://127.0.0.1:33171/api/v1/models",
+                     *           "url": "http://127.0.0.1:36907/api/v1/models",
                      *           "provider": null,
                      *           "interval_seconds": 3600,
                      *           "enabled": false,
@@ -8282,17 +9009,17 @@ export interface operations {
                      *           "max_bytes": 67108864,
                      *           "retries": 0,
                      *           "stale_after_seconds": 10800,
-                     *           "next_run_at": "2026-12-04T06:07:20.025Z",
-                     *           "last_run_at": "2026-12-04T05:07:20.028Z",
-                     *           "last_success_at": "2026-12-04T05:07:20.739Z",
-                     *           "last_success_age_seconds": 1,
+                     *           "next_run_at": "2026-12-07T12:24:49.462Z",
+                     *           "last_run_at": "2026-12-07T11:24:49.465Z",
+                     *           "last_success_at": "2026-12-07T11:24:50.623Z",
+                     *           "last_success_age_seconds": 5,
                      *           "last_failure": null,
                      *           "stale": false,
                      *           "runs": 1,
                      *           "failures": 0,
                      *           "quotes_accepted": 507,
-                     *           "created_at": "2026-12-04T05:07:20.018Z",
-                     *           "updated_at": "2026-12-04T05:07:20.018Z"
+                     *           "created_at": "2026-12-07T11:24:49.316Z",
+                     *           "updated_at": "2026-12-07T11:24:49.316Z"
                      *         }
                      *       ],
                      *       "next_cursor": null
@@ -8341,7 +9068,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/sources",
-                     *       "request_id": "Yb6yCTy4-5u"
+                     *       "request_id": "POi8HwPm-5u"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -8404,7 +9131,7 @@ export interface operations {
                      * @example {
                      *       "name": "contract-feed",
                      *       "importer": "openrouter",
-                     *       "url": "http://127.0.0.1:33171/api/v1/models",
+                     *       "url": "http://127.0.0.1:36907/api/v1/models",
                      *       "provider": null,
                      *       "interval_seconds": 3600,
                      *       "enabled": false,
@@ -8413,17 +9140,17 @@ export interface operations {
                      *       "max_bytes": 67108864,
                      *       "retries": 0,
                      *       "stale_after_seconds": 10800,
-                     *       "next_run_at": "2026-12-04T06:07:20.025Z",
-                     *       "last_run_at": "2026-12-04T05:07:20.028Z",
-                     *       "last_success_at": "2026-12-04T05:07:20.739Z",
-                     *       "last_success_age_seconds": 1,
+                     *       "next_run_at": "2026-12-07T12:24:49.462Z",
+                     *       "last_run_at": "2026-12-07T11:24:49.465Z",
+                     *       "last_success_at": "2026-12-07T11:24:50.623Z",
+                     *       "last_success_age_seconds": 6,
                      *       "last_failure": null,
                      *       "stale": false,
                      *       "runs": 1,
                      *       "failures": 0,
                      *       "quotes_accepted": 507,
-                     *       "created_at": "2026-12-04T05:07:20.018Z",
-                     *       "updated_at": "2026-12-04T05:07:20.018Z"
+                     *       "created_at": "2026-12-07T11:24:49.316Z",
+                     *       "updated_at": "2026-12-07T11:24:49.316Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Source"];
@@ -8492,7 +9219,7 @@ export interface operations {
                      *       "title": "URI Too Long",
                      *       "status": 414,
                      *       "detail": "'/v1/sources/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' is exceeding the max param length",
-                     *       "request_id": "Yb6yCTy4-5x",
+                     *       "request_id": "POi8HwPm-5x",
                      *       "instance": "/v1/sources/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
                      *     }
                      */
@@ -8555,7 +9282,7 @@ export interface operations {
                      * @example {
                      *       "name": "contract-feed",
                      *       "importer": "openrouter",
-                     *       "url": "http://127.0.0.1:33171/api/v1/models",
+                     *       "url": "http://127.0.0.1:36907/api/v1/models",
                      *       "provider": null,
                      *       "interval_seconds": 3600,
                      *       "enabled": false,
@@ -8564,17 +9291,17 @@ export interface operations {
                      *       "max_bytes": 67108864,
                      *       "retries": 0,
                      *       "stale_after_seconds": 10800,
-                     *       "next_run_at": "2026-12-04T06:07:20.025Z",
-                     *       "last_run_at": "2026-12-04T05:07:20.028Z",
-                     *       "last_success_at": "2026-12-04T05:07:20.739Z",
-                     *       "last_success_age_seconds": 1,
+                     *       "next_run_at": "2026-12-07T12:24:49.462Z",
+                     *       "last_run_at": "2026-12-07T11:24:49.465Z",
+                     *       "last_success_at": "2026-12-07T11:24:50.623Z",
+                     *       "last_success_age_seconds": 6,
                      *       "last_failure": null,
                      *       "stale": false,
                      *       "runs": 1,
                      *       "failures": 0,
                      *       "quotes_accepted": 507,
-                     *       "created_at": "2026-12-04T05:07:20.018Z",
-                     *       "updated_at": "2026-12-04T05:07:22.075Z"
+                     *       "created_at": "2026-12-07T11:24:49.316Z",
+                     *       "updated_at": "2026-12-07T11:24:56.167Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Source"];
@@ -8620,7 +9347,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/sources/contract-feed",
-                     *       "request_id": "Yb6yCTy4-60"
+                     *       "request_id": "POi8HwPm-60"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -8751,7 +9478,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/sources/contract-doomed",
-                     *       "request_id": "Yb6yCTy4-68"
+                     *       "request_id": "POi8HwPm-68"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -8871,17 +9598,17 @@ export interface operations {
                      *       "source": "contract-feed",
                      *       "importer": "openrouter",
                      *       "trigger": "manual",
-                     *       "url": "http://127.0.0.1:33171/api/v1/models",
+                     *       "url": "http://127.0.0.1:36907/api/v1/models",
                      *       "provider": null,
-                     *       "started_at": "2026-12-04T05:07:22.156Z",
-                     *       "finished_at": "2026-12-04T05:07:22.181Z",
+                     *       "started_at": "2026-12-07T11:24:56.321Z",
+                     *       "finished_at": "2026-12-07T11:24:56.353Z",
                      *       "status": "ok",
                      *       "attempts": 1,
                      *       "http_status": 200,
                      *       "bytes": 1280659,
                      *       "sha256": "40a65a1fa9836bf82527ed994b5a7ff2345809feff6428cfb88710c3fe8ad27b",
                      *       "payload_kept": true,
-                     *       "observed_at": "2026-12-04T05:07:20.058Z",
+                     *       "observed_at": "2026-12-07T11:24:49.521Z",
                      *       "rows_read": 549,
                      *       "quotes": 0,
                      *       "accepted": 0,
@@ -8933,7 +9660,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/sources/contract-feed/collect",
-                     *       "request_id": "Yb6yCTy4-6g"
+                     *       "request_id": "POi8HwPm-6g"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -9063,17 +9790,17 @@ export interface operations {
                      *           "source": "contract-feed",
                      *           "importer": "openrouter",
                      *           "trigger": "manual",
-                     *           "url": "http://127.0.0.1:33171/api/v1/models",
+                     *           "url": "http://127.0.0.1:36907/api/v1/models",
                      *           "provider": null,
-                     *           "started_at": "2026-12-04T05:07:22.198Z",
-                     *           "finished_at": "2026-12-04T05:07:22.223Z",
+                     *           "started_at": "2026-12-07T11:24:56.395Z",
+                     *           "finished_at": "2026-12-07T11:24:56.451Z",
                      *           "status": "ok",
                      *           "attempts": 1,
                      *           "http_status": 200,
                      *           "bytes": 1280659,
                      *           "sha256": "40a65a1fa9836bf82527ed994b5a7ff2345809feff6428cfb88710c3fe8ad27b",
                      *           "payload_kept": true,
-                     *           "observed_at": "2026-12-04T05:07:20.058Z",
+                     *           "observed_at": "2026-12-07T11:24:49.521Z",
                      *           "rows_read": 549,
                      *           "quotes": 0,
                      *           "accepted": 0,
@@ -9098,17 +9825,17 @@ export interface operations {
                      *           "source": "contract-feed",
                      *           "importer": "openrouter",
                      *           "trigger": "manual",
-                     *           "url": "http://127.0.0.1:33171/api/v1/models",
+                     *           "url": "http://127.0.0.1:36907/api/v1/models",
                      *           "provider": null,
-                     *           "started_at": "2026-12-04T05:07:22.156Z",
-                     *           "finished_at": "2026-12-04T05:07:22.181Z",
+                     *           "started_at": "2026-12-07T11:24:56.321Z",
+                     *           "finished_at": "2026-12-07T11:24:56.353Z",
                      *           "status": "ok",
                      *           "attempts": 1,
                      *           "http_status": 200,
                      *           "bytes": 1280659,
                      *           "sha256": "40a65a1fa9836bf82527ed994b5a7ff2345809feff6428cfb88710c3fe8ad27b",
                      *           "payload_kept": true,
-                     *           "observed_at": "2026-12-04T05:07:20.058Z",
+                     *           "observed_at": "2026-12-07T11:24:49.521Z",
                      *           "rows_read": 549,
                      *           "quotes": 0,
                      *           "accepted": 0,
@@ -9163,7 +9890,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/sources/contract-feed/runs",
-                     *       "request_id": "Yb6yCTy4-6p",
+                     *       "request_id": "POi8HwPm-6p",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/limit",
