@@ -195,6 +195,36 @@ create table index_definitions (
 );
 CREATE TRIGGER index_definitions_notify AFTER INSERT OR DELETE OR UPDATE ON public.index_definitions FOR EACH ROW EXECUTE FUNCTION cpx_notify_index_definition();
 
+create table mapping_changes (
+  id bigint generated always as identity not null,
+  kind text not null,
+  key text not null,
+  old_value jsonb,
+  new_value jsonb,
+  old_position integer,
+  new_position integer,
+  changed_by text not null,
+  changed_at timestamp with time zone default clock_timestamp() not null,
+  reason text not null,
+  constraint mapping_changes_pkey PRIMARY KEY (id),
+  constraint mapping_changes_reason_check CHECK (((length(reason) >= 1) AND (length(reason) <= 1000)))
+);
+CREATE INDEX mapping_changes_key ON public.mapping_changes USING btree (kind, key, id);
+CREATE TRIGGER mapping_changes_append_only BEFORE DELETE OR UPDATE ON public.mapping_changes FOR EACH ROW EXECUTE FUNCTION cpx_mapping_changes_append_only();
+
+create table mappings (
+  kind text not null,
+  key text not null,
+  position integer default 0 not null,
+  value jsonb not null,
+  updated_by text default 'seed'::text not null,
+  updated_at timestamp with time zone default now() not null,
+  constraint mappings_key_check CHECK (((length(key) >= 1) AND (length(key) <= 200))),
+  constraint mappings_kind_check CHECK ((kind = ANY (ARRAY['provider'::text, 'source_provider'::text, 'gpu_product'::text, 'instance_type'::text, 'vast_gpu'::text, 'model_rule'::text, 'exclusion'::text]))),
+  constraint mappings_pkey PRIMARY KEY (kind, key),
+  constraint mappings_value_check CHECK ((jsonb_typeof(value) = 'object'::text))
+);
+
 create table model_tiers (
   product text not null,
   effective_from date not null,
@@ -405,6 +435,7 @@ create view source_health as
 -- function cpx_fixings_append_only() returns trigger language plpgsql volatile
 -- function cpx_fixings_as_of(p_code text, p_from date, p_to date, p_at timestamp with time zone) returns SETOF fixings language sql stable
 -- function cpx_fx_rate(cur text, day date) returns numeric language sql stable
+-- function cpx_mapping_changes_append_only() returns trigger language plpgsql volatile
 -- function cpx_median(sorted numeric[]) returns numeric language sql immutable
 -- function cpx_median_of(v numeric[]) returns numeric language sql immutable
 -- function cpx_median_without(sorted numeric[], j integer) returns numeric language sql immutable

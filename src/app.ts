@@ -17,6 +17,7 @@ import quoteRoutes from './http/quotes.ts'
 import revisionRoutes from './http/revisions.ts'
 import methodologyChangeRoutes from './http/methodology-changes.ts'
 import sourceRoutes from './http/sources.ts'
+import mappingRoutes from './http/mappings.ts'
 import auth from './plugins/auth.ts'
 import db from './plugins/db.ts'
 import errors, { sendProblem, toProblem } from './plugins/errors.ts'
@@ -121,6 +122,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}) {
         { name: 'quotes', description: 'Raw price quotes' },
         { name: 'catalog', description: 'Providers, products and FX rates' },
         { name: 'sources', description: 'Collected sources, their runs and the payloads they fetched (provenance)' },
+        { name: 'mappings', description: 'The rules importers map source names with (admin): providers, GPU and instance names, model rules, exclusions, and their change log' },
         { name: 'operations', description: 'Health and readiness' },
       ],
     },
@@ -141,6 +143,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}) {
   await app.register(methodologyChangeRoutes, { config })
   await app.register(basketRoutes)
   await app.register(sourceRoutes)
+  await app.register(mappingRoutes)
   await app.register(chartRoutes, { config })
   await app.register(curveRoutes, { config })
   await app.register(webRoutes, { config }) // HTML pages and the embed widget (docs/embedding.md)

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs'
 import { Writable } from 'node:stream'
 import { test } from 'node:test'
 import { buildApp } from '../src/app.ts'
-import { createApiKey, revokeApiKey, SCOPES, type Scope } from '../src/domain/api-keys.ts'
+import { createApiKey, revokeApiKey, SCOPES, scopeAllows, type Scope } from '../src/domain/api-keys.ts'
 import { ADMIN_KEY, buildTestApp, testConfig } from './helpers/app.ts'
 import { testDatabase } from './helpers/db.ts'
 
@@ -87,14 +87,20 @@ test('with READ_API_KEY_REQUIRED=true every read refuses a missing key; only hea
     assert.equal(anonymous.statusCode, 401, `${r.method} ${r.url} without a key`)
     for (const s of SCOPES) {
       for (const res of [await app.inject({ url, headers: { authorization: `Bearer ${keys[s]}` } }), await app.inject({ url: url + (url.includes('?') ? '&' : '?') + 'api_key=' + keys[s] })]) {
-        assert.ok(![401, 403].includes(res.statusCode), `${r.method} ${r.url} with a ${s} key: ${res.statusCode}`)
+        // an admin read (the mappings) is refused with 403 to a lower key
+        if (!scopeAllows(s, needOf(r) as Scope)) assert.equal(res.statusCode, 403, `${r.method} ${r.url} with a ${s} key`)
+        else assert.ok(![401, 403].includes(res.statusCode), `${r.method} ${r.url} with a ${s} key: ${res.statusCode}`)
       }
     }
   }
   for (const url of ['/docs/', '/docs/json', '/healthz', '/readyz']) assert.notEqual((await app.inject(url)).statusCode, 401, url)
-  // and by default reads are public
+  // and by default reads are public, but for the admin reads (the mappings), which always need the admin key
   const open = await buildTestApp(t)
-  for (const r of reads) assert.notEqual((await open.inject({ url: concrete(r.url) })).statusCode, 401, `${r.method} ${r.url} is public by default`)
+  for (const r of reads) {
+    const status = (await open.inject({ url: concrete(r.url) })).statusCode
+    if (needOf(r) === 'admin') assert.equal(status, 401, `${r.method} ${r.url} needs the admin key`)
+    else assert.notEqual(status, 401, `${r.method} ${r.url} is public by default`)
+  }
 })
 
 test('keys are stored hashed, revocable at once, and never logged (header or ?api_key=)', async (t) => {

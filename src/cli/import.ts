@@ -6,6 +6,7 @@ import { parseTimestamp } from '../domain/calendar.ts'
 import { migrate } from '../db/migrate.ts'
 import { RunFailure } from '../importers/fetch-payload.ts'
 import { importHistory } from './import-history.ts'
+import { loadMappings } from '../importers/mapping-set.ts'
 import { parsePayload, startRun, storePayload } from '../importers/provenance.ts'
 import { fetchSourceBytes, readSourceBytes } from '../importers/read-source.ts'
 import { importExitCode, runImport, type ImportSummary } from '../importers/run.ts'
@@ -83,7 +84,7 @@ export async function importCommand (args: string[]): Promise<number> {
     try {
       // A real import is a run (provenance): its bytes are kept, its quotes carry its run id.
       summary = values['dry-run']
-        ? await runImport(database.db, parsePayload(name, bytes, { observedAt, provider: values.provider, url: start.url }), { dryRun: true })
+        ? await runImport(database.db, parsePayload(name, bytes, { observedAt, provider: values.provider, url: start.url, mappings: await loadMappings(database.db) }), { dryRun: true })
         : (await storePayload(database.db, await startRun(database.db, start), start, { bytes, observedAt, onProgress }))!
     } catch (err) {
       if (!(err instanceof RunFailure)) throw err

@@ -8,6 +8,7 @@ import { coverageCommand } from './coverage.ts'
 import { demoCommand } from './demo.ts'
 import { importCommand } from './import.ts'
 import { keysCommand } from './keys.ts'
+import { mappingsCommand } from './mappings.ts'
 import { quotesCommand } from './quotes.ts'
 import { collectCommand, sourcesCommand } from './sources.ts'
 
@@ -27,6 +28,7 @@ Commands:
   import <source> --git-history CLONE [--path FILE|FOLDER] [--since D]
                                 every committed version of a price file, one run per commit
   sources list|show|set|enable|disable|remove|runs   the collected sources (cpx sources for details)
+  mappings list|set|unmapped    the mapping rules as data (cpx mappings for details)
   collect [NAME]...             run sources now (no NAME: every enabled one); exit 1 if a run failed
   demo load [--end YYYY-MM-DD]  load the synthetic demo dataset (180 days) and compute its fixings
   coverage [--from D] [--to D] [--index CODE]... [--json]
@@ -53,6 +55,7 @@ const commands: Record<string, Command> = {
   coverage: coverageCommand,
   sources: sourcesCommand,
   collect: collectCommand,
+  mappings: mappingsCommand,
   compute: computeCommand,
 }
 

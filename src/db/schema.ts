@@ -183,6 +183,28 @@ export interface SourceRunTable {
   git_commit: ColumnType<string | null, string | null | undefined, string | null>
 }
 
+export interface MappingTable {
+  kind: string
+  key: string
+  position: ColumnType<number, number | undefined, number>
+  value: ColumnType<Record<string, unknown>, string, string>
+  updated_by: ColumnType<string, string | undefined, string>
+  updated_at: Timestamp
+}
+
+export interface MappingChangeTable {
+  id: Generated<number>
+  kind: string
+  key: string
+  old_value: ColumnType<Record<string, unknown> | null, string | null, never>
+  new_value: ColumnType<Record<string, unknown> | null, string | null, never>
+  old_position: ColumnType<number | null, number | null, never>
+  new_position: ColumnType<number | null, number | null, never>
+  changed_by: string
+  changed_at: Timestamp
+  reason: string
+}
+
 export interface SchemaMigrationTable {
   version: number
   name: string
@@ -211,4 +233,6 @@ export interface Schema {
   sources: SourceTable
   source_payloads: SourcePayloadTable
   source_runs: SourceRunTable
+  mappings: MappingTable
+  mapping_changes: MappingChangeTable
 }

@@ -16,7 +16,7 @@ export interface CursorCodec {
   decode: <T>(cursor: string, schema: z.ZodType<T>) => Promise<T>
 }
 
-export type CursorList = 'quotes' | 'fx-rates' | 'history' | 'revisions' | 'source-runs'
+export type CursorList = 'quotes' | 'fx-rates' | 'history' | 'revisions' | 'source-runs' | 'mapping-changes'
 
 // One secret read per database, shared by the codecs of all its lists.
 const secrets = new WeakMap<Kysely<Schema>, () => Promise<string>>()

@@ -1,5 +1,5 @@
 import { ImportBatch, decimalText, priceText, type QuoteRow } from './batch.ts'
-import { PROVIDERS, SOURCE_PROVIDERS } from './mappings.ts'
+import { CODE_MAPPINGS } from './mapping-set.ts'
 import { mapModel } from './models.ts'
 import type { ParseOptions } from './sources.ts'
 
@@ -46,22 +46,24 @@ function pricedSets (prices: GenaiModel['prices'], observedAt: string, batch: Im
 /** pydantic genai-prices data.json (v2) → quotes in USD per 1M tokens. */
 export function parseGenaiPrices (text: string, opts: ParseOptions): ImportBatch {
   const batch = new ImportBatch('genai-prices')
+  const m = opts.mappings ?? CODE_MAPPINGS
   const body = JSON.parse(text) as GenaiProvider[]
   if (!Array.isArray(body)) throw new Error('not a genai-prices data.json (v2): expected a list of providers')
   for (const source of body) {
-    const slug = SOURCE_PROVIDERS['genai-prices'][source.id ?? '']
+    const slug = m.sourceProviders['genai-prices']?.[source.id ?? '']
+    const provider = slug ? m.providers[slug] : undefined
     for (const model of source.models ?? []) {
       batch.rowsRead++
-      if (!slug) { batch.unmappedName(`provider ${source.id}`); continue }
+      if (!provider) { batch.unmappedName(`provider ${source.id}`); continue }
       // Bedrock lists a global and a regional (+10%) id per model: the global one is the headline
       if (/^(regional|us|eu|apac|au|jp|ca)\./.test(model.id ?? '')) { batch.skip('regional_variant'); continue }
-      const mapping = mapModel(model.id ?? '', model.name)
+      const mapping = mapModel(model.id ?? '', model.name, m)
       if ('excluded' in mapping) { batch.skip('excluded_by_mapping'); continue }
       if ('unmapped' in mapping) { batch.unmappedName(`${source.id}/${model.id}`); continue }
       for (const [prices, observedAt] of pricedSets(model.prices, opts.observedAt, batch)) {
         const input = priceText(basePrice(prices.input_mtok))
         if (!('price' in input)) { batch.skip(input.reason === 'free' ? 'free' : 'no_token_price'); continue }
-        batch.addModelPrices({ provider: PROVIDERS[slug]!, product: mapping.product, unit: '1m_tokens', observed_at: observedAt },
+        batch.addModelPrices({ provider, product: mapping.product, unit: '1m_tokens', observed_at: observedAt },
           FIELDS.map(([field, segment]) => [segment, basePrice(prices[field])]))
       }
     }

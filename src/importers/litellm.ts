@@ -1,5 +1,6 @@
 import { ImportBatch, priceText, type QuoteRow } from './batch.ts'
-import { PROVIDERS, SOURCE_PROVIDERS, type ProductSpec, type ProviderSpec } from './mappings.ts'
+import { CODE_MAPPINGS } from './mapping-set.ts'
+import type { ProductSpec, ProviderSpec } from './mappings.ts'
 import { aliasRank, mapModel, preferredAlias } from './models.ts'
 import type { ParseOptions } from './sources.ts'
 
@@ -22,6 +23,7 @@ const FIELDS: Array<[string, QuoteRow['segment'], NonNullable<QuoteRow['service_
 /** model_prices_and_context_window.json → quotes (USD per token, JSON floats kept as exact decimals). */
 export function parseLiteLLM (text: string, opts: ParseOptions): ImportBatch {
   const batch = new ImportBatch('litellm')
+  const m = opts.mappings ?? CODE_MAPPINGS
   const body = JSON.parse(text) as Record<string, Entry>
   if (typeof body !== 'object' || Array.isArray(body)) throw new Error('not a LiteLLM price file: expected an object of models')
   const chosen = new Map<string, { entry: Entry, rank: ReturnType<typeof aliasRank>, provider: ProviderSpec, product: ProductSpec }>()
@@ -29,15 +31,16 @@ export function parseLiteLLM (text: string, opts: ParseOptions): ImportBatch {
     if (key === 'sample_spec') continue
     batch.rowsRead++
     if (entry.mode !== 'chat') { batch.skip('not_chat_model'); continue }
-    const providerSlug = SOURCE_PROVIDERS.litellm[String(entry.litellm_provider)]
-    if (!providerSlug) { batch.unmappedName(`provider ${String(entry.litellm_provider)}`); continue }
+    const providerSlug = m.sourceProviders.litellm?.[String(entry.litellm_provider)]
+    const provider = providerSlug ? m.providers[providerSlug] : undefined
+    if (!provider) { batch.unmappedName(`provider ${String(entry.litellm_provider)}`); continue }
     const headline = priceText(entry.input_cost_per_token)
     if (!('price' in headline)) {
       const perUnit = Object.keys(entry).some((f) => /_per_(second|character)/.test(f))
       batch.skip(perUnit ? 'not_per_token' : headline.reason === 'free' ? 'zero_cost' : 'no_cost')
       continue
     }
-    const mapping = mapModel(key)
+    const mapping = mapModel(key, undefined, m)
     if ('excluded' in mapping) { batch.skip('excluded_by_mapping'); continue }
     if ('unmapped' in mapping) { batch.unmappedName(key); continue }
     const id = `${providerSlug}|${mapping.product.code}`
@@ -45,7 +48,7 @@ export function parseLiteLLM (text: string, opts: ParseOptions): ImportBatch {
     const prior = chosen.get(id)
     if (prior && preferredAlias(prior.rank, rank) <= 0) { batch.skip('alias_key'); continue }
     if (prior) batch.skip('alias_key')
-    chosen.set(id, { entry, rank, provider: PROVIDERS[providerSlug]!, product: mapping.product })
+    chosen.set(id, { entry, rank, provider, product: mapping.product })
   }
   for (const { entry, provider, product } of chosen.values()) {
     for (const [field, segment, tier] of FIELDS) {

@@ -1,5 +1,5 @@
 import { ImportBatch, priceText, type QuoteRow } from './batch.ts'
-import { PROVIDERS, SOURCE_PROVIDERS } from './mappings.ts'
+import { CODE_MAPPINGS } from './mapping-set.ts'
 import { mapModel } from './models.ts'
 import type { ParseOptions } from './sources.ts'
 
@@ -23,23 +23,25 @@ function observedAtOf (period: Period, observedAt: string): string | { reason: s
 /** llm-prices.com vendor files (one object, or a list of them when a folder is read) → USD per 1M quotes. */
 export function parseLlmPrices (text: string, opts: ParseOptions): ImportBatch {
   const batch = new ImportBatch('llm-prices')
+  const m = opts.mappings ?? CODE_MAPPINGS
   const body = JSON.parse(text) as VendorFile | VendorFile[]
   const vendors = Array.isArray(body) ? body : [body]
   if (vendors.some((v) => !Array.isArray(v.models))) throw new Error('not an llm-prices vendor file: expected {"vendor", "models"}')
   for (const vendor of vendors) {
-    const slug = SOURCE_PROVIDERS['llm-prices'][vendor.vendor ?? '']
+    const slug = m.sourceProviders['llm-prices']?.[vendor.vendor ?? '']
+    const provider = slug ? m.providers[slug] : undefined
     for (const model of vendor.models ?? []) {
       for (const period of model.price_history ?? []) {
         batch.rowsRead++
-        if (!slug) { batch.unmappedName(`provider ${vendor.vendor}`); continue }
-        const mapping = mapModel(model.id ?? '', model.name)
+        if (!provider) { batch.unmappedName(`provider ${vendor.vendor}`); continue }
+        const mapping = mapModel(model.id ?? '', model.name, m)
         if ('excluded' in mapping) { batch.skip('excluded_by_mapping'); continue }
         if ('unmapped' in mapping) { batch.unmappedName(`${vendor.vendor}/${model.id}`); continue }
         const observed = observedAtOf(period, opts.observedAt)
         if (typeof observed !== 'string') { batch.skip(observed.reason); continue }
         const input = priceText(period.input)
         if (!('price' in input)) { batch.skip(input.reason); continue }
-        batch.addModelPrices({ provider: PROVIDERS[slug]!, product: mapping.product, unit: '1m_tokens', observed_at: observed },
+        batch.addModelPrices({ provider, product: mapping.product, unit: '1m_tokens', observed_at: observed },
           FIELDS.map(([field, segment]) => [segment, period[field]]))
       }
     }

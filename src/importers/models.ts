@@ -6,7 +6,10 @@ import type { ProductSpec } from './mappings.ts'
 // family, tier and open_weights. No match → reported unmapped; EXCLUDED_MODELS → skipped on purpose.
 
 export type ModelTier = 'frontier' | 'mid' | 'small'
-interface ModelRule { match: RegExp, lab: string, family: string, tier: ModelTier, open: boolean }
+export interface ModelRule { match: RegExp, lab: string, family: string, tier: ModelTier, open: boolean }
+export interface ExclusionRule { match: RegExp, reason: string }
+/** What mapModel matches against: these code tables, or the database's (mapping-set.ts). */
+export interface ModelRules { models: ModelRule[], exclusions: ExclusionRule[] }
 
 const rule = (match: RegExp, lab: string, family: string, tier: ModelRule['tier'], open = false): ModelRule =>
   ({ match, lab, family, tier, open })
@@ -70,7 +73,7 @@ export const MODELS: ModelRule[] = [
  * Names deliberately not indexed, each with its stated reason (first match wins; checked after MODELS).
  * The counts per reason over the real sample files are in docs/importers.md (npm run model-coverage).
  */
-export const EXCLUSIONS: Array<{ match: RegExp, reason: string }> = [
+export const EXCLUSIONS: ExclusionRule[] = [
   { reason: 'fine_tuned', match: /^ft:|\.ft-/ },
   { reason: 'before_window', match: /^(gpt-3|gpt-35|text-davinci|davinci|babbage|curie|ada$|claude-2|claude-instant|gemini-1\.0|gemini-pro$|palm|llama-2|llama2|llama-v2|llamaguard|gemma-\d+b|gemma-7b|mistral-7b|mistral-tiny|open-mistral-7b|mixtral|open-mixtral|qwen1\.5|qwen-?2-|qwen2-|phi-2|phi-3-|titan-|deepseek-v2|deepseek-v2\.5|grok-beta|grok-2|yi-|j2-)/ },
   { reason: 'not_text_chat', match: /voyage|bge-|pegasus|multimodal|\dv(-|$)|embed|image|audio|tts|transcribe|realtime|moderation|ocr|-vision|-vl(-|$)|vl-|omni|-live|live-|sonic|voxtral|lyria|flux|robotics|computer-use|^pixtral|^llava|firellava|molmo|internvl|paddleocr|ui-tars|perceptron|spotlight|search/ },
@@ -83,8 +86,8 @@ export const EXCLUSIONS: Array<{ match: RegExp, reason: string }> = [
 ]
 
 /** The stated reason a (bare) model name is excluded, or undefined when no exclusion matches. */
-export function exclusionReason (bare: string): string | undefined {
-  return EXCLUSIONS.find((e) => e.match.test(bare))?.reason
+export function exclusionReason (bare: string, exclusions: ExclusionRule[] = EXCLUSIONS): string | undefined {
+  return exclusions.find((e) => e.match.test(bare))?.reason
 }
 
 const VENDOR = /^(?:(?:global|regional|us|eu|apac|au|jp|ca|us-gov)\.)?(?:anthropic|openai|meta|amazon|mistral|deepseek|qwen|cohere|moonshotai?|google|xai|zai|minimax|nvidia|writer|twelvelabs)\./
@@ -122,9 +125,9 @@ export type ModelProduct = Extract<ProductSpec, { kind: 'model' }>
 export type ModelMapping = { product: ModelProduct } | { excluded: true, reason: string } | { unmapped: string }
 
 /** The CPX product for a source model name, or why there is none. */
-export function mapModel (sourceName: string, displayName?: string): ModelMapping {
+export function mapModel (sourceName: string, displayName?: string, rules: ModelRules = { models: MODELS, exclusions: EXCLUSIONS }): ModelMapping {
   const bare = bareModelName(sourceName)
-  const hit = MODELS.find((r) => r.match.test(bare))
+  const hit = rules.models.find((r) => r.match.test(bare))
   if (hit) {
     return {
       product: {
@@ -137,7 +140,7 @@ export function mapModel (sourceName: string, displayName?: string): ModelMappin
       },
     }
   }
-  const reason = exclusionReason(bare)
+  const reason = exclusionReason(bare, rules.exclusions)
   if (reason) return { excluded: true, reason }
   return { unmapped: bare }
 }

@@ -1,5 +1,6 @@
 import { ImportBatch, priceText, type QuoteRow } from './batch.ts'
-import { PROVIDERS, type ProductSpec } from './mappings.ts'
+import { CODE_MAPPINGS } from './mapping-set.ts'
+import type { ProductSpec } from './mappings.ts'
 import { aliasRank, mapModel, preferredAlias } from './models.ts'
 import type { ParseOptions } from './sources.ts'
 
@@ -24,7 +25,9 @@ export function parseOpenRouter (text: string, opts: ParseOptions): ImportBatch 
   const batch = new ImportBatch('openrouter')
   const body = JSON.parse(text) as { data?: OpenRouterModel[] }
   if (!Array.isArray(body.data)) throw new Error('not an OpenRouter models response: no "data" list')
-  const provider = PROVIDERS.openrouter!
+  const m = opts.mappings ?? CODE_MAPPINGS
+  const provider = m.providers.openrouter
+  if (!provider) throw new Error('no provider mapping openrouter')
   const chosen = new Map<string, { id: string, rank: ReturnType<typeof aliasRank>, product: ProductSpec, prices: Array<[QuoteRow['segment'], string]> }>()
   for (const model of body.data) {
     batch.rowsRead++
@@ -38,7 +41,7 @@ export function parseOpenRouter (text: string, opts: ParseOptions): ImportBatch 
     if (id.startsWith('~')) { batch.skip('alias'); continue }
     const bad = headline.find((p) => 'reason' in p) as { reason: string } | undefined
     if (bad || id.endsWith(':free')) { batch.skip(bad?.reason ?? 'free'); continue } // whole model: its headline price is no price
-    const mapping = mapModel(id, model.name?.replace(/^[^:]+:\s*/, ''))
+    const mapping = mapModel(id, model.name?.replace(/^[^:]+:\s*/, ''), m)
     if ('excluded' in mapping) { batch.skip('excluded_by_mapping'); continue }
     if ('unmapped' in mapping) { batch.unmappedName(id); continue }
     const tier = id.endsWith(':batch') ? 'batch' : 'standard'

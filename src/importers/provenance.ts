@@ -3,6 +3,7 @@ import { sql, type Kysely } from 'kysely'
 import type { Schema } from '../db/schema.ts'
 import type { ImportBatch } from './batch.ts'
 import { RunFailure } from './fetch-payload.ts'
+import { loadMappings, type MappingSet } from './mapping-set.ts'
 import { runImport, type ImportSummary } from './run.ts'
 import { SOURCES } from './sources.ts'
 
@@ -59,11 +60,11 @@ export async function failRun (db: Kysely<Schema>, id: number, f: RunFailure, by
 }
 
 /** The parse of a payload as a run made it; a parser's refusal is a RunFailure (malformed or schema change). */
-export function parsePayload (importer: string, bytes: Buffer, opts: { observedAt: string, provider?: string | null, url?: string | null }): ImportBatch {
+export function parsePayload (importer: string, bytes: Buffer, opts: { observedAt: string, provider?: string | null, url?: string | null, mappings?: MappingSet }): ImportBatch {
   const source = SOURCES[importer]
   if (!source) throw new RunFailure('schema_change', `no importer named ${importer}`)
   try {
-    return source.parse(bytes.toString('utf8'), { observedAt: opts.observedAt, provider: opts.provider ?? undefined, fileName: opts.url ?? undefined })
+    return source.parse(bytes.toString('utf8'), { observedAt: opts.observedAt, provider: opts.provider ?? undefined, fileName: opts.url ?? undefined, mappings: opts.mappings })
   } catch (err) {
     const e = err as Error
     if (e instanceof SyntaxError) throw new RunFailure('malformed', `malformed ${importer === 'skypilot' || importer === 'csv' ? 'CSV' : 'JSON'}: ${e.message}`)
@@ -100,7 +101,8 @@ function checkShape (batch: ImportBatch, last: { id: number, quotes: number | nu
 export async function storePayload (db: Kysely<Schema>, id: number, start: RunStart, p: PayloadIn): Promise<ImportSummary | undefined> {
   const sha = sha256Hex(p.bytes)
   try {
-    const batch = parsePayload(start.importer, p.bytes, { observedAt: p.observedAt, provider: start.provider, url: start.url })
+    // the mappings as the database holds them now: a rule changed by PUT /v1/mappings counts from the next run
+    const batch = parsePayload(start.importer, p.bytes, { observedAt: p.observedAt, provider: start.provider, url: start.url, mappings: await loadMappings(db) })
     const last = await lastGood(db, start.source)
     if (p.strict) checkShape(batch, last)
     const done = { finished_at: sql<string>`clock_timestamp()` as unknown as string, http_status: p.httpStatus ?? null, attempts: p.attempts ?? 1, bytes: p.bytes.length, sha256: sha, observed_at: p.observedAt, rows_read: batch.rowsRead, skipped: JSON.stringify(batch.skipped), unmapped: JSON.stringify(batch.unmapped) }

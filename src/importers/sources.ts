@@ -6,6 +6,7 @@ import { parseLlmPrices } from './llm-prices.ts'
 import { OPENROUTER_URL, parseOpenRouter } from './openrouter.ts'
 import { parseSkypilot } from './skypilot.ts'
 import { parseVast } from './vast.ts'
+import type { MappingSet } from './mapping-set.ts'
 
 export interface ParseOptions {
   /** when the prices were seen (RFC 3339); dated price lists use their own dates */
@@ -13,6 +14,8 @@ export interface ParseOptions {
   /** skypilot: the cloud the catalog is for (else read from the file name) */
   provider?: string
   fileName?: string
+  /** the rules to map names with: the database's for a run (loadMappings), else the code tables */
+  mappings?: MappingSet
 }
 
 export interface Source {

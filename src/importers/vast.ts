@@ -1,5 +1,5 @@
 import { ImportBatch, priceText } from './batch.ts'
-import { GPU_PRODUCTS, PROVIDERS, VAST_GPUS } from './mappings.ts'
+import { CODE_MAPPINGS } from './mapping-set.ts'
 import type { ParseOptions } from './sources.ts'
 
 interface Offer { gpu_name?: string, num_gpus?: number, dph_base?: unknown, dph_total?: unknown, is_bid?: boolean, geolocation?: string }
@@ -23,11 +23,14 @@ export function parseVast (text: string, opts: ParseOptions): ImportBatch {
   const body = JSON.parse(text) as { offers?: Offer[], type?: string }
   if (!Array.isArray(body.offers)) throw new Error('not a Vast.ai offers response: no "offers" list')
   const fileBid = body.type === 'bid' || body.type === 'interruptible'
-  const provider = PROVIDERS.vast!
+  const m = opts.mappings ?? CODE_MAPPINGS
+  const provider = m.providers.vast
+  if (!provider) throw new Error('no provider mapping vast')
   for (const offer of body.offers) {
     batch.rowsRead++
-    const code = VAST_GPUS[(offer.gpu_name ?? '').toUpperCase().replace(/_/g, ' ')] ?? VAST_GPUS[offer.gpu_name ?? '']
-    if (!code) { batch.unmappedName(offer.gpu_name ?? '(no gpu_name)'); continue }
+    const code = m.vastGpus[(offer.gpu_name ?? '').toUpperCase().replace(/_/g, ' ')] ?? m.vastGpus[offer.gpu_name ?? '']
+    const product = code ? m.gpuProducts[code] : undefined
+    if (!product) { batch.unmappedName(offer.gpu_name ?? '(no gpu_name)'); continue }
     const price = priceText(offer.dph_base)
     if (!('price' in price)) { batch.skip(price.reason); continue }
     const gpus = offer.num_gpus
@@ -35,7 +38,7 @@ export function parseVast (text: string, opts: ParseOptions): ImportBatch {
     const country = offer.geolocation?.split(',').at(-1)?.trim().toUpperCase() ?? ''
     batch.add({
       provider: provider.slug,
-      product: code,
+      product: product.code,
       segment: fileBid || offer.is_bid ? 'spot' : 'on_demand',
       price: price.price,
       currency: 'USD',
@@ -43,7 +46,7 @@ export function parseVast (text: string, opts: ParseOptions): ImportBatch {
       gpus_per_instance: gpus,
       region: COUNTRY[country] ?? (country ? 'other' : undefined),
       observed_at: opts.observedAt,
-    }, provider, GPU_PRODUCTS[code]!, 'same_offer_price')
+    }, provider, product, 'same_offer_price')
   }
   return batch
 }
