@@ -232,8 +232,8 @@ create table model_tiers (
   reason text not null,
   changed_by text not null,
   changed_at timestamp with time zone default now() not null,
+  v2_only boolean default true not null,
   constraint model_tiers_pkey PRIMARY KEY (product, effective_from),
-  constraint model_tiers_product_fkey FOREIGN KEY (product) REFERENCES products(code),
   constraint model_tiers_reason_check CHECK ((length(reason) > 0)),
   constraint model_tiers_tier_check CHECK ((tier = ANY (ARRAY['frontier'::text, 'mid'::text, 'small'::text, 'retired'::text])))
 );
@@ -444,6 +444,7 @@ create view source_health as
 -- function cpx_notify_index_definition() returns trigger language plpgsql volatile
 -- function cpx_percentile(sorted numeric[], p numeric) returns numeric language sql immutable
 -- function cpx_product_tier(p_product text, p_day date) returns text language sql stable
+-- function cpx_product_tier_v1(p_product text, p_day date) returns text language sql stable
 -- function cpx_publish_fixings(p_codes text[], p_from date, p_to date, p_reason text) returns TABLE(index_code text, days integer, published integer, revised integer, unchanged integer, insufficient integer) language plpgsql volatile set enable_seqscan=off
 -- function cpx_quotes_append_only() returns trigger language plpgsql volatile
 -- aggregate cpx_reference_percentile(numeric ORDER BY numeric) returns numeric

@@ -91,7 +91,7 @@ test('index page, catalog and widget in headless Chromium at 1280 and 375 px', {
     await page.screenshot({ path: `${ARTIFACTS}/index-${width}-first-screen.png` })
 
     await page.goto(`${base}/`)
-    assert.equal(await page.locator('tbody tr').count(), 22)
+    assert.equal(await page.locator('tbody tr').count(), 24)
     assert.ok(await page.getByText(formatValue(latest.value, latest.unit ?? 'USD/GPU-hour') + ' USD/GPU-hour').first().isVisible())
     assert.equal(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth), 0, `catalog fits ${width} px`)
     await page.screenshot({ path: `${ARTIFACTS}/catalog-${width}.png`, fullPage: true })

@@ -56,7 +56,7 @@ test('demo load: every default index gets a value and a history; a second load c
 
   const latest = await a.db.selectFrom('fixings').select(['index_code', 'status', 'value', 'hash', 'revision'])
     .where('date', '=', END).orderBy('index_code').execute()
-  assert.equal(latest.length, 22)
+  assert.equal(latest.length, 24)
   for (const f of latest) assert.equal(f.status, 'ok', f.index_code)
   assert.ok(latest.every((f) => f.revision === 1))
   const value = (code: string) => Number(latest.find((f) => f.index_code === code)!.value)
@@ -75,7 +75,7 @@ test('the full demo: 180 days of fixings for every default index, the price cut 
   const d = await testDatabase(t)
   const r = await loadDemo(d, { end: END })
   t.diagnostic(`full demo load on ${d.kind}: ${r.quotes} quotes, fixings in ${r.fixings.ms} ms, ${r.ms} ms in all`)
-  assert.equal(r.fixings.indices.length, 22)
+  assert.equal(r.fixings.indices.length, 24)
   // the curve's other terms (0060) have seven quoters, some of them listing now and then: a day
   // without enough of them is insufficient_data (never interpolated), on at most a tenth of the days
   const TERMS = /^H100-SXM-R(1|3|6|24|36)$/

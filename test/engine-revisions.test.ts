@@ -128,7 +128,7 @@ test('POST /v1/indices/compute: from > to and ranges over 3 years are 400 naming
   const empty = await compute(app, { from: '2025-01-01', to: '2025-01-03' })
   assert.equal(empty.statusCode, 200)
   const all = empty.json().indices as Array<{ code: string, days: number, insufficient: number }>
-  assert.equal(all.length, 23) // the default catalog and the golden index
+  assert.equal(all.length, 25) // the default catalog and the golden index
   assert.ok(all.every((i) => i.days === 3 && i.insufficient === 3))
   // 40 days run as two chunks (31 + 9), reported as one range
   const chunked = await compute(app, { from: '2025-01-01', to: '2025-02-09', indices: ['H100-SXM-OD'] })

@@ -38,7 +38,7 @@ test('numerics never pass through floats: a per-token price survives a round tri
   const row = r.rows[0]!
   assert.equal(row.p, '0.0000021')
   assert.equal(row.q, '123456789012345.123456789012345')
-  assert.equal(row.n, 22)
+  assert.equal(row.n, 24)
   assert.equal(row.d, '2026-11-02')
   assert.equal(row.ts, '2026-11-02T10:00:00.123456Z')
 })

@@ -44,7 +44,8 @@ test('tier table: the gaps named in #17 are mapped, with the flagship tier at re
 })
 
 // Dated tiers (#17): golden case 24 (five frontier models' input prices on 2026-11-05, median $3 per 1M:
-// 1.25 gemini, 2 deepseek, 3 grok, 5 gpt-5.5, 5 opus) under a tier change recorded in model_tiers.
+// 1.25 gemini, 2 deepseek, 3 grok, 5 gpt-5.5, 5 opus) under a tier change recorded in model_tiers. The index
+// is v1: its rows are v2_only = false, the rows that apply to v1 as well (migration 0069).
 const gold24 = goldenCases().find((c) => c.name === '24-normalize-model')!
 const DAY = '2026-11-05'
 
@@ -54,8 +55,8 @@ async function tierCase (t: Parameters<typeof buildTestApp>[0]) {
   const payload = { from: DAY, to: DAY, indices: [gold24.index.code] }
   const compute = async () => (await app.inject({ method: 'POST', url: '/v1/indices/compute', headers: admin, payload }))
     .json() as { indices: Array<Record<string, number>> }
-  const setTier = (product: string, from: string, tier: string) => sql`insert into model_tiers (product, effective_from, tier, reason, changed_by)
-    values (${product}, ${from}, ${tier}, 'test: lab released two newer flagship generations', 'test')`.execute(app.db)
+  const setTier = (product: string, from: string, tier: string) => sql`insert into model_tiers (product, effective_from, tier, reason, changed_by, v2_only)
+    values (${product}, ${from}, ${tier}, 'test: lab released two newer flagship generations', 'test', false)`.execute(app.db)
   return { app, compute, setTier }
 }
 

@@ -40,7 +40,7 @@ test('catalog lists every index with its latest fixing and unit', async () => {
   assert.equal(res.statusCode, 200)
   const body = res.json()
   assert.equal(body.next_cursor, null)
-  assert.equal(body.data.length, 22)
+  assert.equal(body.data.length, 24)
   const h100 = body.data.find((i: { code: string }) => i.code === CODE)
   assert.equal(h100.unit, 'USD/GPU-hour')
   assert.equal(h100.latest.date, '2026-09-30')

@@ -25,9 +25,9 @@ test('the migrated catalog: each default token index has a v2 version in force f
   assert.deepEqual((await inForce('2026-12-31')).map((r) => r.methodology_version), [1, 1, 1, 1, 1])
   assert.deepEqual((await inForce(E)).map((r) => r.methodology_version), [2, 2, 2, 2, 2])
   const added = await db.selectFrom('index_definitions').select(['code', sql<string>`methodology->>'version'`.as('edition')])
-    .where('code', 'in', ['TOK-MID-BLEND', 'TOK-FRONTIER-OPENAI-BLEND', 'TOK-FRONTIER-ANTHROPIC-BLEND', 'TOK-FRONTIER-GOOGLE-BLEND']).execute()
-  assert.deepEqual(added.map((r) => r.edition), ['2', '2', '2', '2'])
-  assert.equal(Number((await db.selectFrom('index_definitions').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()).n), 22)
+    .where('code', 'in', ['TOK-MID-BLEND', 'TOK-MID-IN', 'TOK-MID-OUT', 'TOK-FRONTIER-OPENAI-BLEND', 'TOK-FRONTIER-ANTHROPIC-BLEND', 'TOK-FRONTIER-GOOGLE-BLEND']).execute()
+  assert.deepEqual(added.map((r) => r.edition), ['2', '2', '2', '2', '2', '2'])
+  assert.equal(Number((await db.selectFrom('index_definitions').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()).n), 24)
 })
 
 // Quotes cannot be dated in the future, so this moves the stated date back to a day of the demo window:

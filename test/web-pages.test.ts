@@ -26,12 +26,12 @@ test('pages: catalog, index page and widget show the API\'s values, with a CSP t
   const home = await app.inject('/')
   assert.equal(home.statusCode, 200)
   assert.equal(home.headers['content-type'], 'text/html; charset=utf-8')
-  assert.equal(catalog.length, 22)
+  assert.equal(catalog.length, 24)
   for (const i of catalog) {
     assert.ok(home.body.includes(`href="/indices/${i.code}"`), i.code)
     assert.ok(home.body.includes(withUnit(i.latest.value, i.unit)), `${i.code} ${i.latest.value}`)
   }
-  assert.equal(home.body.match(/data-label="1 day"/g)?.length, 22)
+  assert.equal(home.body.match(/data-label="1 day"/g)?.length, 24)
   assert.ok(svgs(home.body).every((s) => XMLValidator.validate(s) === true))
   const csp = String(home.headers['content-security-policy'])
   assert.match(csp, /default-src 'none'/)

@@ -61,7 +61,7 @@ index_products as (
   where (d.families is null or p.family = any(d.families))
     and (d.variants is null or p.variant = any(d.variants))
     and (d.tiers is null or p.tier = any(d.tiers)
-      or exists (select 1 from model_tiers mt where mt.product = p.code and mt.tier = any(d.tiers)))
+      or exists (select 1 from model_tiers mt where mt.product = p.code and mt.tier = any(d.tiers) and not mt.v2_only))
     and (d.open_weights is null or p.open_weights = d.open_weights)
     and (d.products is null or p.code = any(d.products))
 ),
@@ -123,9 +123,10 @@ latest as (
   from day_reps dr
   join defs d on d.code = dr.code
   cross join lateral generate_series(greatest(p_from - dr.day, 0), least(d.widest - 1, p_to - dr.day, dr.next_day - dr.day - 1)) as g(age)
-  -- a dated tier (model_tiers) counts the product only on the days its tier is one of the index's
-  where d.tiers is null or not exists (select 1 from model_tiers mt where mt.product = dr.product)
-    or cpx_product_tier(dr.product, dr.day + g.age) = any(d.tiers)
+  -- a dated tier (model_tiers rows for v1: v2_only = false) counts the product only on the days its tier
+  -- is one of the index's
+  where d.tiers is null or not exists (select 1 from model_tiers mt where mt.product = dr.product and not mt.v2_only)
+    or cpx_product_tier_v1(dr.product, dr.day + g.age) = any(d.tiers)
 ),
 -- §3.4-3.6 The first window of every (index, day), then the other windows only where the first yields no
 -- value (usually none). Per window: r(c) of each contributor (a blend Σ w(s)·r(c,s) / Σ w(s), complete when
