@@ -21,7 +21,7 @@ export async function coverageCommand (args: string[]): Promise<number> {
     await migrate(database)
     const rows = await indexCoverage(database.db, { from: values.from, to: values.to, codes: values.index })
     if (values.json) { process.stdout.write(JSON.stringify(rows, null, 2) + '\n'); return 0 }
-    process.stdout.write('index\tv\tdays\tok\tinsufficient\tfirst ok\tlast ok\tproviders\tproducts\ttop products (ok days)\n')
+    process.stdout.write('index\tdefinition version\tdays\tok\tinsufficient\tfirst ok\tlast ok\tproviders\tproducts\ttop products (ok days)\n')
     for (const r of rows) {
       process.stdout.write([r.code, r.methodology_version, r.days, r.ok, r.insufficient, r.first_ok ?? '—', r.last_ok ?? '—', r.providers, r.products,
         r.top_products.map((p) => `${p.product} (${p.days})`).join(', ') || '—'].join('\t') + '\n')
