@@ -10,6 +10,7 @@ import { test, type TestContext } from 'node:test'
 import { connect, type Database } from '../src/db/connect.ts'
 import { collectCommand, sourcesCommand } from '../src/cli/sources.ts'
 import { importCommand } from '../src/cli/import.ts'
+import { mappingsCommand } from '../src/cli/mappings.ts'
 import { sourceHealthOfFixing } from '../src/domain/sources.ts'
 import { parsePayload } from '../src/importers/provenance.ts'
 import { readSourceBytes } from '../src/importers/read-source.ts'
@@ -453,4 +454,50 @@ test('the collector loop runs a due source, leaves it until its next time, and s
   const runs = await database.db.selectFrom('source_runs').select(['status', 'trigger', 'sha256']).execute()
   assert.deepEqual(runs, [{ status: 'ok', trigger: 'schedule', sha256: sha(SKYPILOT) }])
   assert.equal(feed.state.hits, 1)
+})
+
+test('cpx import --run: a kept payload parsed again after a mapping change, as a new run, without fetching; the quotes stored before are duplicates', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'cpx-reparse-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const file = join(dir, 'models.json')
+  const model = (id: string, prompt: string, completion: string) => ({ id, name: id, pricing: { prompt, completion }, architecture: { modality: 'text->text' } })
+  writeFileSync(file, JSON.stringify({ data: [model('openai/gpt-5.5', '0.000005', '0.00003'), model('openai/gpt-6', '0.00001', '0.00004')] }))
+  const { env, open } = await cliDatabase(t)
+  const first = await cpx(importCommand, env, ['openrouter', '--file', file, '--observed-at', '2026-11-02T06:00:00Z', '--json'])
+  assert.equal(first.code, 0, first.err)
+  const s1 = JSON.parse(first.out)
+  assert.deepEqual([s1.accepted, s1.unmapped], [2, { 'openai/gpt-6': 1 }])
+  let database = await open()
+  const run1 = await database.db.selectFrom('source_runs').select(['id', 'sha256']).orderBy('id', 'desc').executeTakeFirstOrThrow()
+  if (!onServer) await database.close()
+
+  const rule = JSON.stringify({ match: '^gpt-6$', lab: 'openai', family: 'gpt-6', tier: 'frontier', open_weights: false })
+  const set = await cpx(mappingsCommand, env, ['set', 'model_rule', 'openai.gpt-6.frontier', rule, '--reason', 'GPT-6 launched', '--by', 'ops@example.com'])
+  assert.equal(set.code, 0, set.err)
+  const again = await cpx(importCommand, env, ['--run', String(run1.id), '--json'])
+  assert.equal(again.code, 0, again.err)
+  const s2 = JSON.parse(again.out)
+  assert.deepEqual([s2.accepted, s2.duplicates, s2.unmapped, s2.created_products], [2, 2, {}, ['openai/gpt-6']])
+
+  database = await open()
+  const runs = await database.db.selectFrom('source_runs').select(['id', 'sha256', 'observed_at', 'source', 'importer']).orderBy('id').execute()
+  assert.equal(runs.length, 2)
+  const run2 = runs[1]!
+  assert.deepEqual([run2.sha256, run2.observed_at, run2.source, run2.importer], [run1.sha256, '2026-11-02T06:00:00Z', 'openrouter', 'openrouter'], 'the same bytes, observed when the first run observed them')
+  const gpt6 = await database.db.selectFrom('quotes').select(['segment', 'usd_price', 'run_id', 'observed_at']).where('product', '=', 'openai/gpt-6').orderBy('segment').execute()
+  assert.deepEqual(gpt6.map((q) => [q.segment, q.usd_price, q.run_id, q.observed_at]),
+    [['input', '10.0000000000', run2.id, '2026-11-02T06:00:00Z'], ['output', '40.0000000000', run2.id, '2026-11-02T06:00:00Z']])
+  if (!onServer) await database.close()
+
+  const refused = [
+    [['--run', 'abc'], /ID must be a run id/],
+    [['--run', '999999'], /no run 999999/],
+    [['litellm', '--run', String(run1.id)], /is a openrouter run, not litellm/],
+    [['--run', String(run1.id), '--file', file], /no --file/],
+  ] as const
+  for (const [args, reason] of refused) {
+    const r = await cpx(importCommand, env, [...args])
+    assert.equal(r.code, 1, args.join(' '))
+    assert.match(r.err, reason)
+  }
 })

@@ -7,12 +7,13 @@ import { migrate } from '../db/migrate.ts'
 import { RunFailure } from '../importers/fetch-payload.ts'
 import { importHistory } from './import-history.ts'
 import { loadMappings } from '../importers/mapping-set.ts'
-import { parsePayload, startRun, storePayload } from '../importers/provenance.ts'
+import { parsePayload, readPayload, startRun, storePayload } from '../importers/provenance.ts'
 import { fetchSourceBytes, readSourceBytes } from '../importers/read-source.ts'
 import { importExitCode, runImport, type ImportSummary } from '../importers/run.ts'
 import { SOURCES } from '../importers/sources.ts'
 
 export const IMPORT_USAGE = `cpx import <source> [--file PATH | --url URL] [--observed-at T] [--provider SLUG] [--dry-run] [--json]
+cpx import --run ID [--observed-at T] [--json]   re-parse a kept run's payload with today's mappings (no fetch): a new run, the same bytes
 cpx import <source> --git-history CLONE [--path FILE|FOLDER] [--since YYYY-MM-DD] [--json]   every committed version of the file (llm-prices: of its data/ folder)
   sources: ${Object.keys(SOURCES).join(', ')}
   no --file and no --url: fetch the source's public address (${Object.entries(SOURCES).filter(([, s]) => s.url).map(([n]) => n).join(', ')})`
@@ -33,7 +34,7 @@ export function formatSummary (s: ImportSummary): string {
   }
   list('skipped by reason', s.skipped)
   list('invalid by reason', s.invalid)
-  list('unmapped (add them to src/importers/mappings.ts or models.ts to import them)', s.unmapped, 15)
+  list('unmapped (map them with cpx mappings set, then cpx import --run <this run> re-reads the kept payload)', s.unmapped, 15)
   const created = (what: string, xs: string[]) => xs.length && lines.push(`${s.dry_run ? 'would create' : 'created'} ${what}: ${xs.join(', ')}`)
   created('providers', s.created_providers)
   created('products', s.created_products)
@@ -54,8 +55,13 @@ export async function importCommand (args: string[]): Promise<number> {
       'git-history': { type: 'string' },
       path: { type: 'string' },
       since: { type: 'string' },
+      run: { type: 'string' },
     },
   })
+  if (values.run !== undefined) {
+    if (values.file || values.url || values['git-history'] || values['dry-run'] || values.provider) { process.stderr.write('cpx import --run: the kept run gives the payload, source and provider; no --file, --url, --git-history, --provider or --dry-run\n'); return 1 }
+    return reparseRun(values.run, positionals[0], values['observed-at'], values.json ?? false)
+  }
   const name = positionals[0] ?? ''
   const source = SOURCES[name]
   if (!source) { process.stderr.write(`cpx import: unknown source ${name || '(none)'}\n${IMPORT_USAGE}\n`); return 1 }
@@ -98,6 +104,39 @@ export async function importCommand (args: string[]): Promise<number> {
     return code
   } finally {
     bar?.stop()
+    await database.close()
+  }
+}
+
+/**
+ * `cpx import --run ID`: the payload a run kept, parsed again with the mappings as they are now, as a new run
+ * (its quotes carry the new run id; quotes the first run stored already are duplicates). Observed at the
+ * first run's observation time unless --observed-at says otherwise. No fetch: the bytes are the kept ones.
+ */
+async function reparseRun (runId: string, source: string | undefined, observedAtArg: string | undefined, json: boolean): Promise<number> {
+  if (!/^[1-9]\d{0,17}$/.test(runId)) { process.stderr.write('cpx import --run: ID must be a run id (a positive integer; cpx sources runs NAME lists them)\n'); return 1 }
+  if (observedAtArg !== undefined && !parseTimestamp(observedAtArg).ok) { process.stderr.write(`cpx import: --observed-at ${(parseTimestamp(observedAtArg) as { reason: string }).reason}\n`); return 1 }
+  const database = await connect(loadConfig())
+  try {
+    await migrate(database)
+    const run = await database.db.selectFrom('source_runs').select(['id', 'source', 'importer', 'url', 'provider', 'git_commit', 'sha256', 'observed_at'])
+      .where('id', '=', runId as never).executeTakeFirst()
+    if (!run) { process.stderr.write(`cpx import --run: no run ${runId}\n`); return 1 }
+    if (source && source !== run.importer) { process.stderr.write(`cpx import --run: run ${runId} is a ${run.importer} run, not ${source}\n`); return 1 }
+    const bytes = run.sha256 ? await readPayload(database.db, run.sha256) : undefined
+    if (!bytes || !run.observed_at) { process.stderr.write(`cpx import --run: run ${runId} kept no payload (it failed before its bytes were read)\n`); return 1 }
+    const start = { source: run.source, importer: run.importer, trigger: 'import' as const, url: run.url ?? `run:${runId}`, provider: run.provider ?? undefined, gitCommit: run.git_commit ?? undefined }
+    let summary: ImportSummary
+    try {
+      summary = (await storePayload(database.db, await startRun(database.db, start), start, { bytes, observedAt: observedAtArg ?? new Date(run.observed_at).toISOString() }))!
+    } catch (err) {
+      if (!(err instanceof RunFailure)) throw err
+      process.stderr.write(`cpx import --run ${runId}: ${err.message}\n`)
+      return 1
+    }
+    process.stdout.write((json ? JSON.stringify(summary, null, 2) : formatSummary(summary)) + '\n')
+    return importExitCode(summary)
+  } finally {
     await database.close()
   }
 }
