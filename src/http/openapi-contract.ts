@@ -89,7 +89,8 @@ function finishOperation (path: string, method: string, op: Json): void {
   const codes = new Set([400, 401, 429, 503])
   if (need !== 'read') codes.add(403) // every scope includes read: a read is never forbidden
   if (hasPathParams) codes.add(414)
-  if (hasPathParams && method === 'get') codes.add(404)
+  // a path parameter can name nothing, and a path of dot segments resolves to another path: 404 (any method)
+  if (hasPathParams) codes.add(404)
   // Fastify reads a body on every write, declared or not: a too-large or unknown-media body is refused first.
   if (method !== 'get' && method !== 'head') { codes.add(413); codes.add(415) }
   for (const c of Object.keys(responses)) if (/^[45]/.test(c) && !(c === '403' && need === 'read')) codes.add(Number(c))
