@@ -16,6 +16,7 @@ import opsRoutes from './http/ops.ts'
 import quoteRoutes from './http/quotes.ts'
 import revisionRoutes from './http/revisions.ts'
 import methodologyChangeRoutes from './http/methodology-changes.ts'
+import tierRoutes from './http/tiers.ts'
 import sourceRoutes from './http/sources.ts'
 import mappingRoutes from './http/mappings.ts'
 import auth from './plugins/auth.ts'
@@ -141,6 +142,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}) {
   await app.register(indicesAdminRoutes)
   await app.register(revisionRoutes, { config })
   await app.register(methodologyChangeRoutes, { config })
+  await app.register(tierRoutes, { config })
   await app.register(basketRoutes)
   await app.register(sourceRoutes)
   await app.register(mappingRoutes)

@@ -939,6 +939,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/tiers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The dated tier table: from which day a model counts under another tier than its size class, and why
+         * @description A product without a row has its catalog tier (GET /v1/products/{code}) on every day. With `on`, only the rows in force that day (the newest per product on or before it).
+         *
+         *     API key: optional on this deployment; required, of any scope, when the server runs with READ_API_KEY_REQUIRED=true.
+         */
+        get: operations["listDatedTiers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1258,6 +1280,44 @@ export interface components {
                 index_code: string;
                 term_months: number;
             }[];
+        };
+        /**
+         * @example {
+         *       "product": "openai/gpt-4o",
+         *       "effective_from": "2025-04-14",
+         *       "tier": "mid",
+         *       "engines": "v2",
+         *       "reason": "second newer OpenAI flagship generation: GPT-4.1 (2025-04-14) after o1; stays on sale at $2.50/$10, the mid price band",
+         *       "changed_by": "migration 0069",
+         *       "changed_at": "2026-12-07T10:00:00.000Z"
+         *     }
+         */
+        DatedTier: {
+            /** Format: date-time */
+            changed_at: string;
+            changed_by: string;
+            /**
+             * Format: date
+             * @description first day the tier applies (fixing dates on or after it)
+             */
+            effective_from: string;
+            /**
+             * @description v2: methodology v2 only, so every v1 fixing stays reproducible; v1 and v2: a correction for both
+             * @enum {string}
+             */
+            engines: "v2" | "v1 and v2";
+            product: string;
+            reason: string;
+            /**
+             * @description retired: counted under no tier
+             * @enum {string}
+             */
+            tier: "frontier" | "mid" | "small" | "retired";
+        };
+        DatedTierList: {
+            data: components["schemas"]["DatedTier"][];
+            /** @description always null: the table fits one page */
+            next_cursor: string | null;
         };
         FieldError: {
             /** @description row index in a batch */
@@ -2530,7 +2590,7 @@ export interface operations {
                      *       "title": "Unauthorized",
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
-                     *       "request_id": "0sHMKJsx-8a",
+                     *       "request_id": "_p_i3LlN-98",
                      *       "instance": "/metrics"
                      *     }
                      */
@@ -2641,7 +2701,7 @@ export interface operations {
                      *               "base_value": "100",
                      *               "base_date": "2026-10-01",
                      *               "changed_by": "admin",
-                     *               "changed_at": "2026-12-07T11:26:39.655000Z",
+                     *               "changed_at": "2026-12-07T11:46:03.665000Z",
                      *               "reason": "initial",
                      *               "components": [
                      *                 {
@@ -2665,7 +2725,7 @@ export interface operations {
                      *               "base_value": null,
                      *               "base_date": null,
                      *               "changed_by": "admin",
-                     *               "changed_at": "2026-12-07T11:26:43.899000Z",
+                     *               "changed_at": "2026-12-07T11:46:05.405000Z",
                      *               "reason": "rebalanced",
                      *               "components": [
                      *                 {
@@ -2732,7 +2792,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/baskets",
-                     *       "request_id": "0sHMKJsx-5k"
+                     *       "request_id": "_p_i3LlN-5p"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2804,7 +2864,7 @@ export interface operations {
                      *           "base_value": "100",
                      *           "base_date": "2026-10-01",
                      *           "changed_by": "admin",
-                     *           "changed_at": "2026-12-07T11:26:39.655000Z",
+                     *           "changed_at": "2026-12-07T11:46:03.665000Z",
                      *           "reason": "initial",
                      *           "components": [
                      *             {
@@ -2879,7 +2939,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No basket NO-SUCH-INDEX",
                      *       "instance": "/v1/baskets/NO-SUCH-INDEX",
-                     *       "request_id": "0sHMKJsx-57"
+                     *       "request_id": "_p_i3LlN-5c"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2962,7 +3022,7 @@ export interface operations {
                      *           "base_value": "100",
                      *           "base_date": "2026-10-01",
                      *           "changed_by": "admin",
-                     *           "changed_at": "2026-12-07T11:26:39.655000Z",
+                     *           "changed_at": "2026-12-07T11:46:03.665000Z",
                      *           "reason": "initial",
                      *           "components": [
                      *             {
@@ -2986,7 +3046,7 @@ export interface operations {
                      *           "base_value": null,
                      *           "base_date": null,
                      *           "changed_by": "admin",
-                     *           "changed_at": "2026-12-07T11:26:43.899000Z",
+                     *           "changed_at": "2026-12-07T11:46:05.405000Z",
                      *           "reason": "rebalanced",
                      *           "components": [
                      *             {
@@ -3049,7 +3109,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/baskets/CONTRACT-BASKET",
-                     *       "request_id": "0sHMKJsx-5b"
+                     *       "request_id": "_p_i3LlN-5g"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -3240,7 +3300,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/baskets/CONTRACT-BASKET/averages",
-                     *       "request_id": "0sHMKJsx-67",
+                     *       "request_id": "_p_i3LlN-6c",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -3387,7 +3447,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z; querystring/width: Too small: expected number to be >=240",
                      *       "instance": "/v1/baskets/CONTRACT-BASKET/chart.svg",
-                     *       "request_id": "0sHMKJsx-61",
+                     *       "request_id": "_p_i3LlN-66",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -3608,7 +3668,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/baskets/CONTRACT-BASKET/values",
-                     *       "request_id": "0sHMKJsx-5n",
+                     *       "request_id": "_p_i3LlN-5s",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -3758,7 +3818,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/baskets/CONTRACT-BASKET/values.csv",
-                     *       "request_id": "0sHMKJsx-5v",
+                     *       "request_id": "_p_i3LlN-60",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -3925,7 +3985,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/curves",
-                     *       "request_id": "0sHMKJsx-7t"
+                     *       "request_id": "_p_i3LlN-8l"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4003,7 +4063,7 @@ export interface operations {
                      *           "status": "ok",
                      *           "value": 2.49,
                      *           "revision": 1,
-                     *           "published_at": "2026-12-07T11:26:31.361Z",
+                     *           "published_at": "2026-12-07T11:46:00.788Z",
                      *           "premium": "0.000000",
                      *           "premium_pct": "0.0000",
                      *           "history": "/v1/indices/H100-SXM-OD/values"
@@ -4014,7 +4074,7 @@ export interface operations {
                      *           "status": "ok",
                      *           "value": 2.750258,
                      *           "revision": 1,
-                     *           "published_at": "2026-12-07T11:26:31.361Z",
+                     *           "published_at": "2026-12-07T11:46:00.788Z",
                      *           "premium": "0.104521",
                      *           "premium_pct": "10.4521",
                      *           "history": "/v1/indices/H100-SXM-R1/values"
@@ -4053,7 +4113,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/curves/H100-SXM",
-                     *       "request_id": "0sHMKJsx-7x",
+                     *       "request_id": "_p_i3LlN-8p",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/as_of",
@@ -4175,7 +4235,7 @@ export interface operations {
                      *           "status": "ok",
                      *           "value": 2.49,
                      *           "revision": 3,
-                     *           "published_at": "2026-12-07T11:26:43.495Z",
+                     *           "published_at": "2026-12-07T11:46:05.201Z",
                      *           "premium": "0.000000",
                      *           "premium_pct": "0.0000",
                      *           "history": "/v1/indices/H100-SXM-OD/values"
@@ -4186,7 +4246,7 @@ export interface operations {
                      *           "status": "ok",
                      *           "value": 2.710023,
                      *           "revision": 1,
-                     *           "published_at": "2026-12-07T11:26:31.361Z",
+                     *           "published_at": "2026-12-07T11:46:00.788Z",
                      *           "premium": "0.088363",
                      *           "premium_pct": "8.8363",
                      *           "history": "/v1/indices/H100-SXM-R1/values"
@@ -4225,7 +4285,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/curves/H100-SXM/2026-10-20",
-                     *       "request_id": "0sHMKJsx-83",
+                     *       "request_id": "_p_i3LlN-91",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/as_of",
@@ -4369,7 +4429,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z; querystring/width: Too small: expected number to be >=240",
                      *       "instance": "/v1/curves/H100-SXM/chart.svg",
-                     *       "request_id": "sseIss3J-7k",
+                     *       "request_id": "_p_i3LlN-8v",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/as_of",
@@ -4486,14 +4546,14 @@ export interface operations {
                      *           "currency": "EUR",
                      *           "usd_per_unit": "1.104344",
                      *           "source": "demo",
-                     *           "created_at": "2026-12-07T11:26:26.615Z"
+                     *           "created_at": "2026-12-07T11:45:58.707Z"
                      *         },
                      *         {
                      *           "date": "2026-11-01",
                      *           "currency": "GBP",
                      *           "usd_per_unit": "1.244411",
                      *           "source": "demo",
-                     *           "created_at": "2026-12-07T11:26:26.615Z"
+                     *           "created_at": "2026-12-07T11:45:58.707Z"
                      *         }
                      *       ],
                      *       "next_cursor": null
@@ -4530,7 +4590,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/fx-rates",
-                     *       "request_id": "0sHMKJsx-1h",
+                     *       "request_id": "_p_i3LlN-1h",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -4645,7 +4705,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/fx-rates",
-                     *       "request_id": "0sHMKJsx-1k"
+                     *       "request_id": "_p_i3LlN-1k"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4796,8 +4856,8 @@ export interface operations {
                      *           "code": "A100-SXM-OD",
                      *           "unit": "USD/GPU-hour",
                      *           "methodology_version": 1,
-                     *           "created_at": "2026-12-07T10:59:28.883Z",
-                     *           "updated_at": "2026-12-07T10:59:28.883Z",
+                     *           "created_at": "2026-12-07T11:39:40.901Z",
+                     *           "updated_at": "2026-12-07T11:39:40.901Z",
                      *           "latest": {
                      *             "code": "A100-SXM-OD",
                      *             "date": "2026-11-01",
@@ -4817,7 +4877,7 @@ export interface operations {
                      *             "hhi": 0.166667,
                      *             "max_provider_impact": 0.037518,
                      *             "revision": 1,
-                     *             "published_at": "2026-12-07T11:26:31.361Z",
+                     *             "published_at": "2026-12-07T11:46:00.788Z",
                      *             "methodology_version": 1,
                      *             "hash": "sha256:7a836626d55ed69fbb27d8f77cba8c5b5daaa82832f2c6b799d6245f6d336d12"
                      *           }
@@ -4862,8 +4922,8 @@ export interface operations {
                      *           "code": "B200-SXM-OD",
                      *           "unit": "USD/GPU-hour",
                      *           "methodology_version": 1,
-                     *           "created_at": "2026-12-07T10:59:28.883Z",
-                     *           "updated_at": "2026-12-07T10:59:28.883Z",
+                     *           "created_at": "2026-12-07T11:39:40.901Z",
+                     *           "updated_at": "2026-12-07T11:39:40.901Z",
                      *           "latest": {
                      *             "code": "B200-SXM-OD",
                      *             "date": "2026-11-01",
@@ -4883,7 +4943,7 @@ export interface operations {
                      *             "hhi": 0.142857,
                      *             "max_provider_impact": 0.178959,
                      *             "revision": 1,
-                     *             "published_at": "2026-12-07T11:26:31.361Z",
+                     *             "published_at": "2026-12-07T11:46:00.788Z",
                      *             "methodology_version": 1,
                      *             "hash": "sha256:6201665ce59f7e12cbc688f258d77c7d9fa69f9f4102ef3ff5eaf739fed9d419"
                      *           }
@@ -4935,7 +4995,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/indices",
-                     *       "request_id": "0sHMKJsx-2q"
+                     *       "request_id": "_p_i3LlN-2q"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4995,8 +5055,8 @@ export interface operations {
                 content: {
                     /**
                      * @example code,name,kind,unit,date,status,value,level,revision,published_at,methodology_version,hash
-                     *     A100-SXM-OD,A100 SXM on-demand,gpu,USD/GPU-hour,2026-11-01,ok,1.403882,,1,2026-12-07T11:26:31.361Z,1,sha256:7a836626d55ed69fbb27d8f77cba8c5b5daaa82832f2c6b799d6245f6d336d12
-                     *     B200-SXM-OD,B200 SXM on-demand,gpu,USD/GPU-hour,2026-11-01,ok,5.079982,,1,2026-12-07T11:26:31.361Z,1,sha256:6201665ce59f7e12cbc688f258d77c7d9fa69f9f4102ef3ff5eaf739fed9d419
+                     *     A100-SXM-OD,A100 SXM on-demand,gpu,USD/GPU-hour,2026-11-01,ok,1.403882,,1,2026-12-07T11:46:00.788Z,1,sha256:7a836626d55ed69fbb27d8f77cba8c5b5daaa82832f2c6b799d6245f6d336d12
+                     *     B200-SXM-OD,B200 SXM on-demand,gpu,USD/GPU-hour,2026-11-01,ok,5.079982,,1,2026-12-07T11:46:00.788Z,1,sha256:6201665ce59f7e12cbc688f258d77c7d9fa69f9f4102ef3ff5eaf739fed9d419
                      */
                     "text/csv": string;
                 };
@@ -5042,7 +5102,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/indices.csv",
-                     *       "request_id": "0sHMKJsx-2w"
+                     *       "request_id": "_p_i3LlN-2w"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5143,8 +5203,8 @@ export interface operations {
                      *       "code": "H100-SXM-OD",
                      *       "unit": "USD/GPU-hour",
                      *       "methodology_version": 1,
-                     *       "created_at": "2026-12-07T10:59:28.883Z",
-                     *       "updated_at": "2026-12-07T10:59:28.883Z",
+                     *       "created_at": "2026-12-07T11:39:40.901Z",
+                     *       "updated_at": "2026-12-07T11:39:40.901Z",
                      *       "latest": {
                      *         "code": "H100-SXM-OD",
                      *         "date": "2026-11-01",
@@ -5164,7 +5224,7 @@ export interface operations {
                      *         "hhi": 0.111111,
                      *         "max_provider_impact": 0.2115,
                      *         "revision": 1,
-                     *         "published_at": "2026-12-07T11:26:31.361Z",
+                     *         "published_at": "2026-12-07T11:46:00.788Z",
                      *         "methodology_version": 1,
                      *         "hash": "sha256:a7f062c09c30119b442f29398f4b758dd8997cbebf63c7690c87e18f57122431"
                      *       }
@@ -5225,7 +5285,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No index NO-SUCH-INDEX",
                      *       "instance": "/v1/indices/NO-SUCH-INDEX",
-                     *       "request_id": "0sHMKJsx-30"
+                     *       "request_id": "_p_i3LlN-30"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5336,8 +5396,8 @@ export interface operations {
                      *       "code": "H100-SXM-OD",
                      *       "unit": "USD/GPU-hour",
                      *       "methodology_version": 1,
-                     *       "created_at": "2026-12-07T10:59:28.883Z",
-                     *       "updated_at": "2026-12-07T11:26:42.145Z"
+                     *       "created_at": "2026-12-07T11:39:40.901Z",
+                     *       "updated_at": "2026-12-07T11:46:04.743Z"
                      *     }
                      */
                     "application/json": components["schemas"]["IndexDefinition"];
@@ -5383,7 +5443,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/indices/H100-SXM-OD",
-                     *       "request_id": "0sHMKJsx-34"
+                     *       "request_id": "_p_i3LlN-34"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5618,7 +5678,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/period: Invalid option: expected one of \"week\"|\"month\"|\"quarter\"|\"year\"; querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/indices/H100-SXM-OD/averages",
-                     *       "request_id": "0sHMKJsx-4b",
+                     *       "request_id": "_p_i3LlN-4b",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/period",
@@ -5771,7 +5831,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/period: Invalid option: expected one of \"week\"|\"month\"|\"quarter\"|\"year\"; querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/indices/H100-SXM-OD/averages.csv",
-                     *       "request_id": "0sHMKJsx-4k",
+                     *       "request_id": "_p_i3LlN-4k",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/period",
@@ -5919,7 +5979,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z; querystring/width: Too small: expected number to be >=240",
                      *       "instance": "/v1/indices/H100-SXM-OD/chart.svg",
-                     *       "request_id": "0sHMKJsx-7m",
+                     *       "request_id": "_p_i3LlN-8e",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -6048,7 +6108,7 @@ export interface operations {
                      *       "hhi": 0.111111,
                      *       "max_provider_impact": 0.2115,
                      *       "revision": 1,
-                     *       "published_at": "2026-12-07T11:26:31.361Z",
+                     *       "published_at": "2026-12-07T11:46:00.788Z",
                      *       "methodology_version": 1,
                      *       "hash": "sha256:a7f062c09c30119b442f29398f4b758dd8997cbebf63c7690c87e18f57122431",
                      *       "source_health": null
@@ -6109,7 +6169,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No index NO-SUCH-INDEX",
                      *       "instance": "/v1/indices/NO-SUCH-INDEX/latest",
-                     *       "request_id": "0sHMKJsx-2b"
+                     *       "request_id": "_p_i3LlN-2b"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6184,7 +6244,7 @@ export interface operations {
                 content: {
                     /**
                      * @example date,code,status,value,level,unit,window_days,n_providers,n_contributors,n_quotes,n_excluded,min,p25,p75,max,hhi,max_provider_impact,revision,published_at,methodology_version,hash
-                     *     2026-11-01,H100-SXM-OD,ok,2.49,,USD/GPU-hour,1,9,9,9,0,1.8485,2.2334,2.973225,3.4693,0.111111,0.2115,1,2026-12-07T11:26:31.361Z,1,sha256:a7f062c09c30119b442f29398f4b758dd8997cbebf63c7690c87e18f57122431
+                     *     2026-11-01,H100-SXM-OD,ok,2.49,,USD/GPU-hour,1,9,9,9,0,1.8485,2.2334,2.973225,3.4693,0.111111,0.2115,1,2026-12-07T11:46:00.788Z,1,sha256:a7f062c09c30119b442f29398f4b758dd8997cbebf63c7690c87e18f57122431
                      */
                     "text/csv": string;
                 };
@@ -6242,7 +6302,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No index NO-SUCH-INDEX",
                      *       "instance": "/v1/indices/NO-SUCH-INDEX/latest.csv",
-                     *       "request_id": "0sHMKJsx-2j"
+                     *       "request_id": "_p_i3LlN-2j"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6350,7 +6410,7 @@ export interface operations {
                      *           "hhi": 0.111111,
                      *           "max_provider_impact": 0.172643,
                      *           "revision": 1,
-                     *           "published_at": "2026-12-07T11:26:28.588Z",
+                     *           "published_at": "2026-12-07T11:45:59.797Z",
                      *           "methodology_version": 1,
                      *           "hash": "sha256:a0bacd31e132e19c455fed490eaadc2763962eb9d0921eddcd686a9eb553ecb5"
                      *         },
@@ -6373,7 +6433,7 @@ export interface operations {
                      *           "hhi": 0.111111,
                      *           "max_provider_impact": 0.127115,
                      *           "revision": 1,
-                     *           "published_at": "2026-12-07T11:26:28.588Z",
+                     *           "published_at": "2026-12-07T11:45:59.797Z",
                      *           "methodology_version": 1,
                      *           "hash": "sha256:50e969050a1550582a5f7c756c885c29ead3961c777fd7541ec3ef0029ad58f6"
                      *         }
@@ -6423,7 +6483,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z; querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/indices/H100-SXM-OD/values",
-                     *       "request_id": "0sHMKJsx-3e",
+                     *       "request_id": "_p_i3LlN-3e",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -6543,8 +6603,8 @@ export interface operations {
                 content: {
                     /**
                      * @example date,code,status,value,level,unit,window_days,n_providers,n_contributors,n_quotes,n_excluded,min,p25,p75,max,hhi,max_provider_impact,revision,published_at,methodology_version,hash
-                     *     2026-09-18,H100-SXM-OD,ok,2.6391,,USD/GPU-hour,1,9,9,9,0,2.0268,2.47301,2.99,3.49,0.111111,0.172643,1,2026-12-07T11:26:28.588Z,1,sha256:a0bacd31e132e19c455fed490eaadc2763962eb9d0921eddcd686a9eb553ecb5
-                     *     2026-09-19,H100-SXM-OD,ok,2.6718,,USD/GPU-hour,1,9,9,9,0,2.0134,2.471403,2.99,3.49,0.111111,0.127115,1,2026-12-07T11:26:28.588Z,1,sha256:50e969050a1550582a5f7c756c885c29ead3961c777fd7541ec3ef0029ad58f6
+                     *     2026-09-18,H100-SXM-OD,ok,2.6391,,USD/GPU-hour,1,9,9,9,0,2.0268,2.47301,2.99,3.49,0.111111,0.172643,1,2026-12-07T11:45:59.797Z,1,sha256:a0bacd31e132e19c455fed490eaadc2763962eb9d0921eddcd686a9eb553ecb5
+                     *     2026-09-19,H100-SXM-OD,ok,2.6718,,USD/GPU-hour,1,9,9,9,0,2.0134,2.471403,2.99,3.49,0.111111,0.127115,1,2026-12-07T11:45:59.797Z,1,sha256:50e969050a1550582a5f7c756c885c29ead3961c777fd7541ec3ef0029ad58f6
                      */
                     "text/csv": string;
                 };
@@ -6578,7 +6638,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z; querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/indices/H100-SXM-OD/values.csv",
-                     *       "request_id": "0sHMKJsx-3n",
+                     *       "request_id": "_p_i3LlN-3n",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -6711,7 +6771,7 @@ export interface operations {
                      *       "hhi": 0.111111,
                      *       "max_provider_impact": 0.094314,
                      *       "revision": 2,
-                     *       "published_at": "2026-12-07T11:26:32.917Z",
+                     *       "published_at": "2026-12-07T11:46:01.529Z",
                      *       "methodology_version": 1,
                      *       "hash": "sha256:6e0e6c8e920c9262b5659fab98f75ca1168c738eb6bdf73b4b6fe03fead9b393"
                      *     }
@@ -6747,7 +6807,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/indices/H100-SXM-OD/values/2026-10-20",
-                     *       "request_id": "0sHMKJsx-3u",
+                     *       "request_id": "_p_i3LlN-3u",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/as_of",
@@ -6873,11 +6933,11 @@ export interface operations {
                      *           "hhi": 0.111111,
                      *           "max_provider_impact": 0.219864,
                      *           "revision": 1,
-                     *           "published_at": "2026-12-07T11:26:31.361Z",
+                     *           "published_at": "2026-12-07T11:46:00.788Z",
                      *           "methodology_version": 1,
                      *           "hash": "sha256:6f0b2450f98882d247f906f8a985f30df109e16eaec2988b862b6571587d190d",
                      *           "reason": "initial",
-                     *           "superseded_at": "2026-12-07T11:26:32.917Z"
+                     *           "superseded_at": "2026-12-07T11:46:01.529Z"
                      *         },
                      *         {
                      *           "code": "H100-SXM-OD",
@@ -6898,7 +6958,7 @@ export interface operations {
                      *           "hhi": 0.111111,
                      *           "max_provider_impact": 0.094314,
                      *           "revision": 2,
-                     *           "published_at": "2026-12-07T11:26:32.917Z",
+                     *           "published_at": "2026-12-07T11:46:01.529Z",
                      *           "methodology_version": 1,
                      *           "hash": "sha256:6e0e6c8e920c9262b5659fab98f75ca1168c738eb6bdf73b4b6fe03fead9b393",
                      *           "reason": "late_quotes",
@@ -6962,7 +7022,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No index NO-SUCH-INDEX",
                      *       "instance": "/v1/indices/NO-SUCH-INDEX/values/2026-10-20/revisions",
-                     *       "request_id": "0sHMKJsx-43"
+                     *       "request_id": "_p_i3LlN-43"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7044,7 +7104,7 @@ export interface operations {
                      *           "insufficient": 0
                      *         }
                      *       ],
-                     *       "ms": 32
+                     *       "ms": 16
                      *     }
                      */
                     "application/json": components["schemas"]["ComputeReport"];
@@ -7078,7 +7138,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/indices/compute",
-                     *       "request_id": "0sHMKJsx-4p"
+                     *       "request_id": "_p_i3LlN-4p"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7210,7 +7270,7 @@ export interface operations {
                      *             "website": "https://aws.amazon.com"
                      *           },
                      *           "updated_by": "seed",
-                     *           "updated_at": "2026-12-07T11:18:15.488Z"
+                     *           "updated_at": "2026-12-07T11:39:40.901Z"
                      *         },
                      *         {
                      *           "kind": "provider",
@@ -7222,7 +7282,7 @@ export interface operations {
                      *             "website": "https://azure.microsoft.com"
                      *           },
                      *           "updated_by": "seed",
-                     *           "updated_at": "2026-12-07T11:18:15.488Z"
+                     *           "updated_at": "2026-12-07T11:39:40.901Z"
                      *         }
                      *       ],
                      *       "next_cursor": null
@@ -7271,7 +7331,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/mappings",
-                     *       "request_id": "POi8HwPm-72"
+                     *       "request_id": "_p_i3LlN-7q"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7354,7 +7414,7 @@ export interface operations {
                      *         "variant": "sxm"
                      *       },
                      *       "updated_by": "seed",
-                     *       "updated_at": "2026-12-07T11:18:15.488Z"
+                     *       "updated_at": "2026-12-07T11:39:40.901Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Mapping"];
@@ -7400,7 +7460,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/mappings/gpu_product/h100-sxm",
-                     *       "request_id": "POi8HwPm-7c"
+                     *       "request_id": "_p_i3LlN-80"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7506,7 +7566,7 @@ export interface operations {
                      *         "variant": "sxm"
                      *       },
                      *       "updated_by": "seed",
-                     *       "updated_at": "2026-12-07T11:18:15.488Z"
+                     *       "updated_at": "2026-12-07T11:39:40.901Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Mapping"];
@@ -7552,7 +7612,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/mappings/gpu_product/h100-sxm",
-                     *       "request_id": "POi8HwPm-7g"
+                     *       "request_id": "_p_i3LlN-84"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7735,7 +7795,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/mappings/changes",
-                     *       "request_id": "POi8HwPm-77"
+                     *       "request_id": "_p_i3LlN-7v"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7823,7 +7883,7 @@ export interface operations {
                      *             "methodology.aggregate",
                      *             "methodology.max_posted_age_days"
                      *           ],
-                     *           "created_at": "2026-12-07T10:59:28.883Z"
+                     *           "created_at": "2026-12-07T11:39:40.901Z"
                      *         },
                      *         {
                      *           "code": "TOK-FRONTIER-IN",
@@ -7836,7 +7896,7 @@ export interface operations {
                      *             "methodology.aggregate",
                      *             "methodology.max_posted_age_days"
                      *           ],
-                     *           "created_at": "2026-12-07T10:59:28.883Z"
+                     *           "created_at": "2026-12-07T11:39:40.901Z"
                      *         }
                      *       ],
                      *       "next_cursor": null
@@ -7885,7 +7945,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/methodology-changes",
-                     *       "request_id": "0sHMKJsx-54"
+                     *       "request_id": "_p_i3LlN-54"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -8023,7 +8083,7 @@ export interface operations {
                      *       "title": "URI Too Long",
                      *       "status": 414,
                      *       "detail": "'/v1/payloads/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' is exceeding the max param length",
-                     *       "request_id": "0sHMKJsx-7h",
+                     *       "request_id": "_p_i3LlN-7m",
                      *       "instance": "/v1/payloads/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
                      *     }
                      */
@@ -8097,8 +8157,8 @@ export interface operations {
                      *           "variant": "sxm",
                      *           "tier": null,
                      *           "open_weights": null,
-                     *           "created_at": "2026-12-07T11:26:26.355Z",
-                     *           "updated_at": "2026-12-07T11:26:26.355Z"
+                     *           "created_at": "2026-12-07T11:45:58.676Z",
+                     *           "updated_at": "2026-12-07T11:45:58.676Z"
                      *         },
                      *         {
                      *           "code": "amazon/nova-2-lite",
@@ -8108,8 +8168,8 @@ export interface operations {
                      *           "variant": null,
                      *           "tier": "small",
                      *           "open_weights": false,
-                     *           "created_at": "2026-12-07T11:26:36.488Z",
-                     *           "updated_at": "2026-12-07T11:26:36.488Z"
+                     *           "created_at": "2026-12-07T11:46:02.724Z",
+                     *           "updated_at": "2026-12-07T11:46:02.724Z"
                      *         }
                      *       ],
                      *       "next_cursor": null
@@ -8158,7 +8218,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/products",
-                     *       "request_id": "0sHMKJsx-z"
+                     *       "request_id": "_p_i3LlN-z"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -8226,8 +8286,8 @@ export interface operations {
                      *       "variant": null,
                      *       "tier": "frontier",
                      *       "open_weights": false,
-                     *       "created_at": "2026-12-07T11:26:26.379Z",
-                     *       "updated_at": "2026-12-07T11:26:26.379Z"
+                     *       "created_at": "2026-12-07T11:45:58.679Z",
+                     *       "updated_at": "2026-12-07T11:45:58.679Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Product"];
@@ -8261,7 +8321,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "params/code: must be a lowercase code such as h100-sxm or openai/gpt-5.5 (URL-encode the slash as %2F)",
                      *       "instance": "/v1/products/NO-SUCH-INDEX",
-                     *       "request_id": "0sHMKJsx-13",
+                     *       "request_id": "_p_i3LlN-13",
                      *       "errors": [
                      *         {
                      *           "path": "params/code",
@@ -8370,8 +8430,8 @@ export interface operations {
                      *       "variant": "sxm",
                      *       "tier": null,
                      *       "open_weights": null,
-                     *       "created_at": "2026-12-07T11:26:26.266Z",
-                     *       "updated_at": "2026-12-07T11:26:40.451Z"
+                     *       "created_at": "2026-12-07T11:45:58.654Z",
+                     *       "updated_at": "2026-12-07T11:46:03.983Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Product"];
@@ -8417,7 +8477,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/products/h100-sxm",
-                     *       "request_id": "0sHMKJsx-17"
+                     *       "request_id": "_p_i3LlN-17"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -8556,16 +8616,16 @@ export interface operations {
                      *           "name": "Anthropic",
                      *           "kind": "model_lab",
                      *           "website": "https://www.anthropic.com",
-                     *           "created_at": "2026-12-07T11:26:26.21Z",
-                     *           "updated_at": "2026-12-07T11:26:26.21Z"
+                     *           "created_at": "2026-12-07T11:45:58.644Z",
+                     *           "updated_at": "2026-12-07T11:45:58.644Z"
                      *         },
                      *         {
                      *           "slug": "aws",
                      *           "name": "Amazon Web Services",
                      *           "kind": "hyperscaler",
                      *           "website": "https://aws.amazon.com",
-                     *           "created_at": "2026-12-07T11:26:26.118Z",
-                     *           "updated_at": "2026-12-07T11:26:26.118Z"
+                     *           "created_at": "2026-12-07T11:45:58.631Z",
+                     *           "updated_at": "2026-12-07T11:45:58.631Z"
                      *         }
                      *       ],
                      *       "next_cursor": null
@@ -8614,7 +8674,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/providers",
-                     *       "request_id": "0sHMKJsx-g"
+                     *       "request_id": "_p_i3LlN-g"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -8679,8 +8739,8 @@ export interface operations {
                      *       "name": "Lambda",
                      *       "kind": "neocloud",
                      *       "website": "https://lambda.ai",
-                     *       "created_at": "2026-12-07T11:26:26.153Z",
-                     *       "updated_at": "2026-12-07T11:26:26.153Z"
+                     *       "created_at": "2026-12-07T11:45:58.636Z",
+                     *       "updated_at": "2026-12-07T11:45:58.636Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Provider"];
@@ -8738,7 +8798,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No provider no-such-provider",
                      *       "instance": "/v1/providers/no-such-provider",
-                     *       "request_id": "0sHMKJsx-k"
+                     *       "request_id": "_p_i3LlN-k"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -8814,8 +8874,8 @@ export interface operations {
                      *       "name": "Lambda",
                      *       "kind": "neocloud",
                      *       "website": "https://lambda.ai",
-                     *       "created_at": "2026-12-07T11:26:26.153Z",
-                     *       "updated_at": "2026-12-07T11:26:40.069Z"
+                     *       "created_at": "2026-12-07T11:45:58.636Z",
+                     *       "updated_at": "2026-12-07T11:46:03.825Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Provider"];
@@ -8861,7 +8921,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/providers/lambda",
-                     *       "request_id": "0sHMKJsx-o"
+                     *       "request_id": "_p_i3LlN-o"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -9017,10 +9077,10 @@ export interface operations {
                      *           "gpus_per_instance": null,
                      *           "fx_usd_per_unit": "1",
                      *           "usd_price": "60",
-                     *           "observed_at": "2026-12-07T11:26:36.278Z",
+                     *           "observed_at": "2026-12-07T11:46:02.648Z",
                      *           "observed_day": "2026-12-07",
                      *           "source": "openrouter",
-                     *           "ingested_at": "2026-12-07T11:26:36.488Z",
+                     *           "ingested_at": "2026-12-07T11:46:02.724Z",
                      *           "run_id": "1"
                      *         },
                      *         {
@@ -9037,14 +9097,14 @@ export interface operations {
                      *           "gpus_per_instance": null,
                      *           "fx_usd_per_unit": "1",
                      *           "usd_price": "30",
-                     *           "observed_at": "2026-12-07T11:26:36.278Z",
+                     *           "observed_at": "2026-12-07T11:46:02.648Z",
                      *           "observed_day": "2026-12-07",
                      *           "source": "openrouter",
-                     *           "ingested_at": "2026-12-07T11:26:36.488Z",
+                     *           "ingested_at": "2026-12-07T11:46:02.724Z",
                      *           "run_id": "1"
                      *         }
                      *       ],
-                     *       "next_cursor": "eyJhdCI6IjIwMjYtMTItMDdUMTE6MjY6MzYuMjc4WiIsImlkIjoiODI0MSJ9.IYgPzVzZmTvRcnLfz_SehMyv"
+                     *       "next_cursor": "eyJhdCI6IjIwMjYtMTItMDdUMTE6NDY6MDIuNjQ4WiIsImlkIjoiODI0MSJ9.YxhA_e20ezW1IkvfxNf7A0eO"
                      *     }
                      */
                     "application/json": components["schemas"]["QuoteList"];
@@ -9078,7 +9138,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: Invalid input; querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/quotes",
-                     *       "request_id": "0sHMKJsx-1t",
+                     *       "request_id": "_p_i3LlN-1t",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -9195,7 +9255,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/quotes",
-                     *       "request_id": "0sHMKJsx-1w"
+                     *       "request_id": "_p_i3LlN-1w"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -9320,7 +9380,7 @@ export interface operations {
                      *       "observed_at": "2026-09-18T03:00:00Z",
                      *       "observed_day": "2026-09-18",
                      *       "source": "demo",
-                     *       "ingested_at": "2026-12-07T11:26:26.927Z",
+                     *       "ingested_at": "2026-12-07T11:45:58.821Z",
                      *       "run_id": null,
                      *       "run": null
                      *     }
@@ -9391,7 +9451,7 @@ export interface operations {
                      *       "title": "URI Too Long",
                      *       "status": 414,
                      *       "detail": "'/v1/quotes/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' is exceeding the max param length",
-                     *       "request_id": "0sHMKJsx-25",
+                     *       "request_id": "_p_i3LlN-25",
                      *       "instance": "/v1/quotes/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
                      *     }
                      */
@@ -9466,7 +9526,7 @@ export interface operations {
                      *           "date": "2026-10-20",
                      *           "revision": 2,
                      *           "reason": "late_quotes",
-                     *           "published_at": "2026-12-07T11:26:32.917Z",
+                     *           "published_at": "2026-12-07T11:46:01.529Z",
                      *           "unit": "USD/GPU-hour",
                      *           "status": "ok",
                      *           "value": 2.428928,
@@ -9481,7 +9541,7 @@ export interface operations {
                      *           "date": "2026-10-20",
                      *           "revision": 3,
                      *           "reason": "late_quotes",
-                     *           "published_at": "2026-12-07T11:26:43.495Z",
+                     *           "published_at": "2026-12-07T11:46:05.201Z",
                      *           "unit": "USD/GPU-hour",
                      *           "status": "ok",
                      *           "value": 2.49,
@@ -9526,7 +9586,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/revisions",
-                     *       "request_id": "0sHMKJsx-4y",
+                     *       "request_id": "_p_i3LlN-4y",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/limit",
@@ -9621,17 +9681,17 @@ export interface operations {
                      *       "source": "contract-feed",
                      *       "importer": "openrouter",
                      *       "trigger": "manual",
-                     *       "url": "http://127.0.0.1:40143/api/v1/models",
+                     *       "url": "http://127.0.0.1:40587/api/v1/models",
                      *       "provider": null,
-                     *       "started_at": "2026-12-07T11:26:36.115Z",
-                     *       "finished_at": "2026-12-07T11:26:39.515Z",
+                     *       "started_at": "2026-12-07T11:46:02.607Z",
+                     *       "finished_at": "2026-12-07T11:46:03.657Z",
                      *       "status": "ok",
                      *       "attempts": 1,
                      *       "http_status": 200,
                      *       "bytes": 1280659,
                      *       "sha256": "40a65a1fa9836bf82527ed994b5a7ff2345809feff6428cfb88710c3fe8ad27b",
                      *       "payload_kept": true,
-                     *       "observed_at": "2026-12-07T11:26:36.278Z",
+                     *       "observed_at": "2026-12-07T11:46:02.648Z",
                      *       "rows_read": 549,
                      *       "quotes": 507,
                      *       "accepted": 507,
@@ -9718,7 +9778,7 @@ export interface operations {
                      *       "title": "URI Too Long",
                      *       "status": 414,
                      *       "detail": "'/v1/runs/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' is exceeding the max param length",
-                     *       "request_id": "0sHMKJsx-7d",
+                     *       "request_id": "_p_i3LlN-7i",
                      *       "instance": "/v1/runs/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
                      *     }
                      */
@@ -9782,7 +9842,7 @@ export interface operations {
                      *         {
                      *           "name": "contract-doomed",
                      *           "importer": "openrouter",
-                     *           "url": "http://127.0.0.1:40143/api/v1/models",
+                     *           "url": "http://127.0.0.1:40587/api/v1/models",
                      *           "provider": null,
                      *           "interval_seconds": 3600,
                      *           "enabled": false,
@@ -9791,7 +9851,7 @@ export interface operations {
                      *           "max_bytes": 67108864,
                      *           "retries": 0,
                      *           "stale_after_seconds": 10800,
-                     *           "next_run_at": "2026-12-07T11:26:36.073Z",
+                     *           "next_run_at": "2026-12-07T11:46:02.601Z",
                      *           "last_run_at": null,
                      *           "last_success_at": null,
                      *           "last_success_age_seconds": null,
@@ -9800,13 +9860,13 @@ export interface operations {
                      *           "runs": 0,
                      *           "failures": 0,
                      *           "quotes_accepted": 0,
-                     *           "created_at": "2026-12-07T11:26:36.073Z",
-                     *           "updated_at": "2026-12-07T11:26:36.073Z"
+                     *           "created_at": "2026-12-07T11:46:02.601Z",
+                     *           "updated_at": "2026-12-07T11:46:02.601Z"
                      *         },
                      *         {
                      *           "name": "contract-feed",
                      *           "importer": "openrouter",
-                     *           "url": "http://127.0.0.1:40143/api/v1/models",
+                     *           "url": "http://127.0.0.1:40587/api/v1/models",
                      *           "provider": null,
                      *           "interval_seconds": 3600,
                      *           "enabled": false,
@@ -9815,17 +9875,17 @@ export interface operations {
                      *           "max_bytes": 67108864,
                      *           "retries": 0,
                      *           "stale_after_seconds": 10800,
-                     *           "next_run_at": "2026-12-07T12:26:36.111Z",
-                     *           "last_run_at": "2026-12-07T11:26:36.115Z",
-                     *           "last_success_at": "2026-12-07T11:26:39.515Z",
-                     *           "last_success_age_seconds": 5,
+                     *           "next_run_at": "2026-12-07T12:46:02.605Z",
+                     *           "last_run_at": "2026-12-07T11:46:02.607Z",
+                     *           "last_success_at": "2026-12-07T11:46:03.657Z",
+                     *           "last_success_age_seconds": 2,
                      *           "last_failure": null,
                      *           "stale": false,
                      *           "runs": 1,
                      *           "failures": 0,
                      *           "quotes_accepted": 507,
-                     *           "created_at": "2026-12-07T11:26:36.048Z",
-                     *           "updated_at": "2026-12-07T11:26:36.048Z"
+                     *           "created_at": "2026-12-07T11:46:02.594Z",
+                     *           "updated_at": "2026-12-07T11:46:02.594Z"
                      *         }
                      *       ],
                      *       "next_cursor": null
@@ -9874,7 +9934,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/sources",
-                     *       "request_id": "0sHMKJsx-6d"
+                     *       "request_id": "_p_i3LlN-6i"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -9937,7 +9997,7 @@ export interface operations {
                      * @example {
                      *       "name": "contract-feed",
                      *       "importer": "openrouter",
-                     *       "url": "http://127.0.0.1:40143/api/v1/models",
+                     *       "url": "http://127.0.0.1:40587/api/v1/models",
                      *       "provider": null,
                      *       "interval_seconds": 3600,
                      *       "enabled": false,
@@ -9946,17 +10006,17 @@ export interface operations {
                      *       "max_bytes": 67108864,
                      *       "retries": 0,
                      *       "stale_after_seconds": 10800,
-                     *       "next_run_at": "2026-12-07T12:26:36.111Z",
-                     *       "last_run_at": "2026-12-07T11:26:36.115Z",
-                     *       "last_success_at": "2026-12-07T11:26:39.515Z",
-                     *       "last_success_age_seconds": 6,
+                     *       "next_run_at": "2026-12-07T12:46:02.605Z",
+                     *       "last_run_at": "2026-12-07T11:46:02.607Z",
+                     *       "last_success_at": "2026-12-07T11:46:03.657Z",
+                     *       "last_success_age_seconds": 2,
                      *       "last_failure": null,
                      *       "stale": false,
                      *       "runs": 1,
                      *       "failures": 0,
                      *       "quotes_accepted": 507,
-                     *       "created_at": "2026-12-07T11:26:36.048Z",
-                     *       "updated_at": "2026-12-07T11:26:36.048Z"
+                     *       "created_at": "2026-12-07T11:46:02.594Z",
+                     *       "updated_at": "2026-12-07T11:46:02.594Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Source"];
@@ -10025,7 +10085,7 @@ export interface operations {
                      *       "title": "URI Too Long",
                      *       "status": 414,
                      *       "detail": "'/v1/sources/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' is exceeding the max param length",
-                     *       "request_id": "0sHMKJsx-6g",
+                     *       "request_id": "_p_i3LlN-6l",
                      *       "instance": "/v1/sources/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
                      *     }
                      */
@@ -10088,7 +10148,7 @@ export interface operations {
                      * @example {
                      *       "name": "contract-feed",
                      *       "importer": "openrouter",
-                     *       "url": "http://127.0.0.1:40143/api/v1/models",
+                     *       "url": "http://127.0.0.1:40587/api/v1/models",
                      *       "provider": null,
                      *       "interval_seconds": 3600,
                      *       "enabled": false,
@@ -10097,17 +10157,17 @@ export interface operations {
                      *       "max_bytes": 67108864,
                      *       "retries": 0,
                      *       "stale_after_seconds": 10800,
-                     *       "next_run_at": "2026-12-07T12:26:36.111Z",
-                     *       "last_run_at": "2026-12-07T11:26:36.115Z",
-                     *       "last_success_at": "2026-12-07T11:26:39.515Z",
-                     *       "last_success_age_seconds": 6,
+                     *       "next_run_at": "2026-12-07T12:46:02.605Z",
+                     *       "last_run_at": "2026-12-07T11:46:02.607Z",
+                     *       "last_success_at": "2026-12-07T11:46:03.657Z",
+                     *       "last_success_age_seconds": 2,
                      *       "last_failure": null,
                      *       "stale": false,
                      *       "runs": 1,
                      *       "failures": 0,
                      *       "quotes_accepted": 507,
-                     *       "created_at": "2026-12-07T11:26:36.048Z",
-                     *       "updated_at": "2026-12-07T11:26:45.165Z"
+                     *       "created_at": "2026-12-07T11:46:02.594Z",
+                     *       "updated_at": "2026-12-07T11:46:05.964Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Source"];
@@ -10153,7 +10213,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/sources/contract-feed",
-                     *       "request_id": "0sHMKJsx-6j"
+                     *       "request_id": "_p_i3LlN-6o"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -10296,7 +10356,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/sources/contract-doomed",
-                     *       "request_id": "0sHMKJsx-6r"
+                     *       "request_id": "_p_i3LlN-6w"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -10416,17 +10476,17 @@ export interface operations {
                      *       "source": "contract-feed",
                      *       "importer": "openrouter",
                      *       "trigger": "manual",
-                     *       "url": "http://127.0.0.1:40143/api/v1/models",
+                     *       "url": "http://127.0.0.1:40587/api/v1/models",
                      *       "provider": null,
-                     *       "started_at": "2026-12-07T11:26:45.408Z",
-                     *       "finished_at": "2026-12-07T11:26:45.468Z",
+                     *       "started_at": "2026-12-07T11:46:06.035Z",
+                     *       "finished_at": "2026-12-07T11:46:06.071Z",
                      *       "status": "ok",
                      *       "attempts": 1,
                      *       "http_status": 200,
                      *       "bytes": 1280659,
                      *       "sha256": "40a65a1fa9836bf82527ed994b5a7ff2345809feff6428cfb88710c3fe8ad27b",
                      *       "payload_kept": true,
-                     *       "observed_at": "2026-12-07T11:26:36.278Z",
+                     *       "observed_at": "2026-12-07T11:46:02.648Z",
                      *       "rows_read": 549,
                      *       "quotes": 0,
                      *       "accepted": 0,
@@ -10478,7 +10538,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/sources/contract-feed/collect",
-                     *       "request_id": "0sHMKJsx-6z"
+                     *       "request_id": "_p_i3LlN-74"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -10608,17 +10668,17 @@ export interface operations {
                      *           "source": "contract-feed",
                      *           "importer": "openrouter",
                      *           "trigger": "manual",
-                     *           "url": "http://127.0.0.1:40143/api/v1/models",
+                     *           "url": "http://127.0.0.1:40587/api/v1/models",
                      *           "provider": null,
-                     *           "started_at": "2026-12-07T11:26:45.524Z",
-                     *           "finished_at": "2026-12-07T11:26:45.619Z",
+                     *           "started_at": "2026-12-07T11:46:06.09Z",
+                     *           "finished_at": "2026-12-07T11:46:06.112Z",
                      *           "status": "ok",
                      *           "attempts": 1,
                      *           "http_status": 200,
                      *           "bytes": 1280659,
                      *           "sha256": "40a65a1fa9836bf82527ed994b5a7ff2345809feff6428cfb88710c3fe8ad27b",
                      *           "payload_kept": true,
-                     *           "observed_at": "2026-12-07T11:26:36.278Z",
+                     *           "observed_at": "2026-12-07T11:46:02.648Z",
                      *           "rows_read": 549,
                      *           "quotes": 0,
                      *           "accepted": 0,
@@ -10643,17 +10703,17 @@ export interface operations {
                      *           "source": "contract-feed",
                      *           "importer": "openrouter",
                      *           "trigger": "manual",
-                     *           "url": "http://127.0.0.1:40143/api/v1/models",
+                     *           "url": "http://127.0.0.1:40587/api/v1/models",
                      *           "provider": null,
-                     *           "started_at": "2026-12-07T11:26:45.408Z",
-                     *           "finished_at": "2026-12-07T11:26:45.468Z",
+                     *           "started_at": "2026-12-07T11:46:06.035Z",
+                     *           "finished_at": "2026-12-07T11:46:06.071Z",
                      *           "status": "ok",
                      *           "attempts": 1,
                      *           "http_status": 200,
                      *           "bytes": 1280659,
                      *           "sha256": "40a65a1fa9836bf82527ed994b5a7ff2345809feff6428cfb88710c3fe8ad27b",
                      *           "payload_kept": true,
-                     *           "observed_at": "2026-12-07T11:26:36.278Z",
+                     *           "observed_at": "2026-12-07T11:46:02.648Z",
                      *           "rows_read": 549,
                      *           "quotes": 0,
                      *           "accepted": 0,
@@ -10708,7 +10768,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/sources/contract-feed/runs",
-                     *       "request_id": "0sHMKJsx-78",
+                     *       "request_id": "_p_i3LlN-7d",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/limit",
@@ -10753,6 +10813,136 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After); a compute cut off part-way names in committed the days it had published */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listDatedTiers: {
+        parameters: {
+            query?: {
+                /** @description only the row in force on this day, per product */
+                on?: string;
+                /** @description one model product */
+                product?: string;
+            };
+            header?: {
+                /** @description an ETag from an earlier answer: 304 Not Modified while it is current */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "product": "anthropic/claude-3-opus",
+                     *           "effective_from": "2025-02-24",
+                     *           "tier": "retired",
+                     *           "engines": "v2",
+                     *           "reason": "second newer Anthropic flagship generation: Claude 3.7 (2025-02-24) after Claude 3.5; superseded by cheaper newer Sonnets, then Opus 4 at $15/$75",
+                     *           "changed_by": "migration 0069",
+                     *           "changed_at": "2026-12-07T11:39:40.901Z"
+                     *         },
+                     *         {
+                     *           "product": "anthropic/claude-3.5-sonnet",
+                     *           "effective_from": "2025-05-22",
+                     *           "tier": "retired",
+                     *           "engines": "v2",
+                     *           "reason": "second newer Anthropic flagship generation: Claude 4 (2025-05-22) after Claude 3.7; superseded at $3/$15 by Claude Sonnet 4",
+                     *           "changed_by": "migration 0069",
+                     *           "changed_at": "2026-12-07T11:39:40.901Z"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DatedTierList"];
+                };
+            };
+            /** @description Not Modified: the ETag in If-None-Match is current */
+            304: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
+            400: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no API key, or an unknown or revoked one */
+            401: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "The API key is unknown or revoked",
+                     *       "instance": "/v1/tiers",
+                     *       "request_id": "_p_i3LlN-59"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };

@@ -1,0 +1,62 @@
+import type { FastifyInstance } from 'fastify'
+import type { ZodTypeProvider } from 'fastify-type-provider-zod'
+import { sql } from 'kysely'
+import { z } from 'zod'
+import type { Config } from '../config.ts'
+import { ProductCode } from '../domain/catalog.ts'
+import { DayText, problemResponses, TimestampText } from '../domain/contracts.ts'
+import { cacheControl, conditionalGet } from './http-cache.ts'
+import { DateParam } from './read-params.ts'
+
+// The dated tier table (docs/methodology.md, "Dated tiers"): from which day a model is counted under
+// another tier than its size class at release, and why. Methodology, so public like the definitions.
+
+export const DatedTier = z.object({
+  product: z.string(),
+  effective_from: DayText.meta({ description: 'first day the tier applies (fixing dates on or after it)' }),
+  tier: z.enum(['frontier', 'mid', 'small', 'retired']).meta({ description: 'retired: counted under no tier' }),
+  engines: z.enum(['v2', 'v1 and v2']).meta({ description: 'v2: methodology v2 only, so every v1 fixing stays reproducible; v1 and v2: a correction for both' }),
+  reason: z.string(),
+  changed_by: z.string(),
+  changed_at: TimestampText,
+}).meta({
+  id: 'DatedTier',
+  examples: [{ product: 'openai/gpt-4o', effective_from: '2025-04-14', tier: 'mid', engines: 'v2', reason: 'second newer OpenAI flagship generation: GPT-4.1 (2025-04-14) after o1; stays on sale at $2.50/$10, the mid price band', changed_by: 'migration 0069', changed_at: '2026-12-07T10:00:00.000Z' }],
+})
+
+export const DatedTierList = z.object({
+  data: z.array(DatedTier),
+  next_cursor: z.string().nullable().meta({ description: 'always null: the table fits one page' }),
+}).meta({ id: 'DatedTierList' })
+
+/** GET /v1/tiers: the dated tier table, by product then day. */
+export default async function tierRoutes (fastify: FastifyInstance, { config }: { config: Config }) {
+  const app = fastify.withTypeProvider<ZodTypeProvider>()
+  const db = fastify.readDb
+  app.addHook('onSend', conditionalGet(cacheControl(config.READ_API_KEY_REQUIRED)))
+
+  app.get('/v1/tiers', {
+    schema: {
+      operationId: 'listDatedTiers',
+      summary: 'The dated tier table: from which day a model counts under another tier than its size class, and why',
+      description: 'A product without a row has its catalog tier (GET /v1/products/{code}) on every day. With `on`, only the rows in force that day (the newest per product on or before it).',
+      tags: ['catalog'],
+      querystring: z.object({
+        product: ProductCode.optional().meta({ description: 'one model product', example: 'openai/gpt-4o' }),
+        on: DateParam.optional().meta({ description: 'only the row in force on this day, per product', example: '2025-06-01' }),
+      }),
+      response: { 200: DatedTierList, ...problemResponses(400, 401) },
+    },
+  }, async (req) => {
+    const product = req.query.product ?? null
+    const on = req.query.on ?? null
+    const { rows } = await sql<z.output<typeof DatedTier>>`
+      select t.product, t.effective_from::text as effective_from, t.tier, case when t.v2_only then 'v2' else 'v1 and v2' end as engines,
+        t.reason, t.changed_by, to_char(t.changed_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as changed_at
+      from model_tiers t
+      where (${product}::text is null or t.product = ${product})
+        and (${on}::date is null or t.effective_from = (select max(u.effective_from) from model_tiers u where u.product = t.product and u.effective_from <= ${on}::date))
+      order by t.product, t.effective_from`.execute(db)
+    return { data: rows, next_cursor: null }
+  })
+}

@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { sql } from 'kysely'
+import { buildTestApp } from './helpers/app.ts'
+
+// GET /v1/tiers: the dated tier table as data (migration 0069 and any row added later), by product then day.
+test('GET /v1/tiers lists the dated tier table; product and on narrow it; bad input is a 400 naming the field', async (t) => {
+  const app = await buildTestApp(t)
+  const all = await app.inject('/v1/tiers')
+  assert.equal(all.statusCode, 200, all.body)
+  const rows = all.json().data as { product: string, effective_from: string, tier: string, engines: string, reason: string, changed_by: string }[]
+  assert.equal(rows.length, 15)
+  assert.deepEqual(rows.slice(0, 3).map((r) => [r.product, r.effective_from, r.tier]),
+    [['anthropic/claude-3-opus', '2025-02-24', 'retired'], ['anthropic/claude-3.5-sonnet', '2025-05-22', 'retired'], ['anthropic/claude-3.7-sonnet', '2025-08-05', 'retired']])
+  assert.ok(rows.every((r) => r.engines === 'v2' && r.changed_by === 'migration 0069' && r.reason.length > 0))
+
+  const gpt4o = (await app.inject('/v1/tiers?product=openai/gpt-4o')).json().data
+  assert.deepEqual(gpt4o.map((r: Record<string, string>) => [r.effective_from, r.tier]), [['2025-04-14', 'mid']])
+  assert.match(gpt4o[0].reason, /GPT-4\.1/)
+
+  // on a day: the row in force per product — on 2025-01-01 only the two GPT-4 models had left frontier
+  const early = (await app.inject('/v1/tiers?on=2025-01-01')).json().data
+  assert.deepEqual(early.map((r: Record<string, string>) => r.product), ['openai/gpt-4', 'openai/gpt-4-turbo'])
+  // a later row for the same product supersedes the earlier one on and after its day, and says it is for both engines
+  await sql`insert into model_tiers (product, effective_from, tier, reason, changed_by, v2_only)
+    values ('openai/gpt-4o', '2026-01-01', 'retired', 'test: superseded at $2.50/$10 by GPT-5', 'test', false)`.execute(app.db)
+  const inForce = async (on: string) => (await app.inject(`/v1/tiers?product=openai/gpt-4o&on=${on}`)).json().data.map((r: Record<string, string>) => [r.effective_from, r.tier, r.engines])
+  assert.deepEqual(await inForce('2025-12-31'), [['2025-04-14', 'mid', 'v2']])
+  assert.deepEqual(await inForce('2026-01-01'), [['2026-01-01', 'retired', 'v1 and v2']])
+  assert.deepEqual(await inForce('2025-04-13'), [])
+
+  for (const [q, field] of [['on=2025-02-30', 'on'], ['product=GPT%204o', 'product']] as const) {
+    const bad = await app.inject(`/v1/tiers?${q}`)
+    assert.equal(bad.statusCode, 400, q)
+    assert.match(String(bad.headers['content-type']), /^application\/problem\+json/)
+    assert.match(bad.json().detail, new RegExp(field))
+  }
+})
