@@ -97,7 +97,7 @@ test('packages/client/src/openapi.d.ts is what openapi-typescript generates from
 // ---- The document against the running app: security, and every answer validated -----------------------
 
 type Doc = { paths: Record<string, Record<string, Op & { security?: Record<string, string[]>[], 'x-required-scope'?: string, requestBody?: unknown }>> }
-const SAMPLE: Record<string, string> = { slug: 'lambda', code: 'H100-SXM-OD', date: '2026-10-20', gpu: 'H100-SXM', kind: 'gpu_product', key: 'h100-sxm' }
+const SAMPLE: Record<string, string> = { slug: 'lambda', code: 'H100-SXM-OD', date: '2026-10-20', gpu: 'H100-SXM', kind: 'gpu_product', key: 'h100-sxm', product: 'openai/gpt-4o', effective_from: '2026-10-20' }
 const OPENROUTER_SAMPLE = '../shared/data/openrouter/openrouter_api_v1_models_2026-08-18_ef05c3be.json'
 const concrete = (path: string, sample = SAMPLE) => path.replace(/\{(\w+)\}/g, (_m, name: string) =>
   encodeURIComponent(name === 'code' && sample.code === SAMPLE.code && path.startsWith('/v1/products')
@@ -169,6 +169,7 @@ function validBody (op: string, index: Record<string, unknown>): object {
     case 'putSource': return { importer: 'openrouter', url: String(index.feed_url), enabled: false, retries: 0, timeout_ms: 10_000 }
     case 'collectSource': case 'deleteSource': return {}
     case 'putMapping': return { value: { name: 'H100 SXM 80GB', family: 'h100', variant: 'sxm' }, changed_by: 'ops@example.com', reason: 'the name as Nvidia spells it' }
+    case 'putDatedTier': return { tier: 'retired', reason: 'superseded at $2.50/$10 by GPT-5', changed_by: 'ops@example.com' }
     case 'putBasket': return { name: 'GPU and tokens', mode: 'percent', effective_from: '2026-10-20', reason: 'rebalanced', components: [{ code: 'H100-SXM-OD', weight: '60' }, { code: 'TOK-FRONTIER-BLEND', weight: '40' }] }
     default: throw new Error(`no sample body for ${op}`)
   }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { sql } from 'kysely'
-import { buildTestApp } from './helpers/app.ts'
+import { admin, buildTestApp } from './helpers/app.ts'
 
 // GET /v1/tiers: the dated tier table as data (migration 0069 and any row added later), by product then day.
 test('GET /v1/tiers lists the dated tier table; product and on narrow it; bad input is a 400 naming the field', async (t) => {
@@ -35,4 +35,30 @@ test('GET /v1/tiers lists the dated tier table; product and on narrow it; bad in
     assert.match(String(bad.headers['content-type']), /^application\/problem\+json/)
     assert.match(bad.json().detail, new RegExp(field))
   }
+})
+
+test('PUT /v1/tiers/{product}/{effective_from}: admin only, a new dated row (201), never an edit (409), the body checked by field', async (t) => {
+  const app = await buildTestApp(t)
+  const url = '/v1/tiers/openai%2Fgpt-4.1/2026-04-14'
+  const body = { tier: 'mid', reason: 'second newer OpenAI flagship generation: GPT-5.2 after GPT-5; stays on sale at $2/$8', changed_by: 'ops@example.com' }
+  assert.equal((await app.inject({ method: 'PUT', url, payload: body })).statusCode, 401)
+  const created = await app.inject({ method: 'PUT', url, headers: admin, payload: body })
+  assert.equal(created.statusCode, 201, created.body)
+  const row = created.json()
+  assert.deepEqual({ ...row, changed_at: undefined }, { product: 'openai/gpt-4.1', effective_from: '2026-04-14', tier: 'mid', engines: 'v2', reason: body.reason, changed_by: 'ops@example.com', changed_at: undefined })
+  assert.deepEqual((await app.inject('/v1/tiers?product=openai/gpt-4.1')).json().data, [row])
+  const again = await app.inject({ method: 'PUT', url, headers: admin, payload: { ...body, tier: 'retired' } })
+  assert.equal(again.statusCode, 409)
+  assert.match(again.json().detail, /never edited/)
+  assert.equal((await app.inject('/v1/tiers?product=openai/gpt-4.1')).json().data[0].tier, 'mid', 'the 409 changed nothing')
+  for (const [payload, field] of [[{ ...body, tier: 'huge' }, 'tier'], [{ ...body, reason: ' ' }, 'reason'], [{ ...body, extra: 1 }, 'extra']] as const) {
+    const bad = await app.inject({ method: 'PUT', url: '/v1/tiers/openai%2Fgpt-4.1/2026-05-01', headers: admin, payload })
+    assert.equal(bad.statusCode, 400, JSON.stringify(payload))
+    assert.match(bad.json().detail, new RegExp(field))
+  }
+  assert.equal((await app.inject({ method: 'PUT', url: '/v1/tiers/openai%2Fgpt-4.1/2026-02-30', headers: admin, payload: body })).statusCode, 400)
+  const both = await app.inject({ method: 'PUT', url: '/v1/tiers/openai%2Fgpt-4.1/2026-06-01', headers: admin, payload: { ...body, tier: 'retired', engines: 'v1 and v2' } })
+  assert.equal(both.json().engines, 'v1 and v2')
+  const { rows } = await sql<{ v2_only: boolean }>`select v2_only from model_tiers where product = 'openai/gpt-4.1' order by effective_from`.execute(app.db)
+  assert.deepEqual(rows.map((r) => r.v2_only), [true, false])
 })

@@ -5,6 +5,7 @@ import { z } from 'zod'
 import type { Config } from '../config.ts'
 import { ProductCode } from '../domain/catalog.ts'
 import { DayText, problemResponses, TimestampText } from '../domain/contracts.ts'
+import { Conflict } from '../domain/errors.ts'
 import { cacheControl, conditionalGet } from './http-cache.ts'
 import { DateParam } from './read-params.ts'
 
@@ -29,7 +30,17 @@ export const DatedTierList = z.object({
   next_cursor: z.string().nullable().meta({ description: 'always null: the table fits one page' }),
 }).meta({ id: 'DatedTierList' })
 
-/** GET /v1/tiers: the dated tier table, by product then day. */
+export const DatedTierBody = z.object({
+  tier: DatedTier.shape.tier,
+  engines: DatedTier.shape.engines.default('v2').meta({ description: 'v2 (default): methodology v2 only; v1 and v2: a correction that revises v1 fixings too' }),
+  reason: z.string().trim().min(1).max(500).meta({ description: 'why: the rule applied and its evidence', example: 'second newer OpenAI flagship generation: GPT-5 after GPT-4.1' }),
+  changed_by: z.string().trim().min(1).max(200).meta({ example: 'ops@example.com' }),
+}).strict().meta({ id: 'DatedTierBody' })
+
+const SELECT = sql`select t.product, t.effective_from::text as effective_from, t.tier, case when t.v2_only then 'v2' else 'v1 and v2' end as engines,
+  t.reason, t.changed_by, to_char(t.changed_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as changed_at from model_tiers t`
+
+/** GET /v1/tiers: the dated tier table, by product then day; PUT /v1/tiers/{product}/{effective_from} adds a row. */
 export default async function tierRoutes (fastify: FastifyInstance, { config }: { config: Config }) {
   const app = fastify.withTypeProvider<ZodTypeProvider>()
   const db = fastify.readDb
@@ -51,12 +62,35 @@ export default async function tierRoutes (fastify: FastifyInstance, { config }: 
     const product = req.query.product ?? null
     const on = req.query.on ?? null
     const { rows } = await sql<z.output<typeof DatedTier>>`
-      select t.product, t.effective_from::text as effective_from, t.tier, case when t.v2_only then 'v2' else 'v1 and v2' end as engines,
-        t.reason, t.changed_by, to_char(t.changed_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as changed_at
-      from model_tiers t
+      ${SELECT}
       where (${product}::text is null or t.product = ${product})
         and (${on}::date is null or t.effective_from = (select max(u.effective_from) from model_tiers u where u.product = t.product and u.effective_from <= ${on}::date))
       order by t.product, t.effective_from`.execute(db)
     return { data: rows, next_cursor: null }
+  })
+
+  // A dated decision is never edited: a later row supersedes it. Stored as is; fixings change only when the
+  // days it covers are recomputed (then a revision in the restatement register, reason correction).
+  app.put('/v1/tiers/:product/:effective_from', {
+    config: { access: 'admin' as const },
+    schema: {
+      operationId: 'putDatedTier',
+      summary: 'Add a row to the dated tier table: from a day on, a model counts under another tier (never edited; a later row supersedes it)',
+      description: 'A row dated on or before a published day revises that day at its next recompute (the register lists it). URL-encode the product\'s slash as %2F.',
+      tags: ['catalog'],
+      params: z.object({ product: ProductCode.meta({ example: 'openai/gpt-4o' }), effective_from: DateParam }),
+      body: DatedTierBody,
+      response: { 201: DatedTier, ...problemResponses(400, 401, 403, 409, 415) },
+    },
+  }, async (req, reply) => {
+    const { product, effective_from: from } = req.params
+    const b = req.body
+    const { rows } = await sql<{ product: string }>`
+      insert into model_tiers (product, effective_from, tier, reason, changed_by, v2_only)
+      values (${product}, ${from}::date, ${b.tier}, ${b.reason}, ${b.changed_by}, ${b.engines === 'v2'})
+      on conflict (product, effective_from) do nothing returning product`.execute(fastify.db)
+    if (!rows.length) throw new Conflict(`${product} already has a tier row from ${from}: a dated decision is never edited; add a row from a later day`)
+    const { rows: [row] } = await sql<z.output<typeof DatedTier>>`${SELECT} where t.product = ${product} and t.effective_from = ${from}::date`.execute(fastify.db)
+    return reply.code(201).send(row!)
   })
 }

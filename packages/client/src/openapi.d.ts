@@ -961,6 +961,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/tiers/{product}/{effective_from}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Add a row to the dated tier table: from a day on, a model counts under another tier (never edited; a later row supersedes it)
+         * @description A row dated on or before a published day revises that day at its next recompute (the register lists it). URL-encode the product's slash as %2F.
+         *
+         *     API key: required, with scope `admin`.
+         */
+        put: operations["putDatedTier"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1307,6 +1329,26 @@ export interface components {
              */
             engines: "v2" | "v1 and v2";
             product: string;
+            reason: string;
+            /**
+             * @description retired: counted under no tier
+             * @enum {string}
+             */
+            tier: "frontier" | "mid" | "small" | "retired";
+        };
+        DatedTierBodyInput: {
+            /** @example ops@example.com */
+            changed_by: string;
+            /**
+             * @description v2 (default): methodology v2 only; v1 and v2: a correction that revises v1 fixings too
+             * @default v2
+             * @enum {string}
+             */
+            engines: "v2" | "v1 and v2";
+            /**
+             * @description why: the rule applied and its evidence
+             * @example second newer OpenAI flagship generation: GPT-5 after GPT-4.1
+             */
             reason: string;
             /**
              * @description retired: counted under no tier
@@ -2590,7 +2632,7 @@ export interface operations {
                      *       "title": "Unauthorized",
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
-                     *       "request_id": "_p_i3LlN-98",
+                     *       "request_id": "WPl2mreC-9g",
                      *       "instance": "/metrics"
                      *     }
                      */
@@ -2701,7 +2743,7 @@ export interface operations {
                      *               "base_value": "100",
                      *               "base_date": "2026-10-01",
                      *               "changed_by": "admin",
-                     *               "changed_at": "2026-12-07T11:46:03.665000Z",
+                     *               "changed_at": "2026-12-07T11:50:17.867000Z",
                      *               "reason": "initial",
                      *               "components": [
                      *                 {
@@ -2725,7 +2767,7 @@ export interface operations {
                      *               "base_value": null,
                      *               "base_date": null,
                      *               "changed_by": "admin",
-                     *               "changed_at": "2026-12-07T11:46:05.405000Z",
+                     *               "changed_at": "2026-12-07T11:50:19.009000Z",
                      *               "reason": "rebalanced",
                      *               "components": [
                      *                 {
@@ -2792,7 +2834,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/baskets",
-                     *       "request_id": "_p_i3LlN-5p"
+                     *       "request_id": "WPl2mreC-5x"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2864,7 +2906,7 @@ export interface operations {
                      *           "base_value": "100",
                      *           "base_date": "2026-10-01",
                      *           "changed_by": "admin",
-                     *           "changed_at": "2026-12-07T11:46:03.665000Z",
+                     *           "changed_at": "2026-12-07T11:50:17.867000Z",
                      *           "reason": "initial",
                      *           "components": [
                      *             {
@@ -2939,7 +2981,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No basket NO-SUCH-INDEX",
                      *       "instance": "/v1/baskets/NO-SUCH-INDEX",
-                     *       "request_id": "_p_i3LlN-5c"
+                     *       "request_id": "WPl2mreC-5k"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -3022,7 +3064,7 @@ export interface operations {
                      *           "base_value": "100",
                      *           "base_date": "2026-10-01",
                      *           "changed_by": "admin",
-                     *           "changed_at": "2026-12-07T11:46:03.665000Z",
+                     *           "changed_at": "2026-12-07T11:50:17.867000Z",
                      *           "reason": "initial",
                      *           "components": [
                      *             {
@@ -3046,7 +3088,7 @@ export interface operations {
                      *           "base_value": null,
                      *           "base_date": null,
                      *           "changed_by": "admin",
-                     *           "changed_at": "2026-12-07T11:46:05.405000Z",
+                     *           "changed_at": "2026-12-07T11:50:19.009000Z",
                      *           "reason": "rebalanced",
                      *           "components": [
                      *             {
@@ -3109,7 +3151,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/baskets/CONTRACT-BASKET",
-                     *       "request_id": "_p_i3LlN-5g"
+                     *       "request_id": "WPl2mreC-5o"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -3300,7 +3342,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/baskets/CONTRACT-BASKET/averages",
-                     *       "request_id": "_p_i3LlN-6c",
+                     *       "request_id": "WPl2mreC-6k",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -3447,7 +3489,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z; querystring/width: Too small: expected number to be >=240",
                      *       "instance": "/v1/baskets/CONTRACT-BASKET/chart.svg",
-                     *       "request_id": "_p_i3LlN-66",
+                     *       "request_id": "WPl2mreC-6e",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -3668,7 +3710,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/baskets/CONTRACT-BASKET/values",
-                     *       "request_id": "_p_i3LlN-5s",
+                     *       "request_id": "WPl2mreC-60",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -3818,7 +3860,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/baskets/CONTRACT-BASKET/values.csv",
-                     *       "request_id": "_p_i3LlN-60",
+                     *       "request_id": "WPl2mreC-68",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -3985,7 +4027,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/curves",
-                     *       "request_id": "_p_i3LlN-8l"
+                     *       "request_id": "WPl2mreC-8t"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4063,7 +4105,7 @@ export interface operations {
                      *           "status": "ok",
                      *           "value": 2.49,
                      *           "revision": 1,
-                     *           "published_at": "2026-12-07T11:46:00.788Z",
+                     *           "published_at": "2026-12-07T11:50:15.885Z",
                      *           "premium": "0.000000",
                      *           "premium_pct": "0.0000",
                      *           "history": "/v1/indices/H100-SXM-OD/values"
@@ -4074,7 +4116,7 @@ export interface operations {
                      *           "status": "ok",
                      *           "value": 2.750258,
                      *           "revision": 1,
-                     *           "published_at": "2026-12-07T11:46:00.788Z",
+                     *           "published_at": "2026-12-07T11:50:15.885Z",
                      *           "premium": "0.104521",
                      *           "premium_pct": "10.4521",
                      *           "history": "/v1/indices/H100-SXM-R1/values"
@@ -4113,7 +4155,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/curves/H100-SXM",
-                     *       "request_id": "_p_i3LlN-8p",
+                     *       "request_id": "WPl2mreC-8x",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/as_of",
@@ -4235,7 +4277,7 @@ export interface operations {
                      *           "status": "ok",
                      *           "value": 2.49,
                      *           "revision": 3,
-                     *           "published_at": "2026-12-07T11:46:05.201Z",
+                     *           "published_at": "2026-12-07T11:50:18.843Z",
                      *           "premium": "0.000000",
                      *           "premium_pct": "0.0000",
                      *           "history": "/v1/indices/H100-SXM-OD/values"
@@ -4246,7 +4288,7 @@ export interface operations {
                      *           "status": "ok",
                      *           "value": 2.710023,
                      *           "revision": 1,
-                     *           "published_at": "2026-12-07T11:46:00.788Z",
+                     *           "published_at": "2026-12-07T11:50:15.885Z",
                      *           "premium": "0.088363",
                      *           "premium_pct": "8.8363",
                      *           "history": "/v1/indices/H100-SXM-R1/values"
@@ -4285,7 +4327,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/curves/H100-SXM/2026-10-20",
-                     *       "request_id": "_p_i3LlN-91",
+                     *       "request_id": "WPl2mreC-99",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/as_of",
@@ -4429,7 +4471,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z; querystring/width: Too small: expected number to be >=240",
                      *       "instance": "/v1/curves/H100-SXM/chart.svg",
-                     *       "request_id": "_p_i3LlN-8v",
+                     *       "request_id": "WPl2mreC-93",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/as_of",
@@ -4546,14 +4588,14 @@ export interface operations {
                      *           "currency": "EUR",
                      *           "usd_per_unit": "1.104344",
                      *           "source": "demo",
-                     *           "created_at": "2026-12-07T11:45:58.707Z"
+                     *           "created_at": "2026-12-07T11:50:14.308Z"
                      *         },
                      *         {
                      *           "date": "2026-11-01",
                      *           "currency": "GBP",
                      *           "usd_per_unit": "1.244411",
                      *           "source": "demo",
-                     *           "created_at": "2026-12-07T11:45:58.707Z"
+                     *           "created_at": "2026-12-07T11:50:14.308Z"
                      *         }
                      *       ],
                      *       "next_cursor": null
@@ -4590,7 +4632,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/fx-rates",
-                     *       "request_id": "_p_i3LlN-1h",
+                     *       "request_id": "WPl2mreC-1h",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -4705,7 +4747,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/fx-rates",
-                     *       "request_id": "_p_i3LlN-1k"
+                     *       "request_id": "WPl2mreC-1k"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4877,7 +4919,7 @@ export interface operations {
                      *             "hhi": 0.166667,
                      *             "max_provider_impact": 0.037518,
                      *             "revision": 1,
-                     *             "published_at": "2026-12-07T11:46:00.788Z",
+                     *             "published_at": "2026-12-07T11:50:15.885Z",
                      *             "methodology_version": 1,
                      *             "hash": "sha256:7a836626d55ed69fbb27d8f77cba8c5b5daaa82832f2c6b799d6245f6d336d12"
                      *           }
@@ -4943,7 +4985,7 @@ export interface operations {
                      *             "hhi": 0.142857,
                      *             "max_provider_impact": 0.178959,
                      *             "revision": 1,
-                     *             "published_at": "2026-12-07T11:46:00.788Z",
+                     *             "published_at": "2026-12-07T11:50:15.885Z",
                      *             "methodology_version": 1,
                      *             "hash": "sha256:6201665ce59f7e12cbc688f258d77c7d9fa69f9f4102ef3ff5eaf739fed9d419"
                      *           }
@@ -4995,7 +5037,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/indices",
-                     *       "request_id": "_p_i3LlN-2q"
+                     *       "request_id": "WPl2mreC-2q"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5055,8 +5097,8 @@ export interface operations {
                 content: {
                     /**
                      * @example code,name,kind,unit,date,status,value,level,revision,published_at,methodology_version,hash
-                     *     A100-SXM-OD,A100 SXM on-demand,gpu,USD/GPU-hour,2026-11-01,ok,1.403882,,1,2026-12-07T11:46:00.788Z,1,sha256:7a836626d55ed69fbb27d8f77cba8c5b5daaa82832f2c6b799d6245f6d336d12
-                     *     B200-SXM-OD,B200 SXM on-demand,gpu,USD/GPU-hour,2026-11-01,ok,5.079982,,1,2026-12-07T11:46:00.788Z,1,sha256:6201665ce59f7e12cbc688f258d77c7d9fa69f9f4102ef3ff5eaf739fed9d419
+                     *     A100-SXM-OD,A100 SXM on-demand,gpu,USD/GPU-hour,2026-11-01,ok,1.403882,,1,2026-12-07T11:50:15.885Z,1,sha256:7a836626d55ed69fbb27d8f77cba8c5b5daaa82832f2c6b799d6245f6d336d12
+                     *     B200-SXM-OD,B200 SXM on-demand,gpu,USD/GPU-hour,2026-11-01,ok,5.079982,,1,2026-12-07T11:50:15.885Z,1,sha256:6201665ce59f7e12cbc688f258d77c7d9fa69f9f4102ef3ff5eaf739fed9d419
                      */
                     "text/csv": string;
                 };
@@ -5102,7 +5144,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/indices.csv",
-                     *       "request_id": "_p_i3LlN-2w"
+                     *       "request_id": "WPl2mreC-2w"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5224,7 +5266,7 @@ export interface operations {
                      *         "hhi": 0.111111,
                      *         "max_provider_impact": 0.2115,
                      *         "revision": 1,
-                     *         "published_at": "2026-12-07T11:46:00.788Z",
+                     *         "published_at": "2026-12-07T11:50:15.885Z",
                      *         "methodology_version": 1,
                      *         "hash": "sha256:a7f062c09c30119b442f29398f4b758dd8997cbebf63c7690c87e18f57122431"
                      *       }
@@ -5285,7 +5327,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No index NO-SUCH-INDEX",
                      *       "instance": "/v1/indices/NO-SUCH-INDEX",
-                     *       "request_id": "_p_i3LlN-30"
+                     *       "request_id": "WPl2mreC-30"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5397,7 +5439,7 @@ export interface operations {
                      *       "unit": "USD/GPU-hour",
                      *       "methodology_version": 1,
                      *       "created_at": "2026-12-07T11:39:40.901Z",
-                     *       "updated_at": "2026-12-07T11:46:04.743Z"
+                     *       "updated_at": "2026-12-07T11:50:18.535Z"
                      *     }
                      */
                     "application/json": components["schemas"]["IndexDefinition"];
@@ -5443,7 +5485,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/indices/H100-SXM-OD",
-                     *       "request_id": "_p_i3LlN-34"
+                     *       "request_id": "WPl2mreC-34"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5678,7 +5720,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/period: Invalid option: expected one of \"week\"|\"month\"|\"quarter\"|\"year\"; querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/indices/H100-SXM-OD/averages",
-                     *       "request_id": "_p_i3LlN-4b",
+                     *       "request_id": "WPl2mreC-4b",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/period",
@@ -5831,7 +5873,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/period: Invalid option: expected one of \"week\"|\"month\"|\"quarter\"|\"year\"; querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/indices/H100-SXM-OD/averages.csv",
-                     *       "request_id": "_p_i3LlN-4k",
+                     *       "request_id": "WPl2mreC-4k",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/period",
@@ -5979,7 +6021,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z; querystring/width: Too small: expected number to be >=240",
                      *       "instance": "/v1/indices/H100-SXM-OD/chart.svg",
-                     *       "request_id": "_p_i3LlN-8e",
+                     *       "request_id": "WPl2mreC-8m",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -6108,7 +6150,7 @@ export interface operations {
                      *       "hhi": 0.111111,
                      *       "max_provider_impact": 0.2115,
                      *       "revision": 1,
-                     *       "published_at": "2026-12-07T11:46:00.788Z",
+                     *       "published_at": "2026-12-07T11:50:15.885Z",
                      *       "methodology_version": 1,
                      *       "hash": "sha256:a7f062c09c30119b442f29398f4b758dd8997cbebf63c7690c87e18f57122431",
                      *       "source_health": null
@@ -6169,7 +6211,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No index NO-SUCH-INDEX",
                      *       "instance": "/v1/indices/NO-SUCH-INDEX/latest",
-                     *       "request_id": "_p_i3LlN-2b"
+                     *       "request_id": "WPl2mreC-2b"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6244,7 +6286,7 @@ export interface operations {
                 content: {
                     /**
                      * @example date,code,status,value,level,unit,window_days,n_providers,n_contributors,n_quotes,n_excluded,min,p25,p75,max,hhi,max_provider_impact,revision,published_at,methodology_version,hash
-                     *     2026-11-01,H100-SXM-OD,ok,2.49,,USD/GPU-hour,1,9,9,9,0,1.8485,2.2334,2.973225,3.4693,0.111111,0.2115,1,2026-12-07T11:46:00.788Z,1,sha256:a7f062c09c30119b442f29398f4b758dd8997cbebf63c7690c87e18f57122431
+                     *     2026-11-01,H100-SXM-OD,ok,2.49,,USD/GPU-hour,1,9,9,9,0,1.8485,2.2334,2.973225,3.4693,0.111111,0.2115,1,2026-12-07T11:50:15.885Z,1,sha256:a7f062c09c30119b442f29398f4b758dd8997cbebf63c7690c87e18f57122431
                      */
                     "text/csv": string;
                 };
@@ -6302,7 +6344,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No index NO-SUCH-INDEX",
                      *       "instance": "/v1/indices/NO-SUCH-INDEX/latest.csv",
-                     *       "request_id": "_p_i3LlN-2j"
+                     *       "request_id": "WPl2mreC-2j"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6410,7 +6452,7 @@ export interface operations {
                      *           "hhi": 0.111111,
                      *           "max_provider_impact": 0.172643,
                      *           "revision": 1,
-                     *           "published_at": "2026-12-07T11:45:59.797Z",
+                     *           "published_at": "2026-12-07T11:50:15.072Z",
                      *           "methodology_version": 1,
                      *           "hash": "sha256:a0bacd31e132e19c455fed490eaadc2763962eb9d0921eddcd686a9eb553ecb5"
                      *         },
@@ -6433,7 +6475,7 @@ export interface operations {
                      *           "hhi": 0.111111,
                      *           "max_provider_impact": 0.127115,
                      *           "revision": 1,
-                     *           "published_at": "2026-12-07T11:45:59.797Z",
+                     *           "published_at": "2026-12-07T11:50:15.072Z",
                      *           "methodology_version": 1,
                      *           "hash": "sha256:50e969050a1550582a5f7c756c885c29ead3961c777fd7541ec3ef0029ad58f6"
                      *         }
@@ -6483,7 +6525,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z; querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/indices/H100-SXM-OD/values",
-                     *       "request_id": "_p_i3LlN-3e",
+                     *       "request_id": "WPl2mreC-3e",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -6603,8 +6645,8 @@ export interface operations {
                 content: {
                     /**
                      * @example date,code,status,value,level,unit,window_days,n_providers,n_contributors,n_quotes,n_excluded,min,p25,p75,max,hhi,max_provider_impact,revision,published_at,methodology_version,hash
-                     *     2026-09-18,H100-SXM-OD,ok,2.6391,,USD/GPU-hour,1,9,9,9,0,2.0268,2.47301,2.99,3.49,0.111111,0.172643,1,2026-12-07T11:45:59.797Z,1,sha256:a0bacd31e132e19c455fed490eaadc2763962eb9d0921eddcd686a9eb553ecb5
-                     *     2026-09-19,H100-SXM-OD,ok,2.6718,,USD/GPU-hour,1,9,9,9,0,2.0134,2.471403,2.99,3.49,0.111111,0.127115,1,2026-12-07T11:45:59.797Z,1,sha256:50e969050a1550582a5f7c756c885c29ead3961c777fd7541ec3ef0029ad58f6
+                     *     2026-09-18,H100-SXM-OD,ok,2.6391,,USD/GPU-hour,1,9,9,9,0,2.0268,2.47301,2.99,3.49,0.111111,0.172643,1,2026-12-07T11:50:15.072Z,1,sha256:a0bacd31e132e19c455fed490eaadc2763962eb9d0921eddcd686a9eb553ecb5
+                     *     2026-09-19,H100-SXM-OD,ok,2.6718,,USD/GPU-hour,1,9,9,9,0,2.0134,2.471403,2.99,3.49,0.111111,0.127115,1,2026-12-07T11:50:15.072Z,1,sha256:50e969050a1550582a5f7c756c885c29ead3961c777fd7541ec3ef0029ad58f6
                      */
                     "text/csv": string;
                 };
@@ -6638,7 +6680,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z; querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/indices/H100-SXM-OD/values.csv",
-                     *       "request_id": "_p_i3LlN-3n",
+                     *       "request_id": "WPl2mreC-3n",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -6771,7 +6813,7 @@ export interface operations {
                      *       "hhi": 0.111111,
                      *       "max_provider_impact": 0.094314,
                      *       "revision": 2,
-                     *       "published_at": "2026-12-07T11:46:01.529Z",
+                     *       "published_at": "2026-12-07T11:50:16.34Z",
                      *       "methodology_version": 1,
                      *       "hash": "sha256:6e0e6c8e920c9262b5659fab98f75ca1168c738eb6bdf73b4b6fe03fead9b393"
                      *     }
@@ -6807,7 +6849,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/indices/H100-SXM-OD/values/2026-10-20",
-                     *       "request_id": "_p_i3LlN-3u",
+                     *       "request_id": "WPl2mreC-3u",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/as_of",
@@ -6933,11 +6975,11 @@ export interface operations {
                      *           "hhi": 0.111111,
                      *           "max_provider_impact": 0.219864,
                      *           "revision": 1,
-                     *           "published_at": "2026-12-07T11:46:00.788Z",
+                     *           "published_at": "2026-12-07T11:50:15.885Z",
                      *           "methodology_version": 1,
                      *           "hash": "sha256:6f0b2450f98882d247f906f8a985f30df109e16eaec2988b862b6571587d190d",
                      *           "reason": "initial",
-                     *           "superseded_at": "2026-12-07T11:46:01.529Z"
+                     *           "superseded_at": "2026-12-07T11:50:16.34Z"
                      *         },
                      *         {
                      *           "code": "H100-SXM-OD",
@@ -6958,7 +7000,7 @@ export interface operations {
                      *           "hhi": 0.111111,
                      *           "max_provider_impact": 0.094314,
                      *           "revision": 2,
-                     *           "published_at": "2026-12-07T11:46:01.529Z",
+                     *           "published_at": "2026-12-07T11:50:16.34Z",
                      *           "methodology_version": 1,
                      *           "hash": "sha256:6e0e6c8e920c9262b5659fab98f75ca1168c738eb6bdf73b4b6fe03fead9b393",
                      *           "reason": "late_quotes",
@@ -7022,7 +7064,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No index NO-SUCH-INDEX",
                      *       "instance": "/v1/indices/NO-SUCH-INDEX/values/2026-10-20/revisions",
-                     *       "request_id": "_p_i3LlN-43"
+                     *       "request_id": "WPl2mreC-43"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7104,7 +7146,7 @@ export interface operations {
                      *           "insufficient": 0
                      *         }
                      *       ],
-                     *       "ms": 16
+                     *       "ms": 13
                      *     }
                      */
                     "application/json": components["schemas"]["ComputeReport"];
@@ -7138,7 +7180,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/indices/compute",
-                     *       "request_id": "_p_i3LlN-4p"
+                     *       "request_id": "WPl2mreC-4p"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7331,7 +7373,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/mappings",
-                     *       "request_id": "_p_i3LlN-7q"
+                     *       "request_id": "WPl2mreC-7y"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7460,7 +7502,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/mappings/gpu_product/h100-sxm",
-                     *       "request_id": "_p_i3LlN-80"
+                     *       "request_id": "WPl2mreC-88"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7612,7 +7654,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/mappings/gpu_product/h100-sxm",
-                     *       "request_id": "_p_i3LlN-84"
+                     *       "request_id": "WPl2mreC-8c"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7795,7 +7837,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/mappings/changes",
-                     *       "request_id": "_p_i3LlN-7v"
+                     *       "request_id": "WPl2mreC-83"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7945,7 +7987,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/methodology-changes",
-                     *       "request_id": "_p_i3LlN-54"
+                     *       "request_id": "WPl2mreC-54"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -8083,7 +8125,7 @@ export interface operations {
                      *       "title": "URI Too Long",
                      *       "status": 414,
                      *       "detail": "'/v1/payloads/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' is exceeding the max param length",
-                     *       "request_id": "_p_i3LlN-7m",
+                     *       "request_id": "WPl2mreC-7u",
                      *       "instance": "/v1/payloads/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
                      *     }
                      */
@@ -8157,8 +8199,8 @@ export interface operations {
                      *           "variant": "sxm",
                      *           "tier": null,
                      *           "open_weights": null,
-                     *           "created_at": "2026-12-07T11:45:58.676Z",
-                     *           "updated_at": "2026-12-07T11:45:58.676Z"
+                     *           "created_at": "2026-12-07T11:50:14.269Z",
+                     *           "updated_at": "2026-12-07T11:50:14.269Z"
                      *         },
                      *         {
                      *           "code": "amazon/nova-2-lite",
@@ -8168,8 +8210,8 @@ export interface operations {
                      *           "variant": null,
                      *           "tier": "small",
                      *           "open_weights": false,
-                     *           "created_at": "2026-12-07T11:46:02.724Z",
-                     *           "updated_at": "2026-12-07T11:46:02.724Z"
+                     *           "created_at": "2026-12-07T11:50:17.214Z",
+                     *           "updated_at": "2026-12-07T11:50:17.214Z"
                      *         }
                      *       ],
                      *       "next_cursor": null
@@ -8218,7 +8260,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/products",
-                     *       "request_id": "_p_i3LlN-z"
+                     *       "request_id": "WPl2mreC-z"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -8286,8 +8328,8 @@ export interface operations {
                      *       "variant": null,
                      *       "tier": "frontier",
                      *       "open_weights": false,
-                     *       "created_at": "2026-12-07T11:45:58.679Z",
-                     *       "updated_at": "2026-12-07T11:45:58.679Z"
+                     *       "created_at": "2026-12-07T11:50:14.277Z",
+                     *       "updated_at": "2026-12-07T11:50:14.277Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Product"];
@@ -8321,7 +8363,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "params/code: must be a lowercase code such as h100-sxm or openai/gpt-5.5 (URL-encode the slash as %2F)",
                      *       "instance": "/v1/products/NO-SUCH-INDEX",
-                     *       "request_id": "_p_i3LlN-13",
+                     *       "request_id": "WPl2mreC-13",
                      *       "errors": [
                      *         {
                      *           "path": "params/code",
@@ -8430,8 +8472,8 @@ export interface operations {
                      *       "variant": "sxm",
                      *       "tier": null,
                      *       "open_weights": null,
-                     *       "created_at": "2026-12-07T11:45:58.654Z",
-                     *       "updated_at": "2026-12-07T11:46:03.983Z"
+                     *       "created_at": "2026-12-07T11:50:14.249Z",
+                     *       "updated_at": "2026-12-07T11:50:18.119Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Product"];
@@ -8477,7 +8519,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/products/h100-sxm",
-                     *       "request_id": "_p_i3LlN-17"
+                     *       "request_id": "WPl2mreC-17"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -8616,16 +8658,16 @@ export interface operations {
                      *           "name": "Anthropic",
                      *           "kind": "model_lab",
                      *           "website": "https://www.anthropic.com",
-                     *           "created_at": "2026-12-07T11:45:58.644Z",
-                     *           "updated_at": "2026-12-07T11:45:58.644Z"
+                     *           "created_at": "2026-12-07T11:50:14.234Z",
+                     *           "updated_at": "2026-12-07T11:50:14.234Z"
                      *         },
                      *         {
                      *           "slug": "aws",
                      *           "name": "Amazon Web Services",
                      *           "kind": "hyperscaler",
                      *           "website": "https://aws.amazon.com",
-                     *           "created_at": "2026-12-07T11:45:58.631Z",
-                     *           "updated_at": "2026-12-07T11:45:58.631Z"
+                     *           "created_at": "2026-12-07T11:50:14.216Z",
+                     *           "updated_at": "2026-12-07T11:50:14.216Z"
                      *         }
                      *       ],
                      *       "next_cursor": null
@@ -8674,7 +8716,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/providers",
-                     *       "request_id": "_p_i3LlN-g"
+                     *       "request_id": "WPl2mreC-g"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -8739,8 +8781,8 @@ export interface operations {
                      *       "name": "Lambda",
                      *       "kind": "neocloud",
                      *       "website": "https://lambda.ai",
-                     *       "created_at": "2026-12-07T11:45:58.636Z",
-                     *       "updated_at": "2026-12-07T11:45:58.636Z"
+                     *       "created_at": "2026-12-07T11:50:14.221Z",
+                     *       "updated_at": "2026-12-07T11:50:14.221Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Provider"];
@@ -8798,7 +8840,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No provider no-such-provider",
                      *       "instance": "/v1/providers/no-such-provider",
-                     *       "request_id": "_p_i3LlN-k"
+                     *       "request_id": "WPl2mreC-k"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -8874,8 +8916,8 @@ export interface operations {
                      *       "name": "Lambda",
                      *       "kind": "neocloud",
                      *       "website": "https://lambda.ai",
-                     *       "created_at": "2026-12-07T11:45:58.636Z",
-                     *       "updated_at": "2026-12-07T11:46:03.825Z"
+                     *       "created_at": "2026-12-07T11:50:14.221Z",
+                     *       "updated_at": "2026-12-07T11:50:17.982Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Provider"];
@@ -8921,7 +8963,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/providers/lambda",
-                     *       "request_id": "_p_i3LlN-o"
+                     *       "request_id": "WPl2mreC-o"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -9077,10 +9119,10 @@ export interface operations {
                      *           "gpus_per_instance": null,
                      *           "fx_usd_per_unit": "1",
                      *           "usd_price": "60",
-                     *           "observed_at": "2026-12-07T11:46:02.648Z",
+                     *           "observed_at": "2026-12-07T11:50:17.177Z",
                      *           "observed_day": "2026-12-07",
                      *           "source": "openrouter",
-                     *           "ingested_at": "2026-12-07T11:46:02.724Z",
+                     *           "ingested_at": "2026-12-07T11:50:17.214Z",
                      *           "run_id": "1"
                      *         },
                      *         {
@@ -9097,14 +9139,14 @@ export interface operations {
                      *           "gpus_per_instance": null,
                      *           "fx_usd_per_unit": "1",
                      *           "usd_price": "30",
-                     *           "observed_at": "2026-12-07T11:46:02.648Z",
+                     *           "observed_at": "2026-12-07T11:50:17.177Z",
                      *           "observed_day": "2026-12-07",
                      *           "source": "openrouter",
-                     *           "ingested_at": "2026-12-07T11:46:02.724Z",
+                     *           "ingested_at": "2026-12-07T11:50:17.214Z",
                      *           "run_id": "1"
                      *         }
                      *       ],
-                     *       "next_cursor": "eyJhdCI6IjIwMjYtMTItMDdUMTE6NDY6MDIuNjQ4WiIsImlkIjoiODI0MSJ9.YxhA_e20ezW1IkvfxNf7A0eO"
+                     *       "next_cursor": "eyJhdCI6IjIwMjYtMTItMDdUMTE6NTA6MTcuMTc3WiIsImlkIjoiODI0MSJ9.uWcBrnGD3FSdZY3Lc6e7y1Sc"
                      *     }
                      */
                     "application/json": components["schemas"]["QuoteList"];
@@ -9138,7 +9180,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: Invalid input; querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/quotes",
-                     *       "request_id": "_p_i3LlN-1t",
+                     *       "request_id": "WPl2mreC-1t",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -9255,7 +9297,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/quotes",
-                     *       "request_id": "_p_i3LlN-1w"
+                     *       "request_id": "WPl2mreC-1w"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -9380,7 +9422,7 @@ export interface operations {
                      *       "observed_at": "2026-09-18T03:00:00Z",
                      *       "observed_day": "2026-09-18",
                      *       "source": "demo",
-                     *       "ingested_at": "2026-12-07T11:45:58.821Z",
+                     *       "ingested_at": "2026-12-07T11:50:14.41Z",
                      *       "run_id": null,
                      *       "run": null
                      *     }
@@ -9451,7 +9493,7 @@ export interface operations {
                      *       "title": "URI Too Long",
                      *       "status": 414,
                      *       "detail": "'/v1/quotes/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' is exceeding the max param length",
-                     *       "request_id": "_p_i3LlN-25",
+                     *       "request_id": "WPl2mreC-25",
                      *       "instance": "/v1/quotes/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
                      *     }
                      */
@@ -9526,7 +9568,7 @@ export interface operations {
                      *           "date": "2026-10-20",
                      *           "revision": 2,
                      *           "reason": "late_quotes",
-                     *           "published_at": "2026-12-07T11:46:01.529Z",
+                     *           "published_at": "2026-12-07T11:50:16.34Z",
                      *           "unit": "USD/GPU-hour",
                      *           "status": "ok",
                      *           "value": 2.428928,
@@ -9541,7 +9583,7 @@ export interface operations {
                      *           "date": "2026-10-20",
                      *           "revision": 3,
                      *           "reason": "late_quotes",
-                     *           "published_at": "2026-12-07T11:46:05.201Z",
+                     *           "published_at": "2026-12-07T11:50:18.843Z",
                      *           "unit": "USD/GPU-hour",
                      *           "status": "ok",
                      *           "value": 2.49,
@@ -9586,7 +9628,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/revisions",
-                     *       "request_id": "_p_i3LlN-4y",
+                     *       "request_id": "WPl2mreC-4y",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/limit",
@@ -9681,17 +9723,17 @@ export interface operations {
                      *       "source": "contract-feed",
                      *       "importer": "openrouter",
                      *       "trigger": "manual",
-                     *       "url": "http://127.0.0.1:40587/api/v1/models",
+                     *       "url": "http://127.0.0.1:36897/api/v1/models",
                      *       "provider": null,
-                     *       "started_at": "2026-12-07T11:46:02.607Z",
-                     *       "finished_at": "2026-12-07T11:46:03.657Z",
+                     *       "started_at": "2026-12-07T11:50:17.149Z",
+                     *       "finished_at": "2026-12-07T11:50:17.851Z",
                      *       "status": "ok",
                      *       "attempts": 1,
                      *       "http_status": 200,
                      *       "bytes": 1280659,
                      *       "sha256": "40a65a1fa9836bf82527ed994b5a7ff2345809feff6428cfb88710c3fe8ad27b",
                      *       "payload_kept": true,
-                     *       "observed_at": "2026-12-07T11:46:02.648Z",
+                     *       "observed_at": "2026-12-07T11:50:17.177Z",
                      *       "rows_read": 549,
                      *       "quotes": 507,
                      *       "accepted": 507,
@@ -9778,7 +9820,7 @@ export interface operations {
                      *       "title": "URI Too Long",
                      *       "status": 414,
                      *       "detail": "'/v1/runs/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' is exceeding the max param length",
-                     *       "request_id": "_p_i3LlN-7i",
+                     *       "request_id": "WPl2mreC-7q",
                      *       "instance": "/v1/runs/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
                      *     }
                      */
@@ -9842,7 +9884,7 @@ export interface operations {
                      *         {
                      *           "name": "contract-doomed",
                      *           "importer": "openrouter",
-                     *           "url": "http://127.0.0.1:40587/api/v1/models",
+                     *           "url": "http://127.0.0.1:36897/api/v1/models",
                      *           "provider": null,
                      *           "interval_seconds": 3600,
                      *           "enabled": false,
@@ -9851,7 +9893,7 @@ export interface operations {
                      *           "max_bytes": 67108864,
                      *           "retries": 0,
                      *           "stale_after_seconds": 10800,
-                     *           "next_run_at": "2026-12-07T11:46:02.601Z",
+                     *           "next_run_at": "2026-12-07T11:50:17.144Z",
                      *           "last_run_at": null,
                      *           "last_success_at": null,
                      *           "last_success_age_seconds": null,
@@ -9860,13 +9902,13 @@ export interface operations {
                      *           "runs": 0,
                      *           "failures": 0,
                      *           "quotes_accepted": 0,
-                     *           "created_at": "2026-12-07T11:46:02.601Z",
-                     *           "updated_at": "2026-12-07T11:46:02.601Z"
+                     *           "created_at": "2026-12-07T11:50:17.144Z",
+                     *           "updated_at": "2026-12-07T11:50:17.144Z"
                      *         },
                      *         {
                      *           "name": "contract-feed",
                      *           "importer": "openrouter",
-                     *           "url": "http://127.0.0.1:40587/api/v1/models",
+                     *           "url": "http://127.0.0.1:36897/api/v1/models",
                      *           "provider": null,
                      *           "interval_seconds": 3600,
                      *           "enabled": false,
@@ -9875,17 +9917,17 @@ export interface operations {
                      *           "max_bytes": 67108864,
                      *           "retries": 0,
                      *           "stale_after_seconds": 10800,
-                     *           "next_run_at": "2026-12-07T12:46:02.605Z",
-                     *           "last_run_at": "2026-12-07T11:46:02.607Z",
-                     *           "last_success_at": "2026-12-07T11:46:03.657Z",
-                     *           "last_success_age_seconds": 2,
+                     *           "next_run_at": "2026-12-07T12:50:17.147Z",
+                     *           "last_run_at": "2026-12-07T11:50:17.149Z",
+                     *           "last_success_at": "2026-12-07T11:50:17.851Z",
+                     *           "last_success_age_seconds": 1,
                      *           "last_failure": null,
                      *           "stale": false,
                      *           "runs": 1,
                      *           "failures": 0,
                      *           "quotes_accepted": 507,
-                     *           "created_at": "2026-12-07T11:46:02.594Z",
-                     *           "updated_at": "2026-12-07T11:46:02.594Z"
+                     *           "created_at": "2026-12-07T11:50:17.138Z",
+                     *           "updated_at": "2026-12-07T11:50:17.138Z"
                      *         }
                      *       ],
                      *       "next_cursor": null
@@ -9934,7 +9976,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/sources",
-                     *       "request_id": "_p_i3LlN-6i"
+                     *       "request_id": "WPl2mreC-6q"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -9997,7 +10039,7 @@ export interface operations {
                      * @example {
                      *       "name": "contract-feed",
                      *       "importer": "openrouter",
-                     *       "url": "http://127.0.0.1:40587/api/v1/models",
+                     *       "url": "http://127.0.0.1:36897/api/v1/models",
                      *       "provider": null,
                      *       "interval_seconds": 3600,
                      *       "enabled": false,
@@ -10006,17 +10048,17 @@ export interface operations {
                      *       "max_bytes": 67108864,
                      *       "retries": 0,
                      *       "stale_after_seconds": 10800,
-                     *       "next_run_at": "2026-12-07T12:46:02.605Z",
-                     *       "last_run_at": "2026-12-07T11:46:02.607Z",
-                     *       "last_success_at": "2026-12-07T11:46:03.657Z",
-                     *       "last_success_age_seconds": 2,
+                     *       "next_run_at": "2026-12-07T12:50:17.147Z",
+                     *       "last_run_at": "2026-12-07T11:50:17.149Z",
+                     *       "last_success_at": "2026-12-07T11:50:17.851Z",
+                     *       "last_success_age_seconds": 1,
                      *       "last_failure": null,
                      *       "stale": false,
                      *       "runs": 1,
                      *       "failures": 0,
                      *       "quotes_accepted": 507,
-                     *       "created_at": "2026-12-07T11:46:02.594Z",
-                     *       "updated_at": "2026-12-07T11:46:02.594Z"
+                     *       "created_at": "2026-12-07T11:50:17.138Z",
+                     *       "updated_at": "2026-12-07T11:50:17.138Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Source"];
@@ -10085,7 +10127,7 @@ export interface operations {
                      *       "title": "URI Too Long",
                      *       "status": 414,
                      *       "detail": "'/v1/sources/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' is exceeding the max param length",
-                     *       "request_id": "_p_i3LlN-6l",
+                     *       "request_id": "WPl2mreC-6t",
                      *       "instance": "/v1/sources/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
                      *     }
                      */
@@ -10148,7 +10190,7 @@ export interface operations {
                      * @example {
                      *       "name": "contract-feed",
                      *       "importer": "openrouter",
-                     *       "url": "http://127.0.0.1:40587/api/v1/models",
+                     *       "url": "http://127.0.0.1:36897/api/v1/models",
                      *       "provider": null,
                      *       "interval_seconds": 3600,
                      *       "enabled": false,
@@ -10157,17 +10199,17 @@ export interface operations {
                      *       "max_bytes": 67108864,
                      *       "retries": 0,
                      *       "stale_after_seconds": 10800,
-                     *       "next_run_at": "2026-12-07T12:46:02.605Z",
-                     *       "last_run_at": "2026-12-07T11:46:02.607Z",
-                     *       "last_success_at": "2026-12-07T11:46:03.657Z",
+                     *       "next_run_at": "2026-12-07T12:50:17.147Z",
+                     *       "last_run_at": "2026-12-07T11:50:17.149Z",
+                     *       "last_success_at": "2026-12-07T11:50:17.851Z",
                      *       "last_success_age_seconds": 2,
                      *       "last_failure": null,
                      *       "stale": false,
                      *       "runs": 1,
                      *       "failures": 0,
                      *       "quotes_accepted": 507,
-                     *       "created_at": "2026-12-07T11:46:02.594Z",
-                     *       "updated_at": "2026-12-07T11:46:05.964Z"
+                     *       "created_at": "2026-12-07T11:50:17.138Z",
+                     *       "updated_at": "2026-12-07T11:50:19.379Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Source"];
@@ -10213,7 +10255,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/sources/contract-feed",
-                     *       "request_id": "_p_i3LlN-6o"
+                     *       "request_id": "WPl2mreC-6w"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -10356,7 +10398,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/sources/contract-doomed",
-                     *       "request_id": "_p_i3LlN-6w"
+                     *       "request_id": "WPl2mreC-74"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -10476,17 +10518,17 @@ export interface operations {
                      *       "source": "contract-feed",
                      *       "importer": "openrouter",
                      *       "trigger": "manual",
-                     *       "url": "http://127.0.0.1:40587/api/v1/models",
+                     *       "url": "http://127.0.0.1:36897/api/v1/models",
                      *       "provider": null,
-                     *       "started_at": "2026-12-07T11:46:06.035Z",
-                     *       "finished_at": "2026-12-07T11:46:06.071Z",
+                     *       "started_at": "2026-12-07T11:50:19.462Z",
+                     *       "finished_at": "2026-12-07T11:50:19.514Z",
                      *       "status": "ok",
                      *       "attempts": 1,
                      *       "http_status": 200,
                      *       "bytes": 1280659,
                      *       "sha256": "40a65a1fa9836bf82527ed994b5a7ff2345809feff6428cfb88710c3fe8ad27b",
                      *       "payload_kept": true,
-                     *       "observed_at": "2026-12-07T11:46:02.648Z",
+                     *       "observed_at": "2026-12-07T11:50:17.177Z",
                      *       "rows_read": 549,
                      *       "quotes": 0,
                      *       "accepted": 0,
@@ -10538,7 +10580,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/sources/contract-feed/collect",
-                     *       "request_id": "_p_i3LlN-74"
+                     *       "request_id": "WPl2mreC-7c"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -10668,17 +10710,17 @@ export interface operations {
                      *           "source": "contract-feed",
                      *           "importer": "openrouter",
                      *           "trigger": "manual",
-                     *           "url": "http://127.0.0.1:40587/api/v1/models",
+                     *           "url": "http://127.0.0.1:36897/api/v1/models",
                      *           "provider": null,
-                     *           "started_at": "2026-12-07T11:46:06.09Z",
-                     *           "finished_at": "2026-12-07T11:46:06.112Z",
+                     *           "started_at": "2026-12-07T11:50:19.534Z",
+                     *           "finished_at": "2026-12-07T11:50:19.572Z",
                      *           "status": "ok",
                      *           "attempts": 1,
                      *           "http_status": 200,
                      *           "bytes": 1280659,
                      *           "sha256": "40a65a1fa9836bf82527ed994b5a7ff2345809feff6428cfb88710c3fe8ad27b",
                      *           "payload_kept": true,
-                     *           "observed_at": "2026-12-07T11:46:02.648Z",
+                     *           "observed_at": "2026-12-07T11:50:17.177Z",
                      *           "rows_read": 549,
                      *           "quotes": 0,
                      *           "accepted": 0,
@@ -10703,17 +10745,17 @@ export interface operations {
                      *           "source": "contract-feed",
                      *           "importer": "openrouter",
                      *           "trigger": "manual",
-                     *           "url": "http://127.0.0.1:40587/api/v1/models",
+                     *           "url": "http://127.0.0.1:36897/api/v1/models",
                      *           "provider": null,
-                     *           "started_at": "2026-12-07T11:46:06.035Z",
-                     *           "finished_at": "2026-12-07T11:46:06.071Z",
+                     *           "started_at": "2026-12-07T11:50:19.462Z",
+                     *           "finished_at": "2026-12-07T11:50:19.514Z",
                      *           "status": "ok",
                      *           "attempts": 1,
                      *           "http_status": 200,
                      *           "bytes": 1280659,
                      *           "sha256": "40a65a1fa9836bf82527ed994b5a7ff2345809feff6428cfb88710c3fe8ad27b",
                      *           "payload_kept": true,
-                     *           "observed_at": "2026-12-07T11:46:02.648Z",
+                     *           "observed_at": "2026-12-07T11:50:17.177Z",
                      *           "rows_read": 549,
                      *           "quotes": 0,
                      *           "accepted": 0,
@@ -10768,7 +10810,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/sources/contract-feed/runs",
-                     *       "request_id": "_p_i3LlN-7d",
+                     *       "request_id": "WPl2mreC-7l",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/limit",
@@ -10940,9 +10982,183 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/tiers",
-                     *       "request_id": "_p_i3LlN-59"
+                     *       "request_id": "WPl2mreC-59"
                      *     }
                      */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After); a compute cut off part-way names in committed the days it had published */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putDatedTier: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the UTC day, YYYY-MM-DD */
+                effective_from: string;
+                product: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DatedTierBodyInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "product": "openai/gpt-4o",
+                     *       "effective_from": "2026-10-20",
+                     *       "tier": "retired",
+                     *       "engines": "v2",
+                     *       "reason": "superseded at $2.50/$10 by GPT-5",
+                     *       "changed_by": "ops@example.com",
+                     *       "changed_at": "2026-12-07T11:50:18.940Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DatedTier"];
+                };
+            };
+            /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
+            400: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no API key, or an unknown or revoked one */
+            401: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "An API key is required: send Authorization: Bearer <key>",
+                     *       "instance": "/v1/tiers/openai%2Fgpt-4o/2026-10-20",
+                     *       "request_id": "WPl2mreC-5b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the API key's scope does not allow this operation */
+            403: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the resource does not exist */
+            404: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the request conflicts with the current state */
+            409: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the body is over the route's limit */
+            413: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a path parameter is over 200 characters */
+            414: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the body's media type is not accepted */
+            415: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
