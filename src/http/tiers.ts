@@ -32,7 +32,8 @@ export const DatedTierList = z.object({
 
 export const DatedTierBody = z.object({
   tier: DatedTier.shape.tier,
-  engines: DatedTier.shape.engines.default('v2').meta({ description: 'v2 (default): methodology v2 only; v1 and v2: a correction that revises v1 fixings too' }),
+  // optional, not a zod default: a default would make the request schema a second (*Input) schema
+  engines: DatedTier.shape.engines.optional().meta({ description: 'v2 (when absent): methodology v2 only; v1 and v2: a correction that revises v1 fixings too' }),
   reason: z.string().trim().min(1).max(500).meta({ description: 'why: the rule applied and its evidence', example: 'second newer OpenAI flagship generation: GPT-5 after GPT-4.1' }),
   changed_by: z.string().trim().min(1).max(200).meta({ example: 'ops@example.com' }),
 }).strict().meta({ id: 'DatedTierBody' })
@@ -87,7 +88,7 @@ export default async function tierRoutes (fastify: FastifyInstance, { config }: 
     const b = req.body
     const { rows } = await sql<{ product: string }>`
       insert into model_tiers (product, effective_from, tier, reason, changed_by, v2_only)
-      values (${product}, ${from}::date, ${b.tier}, ${b.reason}, ${b.changed_by}, ${b.engines === 'v2'})
+      values (${product}, ${from}::date, ${b.tier}, ${b.reason}, ${b.changed_by}, ${b.engines !== 'v1 and v2'})
       on conflict (product, effective_from) do nothing returning product`.execute(fastify.db)
     if (!rows.length) throw new Conflict(`${product} already has a tier row from ${from}: a dated decision is never edited; add a row from a later day`)
     const { rows: [row] } = await sql<z.output<typeof DatedTier>>`${SELECT} where t.product = ${product} and t.effective_from = ${from}::date`.execute(fastify.db)

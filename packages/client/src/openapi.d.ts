@@ -1336,15 +1336,14 @@ export interface components {
              */
             tier: "frontier" | "mid" | "small" | "retired";
         };
-        DatedTierBodyInput: {
+        DatedTierBody: {
             /** @example ops@example.com */
             changed_by: string;
             /**
-             * @description v2 (default): methodology v2 only; v1 and v2: a correction that revises v1 fixings too
-             * @default v2
+             * @description v2 (when absent): methodology v2 only; v1 and v2: a correction that revises v1 fixings too
              * @enum {string}
              */
-            engines: "v2" | "v1 and v2";
+            engines?: "v2" | "v1 and v2";
             /**
              * @description why: the rule applied and its evidence
              * @example second newer OpenAI flagship generation: GPT-5 after GPT-4.1
@@ -11029,7 +11028,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["DatedTierBodyInput"];
+                "application/json": components["schemas"]["DatedTierBody"];
             };
         };
         responses: {
