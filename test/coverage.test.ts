@@ -56,6 +56,10 @@ test('cpx coverage: refuses a bad date with exit 1; prints a row per index on an
   const bad = await cli(['--from', '2026-13'])
   assert.equal(bad.code, 1)
   assert.match(bad.err, /--from must be YYYY-MM-DD/)
+  // a well-formed but impossible day is refused before any query, with what is wrong
+  const impossible = await cli(['--to', '2026-02-30'])
+  assert.equal(impossible.code, 1)
+  assert.match(impossible.err, /^--to is not a real calendar date \(2026-02 has 28 days\)/)
   const dir = mkdtempSync(join(tmpdir(), 'cpx-coverage-'))
   t.after(() => rmSync(dir, { recursive: true, force: true }))
   const ok = await cli(['--json', '--index', 'H100-SXM-OD'], { DATA_DIR: dir })

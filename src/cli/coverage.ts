@@ -2,10 +2,10 @@ import { parseArgs } from 'node:util'
 import { loadConfig } from '../config.ts'
 import { connect } from '../db/connect.ts'
 import { migrate } from '../db/migrate.ts'
+import { parseDate } from '../domain/calendar.ts'
 import { indexCoverage } from '../domain/coverage.ts'
 
 const USAGE = 'usage: cpx coverage [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--index CODE]... [--json]'
-const DAY = /^\d{4}-\d\d-\d\d$/
 
 /** `cpx coverage`: per index, days published, ok and insufficient, and the constituents that feed the ok days. */
 export async function coverageCommand (args: string[]): Promise<number> {
@@ -14,7 +14,8 @@ export async function coverageCommand (args: string[]): Promise<number> {
     ({ values } = parseArgs({ args, options: { from: { type: 'string' }, to: { type: 'string' }, index: { type: 'string', multiple: true }, json: { type: 'boolean', default: false } } }))
   } catch (e) { process.stderr.write(`${(e as Error).message}\n${USAGE}\n`); return 1 }
   for (const k of ['from', 'to'] as const) {
-    if (values[k] !== undefined && !DAY.test(values[k])) { process.stderr.write(`--${k} must be YYYY-MM-DD\n${USAGE}\n`); return 1 }
+    const day = values[k] === undefined ? undefined : parseDate(values[k])
+    if (day && !day.ok) { process.stderr.write(`--${k} ${day.shape ? 'must be YYYY-MM-DD' : day.reason}\n${USAGE}\n`); return 1 }
   }
   const database = await connect(loadConfig())
   try {
