@@ -41,6 +41,14 @@ export function formatSummary (s: ImportSummary): string {
   return lines.join('\n')
 }
 
+/** The summary printed (JSON or for a person) and the exit code of an import: non-zero when nothing was stored. */
+function report (summary: ImportSummary, json: boolean, what: string): number {
+  process.stdout.write((json ? JSON.stringify(summary, null, 2) : formatSummary(summary)) + '\n')
+  const code = importExitCode(summary)
+  if (code && !json) process.stderr.write(`${what}: every row was refused (reasons above); nothing ${summary.dry_run ? 'would be' : 'was'} stored\n`)
+  return code
+}
+
 export async function importCommand (args: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
     args,
@@ -98,10 +106,7 @@ export async function importCommand (args: string[]): Promise<number> {
       return 1
     }
     bar?.stop()
-    process.stdout.write((values.json ? JSON.stringify(summary, null, 2) : formatSummary(summary)) + '\n')
-    const code = importExitCode(summary)
-    if (code && !values.json) process.stderr.write(`cpx import ${name}: every row was refused (reasons above); nothing ${summary.dry_run ? 'would be' : 'was'} stored\n`)
-    return code
+    return report(summary, values.json ?? false, `cpx import ${name}`)
   } finally {
     bar?.stop()
     await database.close()
@@ -115,7 +120,8 @@ export async function importCommand (args: string[]): Promise<number> {
  */
 async function reparseRun (runId: string, source: string | undefined, observedAtArg: string | undefined, json: boolean): Promise<number> {
   if (!/^[1-9]\d{0,17}$/.test(runId)) { process.stderr.write('cpx import --run: ID must be a run id (a positive integer; cpx sources runs NAME lists them)\n'); return 1 }
-  if (observedAtArg !== undefined && !parseTimestamp(observedAtArg).ok) { process.stderr.write(`cpx import: --observed-at ${(parseTimestamp(observedAtArg) as { reason: string }).reason}\n`); return 1 }
+  const at = observedAtArg === undefined ? undefined : parseTimestamp(observedAtArg)
+  if (at && !at.ok) { process.stderr.write(`cpx import: --observed-at ${at.reason}\n`); return 1 }
   const database = await connect(loadConfig())
   try {
     await migrate(database)
@@ -134,8 +140,7 @@ async function reparseRun (runId: string, source: string | undefined, observedAt
       process.stderr.write(`cpx import --run ${runId}: ${err.message}\n`)
       return 1
     }
-    process.stdout.write((json ? JSON.stringify(summary, null, 2) : formatSummary(summary)) + '\n')
-    return importExitCode(summary)
+    return report(summary, json, `cpx import --run ${runId}`)
   } finally {
     await database.close()
   }
