@@ -73,7 +73,7 @@ export default async function methodologyChangeRoutes (fastify: FastifyInstance,
           select 'methodology.' || k from (select jsonb_object_keys(v.methodology) union select jsonb_object_keys(p.methodology)) m (k)
             where v.methodology->k is distinct from p.methodology->k
           order by 1) as changed,
-        to_char(v.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as created_at
+        v.created_at
       from index_definition_versions v
       join lateral (select * from index_definition_versions p where p.code = v.code and p.methodology_version < v.methodology_version
         order by p.methodology_version desc limit 1) p on true

@@ -39,7 +39,7 @@ export const DatedTierBody = z.object({
 }).strict().meta({ id: 'DatedTierBody' })
 
 const SELECT = sql`select t.product, t.effective_from::text as effective_from, t.tier, case when t.v2_only then 'v2' else 'v1 and v2' end as engines,
-  t.reason, t.changed_by, to_char(t.changed_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as changed_at from model_tiers t`
+  t.reason, t.changed_by, t.changed_at from model_tiers t`
 
 /** GET /v1/tiers: the dated tier table, by product then day; PUT /v1/tiers/{product}/{effective_from} adds a row. */
 export default async function tierRoutes (fastify: FastifyInstance, { config }: { config: Config }) {

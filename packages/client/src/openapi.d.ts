@@ -2631,7 +2631,7 @@ export interface operations {
                      *       "title": "Unauthorized",
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
-                     *       "request_id": "WPl2mreC-9g",
+                     *       "request_id": "2Oe5etf4-9g",
                      *       "instance": "/metrics"
                      *     }
                      */
@@ -2742,7 +2742,7 @@ export interface operations {
                      *               "base_value": "100",
                      *               "base_date": "2026-10-01",
                      *               "changed_by": "admin",
-                     *               "changed_at": "2026-12-07T11:50:17.867000Z",
+                     *               "changed_at": "2026-12-07T12:24:27.644000Z",
                      *               "reason": "initial",
                      *               "components": [
                      *                 {
@@ -2766,7 +2766,7 @@ export interface operations {
                      *               "base_value": null,
                      *               "base_date": null,
                      *               "changed_by": "admin",
-                     *               "changed_at": "2026-12-07T11:50:19.009000Z",
+                     *               "changed_at": "2026-12-07T12:24:28.572000Z",
                      *               "reason": "rebalanced",
                      *               "components": [
                      *                 {
@@ -2833,7 +2833,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/baskets",
-                     *       "request_id": "WPl2mreC-5x"
+                     *       "request_id": "2Oe5etf4-5x"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2905,7 +2905,7 @@ export interface operations {
                      *           "base_value": "100",
                      *           "base_date": "2026-10-01",
                      *           "changed_by": "admin",
-                     *           "changed_at": "2026-12-07T11:50:17.867000Z",
+                     *           "changed_at": "2026-12-07T12:24:27.644000Z",
                      *           "reason": "initial",
                      *           "components": [
                      *             {
@@ -2980,7 +2980,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No basket NO-SUCH-INDEX",
                      *       "instance": "/v1/baskets/NO-SUCH-INDEX",
-                     *       "request_id": "WPl2mreC-5k"
+                     *       "request_id": "2Oe5etf4-5k"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -3063,7 +3063,7 @@ export interface operations {
                      *           "base_value": "100",
                      *           "base_date": "2026-10-01",
                      *           "changed_by": "admin",
-                     *           "changed_at": "2026-12-07T11:50:17.867000Z",
+                     *           "changed_at": "2026-12-07T12:24:27.644000Z",
                      *           "reason": "initial",
                      *           "components": [
                      *             {
@@ -3087,7 +3087,7 @@ export interface operations {
                      *           "base_value": null,
                      *           "base_date": null,
                      *           "changed_by": "admin",
-                     *           "changed_at": "2026-12-07T11:50:19.009000Z",
+                     *           "changed_at": "2026-12-07T12:24:28.572000Z",
                      *           "reason": "rebalanced",
                      *           "components": [
                      *             {
@@ -3150,7 +3150,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/baskets/CONTRACT-BASKET",
-                     *       "request_id": "WPl2mreC-5o"
+                     *       "request_id": "2Oe5etf4-5o"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -3341,7 +3341,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/baskets/CONTRACT-BASKET/averages",
-                     *       "request_id": "WPl2mreC-6k",
+                     *       "request_id": "2Oe5etf4-6k",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -3488,7 +3488,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z; querystring/width: Too small: expected number to be >=240",
                      *       "instance": "/v1/baskets/CONTRACT-BASKET/chart.svg",
-                     *       "request_id": "WPl2mreC-6e",
+                     *       "request_id": "2Oe5etf4-6e",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -3709,7 +3709,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/baskets/CONTRACT-BASKET/values",
-                     *       "request_id": "WPl2mreC-60",
+                     *       "request_id": "2Oe5etf4-60",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -3859,7 +3859,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/baskets/CONTRACT-BASKET/values.csv",
-                     *       "request_id": "WPl2mreC-68",
+                     *       "request_id": "2Oe5etf4-68",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -4026,7 +4026,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/curves",
-                     *       "request_id": "WPl2mreC-8t"
+                     *       "request_id": "2Oe5etf4-8t"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4104,7 +4104,7 @@ export interface operations {
                      *           "status": "ok",
                      *           "value": 2.49,
                      *           "revision": 1,
-                     *           "published_at": "2026-12-07T11:50:15.885Z",
+                     *           "published_at": "2026-12-07T12:24:25.928Z",
                      *           "premium": "0.000000",
                      *           "premium_pct": "0.0000",
                      *           "history": "/v1/indices/H100-SXM-OD/values"
@@ -4115,7 +4115,7 @@ export interface operations {
                      *           "status": "ok",
                      *           "value": 2.750258,
                      *           "revision": 1,
-                     *           "published_at": "2026-12-07T11:50:15.885Z",
+                     *           "published_at": "2026-12-07T12:24:25.928Z",
                      *           "premium": "0.104521",
                      *           "premium_pct": "10.4521",
                      *           "history": "/v1/indices/H100-SXM-R1/values"
@@ -4154,7 +4154,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/curves/H100-SXM",
-                     *       "request_id": "WPl2mreC-8x",
+                     *       "request_id": "2Oe5etf4-8x",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/as_of",
@@ -4276,7 +4276,7 @@ export interface operations {
                      *           "status": "ok",
                      *           "value": 2.49,
                      *           "revision": 3,
-                     *           "published_at": "2026-12-07T11:50:18.843Z",
+                     *           "published_at": "2026-12-07T12:24:28.443Z",
                      *           "premium": "0.000000",
                      *           "premium_pct": "0.0000",
                      *           "history": "/v1/indices/H100-SXM-OD/values"
@@ -4287,7 +4287,7 @@ export interface operations {
                      *           "status": "ok",
                      *           "value": 2.710023,
                      *           "revision": 1,
-                     *           "published_at": "2026-12-07T11:50:15.885Z",
+                     *           "published_at": "2026-12-07T12:24:25.928Z",
                      *           "premium": "0.088363",
                      *           "premium_pct": "8.8363",
                      *           "history": "/v1/indices/H100-SXM-R1/values"
@@ -4326,7 +4326,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/curves/H100-SXM/2026-10-20",
-                     *       "request_id": "WPl2mreC-99",
+                     *       "request_id": "2Oe5etf4-99",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/as_of",
@@ -4470,7 +4470,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z; querystring/width: Too small: expected number to be >=240",
                      *       "instance": "/v1/curves/H100-SXM/chart.svg",
-                     *       "request_id": "WPl2mreC-93",
+                     *       "request_id": "2Oe5etf4-93",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/as_of",
@@ -4587,14 +4587,14 @@ export interface operations {
                      *           "currency": "EUR",
                      *           "usd_per_unit": "1.104344",
                      *           "source": "demo",
-                     *           "created_at": "2026-12-07T11:50:14.308Z"
+                     *           "created_at": "2026-12-07T12:24:24.544Z"
                      *         },
                      *         {
                      *           "date": "2026-11-01",
                      *           "currency": "GBP",
                      *           "usd_per_unit": "1.244411",
                      *           "source": "demo",
-                     *           "created_at": "2026-12-07T11:50:14.308Z"
+                     *           "created_at": "2026-12-07T12:24:24.544Z"
                      *         }
                      *       ],
                      *       "next_cursor": null
@@ -4631,7 +4631,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/fx-rates",
-                     *       "request_id": "WPl2mreC-1h",
+                     *       "request_id": "2Oe5etf4-1h",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -4746,7 +4746,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/fx-rates",
-                     *       "request_id": "WPl2mreC-1k"
+                     *       "request_id": "2Oe5etf4-1k"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4918,7 +4918,7 @@ export interface operations {
                      *             "hhi": 0.166667,
                      *             "max_provider_impact": 0.037518,
                      *             "revision": 1,
-                     *             "published_at": "2026-12-07T11:50:15.885Z",
+                     *             "published_at": "2026-12-07T12:24:25.928Z",
                      *             "methodology_version": 1,
                      *             "hash": "sha256:7a836626d55ed69fbb27d8f77cba8c5b5daaa82832f2c6b799d6245f6d336d12"
                      *           }
@@ -4984,7 +4984,7 @@ export interface operations {
                      *             "hhi": 0.142857,
                      *             "max_provider_impact": 0.178959,
                      *             "revision": 1,
-                     *             "published_at": "2026-12-07T11:50:15.885Z",
+                     *             "published_at": "2026-12-07T12:24:25.928Z",
                      *             "methodology_version": 1,
                      *             "hash": "sha256:6201665ce59f7e12cbc688f258d77c7d9fa69f9f4102ef3ff5eaf739fed9d419"
                      *           }
@@ -5036,7 +5036,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/indices",
-                     *       "request_id": "WPl2mreC-2q"
+                     *       "request_id": "2Oe5etf4-2q"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5096,8 +5096,8 @@ export interface operations {
                 content: {
                     /**
                      * @example code,name,kind,unit,date,status,value,level,revision,published_at,methodology_version,hash
-                     *     A100-SXM-OD,A100 SXM on-demand,gpu,USD/GPU-hour,2026-11-01,ok,1.403882,,1,2026-12-07T11:50:15.885Z,1,sha256:7a836626d55ed69fbb27d8f77cba8c5b5daaa82832f2c6b799d6245f6d336d12
-                     *     B200-SXM-OD,B200 SXM on-demand,gpu,USD/GPU-hour,2026-11-01,ok,5.079982,,1,2026-12-07T11:50:15.885Z,1,sha256:6201665ce59f7e12cbc688f258d77c7d9fa69f9f4102ef3ff5eaf739fed9d419
+                     *     A100-SXM-OD,A100 SXM on-demand,gpu,USD/GPU-hour,2026-11-01,ok,1.403882,,1,2026-12-07T12:24:25.928Z,1,sha256:7a836626d55ed69fbb27d8f77cba8c5b5daaa82832f2c6b799d6245f6d336d12
+                     *     B200-SXM-OD,B200 SXM on-demand,gpu,USD/GPU-hour,2026-11-01,ok,5.079982,,1,2026-12-07T12:24:25.928Z,1,sha256:6201665ce59f7e12cbc688f258d77c7d9fa69f9f4102ef3ff5eaf739fed9d419
                      */
                     "text/csv": string;
                 };
@@ -5143,7 +5143,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/indices.csv",
-                     *       "request_id": "WPl2mreC-2w"
+                     *       "request_id": "2Oe5etf4-2w"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5265,7 +5265,7 @@ export interface operations {
                      *         "hhi": 0.111111,
                      *         "max_provider_impact": 0.2115,
                      *         "revision": 1,
-                     *         "published_at": "2026-12-07T11:50:15.885Z",
+                     *         "published_at": "2026-12-07T12:24:25.928Z",
                      *         "methodology_version": 1,
                      *         "hash": "sha256:a7f062c09c30119b442f29398f4b758dd8997cbebf63c7690c87e18f57122431"
                      *       }
@@ -5326,7 +5326,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No index NO-SUCH-INDEX",
                      *       "instance": "/v1/indices/NO-SUCH-INDEX",
-                     *       "request_id": "WPl2mreC-30"
+                     *       "request_id": "2Oe5etf4-30"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5438,7 +5438,7 @@ export interface operations {
                      *       "unit": "USD/GPU-hour",
                      *       "methodology_version": 1,
                      *       "created_at": "2026-12-07T11:39:40.901Z",
-                     *       "updated_at": "2026-12-07T11:50:18.535Z"
+                     *       "updated_at": "2026-12-07T12:24:28.191Z"
                      *     }
                      */
                     "application/json": components["schemas"]["IndexDefinition"];
@@ -5484,7 +5484,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/indices/H100-SXM-OD",
-                     *       "request_id": "WPl2mreC-34"
+                     *       "request_id": "2Oe5etf4-34"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5719,7 +5719,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/period: Invalid option: expected one of \"week\"|\"month\"|\"quarter\"|\"year\"; querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/indices/H100-SXM-OD/averages",
-                     *       "request_id": "WPl2mreC-4b",
+                     *       "request_id": "2Oe5etf4-4b",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/period",
@@ -5872,7 +5872,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/period: Invalid option: expected one of \"week\"|\"month\"|\"quarter\"|\"year\"; querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/indices/H100-SXM-OD/averages.csv",
-                     *       "request_id": "WPl2mreC-4k",
+                     *       "request_id": "2Oe5etf4-4k",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/period",
@@ -6020,7 +6020,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z; querystring/width: Too small: expected number to be >=240",
                      *       "instance": "/v1/indices/H100-SXM-OD/chart.svg",
-                     *       "request_id": "WPl2mreC-8m",
+                     *       "request_id": "2Oe5etf4-8m",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -6149,7 +6149,7 @@ export interface operations {
                      *       "hhi": 0.111111,
                      *       "max_provider_impact": 0.2115,
                      *       "revision": 1,
-                     *       "published_at": "2026-12-07T11:50:15.885Z",
+                     *       "published_at": "2026-12-07T12:24:25.928Z",
                      *       "methodology_version": 1,
                      *       "hash": "sha256:a7f062c09c30119b442f29398f4b758dd8997cbebf63c7690c87e18f57122431",
                      *       "source_health": null
@@ -6210,7 +6210,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No index NO-SUCH-INDEX",
                      *       "instance": "/v1/indices/NO-SUCH-INDEX/latest",
-                     *       "request_id": "WPl2mreC-2b"
+                     *       "request_id": "2Oe5etf4-2b"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6285,7 +6285,7 @@ export interface operations {
                 content: {
                     /**
                      * @example date,code,status,value,level,unit,window_days,n_providers,n_contributors,n_quotes,n_excluded,min,p25,p75,max,hhi,max_provider_impact,revision,published_at,methodology_version,hash
-                     *     2026-11-01,H100-SXM-OD,ok,2.49,,USD/GPU-hour,1,9,9,9,0,1.8485,2.2334,2.973225,3.4693,0.111111,0.2115,1,2026-12-07T11:50:15.885Z,1,sha256:a7f062c09c30119b442f29398f4b758dd8997cbebf63c7690c87e18f57122431
+                     *     2026-11-01,H100-SXM-OD,ok,2.49,,USD/GPU-hour,1,9,9,9,0,1.8485,2.2334,2.973225,3.4693,0.111111,0.2115,1,2026-12-07T12:24:25.928Z,1,sha256:a7f062c09c30119b442f29398f4b758dd8997cbebf63c7690c87e18f57122431
                      */
                     "text/csv": string;
                 };
@@ -6343,7 +6343,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No index NO-SUCH-INDEX",
                      *       "instance": "/v1/indices/NO-SUCH-INDEX/latest.csv",
-                     *       "request_id": "WPl2mreC-2j"
+                     *       "request_id": "2Oe5etf4-2j"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6451,7 +6451,7 @@ export interface operations {
                      *           "hhi": 0.111111,
                      *           "max_provider_impact": 0.172643,
                      *           "revision": 1,
-                     *           "published_at": "2026-12-07T11:50:15.072Z",
+                     *           "published_at": "2026-12-07T12:24:25.24Z",
                      *           "methodology_version": 1,
                      *           "hash": "sha256:a0bacd31e132e19c455fed490eaadc2763962eb9d0921eddcd686a9eb553ecb5"
                      *         },
@@ -6474,7 +6474,7 @@ export interface operations {
                      *           "hhi": 0.111111,
                      *           "max_provider_impact": 0.127115,
                      *           "revision": 1,
-                     *           "published_at": "2026-12-07T11:50:15.072Z",
+                     *           "published_at": "2026-12-07T12:24:25.24Z",
                      *           "methodology_version": 1,
                      *           "hash": "sha256:50e969050a1550582a5f7c756c885c29ead3961c777fd7541ec3ef0029ad58f6"
                      *         }
@@ -6524,7 +6524,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z; querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/indices/H100-SXM-OD/values",
-                     *       "request_id": "WPl2mreC-3e",
+                     *       "request_id": "2Oe5etf4-3e",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -6644,8 +6644,8 @@ export interface operations {
                 content: {
                     /**
                      * @example date,code,status,value,level,unit,window_days,n_providers,n_contributors,n_quotes,n_excluded,min,p25,p75,max,hhi,max_provider_impact,revision,published_at,methodology_version,hash
-                     *     2026-09-18,H100-SXM-OD,ok,2.6391,,USD/GPU-hour,1,9,9,9,0,2.0268,2.47301,2.99,3.49,0.111111,0.172643,1,2026-12-07T11:50:15.072Z,1,sha256:a0bacd31e132e19c455fed490eaadc2763962eb9d0921eddcd686a9eb553ecb5
-                     *     2026-09-19,H100-SXM-OD,ok,2.6718,,USD/GPU-hour,1,9,9,9,0,2.0134,2.471403,2.99,3.49,0.111111,0.127115,1,2026-12-07T11:50:15.072Z,1,sha256:50e969050a1550582a5f7c756c885c29ead3961c777fd7541ec3ef0029ad58f6
+                     *     2026-09-18,H100-SXM-OD,ok,2.6391,,USD/GPU-hour,1,9,9,9,0,2.0268,2.47301,2.99,3.49,0.111111,0.172643,1,2026-12-07T12:24:25.24Z,1,sha256:a0bacd31e132e19c455fed490eaadc2763962eb9d0921eddcd686a9eb553ecb5
+                     *     2026-09-19,H100-SXM-OD,ok,2.6718,,USD/GPU-hour,1,9,9,9,0,2.0134,2.471403,2.99,3.49,0.111111,0.127115,1,2026-12-07T12:24:25.24Z,1,sha256:50e969050a1550582a5f7c756c885c29ead3961c777fd7541ec3ef0029ad58f6
                      */
                     "text/csv": string;
                 };
@@ -6679,7 +6679,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z; querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/indices/H100-SXM-OD/values.csv",
-                     *       "request_id": "WPl2mreC-3n",
+                     *       "request_id": "2Oe5etf4-3n",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -6812,7 +6812,7 @@ export interface operations {
                      *       "hhi": 0.111111,
                      *       "max_provider_impact": 0.094314,
                      *       "revision": 2,
-                     *       "published_at": "2026-12-07T11:50:16.34Z",
+                     *       "published_at": "2026-12-07T12:24:26.383Z",
                      *       "methodology_version": 1,
                      *       "hash": "sha256:6e0e6c8e920c9262b5659fab98f75ca1168c738eb6bdf73b4b6fe03fead9b393"
                      *     }
@@ -6848,7 +6848,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/indices/H100-SXM-OD/values/2026-10-20",
-                     *       "request_id": "WPl2mreC-3u",
+                     *       "request_id": "2Oe5etf4-3u",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/as_of",
@@ -6974,11 +6974,11 @@ export interface operations {
                      *           "hhi": 0.111111,
                      *           "max_provider_impact": 0.219864,
                      *           "revision": 1,
-                     *           "published_at": "2026-12-07T11:50:15.885Z",
+                     *           "published_at": "2026-12-07T12:24:25.928Z",
                      *           "methodology_version": 1,
                      *           "hash": "sha256:6f0b2450f98882d247f906f8a985f30df109e16eaec2988b862b6571587d190d",
                      *           "reason": "initial",
-                     *           "superseded_at": "2026-12-07T11:50:16.34Z"
+                     *           "superseded_at": "2026-12-07T12:24:26.383Z"
                      *         },
                      *         {
                      *           "code": "H100-SXM-OD",
@@ -6999,7 +6999,7 @@ export interface operations {
                      *           "hhi": 0.111111,
                      *           "max_provider_impact": 0.094314,
                      *           "revision": 2,
-                     *           "published_at": "2026-12-07T11:50:16.34Z",
+                     *           "published_at": "2026-12-07T12:24:26.383Z",
                      *           "methodology_version": 1,
                      *           "hash": "sha256:6e0e6c8e920c9262b5659fab98f75ca1168c738eb6bdf73b4b6fe03fead9b393",
                      *           "reason": "late_quotes",
@@ -7063,7 +7063,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No index NO-SUCH-INDEX",
                      *       "instance": "/v1/indices/NO-SUCH-INDEX/values/2026-10-20/revisions",
-                     *       "request_id": "WPl2mreC-43"
+                     *       "request_id": "2Oe5etf4-43"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7145,7 +7145,7 @@ export interface operations {
                      *           "insufficient": 0
                      *         }
                      *       ],
-                     *       "ms": 13
+                     *       "ms": 12
                      *     }
                      */
                     "application/json": components["schemas"]["ComputeReport"];
@@ -7179,7 +7179,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/indices/compute",
-                     *       "request_id": "WPl2mreC-4p"
+                     *       "request_id": "2Oe5etf4-4p"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7372,7 +7372,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/mappings",
-                     *       "request_id": "WPl2mreC-7y"
+                     *       "request_id": "2Oe5etf4-7y"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7501,7 +7501,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/mappings/gpu_product/h100-sxm",
-                     *       "request_id": "WPl2mreC-88"
+                     *       "request_id": "2Oe5etf4-88"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7653,7 +7653,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/mappings/gpu_product/h100-sxm",
-                     *       "request_id": "WPl2mreC-8c"
+                     *       "request_id": "2Oe5etf4-8c"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7836,7 +7836,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/mappings/changes",
-                     *       "request_id": "WPl2mreC-83"
+                     *       "request_id": "2Oe5etf4-83"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7986,7 +7986,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/methodology-changes",
-                     *       "request_id": "WPl2mreC-54"
+                     *       "request_id": "2Oe5etf4-54"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -8124,7 +8124,7 @@ export interface operations {
                      *       "title": "URI Too Long",
                      *       "status": 414,
                      *       "detail": "'/v1/payloads/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' is exceeding the max param length",
-                     *       "request_id": "WPl2mreC-7u",
+                     *       "request_id": "2Oe5etf4-7u",
                      *       "instance": "/v1/payloads/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
                      *     }
                      */
@@ -8198,8 +8198,8 @@ export interface operations {
                      *           "variant": "sxm",
                      *           "tier": null,
                      *           "open_weights": null,
-                     *           "created_at": "2026-12-07T11:50:14.269Z",
-                     *           "updated_at": "2026-12-07T11:50:14.269Z"
+                     *           "created_at": "2026-12-07T12:24:24.513Z",
+                     *           "updated_at": "2026-12-07T12:24:24.513Z"
                      *         },
                      *         {
                      *           "code": "amazon/nova-2-lite",
@@ -8209,8 +8209,8 @@ export interface operations {
                      *           "variant": null,
                      *           "tier": "small",
                      *           "open_weights": false,
-                     *           "created_at": "2026-12-07T11:50:17.214Z",
-                     *           "updated_at": "2026-12-07T11:50:17.214Z"
+                     *           "created_at": "2026-12-07T12:24:27.096Z",
+                     *           "updated_at": "2026-12-07T12:24:27.096Z"
                      *         }
                      *       ],
                      *       "next_cursor": null
@@ -8259,7 +8259,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/products",
-                     *       "request_id": "WPl2mreC-z"
+                     *       "request_id": "2Oe5etf4-z"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -8327,8 +8327,8 @@ export interface operations {
                      *       "variant": null,
                      *       "tier": "frontier",
                      *       "open_weights": false,
-                     *       "created_at": "2026-12-07T11:50:14.277Z",
-                     *       "updated_at": "2026-12-07T11:50:14.277Z"
+                     *       "created_at": "2026-12-07T12:24:24.519Z",
+                     *       "updated_at": "2026-12-07T12:24:24.519Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Product"];
@@ -8362,7 +8362,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "params/code: must be a lowercase code such as h100-sxm or openai/gpt-5.5 (URL-encode the slash as %2F)",
                      *       "instance": "/v1/products/NO-SUCH-INDEX",
-                     *       "request_id": "WPl2mreC-13",
+                     *       "request_id": "2Oe5etf4-13",
                      *       "errors": [
                      *         {
                      *           "path": "params/code",
@@ -8471,8 +8471,8 @@ export interface operations {
                      *       "variant": "sxm",
                      *       "tier": null,
                      *       "open_weights": null,
-                     *       "created_at": "2026-12-07T11:50:14.249Z",
-                     *       "updated_at": "2026-12-07T11:50:18.119Z"
+                     *       "created_at": "2026-12-07T12:24:24.499Z",
+                     *       "updated_at": "2026-12-07T12:24:27.808Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Product"];
@@ -8518,7 +8518,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/products/h100-sxm",
-                     *       "request_id": "WPl2mreC-17"
+                     *       "request_id": "2Oe5etf4-17"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -8657,16 +8657,16 @@ export interface operations {
                      *           "name": "Anthropic",
                      *           "kind": "model_lab",
                      *           "website": "https://www.anthropic.com",
-                     *           "created_at": "2026-12-07T11:50:14.234Z",
-                     *           "updated_at": "2026-12-07T11:50:14.234Z"
+                     *           "created_at": "2026-12-07T12:24:24.486Z",
+                     *           "updated_at": "2026-12-07T12:24:24.486Z"
                      *         },
                      *         {
                      *           "slug": "aws",
                      *           "name": "Amazon Web Services",
                      *           "kind": "hyperscaler",
                      *           "website": "https://aws.amazon.com",
-                     *           "created_at": "2026-12-07T11:50:14.216Z",
-                     *           "updated_at": "2026-12-07T11:50:14.216Z"
+                     *           "created_at": "2026-12-07T12:24:24.47Z",
+                     *           "updated_at": "2026-12-07T12:24:24.47Z"
                      *         }
                      *       ],
                      *       "next_cursor": null
@@ -8715,7 +8715,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/providers",
-                     *       "request_id": "WPl2mreC-g"
+                     *       "request_id": "2Oe5etf4-g"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -8780,8 +8780,8 @@ export interface operations {
                      *       "name": "Lambda",
                      *       "kind": "neocloud",
                      *       "website": "https://lambda.ai",
-                     *       "created_at": "2026-12-07T11:50:14.221Z",
-                     *       "updated_at": "2026-12-07T11:50:14.221Z"
+                     *       "created_at": "2026-12-07T12:24:24.474Z",
+                     *       "updated_at": "2026-12-07T12:24:24.474Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Provider"];
@@ -8839,7 +8839,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No provider no-such-provider",
                      *       "instance": "/v1/providers/no-such-provider",
-                     *       "request_id": "WPl2mreC-k"
+                     *       "request_id": "2Oe5etf4-k"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -8915,8 +8915,8 @@ export interface operations {
                      *       "name": "Lambda",
                      *       "kind": "neocloud",
                      *       "website": "https://lambda.ai",
-                     *       "created_at": "2026-12-07T11:50:14.221Z",
-                     *       "updated_at": "2026-12-07T11:50:17.982Z"
+                     *       "created_at": "2026-12-07T12:24:24.474Z",
+                     *       "updated_at": "2026-12-07T12:24:27.726Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Provider"];
@@ -8962,7 +8962,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/providers/lambda",
-                     *       "request_id": "WPl2mreC-o"
+                     *       "request_id": "2Oe5etf4-o"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -9118,10 +9118,10 @@ export interface operations {
                      *           "gpus_per_instance": null,
                      *           "fx_usd_per_unit": "1",
                      *           "usd_price": "60",
-                     *           "observed_at": "2026-12-07T11:50:17.177Z",
+                     *           "observed_at": "2026-12-07T12:24:27.07Z",
                      *           "observed_day": "2026-12-07",
                      *           "source": "openrouter",
-                     *           "ingested_at": "2026-12-07T11:50:17.214Z",
+                     *           "ingested_at": "2026-12-07T12:24:27.096Z",
                      *           "run_id": "1"
                      *         },
                      *         {
@@ -9138,14 +9138,14 @@ export interface operations {
                      *           "gpus_per_instance": null,
                      *           "fx_usd_per_unit": "1",
                      *           "usd_price": "30",
-                     *           "observed_at": "2026-12-07T11:50:17.177Z",
+                     *           "observed_at": "2026-12-07T12:24:27.07Z",
                      *           "observed_day": "2026-12-07",
                      *           "source": "openrouter",
-                     *           "ingested_at": "2026-12-07T11:50:17.214Z",
+                     *           "ingested_at": "2026-12-07T12:24:27.096Z",
                      *           "run_id": "1"
                      *         }
                      *       ],
-                     *       "next_cursor": "eyJhdCI6IjIwMjYtMTItMDdUMTE6NTA6MTcuMTc3WiIsImlkIjoiODI0MSJ9.uWcBrnGD3FSdZY3Lc6e7y1Sc"
+                     *       "next_cursor": "eyJhdCI6IjIwMjYtMTItMDdUMTI6MjQ6MjcuMDdaIiwiaWQiOiI4MjQxIn0.1DsbxOewdFUiwyd_QK3bVSxW"
                      *     }
                      */
                     "application/json": components["schemas"]["QuoteList"];
@@ -9179,7 +9179,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: Invalid input; querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/quotes",
-                     *       "request_id": "WPl2mreC-1t",
+                     *       "request_id": "2Oe5etf4-1t",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -9296,7 +9296,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/quotes",
-                     *       "request_id": "WPl2mreC-1w"
+                     *       "request_id": "2Oe5etf4-1w"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -9421,7 +9421,7 @@ export interface operations {
                      *       "observed_at": "2026-09-18T03:00:00Z",
                      *       "observed_day": "2026-09-18",
                      *       "source": "demo",
-                     *       "ingested_at": "2026-12-07T11:50:14.41Z",
+                     *       "ingested_at": "2026-12-07T12:24:24.609Z",
                      *       "run_id": null,
                      *       "run": null
                      *     }
@@ -9492,7 +9492,7 @@ export interface operations {
                      *       "title": "URI Too Long",
                      *       "status": 414,
                      *       "detail": "'/v1/quotes/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' is exceeding the max param length",
-                     *       "request_id": "WPl2mreC-25",
+                     *       "request_id": "2Oe5etf4-25",
                      *       "instance": "/v1/quotes/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
                      *     }
                      */
@@ -9567,7 +9567,7 @@ export interface operations {
                      *           "date": "2026-10-20",
                      *           "revision": 2,
                      *           "reason": "late_quotes",
-                     *           "published_at": "2026-12-07T11:50:16.34Z",
+                     *           "published_at": "2026-12-07T12:24:26.383Z",
                      *           "unit": "USD/GPU-hour",
                      *           "status": "ok",
                      *           "value": 2.428928,
@@ -9582,7 +9582,7 @@ export interface operations {
                      *           "date": "2026-10-20",
                      *           "revision": 3,
                      *           "reason": "late_quotes",
-                     *           "published_at": "2026-12-07T11:50:18.843Z",
+                     *           "published_at": "2026-12-07T12:24:28.443Z",
                      *           "unit": "USD/GPU-hour",
                      *           "status": "ok",
                      *           "value": 2.49,
@@ -9627,7 +9627,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/revisions",
-                     *       "request_id": "WPl2mreC-4y",
+                     *       "request_id": "2Oe5etf4-4y",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/limit",
@@ -9722,17 +9722,17 @@ export interface operations {
                      *       "source": "contract-feed",
                      *       "importer": "openrouter",
                      *       "trigger": "manual",
-                     *       "url": "http://127.0.0.1:36897/api/v1/models",
+                     *       "url": "http://127.0.0.1:32847/api/v1/models",
                      *       "provider": null,
-                     *       "started_at": "2026-12-07T11:50:17.149Z",
-                     *       "finished_at": "2026-12-07T11:50:17.851Z",
+                     *       "started_at": "2026-12-07T12:24:27.051Z",
+                     *       "finished_at": "2026-12-07T12:24:27.636Z",
                      *       "status": "ok",
                      *       "attempts": 1,
                      *       "http_status": 200,
                      *       "bytes": 1280659,
                      *       "sha256": "40a65a1fa9836bf82527ed994b5a7ff2345809feff6428cfb88710c3fe8ad27b",
                      *       "payload_kept": true,
-                     *       "observed_at": "2026-12-07T11:50:17.177Z",
+                     *       "observed_at": "2026-12-07T12:24:27.07Z",
                      *       "rows_read": 549,
                      *       "quotes": 507,
                      *       "accepted": 507,
@@ -9819,7 +9819,7 @@ export interface operations {
                      *       "title": "URI Too Long",
                      *       "status": 414,
                      *       "detail": "'/v1/runs/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' is exceeding the max param length",
-                     *       "request_id": "WPl2mreC-7q",
+                     *       "request_id": "2Oe5etf4-7q",
                      *       "instance": "/v1/runs/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
                      *     }
                      */
@@ -9883,7 +9883,7 @@ export interface operations {
                      *         {
                      *           "name": "contract-doomed",
                      *           "importer": "openrouter",
-                     *           "url": "http://127.0.0.1:36897/api/v1/models",
+                     *           "url": "http://127.0.0.1:32847/api/v1/models",
                      *           "provider": null,
                      *           "interval_seconds": 3600,
                      *           "enabled": false,
@@ -9892,7 +9892,7 @@ export interface operations {
                      *           "max_bytes": 67108864,
                      *           "retries": 0,
                      *           "stale_after_seconds": 10800,
-                     *           "next_run_at": "2026-12-07T11:50:17.144Z",
+                     *           "next_run_at": "2026-12-07T12:24:27.046Z",
                      *           "last_run_at": null,
                      *           "last_success_at": null,
                      *           "last_success_age_seconds": null,
@@ -9901,13 +9901,13 @@ export interface operations {
                      *           "runs": 0,
                      *           "failures": 0,
                      *           "quotes_accepted": 0,
-                     *           "created_at": "2026-12-07T11:50:17.144Z",
-                     *           "updated_at": "2026-12-07T11:50:17.144Z"
+                     *           "created_at": "2026-12-07T12:24:27.046Z",
+                     *           "updated_at": "2026-12-07T12:24:27.046Z"
                      *         },
                      *         {
                      *           "name": "contract-feed",
                      *           "importer": "openrouter",
-                     *           "url": "http://127.0.0.1:36897/api/v1/models",
+                     *           "url": "http://127.0.0.1:32847/api/v1/models",
                      *           "provider": null,
                      *           "interval_seconds": 3600,
                      *           "enabled": false,
@@ -9916,17 +9916,17 @@ export interface operations {
                      *           "max_bytes": 67108864,
                      *           "retries": 0,
                      *           "stale_after_seconds": 10800,
-                     *           "next_run_at": "2026-12-07T12:50:17.147Z",
-                     *           "last_run_at": "2026-12-07T11:50:17.149Z",
-                     *           "last_success_at": "2026-12-07T11:50:17.851Z",
+                     *           "next_run_at": "2026-12-07T13:24:27.049Z",
+                     *           "last_run_at": "2026-12-07T12:24:27.051Z",
+                     *           "last_success_at": "2026-12-07T12:24:27.636Z",
                      *           "last_success_age_seconds": 1,
                      *           "last_failure": null,
                      *           "stale": false,
                      *           "runs": 1,
                      *           "failures": 0,
                      *           "quotes_accepted": 507,
-                     *           "created_at": "2026-12-07T11:50:17.138Z",
-                     *           "updated_at": "2026-12-07T11:50:17.138Z"
+                     *           "created_at": "2026-12-07T12:24:27.042Z",
+                     *           "updated_at": "2026-12-07T12:24:27.042Z"
                      *         }
                      *       ],
                      *       "next_cursor": null
@@ -9975,7 +9975,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/sources",
-                     *       "request_id": "WPl2mreC-6q"
+                     *       "request_id": "2Oe5etf4-6q"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -10038,7 +10038,7 @@ export interface operations {
                      * @example {
                      *       "name": "contract-feed",
                      *       "importer": "openrouter",
-                     *       "url": "http://127.0.0.1:36897/api/v1/models",
+                     *       "url": "http://127.0.0.1:32847/api/v1/models",
                      *       "provider": null,
                      *       "interval_seconds": 3600,
                      *       "enabled": false,
@@ -10047,17 +10047,17 @@ export interface operations {
                      *       "max_bytes": 67108864,
                      *       "retries": 0,
                      *       "stale_after_seconds": 10800,
-                     *       "next_run_at": "2026-12-07T12:50:17.147Z",
-                     *       "last_run_at": "2026-12-07T11:50:17.149Z",
-                     *       "last_success_at": "2026-12-07T11:50:17.851Z",
+                     *       "next_run_at": "2026-12-07T13:24:27.049Z",
+                     *       "last_run_at": "2026-12-07T12:24:27.051Z",
+                     *       "last_success_at": "2026-12-07T12:24:27.636Z",
                      *       "last_success_age_seconds": 1,
                      *       "last_failure": null,
                      *       "stale": false,
                      *       "runs": 1,
                      *       "failures": 0,
                      *       "quotes_accepted": 507,
-                     *       "created_at": "2026-12-07T11:50:17.138Z",
-                     *       "updated_at": "2026-12-07T11:50:17.138Z"
+                     *       "created_at": "2026-12-07T12:24:27.042Z",
+                     *       "updated_at": "2026-12-07T12:24:27.042Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Source"];
@@ -10126,7 +10126,7 @@ export interface operations {
                      *       "title": "URI Too Long",
                      *       "status": 414,
                      *       "detail": "'/v1/sources/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' is exceeding the max param length",
-                     *       "request_id": "WPl2mreC-6t",
+                     *       "request_id": "2Oe5etf4-6t",
                      *       "instance": "/v1/sources/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
                      *     }
                      */
@@ -10189,7 +10189,7 @@ export interface operations {
                      * @example {
                      *       "name": "contract-feed",
                      *       "importer": "openrouter",
-                     *       "url": "http://127.0.0.1:36897/api/v1/models",
+                     *       "url": "http://127.0.0.1:32847/api/v1/models",
                      *       "provider": null,
                      *       "interval_seconds": 3600,
                      *       "enabled": false,
@@ -10198,17 +10198,17 @@ export interface operations {
                      *       "max_bytes": 67108864,
                      *       "retries": 0,
                      *       "stale_after_seconds": 10800,
-                     *       "next_run_at": "2026-12-07T12:50:17.147Z",
-                     *       "last_run_at": "2026-12-07T11:50:17.149Z",
-                     *       "last_success_at": "2026-12-07T11:50:17.851Z",
-                     *       "last_success_age_seconds": 2,
+                     *       "next_run_at": "2026-12-07T13:24:27.049Z",
+                     *       "last_run_at": "2026-12-07T12:24:27.051Z",
+                     *       "last_success_at": "2026-12-07T12:24:27.636Z",
+                     *       "last_success_age_seconds": 1,
                      *       "last_failure": null,
                      *       "stale": false,
                      *       "runs": 1,
                      *       "failures": 0,
                      *       "quotes_accepted": 507,
-                     *       "created_at": "2026-12-07T11:50:17.138Z",
-                     *       "updated_at": "2026-12-07T11:50:19.379Z"
+                     *       "created_at": "2026-12-07T12:24:27.042Z",
+                     *       "updated_at": "2026-12-07T12:24:28.856Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Source"];
@@ -10254,7 +10254,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/sources/contract-feed",
-                     *       "request_id": "WPl2mreC-6w"
+                     *       "request_id": "2Oe5etf4-6w"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -10397,7 +10397,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/sources/contract-doomed",
-                     *       "request_id": "WPl2mreC-74"
+                     *       "request_id": "2Oe5etf4-74"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -10517,17 +10517,17 @@ export interface operations {
                      *       "source": "contract-feed",
                      *       "importer": "openrouter",
                      *       "trigger": "manual",
-                     *       "url": "http://127.0.0.1:36897/api/v1/models",
+                     *       "url": "http://127.0.0.1:32847/api/v1/models",
                      *       "provider": null,
-                     *       "started_at": "2026-12-07T11:50:19.462Z",
-                     *       "finished_at": "2026-12-07T11:50:19.514Z",
+                     *       "started_at": "2026-12-07T12:24:28.918Z",
+                     *       "finished_at": "2026-12-07T12:24:28.945Z",
                      *       "status": "ok",
                      *       "attempts": 1,
                      *       "http_status": 200,
                      *       "bytes": 1280659,
                      *       "sha256": "40a65a1fa9836bf82527ed994b5a7ff2345809feff6428cfb88710c3fe8ad27b",
                      *       "payload_kept": true,
-                     *       "observed_at": "2026-12-07T11:50:17.177Z",
+                     *       "observed_at": "2026-12-07T12:24:27.07Z",
                      *       "rows_read": 549,
                      *       "quotes": 0,
                      *       "accepted": 0,
@@ -10579,7 +10579,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/sources/contract-feed/collect",
-                     *       "request_id": "WPl2mreC-7c"
+                     *       "request_id": "2Oe5etf4-7c"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -10709,17 +10709,17 @@ export interface operations {
                      *           "source": "contract-feed",
                      *           "importer": "openrouter",
                      *           "trigger": "manual",
-                     *           "url": "http://127.0.0.1:36897/api/v1/models",
+                     *           "url": "http://127.0.0.1:32847/api/v1/models",
                      *           "provider": null,
-                     *           "started_at": "2026-12-07T11:50:19.534Z",
-                     *           "finished_at": "2026-12-07T11:50:19.572Z",
+                     *           "started_at": "2026-12-07T12:24:28.958Z",
+                     *           "finished_at": "2026-12-07T12:24:28.982Z",
                      *           "status": "ok",
                      *           "attempts": 1,
                      *           "http_status": 200,
                      *           "bytes": 1280659,
                      *           "sha256": "40a65a1fa9836bf82527ed994b5a7ff2345809feff6428cfb88710c3fe8ad27b",
                      *           "payload_kept": true,
-                     *           "observed_at": "2026-12-07T11:50:17.177Z",
+                     *           "observed_at": "2026-12-07T12:24:27.07Z",
                      *           "rows_read": 549,
                      *           "quotes": 0,
                      *           "accepted": 0,
@@ -10744,17 +10744,17 @@ export interface operations {
                      *           "source": "contract-feed",
                      *           "importer": "openrouter",
                      *           "trigger": "manual",
-                     *           "url": "http://127.0.0.1:36897/api/v1/models",
+                     *           "url": "http://127.0.0.1:32847/api/v1/models",
                      *           "provider": null,
-                     *           "started_at": "2026-12-07T11:50:19.462Z",
-                     *           "finished_at": "2026-12-07T11:50:19.514Z",
+                     *           "started_at": "2026-12-07T12:24:28.918Z",
+                     *           "finished_at": "2026-12-07T12:24:28.945Z",
                      *           "status": "ok",
                      *           "attempts": 1,
                      *           "http_status": 200,
                      *           "bytes": 1280659,
                      *           "sha256": "40a65a1fa9836bf82527ed994b5a7ff2345809feff6428cfb88710c3fe8ad27b",
                      *           "payload_kept": true,
-                     *           "observed_at": "2026-12-07T11:50:17.177Z",
+                     *           "observed_at": "2026-12-07T12:24:27.07Z",
                      *           "rows_read": 549,
                      *           "quotes": 0,
                      *           "accepted": 0,
@@ -10809,7 +10809,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/sources/contract-feed/runs",
-                     *       "request_id": "WPl2mreC-7l",
+                     *       "request_id": "2Oe5etf4-7l",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/limit",
@@ -10981,7 +10981,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/tiers",
-                     *       "request_id": "WPl2mreC-59"
+                     *       "request_id": "2Oe5etf4-59"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -11049,7 +11049,7 @@ export interface operations {
                      *       "engines": "v2",
                      *       "reason": "superseded at $2.50/$10 by GPT-5",
                      *       "changed_by": "ops@example.com",
-                     *       "changed_at": "2026-12-07T11:50:18.940Z"
+                     *       "changed_at": "2026-12-07T12:24:28.527Z"
                      *     }
                      */
                     "application/json": components["schemas"]["DatedTier"];
@@ -11083,7 +11083,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/tiers/openai%2Fgpt-4o/2026-10-20",
-                     *       "request_id": "WPl2mreC-5b"
+                     *       "request_id": "2Oe5etf4-5b"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
