@@ -1,14 +1,13 @@
 import type { BasketPage } from './basket-page-data.ts'
 import { renderChart, renderSparkline } from './chart-svg.ts'
-import { direction, formatChange, formatValue, withUnit, type Change } from './format.ts'
+import { direction, formatChange, formatValue, withUnit } from './format.ts'
 import { html, Markup } from './html.ts'
 import { EMBED_CSS, page, PAGE_CSS } from './layout.ts'
-import { demoNotice, type Href, siteHeader } from './page-home.ts'
+import { changeSpan, demoNotice, type Href, siteHeader } from './page-home.ts'
 
 // The basket page (/baskets/{code}) and its widget (/embed/baskets/{code}): value, changes, chart and
 // components of GET /v1/baskets/{code}/values, at the unit's display scale (2 decimals: points or USD).
 
-const changeSpan = (c: Change | null, unit: string) => html`<span class="num ${direction(c, unit)}">${formatChange(c, unit)}</span>`
 const componentHref = (href: Href, c: { code: string, kind: string }) => href(c.kind === 'basket' ? `/baskets/${c.code}` : `/indices/${c.code}`)
 
 function componentsTable (p: BasketPage, href: Href): Markup {

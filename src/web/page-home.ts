@@ -1,5 +1,5 @@
 import { renderSparkline } from './chart-svg.ts'
-import { direction, formatChange, formatValue, withUnit } from './format.ts'
+import { direction, formatChange, formatValue, withUnit, type Change } from './format.ts'
 import { html, Markup } from './html.ts'
 import { page, PAGE_CSS } from './layout.ts'
 import type { IndexSummary } from './page-data.ts'
@@ -22,6 +22,9 @@ export const demoNotice = (demo: boolean): Markup | '' => demo ? html`<p class="
 export const staleNotice = (stale: boolean): Markup | '' => stale
   ? html`<p class="notice" role="note" data-testid="stale-notice">Stale sources: every feed behind this value has missed its refresh (see <code>GET /v1/sources</code>); the value rests on old quotes.</p>`
   : ''
+
+/** A change as a span in a sentence (index and basket pages), coloured by what it reads as. */
+export const changeSpan = (c: Change | null, unit: string) => html`<span class="num ${direction(c, unit)}">${formatChange(c, unit)}</span>`
 
 export const changeCell = (label: string, c: IndexSummary['change1d'], unit: string) =>
   html`<td class="num ${direction(c, unit)}" data-label="${label}">${formatChange(c, unit)}</td>`

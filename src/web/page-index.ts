@@ -1,15 +1,14 @@
 import type { FixingJson } from '../domain/fixing-reads.ts'
 import { renderChart } from './chart-svg.ts'
-import { direction, formatChange, formatRatio, formatTime, formatValue, withUnit, type Change } from './format.ts'
+import { formatRatio, formatTime, formatValue, withUnit } from './format.ts'
 import { html, Markup } from './html.ts'
 import { page, PAGE_CSS } from './layout.ts'
 import { methodologySentences } from './methodology-text.ts'
 import type { Constituents, loadIndexPage } from './page-data.ts'
-import { demoNotice, type Href, siteHeader, staleNotice, STATUS_TEXT } from './page-home.ts'
+import { changeSpan, demoNotice, type Href, siteHeader, staleNotice, STATUS_TEXT } from './page-home.ts'
 
 type IndexPage = Awaited<ReturnType<typeof loadIndexPage>>
 
-const changeSpan = (c: Change | null, unit: string) => html`<span class="num ${direction(c, unit)}">${formatChange(c, unit)}</span>`
 const stat = (term: string, value: string) => html`<div><dt>${term}</dt><dd>${value}</dd></div>`
 
 function statistics (f: FixingJson, unit: string): Markup {
