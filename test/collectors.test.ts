@@ -500,4 +500,14 @@ test('cpx import --run: a kept payload parsed again after a mapping change, as a
     assert.equal(r.code, 1, args.join(' '))
     assert.match(r.err, reason)
   }
+  // cpx mappings delete: logged like a set; a second delete (nothing there) and one without --reason are refused
+  const del = await cpx(mappingsCommand, env, ['delete', 'model_rule', 'openai.gpt-6.frontier', '--reason', 'GPT-6 was a rumour', '--by', 'ops@example.com'])
+  assert.equal(del.code, 0, del.err)
+  assert.match(del.out, /deleted model_rule openai\.gpt-6\.frontier \(was \{.*"match":"\^gpt-6\$".* at 480; change \d+\): the next import no longer uses it/)
+  const gone = await cpx(mappingsCommand, env, ['delete', 'model_rule', 'openai.gpt-6.frontier', '--reason', 'again'])
+  assert.equal(gone.code, 2)
+  assert.match(gone.err, /No model_rule mapping openai\.gpt-6\.frontier/)
+  const why = await cpx(mappingsCommand, env, ['delete', 'model_rule', 'openai.gpt-5.frontier'])
+  assert.equal(why.code, 1)
+  assert.match(why.err, /reason/)
 })

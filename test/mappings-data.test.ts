@@ -115,3 +115,55 @@ test('PUT: an unmapped model becomes mapped at the next import, with no code cha
   assert.equal(page2.json().next_cursor, null)
   await assert.rejects(app.db.deleteFrom('mapping_changes').execute(), /append-only/)
 })
+
+test('DELETE: a rule removed is logged with its last value, who and why, and the next import no longer maps with it; a provider still named is 409', async (t) => {
+  const app = await buildTestApp(t)
+  const payload = Buffer.from(JSON.stringify({ data: [{ id: 'openai/gpt-6', name: 'OpenAI: GPT-6', pricing: { prompt: '0.00001', completion: '0.00004' }, architecture: { modality: 'text->text' } }] }))
+  const run = async (observedAt: string) => {
+    const start = { source: 'openrouter', importer: 'openrouter', trigger: 'import' as const, url: null }
+    return (await storePayload(app.db, await startRun(app.db, start), start, { bytes: payload, observedAt }))!
+  }
+  const value = { match: '^gpt-6$', lab: 'openai', family: 'gpt-6', tier: 'frontier', open_weights: false }
+  const url = '/v1/mappings/model_rule/openai.gpt-6.frontier'
+  assert.equal((await app.inject({ method: 'PUT', url, headers: admin, payload: { value, changed_by: 'ops@example.com', reason: 'GPT-6 launched' } })).statusCode, 201)
+  assert.equal((await run('2026-12-01T00:00:00Z')).accepted, 2)
+
+  const q = '?changed_by=lead%40example.com&reason=GPT-6%20was%20a%20rumour'
+  assert.equal((await app.inject({ method: 'DELETE', url: url + q })).statusCode, 401)
+  const noReason = await app.inject({ method: 'DELETE', url: url + '?changed_by=lead', headers: admin })
+  assert.equal(noReason.statusCode, 400)
+  assert.match(noReason.body, /reason/)
+  assert.equal((await app.inject({ url, headers: admin })).statusCode, 200, 'a refused delete leaves the rule')
+
+  const del = await app.inject({ method: 'DELETE', url: url + q, headers: admin })
+  assert.equal(del.statusCode, 200, del.body)
+  assert.deepEqual({ ...del.json(), id: undefined, changed_at: undefined }, {
+    id: undefined,
+    changed_at: undefined,
+    kind: 'model_rule',
+    key: 'openai.gpt-6.frontier',
+    old_value: value,
+    new_value: null,
+    old_position: 480,
+    new_position: null,
+    changed_by: 'lead@example.com',
+    reason: 'GPT-6 was a rumour',
+  })
+  assert.equal((await app.inject({ url, headers: admin })).statusCode, 404)
+  assert.equal((await app.inject({ method: 'DELETE', url: url + q, headers: admin })).statusCode, 404)
+  const [latest] = (await app.inject({ url: '/v1/mappings/changes?limit=1', headers: admin })).json().data
+  assert.equal(latest.id, del.json().id)
+
+  // the next import no longer maps the name; the quotes stored before keep their product
+  const after = await run('2026-12-02T00:00:00Z')
+  assert.deepEqual([after.accepted, after.unmapped], [0, { 'openai/gpt-6': 1 }])
+  const kept = await app.db.selectFrom('quotes').select('id').where('product', '=', 'openai/gpt-6').execute()
+  assert.equal(kept.length, 2)
+
+  // litellm:gemini names the provider google: deleting google is refused, nothing changes
+  const named = await app.inject({ method: 'DELETE', url: '/v1/mappings/provider/google' + q, headers: admin })
+  assert.equal(named.statusCode, 409)
+  assert.match(named.headers['content-type'] as string, /application\/problem\+json/)
+  assert.match(named.json().detail, /source_provider mapping .* names it/)
+  assert.equal((await app.inject({ url: '/v1/mappings/provider/google', headers: admin })).statusCode, 200)
+})

@@ -167,7 +167,7 @@ function validBody (op: string, index: Record<string, unknown>): object {
     case 'putIndex': return Object.fromEntries(['name', 'description', 'kind', 'filter', 'segments', 'term_months', 'methodology'].map((k) => [k, index[k]]))
     case 'computeFixings': return { from: '2026-10-20', to: '2026-10-20', indices: ['H100-SXM-OD'] }
     case 'putSource': return { importer: 'openrouter', url: String(index.feed_url), enabled: false, retries: 0, timeout_ms: 10_000 }
-    case 'collectSource': case 'deleteSource': return {}
+    case 'collectSource': case 'deleteSource': case 'deleteMapping': return {}
     case 'putMapping': return { value: { name: 'H100 SXM 80GB', family: 'h100', variant: 'sxm' }, changed_by: 'ops@example.com', reason: 'the name as Nvidia spells it' }
     case 'putDatedTier': return { tier: 'retired', reason: 'superseded at $2.50/$10 by GPT-5', changed_by: 'ops@example.com' }
     case 'putBasket': return { name: 'GPU and tokens', mode: 'percent', effective_from: '2026-10-20', reason: 'rebalanced', components: [{ code: 'H100-SXM-OD', weight: '60' }, { code: 'TOK-FRONTIER-BLEND', weight: '40' }] }
@@ -210,11 +210,15 @@ test('openapi responses: real requests to every operation, every status, header 
   const run = (await app.inject({ method: 'POST', url: '/v1/sources/contract-feed/collect', headers: admin })).json() as { id: string, status: string, sha256: string }
   assert.equal(run.status, 'ok', JSON.stringify(run))
   Object.assign(SAMPLE, { name: 'contract-feed', id: run.id, sha256: run.sha256 })
+  const doomedRule = { value: { match: '^gpt-6-preview$', lab: 'openai', family: 'gpt-6', tier: 'frontier', open_weights: false }, changed_by: 'ops@example.com', reason: 'announced' }
+  assert.equal((await app.inject({ method: 'PUT', url: '/v1/mappings/model_rule/contract-doomed', headers: { ...admin, ...json }, payload: doomedRule })).statusCode, 201)
   const basket = { ...validBody('putBasket', index), effective_from: '2026-10-01', reason: 'initial' }
   assert.equal((await app.inject({ method: 'PUT', url: `/v1/baskets/${BASKET}`, headers: { ...admin, ...json }, payload: basket })).statusCode, 201)
   for (const { path, method, op } of operations(doc)) {
     // the delete removes a source of its own, so the later operations still find theirs
-    const url = (method as string) === 'DELETE' ? concrete(path, { ...SAMPLE, name: 'contract-doomed' }) : concrete(path)
+    const url = op.operationId === 'deleteMapping'
+      ? concrete(path, { ...SAMPLE, kind: 'model_rule', key: 'contract-doomed' }) + '?changed_by=ops%40example.com&reason=announced%20but%20never%20sold'
+      : (method as string) === 'DELETE' ? concrete(path, { ...SAMPLE, name: 'contract-doomed' }) : concrete(path)
     const long = path.includes('{') ? path.replace(/\{(\w+)\}/, 'x'.repeat(250)).replace(/\{(\w+)\}/g, (_m, n: string) => SAMPLE[n] ?? 'x') : undefined
     if (method === 'GET') {
       // an admin read (the mappings) is also asked with the admin key, so that its 2xx is seen

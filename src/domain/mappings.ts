@@ -3,7 +3,7 @@ import { z } from 'zod'
 import type { Schema } from '../db/schema.ts'
 import { MAPPING_KINDS, type MappingKind } from '../importers/mapping-set.ts'
 import { Rfc3339 } from './contracts.ts'
-import { NotFound, Unprocessable, withErrors, type FieldError } from './errors.ts'
+import { Conflict, NotFound, Unprocessable, withErrors, type FieldError } from './errors.ts'
 import { SLUG } from './quote-input.ts'
 
 // Mappings as data (docs/importers.md): the contracts of /v1/mappings… and `cpx mappings`, one value
@@ -94,6 +94,10 @@ export const ChangeQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: z.string().optional(),
 })
+export const DeleteMappingQuery = z.object({
+  changed_by: MappingBody.shape.changed_by,
+  reason: MappingBody.shape.reason,
+})
 export const ChangePosition = z.object({ id: z.string().regex(/^\d{1,19}$/) })
 
 const columns = ['kind', 'key', 'position', 'value', 'updated_by', 'updated_at'] as const
@@ -148,6 +152,26 @@ export async function putMapping (db: Kysely<Schema>, kind: MappingKind, key: st
     }
     const mapping = await trx.selectFrom('mappings').select(columns).where('kind', '=', kind).where('key', '=', key).executeTakeFirstOrThrow()
     return { created: !old, mapping }
+  })
+}
+
+/**
+ * Removes one mapping and logs it (new_value null), in one transaction; the change log keeps the old value.
+ * A provider or GPU product another mapping still names is 409: delete or repoint that one first.
+ */
+export async function deleteMapping (db: Kysely<Schema>, kind: MappingKind, key: string, by: { changed_by: string, reason: string }): Promise<MappingChangeRecord> {
+  return db.transaction().execute(async (trx) => {
+    const old = await trx.selectFrom('mappings').select(['value', 'position']).where('kind', '=', kind).where('key', '=', key).forUpdate().executeTakeFirst()
+    if (!old) throw new NotFound(`No ${kind} mapping ${key}`)
+    const referrers = (Object.entries(REFERS) as Array<[MappingKind, [string, MappingKind]]>).filter(([, [, target]]) => target === kind)
+    for (const [from, [field]] of referrers) {
+      const user = await trx.selectFrom('mappings').select('key').where('kind', '=', from).where(sql<string>`value->>${field}`, '=', key).orderBy('key').executeTakeFirst()
+      if (user) throw new Conflict(`The ${kind} mapping ${key} was not deleted: the ${from} mapping ${user.key} names it; delete or repoint that one first`)
+    }
+    await trx.deleteFrom('mappings').where('kind', '=', kind).where('key', '=', key).execute()
+    return trx.insertInto('mapping_changes').values({
+      kind, key, old_value: JSON.stringify(old.value), new_value: null, old_position: old.position, new_position: null, changed_by: by.changed_by, reason: by.reason,
+    }).returning([sql<string>`id::text`.as('id'), 'kind', 'key', 'old_value', 'new_value', 'old_position', 'new_position', 'changed_by', 'changed_at', 'reason']).executeTakeFirstOrThrow()
   })
 }
 

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { ListOf, problemResponses } from '../domain/contracts.ts'
-import { ChangePosition, ChangeQuery, getMapping, listMappingChanges, listMappings, Mapping, MappingBody, MappingChange, MappingKindParam, MappingListQuery, putMapping } from '../domain/mappings.ts'
+import { ChangePosition, ChangeQuery, deleteMapping, DeleteMappingQuery, getMapping, listMappingChanges, listMappings, Mapping, MappingBody, MappingChange, MappingKindParam, MappingListQuery, putMapping } from '../domain/mappings.ts'
 import { cursorCodec } from './cursor.ts'
 
 // Mappings as data (docs/importers.md): admin reads and writes of the rules importers map names with.
@@ -38,6 +38,19 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     const { created, mapping } = await putMapping(app.db, req.params.kind, req.params.key, req.body)
     return reply.code(created ? 201 : 200).send(mapping)
   })
+
+  app.delete('/v1/mappings/:kind/:key', {
+    config: admin,
+    schema: {
+      operationId: 'deleteMapping',
+      summary: 'Remove a mapping rule; the change log keeps its last value with who and why, and it stops counting from the next import',
+      description: 'Who and why are query parameters (a DELETE carries no body). A provider or GPU product that another mapping still names is 409. Quotes already stored keep their product and provider.',
+      tags,
+      params: Params,
+      querystring: DeleteMappingQuery,
+      response: { 200: MappingChange, ...problemResponses(400, 401, 403, 404, 409) },
+    },
+  }, (req) => deleteMapping(app.db, req.params.kind, req.params.key, req.query))
 }
 
 export default routes

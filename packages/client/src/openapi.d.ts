@@ -611,7 +611,13 @@ export interface paths {
          */
         put: operations["putMapping"];
         post?: never;
-        delete?: never;
+        /**
+         * Remove a mapping rule; the change log keeps its last value with who and why, and it stops counting from the next import
+         * @description Who and why are query parameters (a DELETE carries no body). A provider or GPU product that another mapping still names is 409. Quotes already stored keep their product and provider.
+         *
+         *     API key: required, with scope `admin`.
+         */
+        delete: operations["deleteMapping"];
         options?: never;
         head?: never;
         patch?: never;
@@ -2631,7 +2637,7 @@ export interface operations {
                      *       "title": "Unauthorized",
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
-                     *       "request_id": "2Oe5etf4-9g",
+                     *       "request_id": "3HN8BeC_-9p",
                      *       "instance": "/metrics"
                      *     }
                      */
@@ -2742,7 +2748,7 @@ export interface operations {
                      *               "base_value": "100",
                      *               "base_date": "2026-10-01",
                      *               "changed_by": "admin",
-                     *               "changed_at": "2026-12-07T12:24:27.644000Z",
+                     *               "changed_at": "2026-12-07T13:04:30.945000Z",
                      *               "reason": "initial",
                      *               "components": [
                      *                 {
@@ -2766,7 +2772,7 @@ export interface operations {
                      *               "base_value": null,
                      *               "base_date": null,
                      *               "changed_by": "admin",
-                     *               "changed_at": "2026-12-07T12:24:28.572000Z",
+                     *               "changed_at": "2026-12-07T13:04:32.794000Z",
                      *               "reason": "rebalanced",
                      *               "components": [
                      *                 {
@@ -2833,7 +2839,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/baskets",
-                     *       "request_id": "2Oe5etf4-5x"
+                     *       "request_id": "3HN8BeC_-5y"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2905,7 +2911,7 @@ export interface operations {
                      *           "base_value": "100",
                      *           "base_date": "2026-10-01",
                      *           "changed_by": "admin",
-                     *           "changed_at": "2026-12-07T12:24:27.644000Z",
+                     *           "changed_at": "2026-12-07T13:04:30.945000Z",
                      *           "reason": "initial",
                      *           "components": [
                      *             {
@@ -2980,7 +2986,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No basket NO-SUCH-INDEX",
                      *       "instance": "/v1/baskets/NO-SUCH-INDEX",
-                     *       "request_id": "2Oe5etf4-5k"
+                     *       "request_id": "3HN8BeC_-5l"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -3063,7 +3069,7 @@ export interface operations {
                      *           "base_value": "100",
                      *           "base_date": "2026-10-01",
                      *           "changed_by": "admin",
-                     *           "changed_at": "2026-12-07T12:24:27.644000Z",
+                     *           "changed_at": "2026-12-07T13:04:30.945000Z",
                      *           "reason": "initial",
                      *           "components": [
                      *             {
@@ -3087,7 +3093,7 @@ export interface operations {
                      *           "base_value": null,
                      *           "base_date": null,
                      *           "changed_by": "admin",
-                     *           "changed_at": "2026-12-07T12:24:28.572000Z",
+                     *           "changed_at": "2026-12-07T13:04:32.794000Z",
                      *           "reason": "rebalanced",
                      *           "components": [
                      *             {
@@ -3150,7 +3156,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/baskets/CONTRACT-BASKET",
-                     *       "request_id": "2Oe5etf4-5o"
+                     *       "request_id": "3HN8BeC_-5p"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -3341,7 +3347,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/baskets/CONTRACT-BASKET/averages",
-                     *       "request_id": "2Oe5etf4-6k",
+                     *       "request_id": "3HN8BeC_-6l",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -3488,7 +3494,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z; querystring/width: Too small: expected number to be >=240",
                      *       "instance": "/v1/baskets/CONTRACT-BASKET/chart.svg",
-                     *       "request_id": "2Oe5etf4-6e",
+                     *       "request_id": "3HN8BeC_-6f",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -3709,7 +3715,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/baskets/CONTRACT-BASKET/values",
-                     *       "request_id": "2Oe5etf4-60",
+                     *       "request_id": "3HN8BeC_-61",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -3859,7 +3865,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/baskets/CONTRACT-BASKET/values.csv",
-                     *       "request_id": "2Oe5etf4-68",
+                     *       "request_id": "3HN8BeC_-69",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -4026,7 +4032,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/curves",
-                     *       "request_id": "2Oe5etf4-8t"
+                     *       "request_id": "3HN8BeC_-92"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4104,7 +4110,7 @@ export interface operations {
                      *           "status": "ok",
                      *           "value": 2.49,
                      *           "revision": 1,
-                     *           "published_at": "2026-12-07T12:24:25.928Z",
+                     *           "published_at": "2026-12-07T13:04:26.471Z",
                      *           "premium": "0.000000",
                      *           "premium_pct": "0.0000",
                      *           "history": "/v1/indices/H100-SXM-OD/values"
@@ -4115,7 +4121,7 @@ export interface operations {
                      *           "status": "ok",
                      *           "value": 2.750258,
                      *           "revision": 1,
-                     *           "published_at": "2026-12-07T12:24:25.928Z",
+                     *           "published_at": "2026-12-07T13:04:26.471Z",
                      *           "premium": "0.104521",
                      *           "premium_pct": "10.4521",
                      *           "history": "/v1/indices/H100-SXM-R1/values"
@@ -4154,7 +4160,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/curves/H100-SXM",
-                     *       "request_id": "2Oe5etf4-8x",
+                     *       "request_id": "3HN8BeC_-96",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/as_of",
@@ -4276,7 +4282,7 @@ export interface operations {
                      *           "status": "ok",
                      *           "value": 2.49,
                      *           "revision": 3,
-                     *           "published_at": "2026-12-07T12:24:28.443Z",
+                     *           "published_at": "2026-12-07T13:04:32.539Z",
                      *           "premium": "0.000000",
                      *           "premium_pct": "0.0000",
                      *           "history": "/v1/indices/H100-SXM-OD/values"
@@ -4287,7 +4293,7 @@ export interface operations {
                      *           "status": "ok",
                      *           "value": 2.710023,
                      *           "revision": 1,
-                     *           "published_at": "2026-12-07T12:24:25.928Z",
+                     *           "published_at": "2026-12-07T13:04:26.471Z",
                      *           "premium": "0.088363",
                      *           "premium_pct": "8.8363",
                      *           "history": "/v1/indices/H100-SXM-R1/values"
@@ -4326,7 +4332,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/curves/H100-SXM/2026-10-20",
-                     *       "request_id": "2Oe5etf4-99",
+                     *       "request_id": "3HN8BeC_-9i",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/as_of",
@@ -4470,7 +4476,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z; querystring/width: Too small: expected number to be >=240",
                      *       "instance": "/v1/curves/H100-SXM/chart.svg",
-                     *       "request_id": "2Oe5etf4-93",
+                     *       "request_id": "3HN8BeC_-9c",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/as_of",
@@ -4587,14 +4593,14 @@ export interface operations {
                      *           "currency": "EUR",
                      *           "usd_per_unit": "1.104344",
                      *           "source": "demo",
-                     *           "created_at": "2026-12-07T12:24:24.544Z"
+                     *           "created_at": "2026-12-07T13:04:24.558Z"
                      *         },
                      *         {
                      *           "date": "2026-11-01",
                      *           "currency": "GBP",
                      *           "usd_per_unit": "1.244411",
                      *           "source": "demo",
-                     *           "created_at": "2026-12-07T12:24:24.544Z"
+                     *           "created_at": "2026-12-07T13:04:24.558Z"
                      *         }
                      *       ],
                      *       "next_cursor": null
@@ -4631,7 +4637,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/fx-rates",
-                     *       "request_id": "2Oe5etf4-1h",
+                     *       "request_id": "3HN8BeC_-1i",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -4746,7 +4752,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/fx-rates",
-                     *       "request_id": "2Oe5etf4-1k"
+                     *       "request_id": "3HN8BeC_-1l"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4897,8 +4903,8 @@ export interface operations {
                      *           "code": "A100-SXM-OD",
                      *           "unit": "USD/GPU-hour",
                      *           "methodology_version": 1,
-                     *           "created_at": "2026-12-07T11:39:40.901Z",
-                     *           "updated_at": "2026-12-07T11:39:40.901Z",
+                     *           "created_at": "2026-12-07T13:00:54.782Z",
+                     *           "updated_at": "2026-12-07T13:00:54.782Z",
                      *           "latest": {
                      *             "code": "A100-SXM-OD",
                      *             "date": "2026-11-01",
@@ -4918,7 +4924,7 @@ export interface operations {
                      *             "hhi": 0.166667,
                      *             "max_provider_impact": 0.037518,
                      *             "revision": 1,
-                     *             "published_at": "2026-12-07T12:24:25.928Z",
+                     *             "published_at": "2026-12-07T13:04:26.471Z",
                      *             "methodology_version": 1,
                      *             "hash": "sha256:7a836626d55ed69fbb27d8f77cba8c5b5daaa82832f2c6b799d6245f6d336d12"
                      *           }
@@ -4963,8 +4969,8 @@ export interface operations {
                      *           "code": "B200-SXM-OD",
                      *           "unit": "USD/GPU-hour",
                      *           "methodology_version": 1,
-                     *           "created_at": "2026-12-07T11:39:40.901Z",
-                     *           "updated_at": "2026-12-07T11:39:40.901Z",
+                     *           "created_at": "2026-12-07T13:00:54.782Z",
+                     *           "updated_at": "2026-12-07T13:00:54.782Z",
                      *           "latest": {
                      *             "code": "B200-SXM-OD",
                      *             "date": "2026-11-01",
@@ -4984,7 +4990,7 @@ export interface operations {
                      *             "hhi": 0.142857,
                      *             "max_provider_impact": 0.178959,
                      *             "revision": 1,
-                     *             "published_at": "2026-12-07T12:24:25.928Z",
+                     *             "published_at": "2026-12-07T13:04:26.471Z",
                      *             "methodology_version": 1,
                      *             "hash": "sha256:6201665ce59f7e12cbc688f258d77c7d9fa69f9f4102ef3ff5eaf739fed9d419"
                      *           }
@@ -5036,7 +5042,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/indices",
-                     *       "request_id": "2Oe5etf4-2q"
+                     *       "request_id": "3HN8BeC_-2r"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5096,8 +5102,8 @@ export interface operations {
                 content: {
                     /**
                      * @example code,name,kind,unit,date,status,value,level,revision,published_at,methodology_version,hash
-                     *     A100-SXM-OD,A100 SXM on-demand,gpu,USD/GPU-hour,2026-11-01,ok,1.403882,,1,2026-12-07T12:24:25.928Z,1,sha256:7a836626d55ed69fbb27d8f77cba8c5b5daaa82832f2c6b799d6245f6d336d12
-                     *     B200-SXM-OD,B200 SXM on-demand,gpu,USD/GPU-hour,2026-11-01,ok,5.079982,,1,2026-12-07T12:24:25.928Z,1,sha256:6201665ce59f7e12cbc688f258d77c7d9fa69f9f4102ef3ff5eaf739fed9d419
+                     *     A100-SXM-OD,A100 SXM on-demand,gpu,USD/GPU-hour,2026-11-01,ok,1.403882,,1,2026-12-07T13:04:26.471Z,1,sha256:7a836626d55ed69fbb27d8f77cba8c5b5daaa82832f2c6b799d6245f6d336d12
+                     *     B200-SXM-OD,B200 SXM on-demand,gpu,USD/GPU-hour,2026-11-01,ok,5.079982,,1,2026-12-07T13:04:26.471Z,1,sha256:6201665ce59f7e12cbc688f258d77c7d9fa69f9f4102ef3ff5eaf739fed9d419
                      */
                     "text/csv": string;
                 };
@@ -5143,7 +5149,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/indices.csv",
-                     *       "request_id": "2Oe5etf4-2w"
+                     *       "request_id": "3HN8BeC_-2x"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5244,8 +5250,8 @@ export interface operations {
                      *       "code": "H100-SXM-OD",
                      *       "unit": "USD/GPU-hour",
                      *       "methodology_version": 1,
-                     *       "created_at": "2026-12-07T11:39:40.901Z",
-                     *       "updated_at": "2026-12-07T11:39:40.901Z",
+                     *       "created_at": "2026-12-07T13:00:54.782Z",
+                     *       "updated_at": "2026-12-07T13:00:54.782Z",
                      *       "latest": {
                      *         "code": "H100-SXM-OD",
                      *         "date": "2026-11-01",
@@ -5265,7 +5271,7 @@ export interface operations {
                      *         "hhi": 0.111111,
                      *         "max_provider_impact": 0.2115,
                      *         "revision": 1,
-                     *         "published_at": "2026-12-07T12:24:25.928Z",
+                     *         "published_at": "2026-12-07T13:04:26.471Z",
                      *         "methodology_version": 1,
                      *         "hash": "sha256:a7f062c09c30119b442f29398f4b758dd8997cbebf63c7690c87e18f57122431"
                      *       }
@@ -5326,7 +5332,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No index NO-SUCH-INDEX",
                      *       "instance": "/v1/indices/NO-SUCH-INDEX",
-                     *       "request_id": "2Oe5etf4-30"
+                     *       "request_id": "3HN8BeC_-31"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5437,8 +5443,8 @@ export interface operations {
                      *       "code": "H100-SXM-OD",
                      *       "unit": "USD/GPU-hour",
                      *       "methodology_version": 1,
-                     *       "created_at": "2026-12-07T11:39:40.901Z",
-                     *       "updated_at": "2026-12-07T12:24:28.191Z"
+                     *       "created_at": "2026-12-07T13:00:54.782Z",
+                     *       "updated_at": "2026-12-07T13:04:32.102Z"
                      *     }
                      */
                     "application/json": components["schemas"]["IndexDefinition"];
@@ -5484,7 +5490,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/indices/H100-SXM-OD",
-                     *       "request_id": "2Oe5etf4-34"
+                     *       "request_id": "3HN8BeC_-35"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5719,7 +5725,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/period: Invalid option: expected one of \"week\"|\"month\"|\"quarter\"|\"year\"; querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/indices/H100-SXM-OD/averages",
-                     *       "request_id": "2Oe5etf4-4b",
+                     *       "request_id": "3HN8BeC_-4c",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/period",
@@ -5872,7 +5878,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/period: Invalid option: expected one of \"week\"|\"month\"|\"quarter\"|\"year\"; querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/indices/H100-SXM-OD/averages.csv",
-                     *       "request_id": "2Oe5etf4-4k",
+                     *       "request_id": "3HN8BeC_-4l",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/period",
@@ -6020,7 +6026,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z; querystring/width: Too small: expected number to be >=240",
                      *       "instance": "/v1/indices/H100-SXM-OD/chart.svg",
-                     *       "request_id": "2Oe5etf4-8m",
+                     *       "request_id": "3HN8BeC_-8v",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -6149,7 +6155,7 @@ export interface operations {
                      *       "hhi": 0.111111,
                      *       "max_provider_impact": 0.2115,
                      *       "revision": 1,
-                     *       "published_at": "2026-12-07T12:24:25.928Z",
+                     *       "published_at": "2026-12-07T13:04:26.471Z",
                      *       "methodology_version": 1,
                      *       "hash": "sha256:a7f062c09c30119b442f29398f4b758dd8997cbebf63c7690c87e18f57122431",
                      *       "source_health": null
@@ -6210,7 +6216,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No index NO-SUCH-INDEX",
                      *       "instance": "/v1/indices/NO-SUCH-INDEX/latest",
-                     *       "request_id": "2Oe5etf4-2b"
+                     *       "request_id": "3HN8BeC_-2c"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6285,7 +6291,7 @@ export interface operations {
                 content: {
                     /**
                      * @example date,code,status,value,level,unit,window_days,n_providers,n_contributors,n_quotes,n_excluded,min,p25,p75,max,hhi,max_provider_impact,revision,published_at,methodology_version,hash
-                     *     2026-11-01,H100-SXM-OD,ok,2.49,,USD/GPU-hour,1,9,9,9,0,1.8485,2.2334,2.973225,3.4693,0.111111,0.2115,1,2026-12-07T12:24:25.928Z,1,sha256:a7f062c09c30119b442f29398f4b758dd8997cbebf63c7690c87e18f57122431
+                     *     2026-11-01,H100-SXM-OD,ok,2.49,,USD/GPU-hour,1,9,9,9,0,1.8485,2.2334,2.973225,3.4693,0.111111,0.2115,1,2026-12-07T13:04:26.471Z,1,sha256:a7f062c09c30119b442f29398f4b758dd8997cbebf63c7690c87e18f57122431
                      */
                     "text/csv": string;
                 };
@@ -6343,7 +6349,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No index NO-SUCH-INDEX",
                      *       "instance": "/v1/indices/NO-SUCH-INDEX/latest.csv",
-                     *       "request_id": "2Oe5etf4-2j"
+                     *       "request_id": "3HN8BeC_-2k"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6451,7 +6457,7 @@ export interface operations {
                      *           "hhi": 0.111111,
                      *           "max_provider_impact": 0.172643,
                      *           "revision": 1,
-                     *           "published_at": "2026-12-07T12:24:25.24Z",
+                     *           "published_at": "2026-12-07T13:04:25.29Z",
                      *           "methodology_version": 1,
                      *           "hash": "sha256:a0bacd31e132e19c455fed490eaadc2763962eb9d0921eddcd686a9eb553ecb5"
                      *         },
@@ -6474,7 +6480,7 @@ export interface operations {
                      *           "hhi": 0.111111,
                      *           "max_provider_impact": 0.127115,
                      *           "revision": 1,
-                     *           "published_at": "2026-12-07T12:24:25.24Z",
+                     *           "published_at": "2026-12-07T13:04:25.29Z",
                      *           "methodology_version": 1,
                      *           "hash": "sha256:50e969050a1550582a5f7c756c885c29ead3961c777fd7541ec3ef0029ad58f6"
                      *         }
@@ -6524,7 +6530,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z; querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/indices/H100-SXM-OD/values",
-                     *       "request_id": "2Oe5etf4-3e",
+                     *       "request_id": "3HN8BeC_-3f",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -6644,8 +6650,8 @@ export interface operations {
                 content: {
                     /**
                      * @example date,code,status,value,level,unit,window_days,n_providers,n_contributors,n_quotes,n_excluded,min,p25,p75,max,hhi,max_provider_impact,revision,published_at,methodology_version,hash
-                     *     2026-09-18,H100-SXM-OD,ok,2.6391,,USD/GPU-hour,1,9,9,9,0,2.0268,2.47301,2.99,3.49,0.111111,0.172643,1,2026-12-07T12:24:25.24Z,1,sha256:a0bacd31e132e19c455fed490eaadc2763962eb9d0921eddcd686a9eb553ecb5
-                     *     2026-09-19,H100-SXM-OD,ok,2.6718,,USD/GPU-hour,1,9,9,9,0,2.0134,2.471403,2.99,3.49,0.111111,0.127115,1,2026-12-07T12:24:25.24Z,1,sha256:50e969050a1550582a5f7c756c885c29ead3961c777fd7541ec3ef0029ad58f6
+                     *     2026-09-18,H100-SXM-OD,ok,2.6391,,USD/GPU-hour,1,9,9,9,0,2.0268,2.47301,2.99,3.49,0.111111,0.172643,1,2026-12-07T13:04:25.29Z,1,sha256:a0bacd31e132e19c455fed490eaadc2763962eb9d0921eddcd686a9eb553ecb5
+                     *     2026-09-19,H100-SXM-OD,ok,2.6718,,USD/GPU-hour,1,9,9,9,0,2.0134,2.471403,2.99,3.49,0.111111,0.127115,1,2026-12-07T13:04:25.29Z,1,sha256:50e969050a1550582a5f7c756c885c29ead3961c777fd7541ec3ef0029ad58f6
                      */
                     "text/csv": string;
                 };
@@ -6679,7 +6685,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: is not a real calendar date (2026-02 has 28 days); querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z; querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/indices/H100-SXM-OD/values.csv",
-                     *       "request_id": "2Oe5etf4-3n",
+                     *       "request_id": "3HN8BeC_-3o",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -6812,7 +6818,7 @@ export interface operations {
                      *       "hhi": 0.111111,
                      *       "max_provider_impact": 0.094314,
                      *       "revision": 2,
-                     *       "published_at": "2026-12-07T12:24:26.383Z",
+                     *       "published_at": "2026-12-07T13:04:27.555Z",
                      *       "methodology_version": 1,
                      *       "hash": "sha256:6e0e6c8e920c9262b5659fab98f75ca1168c738eb6bdf73b4b6fe03fead9b393"
                      *     }
@@ -6848,7 +6854,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/as_of: must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z",
                      *       "instance": "/v1/indices/H100-SXM-OD/values/2026-10-20",
-                     *       "request_id": "2Oe5etf4-3u",
+                     *       "request_id": "3HN8BeC_-3v",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/as_of",
@@ -6974,11 +6980,11 @@ export interface operations {
                      *           "hhi": 0.111111,
                      *           "max_provider_impact": 0.219864,
                      *           "revision": 1,
-                     *           "published_at": "2026-12-07T12:24:25.928Z",
+                     *           "published_at": "2026-12-07T13:04:26.471Z",
                      *           "methodology_version": 1,
                      *           "hash": "sha256:6f0b2450f98882d247f906f8a985f30df109e16eaec2988b862b6571587d190d",
                      *           "reason": "initial",
-                     *           "superseded_at": "2026-12-07T12:24:26.383Z"
+                     *           "superseded_at": "2026-12-07T13:04:27.555Z"
                      *         },
                      *         {
                      *           "code": "H100-SXM-OD",
@@ -6999,7 +7005,7 @@ export interface operations {
                      *           "hhi": 0.111111,
                      *           "max_provider_impact": 0.094314,
                      *           "revision": 2,
-                     *           "published_at": "2026-12-07T12:24:26.383Z",
+                     *           "published_at": "2026-12-07T13:04:27.555Z",
                      *           "methodology_version": 1,
                      *           "hash": "sha256:6e0e6c8e920c9262b5659fab98f75ca1168c738eb6bdf73b4b6fe03fead9b393",
                      *           "reason": "late_quotes",
@@ -7063,7 +7069,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No index NO-SUCH-INDEX",
                      *       "instance": "/v1/indices/NO-SUCH-INDEX/values/2026-10-20/revisions",
-                     *       "request_id": "2Oe5etf4-43"
+                     *       "request_id": "3HN8BeC_-44"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7145,7 +7151,7 @@ export interface operations {
                      *           "insufficient": 0
                      *         }
                      *       ],
-                     *       "ms": 12
+                     *       "ms": 18
                      *     }
                      */
                     "application/json": components["schemas"]["ComputeReport"];
@@ -7179,7 +7185,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/indices/compute",
-                     *       "request_id": "2Oe5etf4-4p"
+                     *       "request_id": "3HN8BeC_-4q"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7311,7 +7317,7 @@ export interface operations {
                      *             "website": "https://aws.amazon.com"
                      *           },
                      *           "updated_by": "seed",
-                     *           "updated_at": "2026-12-07T11:39:40.901Z"
+                     *           "updated_at": "2026-12-07T13:00:54.782Z"
                      *         },
                      *         {
                      *           "kind": "provider",
@@ -7323,7 +7329,7 @@ export interface operations {
                      *             "website": "https://azure.microsoft.com"
                      *           },
                      *           "updated_by": "seed",
-                     *           "updated_at": "2026-12-07T11:39:40.901Z"
+                     *           "updated_at": "2026-12-07T13:00:54.782Z"
                      *         }
                      *       ],
                      *       "next_cursor": null
@@ -7372,7 +7378,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/mappings",
-                     *       "request_id": "2Oe5etf4-7y"
+                     *       "request_id": "3HN8BeC_-7z"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7455,7 +7461,7 @@ export interface operations {
                      *         "variant": "sxm"
                      *       },
                      *       "updated_by": "seed",
-                     *       "updated_at": "2026-12-07T11:39:40.901Z"
+                     *       "updated_at": "2026-12-07T13:00:54.782Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Mapping"];
@@ -7501,7 +7507,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/mappings/gpu_product/h100-sxm",
-                     *       "request_id": "2Oe5etf4-88"
+                     *       "request_id": "3HN8BeC_-89"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7607,7 +7613,7 @@ export interface operations {
                      *         "variant": "sxm"
                      *       },
                      *       "updated_by": "seed",
-                     *       "updated_at": "2026-12-07T11:39:40.901Z"
+                     *       "updated_at": "2026-12-07T13:00:54.782Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Mapping"];
@@ -7653,7 +7659,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/mappings/gpu_product/h100-sxm",
-                     *       "request_id": "2Oe5etf4-8c"
+                     *       "request_id": "3HN8BeC_-8d"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7759,6 +7765,187 @@ export interface operations {
             };
         };
     };
+    deleteMapping: {
+        parameters: {
+            query: {
+                changed_by: string;
+                reason: string;
+            };
+            header?: never;
+            path: {
+                key: string;
+                kind: "provider" | "source_provider" | "gpu_product" | "instance_type" | "vast_gpu" | "model_rule" | "exclusion";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "2",
+                     *       "kind": "model_rule",
+                     *       "key": "contract-doomed",
+                     *       "old_value": {
+                     *         "lab": "openai",
+                     *         "tier": "frontier",
+                     *         "match": "^gpt-6-preview$",
+                     *         "family": "gpt-6",
+                     *         "open_weights": false
+                     *       },
+                     *       "new_value": null,
+                     *       "old_position": 480,
+                     *       "new_position": null,
+                     *       "changed_by": "ops@example.com",
+                     *       "changed_at": "2026-12-07T13:04:33.765Z",
+                     *       "reason": "announced but never sold"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MappingChange"];
+                };
+            };
+            /** @description the request is malformed: a parameter or a field is invalid (each named in errors) */
+            400: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no API key, or an unknown or revoked one */
+            401: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://cpx.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "An API key is required: send Authorization: Bearer <key>",
+                     *       "instance": "/v1/mappings/model_rule/contract-doomed",
+                     *       "request_id": "3HN8BeC_-8l"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the API key's scope does not allow this operation */
+            403: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the resource does not exist */
+            404: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the request conflicts with the current state */
+            409: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the body is over the route's limit */
+            413: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a path parameter is over 200 characters */
+            414: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the body's media type is not accepted */
+            415: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded (Retry-After, RateLimit headers) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded or the database is unreachable (Retry-After); a compute cut off part-way names in committed the days it had published */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listMappingChanges: {
         parameters: {
             query?: {
@@ -7789,7 +7976,26 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "data": [],
+                     *       "data": [
+                     *         {
+                     *           "id": "1",
+                     *           "kind": "model_rule",
+                     *           "key": "contract-doomed",
+                     *           "old_value": null,
+                     *           "new_value": {
+                     *             "lab": "openai",
+                     *             "tier": "frontier",
+                     *             "match": "^gpt-6-preview$",
+                     *             "family": "gpt-6",
+                     *             "open_weights": false
+                     *           },
+                     *           "old_position": null,
+                     *           "new_position": 480,
+                     *           "changed_by": "ops@example.com",
+                     *           "changed_at": "2026-12-07T13:04:30.922Z",
+                     *           "reason": "announced"
+                     *         }
+                     *       ],
                      *       "next_cursor": null
                      *     }
                      */
@@ -7836,7 +8042,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/mappings/changes",
-                     *       "request_id": "2Oe5etf4-83"
+                     *       "request_id": "3HN8BeC_-84"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7924,7 +8130,7 @@ export interface operations {
                      *             "methodology.aggregate",
                      *             "methodology.max_posted_age_days"
                      *           ],
-                     *           "created_at": "2026-12-07T11:39:40.901Z"
+                     *           "created_at": "2026-12-07T13:00:54.782Z"
                      *         },
                      *         {
                      *           "code": "TOK-FRONTIER-IN",
@@ -7937,7 +8143,7 @@ export interface operations {
                      *             "methodology.aggregate",
                      *             "methodology.max_posted_age_days"
                      *           ],
-                     *           "created_at": "2026-12-07T11:39:40.901Z"
+                     *           "created_at": "2026-12-07T13:00:54.782Z"
                      *         }
                      *       ],
                      *       "next_cursor": null
@@ -7986,7 +8192,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/methodology-changes",
-                     *       "request_id": "2Oe5etf4-54"
+                     *       "request_id": "3HN8BeC_-55"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -8124,7 +8330,7 @@ export interface operations {
                      *       "title": "URI Too Long",
                      *       "status": 414,
                      *       "detail": "'/v1/payloads/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' is exceeding the max param length",
-                     *       "request_id": "2Oe5etf4-7u",
+                     *       "request_id": "3HN8BeC_-7v",
                      *       "instance": "/v1/payloads/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
                      *     }
                      */
@@ -8198,8 +8404,8 @@ export interface operations {
                      *           "variant": "sxm",
                      *           "tier": null,
                      *           "open_weights": null,
-                     *           "created_at": "2026-12-07T12:24:24.513Z",
-                     *           "updated_at": "2026-12-07T12:24:24.513Z"
+                     *           "created_at": "2026-12-07T13:04:24.502Z",
+                     *           "updated_at": "2026-12-07T13:04:24.502Z"
                      *         },
                      *         {
                      *           "code": "amazon/nova-2-lite",
@@ -8209,8 +8415,8 @@ export interface operations {
                      *           "variant": null,
                      *           "tier": "small",
                      *           "open_weights": false,
-                     *           "created_at": "2026-12-07T12:24:27.096Z",
-                     *           "updated_at": "2026-12-07T12:24:27.096Z"
+                     *           "created_at": "2026-12-07T13:04:29.722Z",
+                     *           "updated_at": "2026-12-07T13:04:29.722Z"
                      *         }
                      *       ],
                      *       "next_cursor": null
@@ -8259,7 +8465,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/products",
-                     *       "request_id": "2Oe5etf4-z"
+                     *       "request_id": "3HN8BeC_-10"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -8327,8 +8533,8 @@ export interface operations {
                      *       "variant": null,
                      *       "tier": "frontier",
                      *       "open_weights": false,
-                     *       "created_at": "2026-12-07T12:24:24.519Z",
-                     *       "updated_at": "2026-12-07T12:24:24.519Z"
+                     *       "created_at": "2026-12-07T13:04:24.507Z",
+                     *       "updated_at": "2026-12-07T13:04:24.507Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Product"];
@@ -8362,7 +8568,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "params/code: must be a lowercase code such as h100-sxm or openai/gpt-5.5 (URL-encode the slash as %2F)",
                      *       "instance": "/v1/products/NO-SUCH-INDEX",
-                     *       "request_id": "2Oe5etf4-13",
+                     *       "request_id": "3HN8BeC_-14",
                      *       "errors": [
                      *         {
                      *           "path": "params/code",
@@ -8471,8 +8677,8 @@ export interface operations {
                      *       "variant": "sxm",
                      *       "tier": null,
                      *       "open_weights": null,
-                     *       "created_at": "2026-12-07T12:24:24.499Z",
-                     *       "updated_at": "2026-12-07T12:24:27.808Z"
+                     *       "created_at": "2026-12-07T13:04:24.487Z",
+                     *       "updated_at": "2026-12-07T13:04:31.47Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Product"];
@@ -8518,7 +8724,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/products/h100-sxm",
-                     *       "request_id": "2Oe5etf4-17"
+                     *       "request_id": "3HN8BeC_-18"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -8657,16 +8863,16 @@ export interface operations {
                      *           "name": "Anthropic",
                      *           "kind": "model_lab",
                      *           "website": "https://www.anthropic.com",
-                     *           "created_at": "2026-12-07T12:24:24.486Z",
-                     *           "updated_at": "2026-12-07T12:24:24.486Z"
+                     *           "created_at": "2026-12-07T13:04:24.469Z",
+                     *           "updated_at": "2026-12-07T13:04:24.469Z"
                      *         },
                      *         {
                      *           "slug": "aws",
                      *           "name": "Amazon Web Services",
                      *           "kind": "hyperscaler",
                      *           "website": "https://aws.amazon.com",
-                     *           "created_at": "2026-12-07T12:24:24.47Z",
-                     *           "updated_at": "2026-12-07T12:24:24.47Z"
+                     *           "created_at": "2026-12-07T13:04:24.444Z",
+                     *           "updated_at": "2026-12-07T13:04:24.444Z"
                      *         }
                      *       ],
                      *       "next_cursor": null
@@ -8715,7 +8921,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/providers",
-                     *       "request_id": "2Oe5etf4-g"
+                     *       "request_id": "3HN8BeC_-h"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -8780,8 +8986,8 @@ export interface operations {
                      *       "name": "Lambda",
                      *       "kind": "neocloud",
                      *       "website": "https://lambda.ai",
-                     *       "created_at": "2026-12-07T12:24:24.474Z",
-                     *       "updated_at": "2026-12-07T12:24:24.474Z"
+                     *       "created_at": "2026-12-07T13:04:24.454Z",
+                     *       "updated_at": "2026-12-07T13:04:24.454Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Provider"];
@@ -8839,7 +9045,7 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "No provider no-such-provider",
                      *       "instance": "/v1/providers/no-such-provider",
-                     *       "request_id": "2Oe5etf4-k"
+                     *       "request_id": "3HN8BeC_-l"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -8915,8 +9121,8 @@ export interface operations {
                      *       "name": "Lambda",
                      *       "kind": "neocloud",
                      *       "website": "https://lambda.ai",
-                     *       "created_at": "2026-12-07T12:24:24.474Z",
-                     *       "updated_at": "2026-12-07T12:24:27.726Z"
+                     *       "created_at": "2026-12-07T13:04:24.454Z",
+                     *       "updated_at": "2026-12-07T13:04:31.329Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Provider"];
@@ -8962,7 +9168,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/providers/lambda",
-                     *       "request_id": "2Oe5etf4-o"
+                     *       "request_id": "3HN8BeC_-p"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -9118,10 +9324,10 @@ export interface operations {
                      *           "gpus_per_instance": null,
                      *           "fx_usd_per_unit": "1",
                      *           "usd_price": "60",
-                     *           "observed_at": "2026-12-07T12:24:27.07Z",
+                     *           "observed_at": "2026-12-07T13:04:29.634Z",
                      *           "observed_day": "2026-12-07",
                      *           "source": "openrouter",
-                     *           "ingested_at": "2026-12-07T12:24:27.096Z",
+                     *           "ingested_at": "2026-12-07T13:04:29.722Z",
                      *           "run_id": "1"
                      *         },
                      *         {
@@ -9138,14 +9344,14 @@ export interface operations {
                      *           "gpus_per_instance": null,
                      *           "fx_usd_per_unit": "1",
                      *           "usd_price": "30",
-                     *           "observed_at": "2026-12-07T12:24:27.07Z",
+                     *           "observed_at": "2026-12-07T13:04:29.634Z",
                      *           "observed_day": "2026-12-07",
                      *           "source": "openrouter",
-                     *           "ingested_at": "2026-12-07T12:24:27.096Z",
+                     *           "ingested_at": "2026-12-07T13:04:29.722Z",
                      *           "run_id": "1"
                      *         }
                      *       ],
-                     *       "next_cursor": "eyJhdCI6IjIwMjYtMTItMDdUMTI6MjQ6MjcuMDdaIiwiaWQiOiI4MjQxIn0.1DsbxOewdFUiwyd_QK3bVSxW"
+                     *       "next_cursor": "eyJhdCI6IjIwMjYtMTItMDdUMTM6MDQ6MjkuNjM0WiIsImlkIjoiODI0MSJ9.8Hgst0lB1cR36odaM8QKMnAd"
                      *     }
                      */
                     "application/json": components["schemas"]["QuoteList"];
@@ -9179,7 +9385,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/from: Invalid input; querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/quotes",
-                     *       "request_id": "2Oe5etf4-1t",
+                     *       "request_id": "3HN8BeC_-1u",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/from",
@@ -9296,7 +9502,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/quotes",
-                     *       "request_id": "2Oe5etf4-1w"
+                     *       "request_id": "3HN8BeC_-1x"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -9421,7 +9627,7 @@ export interface operations {
                      *       "observed_at": "2026-09-18T03:00:00Z",
                      *       "observed_day": "2026-09-18",
                      *       "source": "demo",
-                     *       "ingested_at": "2026-12-07T12:24:24.609Z",
+                     *       "ingested_at": "2026-12-07T13:04:24.643Z",
                      *       "run_id": null,
                      *       "run": null
                      *     }
@@ -9492,7 +9698,7 @@ export interface operations {
                      *       "title": "URI Too Long",
                      *       "status": 414,
                      *       "detail": "'/v1/quotes/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' is exceeding the max param length",
-                     *       "request_id": "2Oe5etf4-25",
+                     *       "request_id": "3HN8BeC_-26",
                      *       "instance": "/v1/quotes/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
                      *     }
                      */
@@ -9567,7 +9773,7 @@ export interface operations {
                      *           "date": "2026-10-20",
                      *           "revision": 2,
                      *           "reason": "late_quotes",
-                     *           "published_at": "2026-12-07T12:24:26.383Z",
+                     *           "published_at": "2026-12-07T13:04:27.555Z",
                      *           "unit": "USD/GPU-hour",
                      *           "status": "ok",
                      *           "value": 2.428928,
@@ -9582,7 +9788,7 @@ export interface operations {
                      *           "date": "2026-10-20",
                      *           "revision": 3,
                      *           "reason": "late_quotes",
-                     *           "published_at": "2026-12-07T12:24:28.443Z",
+                     *           "published_at": "2026-12-07T13:04:32.539Z",
                      *           "unit": "USD/GPU-hour",
                      *           "status": "ok",
                      *           "value": 2.49,
@@ -9627,7 +9833,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/revisions",
-                     *       "request_id": "2Oe5etf4-4y",
+                     *       "request_id": "3HN8BeC_-4z",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/limit",
@@ -9722,17 +9928,17 @@ export interface operations {
                      *       "source": "contract-feed",
                      *       "importer": "openrouter",
                      *       "trigger": "manual",
-                     *       "url": "http://127.0.0.1:32847/api/v1/models",
+                     *       "url": "http://127.0.0.1:38255/api/v1/models",
                      *       "provider": null,
-                     *       "started_at": "2026-12-07T12:24:27.051Z",
-                     *       "finished_at": "2026-12-07T12:24:27.636Z",
+                     *       "started_at": "2026-12-07T13:04:29.494Z",
+                     *       "finished_at": "2026-12-07T13:04:30.899Z",
                      *       "status": "ok",
                      *       "attempts": 1,
                      *       "http_status": 200,
                      *       "bytes": 1280659,
                      *       "sha256": "40a65a1fa9836bf82527ed994b5a7ff2345809feff6428cfb88710c3fe8ad27b",
                      *       "payload_kept": true,
-                     *       "observed_at": "2026-12-07T12:24:27.07Z",
+                     *       "observed_at": "2026-12-07T13:04:29.634Z",
                      *       "rows_read": 549,
                      *       "quotes": 507,
                      *       "accepted": 507,
@@ -9819,7 +10025,7 @@ export interface operations {
                      *       "title": "URI Too Long",
                      *       "status": 414,
                      *       "detail": "'/v1/runs/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' is exceeding the max param length",
-                     *       "request_id": "2Oe5etf4-7q",
+                     *       "request_id": "3HN8BeC_-7r",
                      *       "instance": "/v1/runs/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
                      *     }
                      */
@@ -9883,7 +10089,7 @@ export interface operations {
                      *         {
                      *           "name": "contract-doomed",
                      *           "importer": "openrouter",
-                     *           "url": "http://127.0.0.1:32847/api/v1/models",
+                     *           "url": "http://127.0.0.1:38255/api/v1/models",
                      *           "provider": null,
                      *           "interval_seconds": 3600,
                      *           "enabled": false,
@@ -9892,7 +10098,7 @@ export interface operations {
                      *           "max_bytes": 67108864,
                      *           "retries": 0,
                      *           "stale_after_seconds": 10800,
-                     *           "next_run_at": "2026-12-07T12:24:27.046Z",
+                     *           "next_run_at": "2026-12-07T13:04:29.475Z",
                      *           "last_run_at": null,
                      *           "last_success_at": null,
                      *           "last_success_age_seconds": null,
@@ -9901,13 +10107,13 @@ export interface operations {
                      *           "runs": 0,
                      *           "failures": 0,
                      *           "quotes_accepted": 0,
-                     *           "created_at": "2026-12-07T12:24:27.046Z",
-                     *           "updated_at": "2026-12-07T12:24:27.046Z"
+                     *           "created_at": "2026-12-07T13:04:29.475Z",
+                     *           "updated_at": "2026-12-07T13:04:29.475Z"
                      *         },
                      *         {
                      *           "name": "contract-feed",
                      *           "importer": "openrouter",
-                     *           "url": "http://127.0.0.1:32847/api/v1/models",
+                     *           "url": "http://127.0.0.1:38255/api/v1/models",
                      *           "provider": null,
                      *           "interval_seconds": 3600,
                      *           "enabled": false,
@@ -9916,17 +10122,17 @@ export interface operations {
                      *           "max_bytes": 67108864,
                      *           "retries": 0,
                      *           "stale_after_seconds": 10800,
-                     *           "next_run_at": "2026-12-07T13:24:27.049Z",
-                     *           "last_run_at": "2026-12-07T12:24:27.051Z",
-                     *           "last_success_at": "2026-12-07T12:24:27.636Z",
-                     *           "last_success_age_seconds": 1,
+                     *           "next_run_at": "2026-12-07T14:04:29.49Z",
+                     *           "last_run_at": "2026-12-07T13:04:29.494Z",
+                     *           "last_success_at": "2026-12-07T13:04:30.899Z",
+                     *           "last_success_age_seconds": 2,
                      *           "last_failure": null,
                      *           "stale": false,
                      *           "runs": 1,
                      *           "failures": 0,
                      *           "quotes_accepted": 507,
-                     *           "created_at": "2026-12-07T12:24:27.042Z",
-                     *           "updated_at": "2026-12-07T12:24:27.042Z"
+                     *           "created_at": "2026-12-07T13:04:29.42Z",
+                     *           "updated_at": "2026-12-07T13:04:29.42Z"
                      *         }
                      *       ],
                      *       "next_cursor": null
@@ -9975,7 +10181,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/sources",
-                     *       "request_id": "2Oe5etf4-6q"
+                     *       "request_id": "3HN8BeC_-6r"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -10038,7 +10244,7 @@ export interface operations {
                      * @example {
                      *       "name": "contract-feed",
                      *       "importer": "openrouter",
-                     *       "url": "http://127.0.0.1:32847/api/v1/models",
+                     *       "url": "http://127.0.0.1:38255/api/v1/models",
                      *       "provider": null,
                      *       "interval_seconds": 3600,
                      *       "enabled": false,
@@ -10047,17 +10253,17 @@ export interface operations {
                      *       "max_bytes": 67108864,
                      *       "retries": 0,
                      *       "stale_after_seconds": 10800,
-                     *       "next_run_at": "2026-12-07T13:24:27.049Z",
-                     *       "last_run_at": "2026-12-07T12:24:27.051Z",
-                     *       "last_success_at": "2026-12-07T12:24:27.636Z",
-                     *       "last_success_age_seconds": 1,
+                     *       "next_run_at": "2026-12-07T14:04:29.49Z",
+                     *       "last_run_at": "2026-12-07T13:04:29.494Z",
+                     *       "last_success_at": "2026-12-07T13:04:30.899Z",
+                     *       "last_success_age_seconds": 2,
                      *       "last_failure": null,
                      *       "stale": false,
                      *       "runs": 1,
                      *       "failures": 0,
                      *       "quotes_accepted": 507,
-                     *       "created_at": "2026-12-07T12:24:27.042Z",
-                     *       "updated_at": "2026-12-07T12:24:27.042Z"
+                     *       "created_at": "2026-12-07T13:04:29.42Z",
+                     *       "updated_at": "2026-12-07T13:04:29.42Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Source"];
@@ -10126,7 +10332,7 @@ export interface operations {
                      *       "title": "URI Too Long",
                      *       "status": 414,
                      *       "detail": "'/v1/sources/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' is exceeding the max param length",
-                     *       "request_id": "2Oe5etf4-6t",
+                     *       "request_id": "3HN8BeC_-6u",
                      *       "instance": "/v1/sources/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
                      *     }
                      */
@@ -10189,7 +10395,7 @@ export interface operations {
                      * @example {
                      *       "name": "contract-feed",
                      *       "importer": "openrouter",
-                     *       "url": "http://127.0.0.1:32847/api/v1/models",
+                     *       "url": "http://127.0.0.1:38255/api/v1/models",
                      *       "provider": null,
                      *       "interval_seconds": 3600,
                      *       "enabled": false,
@@ -10198,17 +10404,17 @@ export interface operations {
                      *       "max_bytes": 67108864,
                      *       "retries": 0,
                      *       "stale_after_seconds": 10800,
-                     *       "next_run_at": "2026-12-07T13:24:27.049Z",
-                     *       "last_run_at": "2026-12-07T12:24:27.051Z",
-                     *       "last_success_at": "2026-12-07T12:24:27.636Z",
-                     *       "last_success_age_seconds": 1,
+                     *       "next_run_at": "2026-12-07T14:04:29.49Z",
+                     *       "last_run_at": "2026-12-07T13:04:29.494Z",
+                     *       "last_success_at": "2026-12-07T13:04:30.899Z",
+                     *       "last_success_age_seconds": 2,
                      *       "last_failure": null,
                      *       "stale": false,
                      *       "runs": 1,
                      *       "failures": 0,
                      *       "quotes_accepted": 507,
-                     *       "created_at": "2026-12-07T12:24:27.042Z",
-                     *       "updated_at": "2026-12-07T12:24:28.856Z"
+                     *       "created_at": "2026-12-07T13:04:29.42Z",
+                     *       "updated_at": "2026-12-07T13:04:33.216Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Source"];
@@ -10254,7 +10460,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/sources/contract-feed",
-                     *       "request_id": "2Oe5etf4-6w"
+                     *       "request_id": "3HN8BeC_-6x"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -10397,7 +10603,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/sources/contract-doomed",
-                     *       "request_id": "2Oe5etf4-74"
+                     *       "request_id": "3HN8BeC_-75"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -10517,17 +10723,17 @@ export interface operations {
                      *       "source": "contract-feed",
                      *       "importer": "openrouter",
                      *       "trigger": "manual",
-                     *       "url": "http://127.0.0.1:32847/api/v1/models",
+                     *       "url": "http://127.0.0.1:38255/api/v1/models",
                      *       "provider": null,
-                     *       "started_at": "2026-12-07T12:24:28.918Z",
-                     *       "finished_at": "2026-12-07T12:24:28.945Z",
+                     *       "started_at": "2026-12-07T13:04:33.343Z",
+                     *       "finished_at": "2026-12-07T13:04:33.385Z",
                      *       "status": "ok",
                      *       "attempts": 1,
                      *       "http_status": 200,
                      *       "bytes": 1280659,
                      *       "sha256": "40a65a1fa9836bf82527ed994b5a7ff2345809feff6428cfb88710c3fe8ad27b",
                      *       "payload_kept": true,
-                     *       "observed_at": "2026-12-07T12:24:27.07Z",
+                     *       "observed_at": "2026-12-07T13:04:29.634Z",
                      *       "rows_read": 549,
                      *       "quotes": 0,
                      *       "accepted": 0,
@@ -10579,7 +10785,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/sources/contract-feed/collect",
-                     *       "request_id": "2Oe5etf4-7c"
+                     *       "request_id": "3HN8BeC_-7d"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -10709,17 +10915,17 @@ export interface operations {
                      *           "source": "contract-feed",
                      *           "importer": "openrouter",
                      *           "trigger": "manual",
-                     *           "url": "http://127.0.0.1:32847/api/v1/models",
+                     *           "url": "http://127.0.0.1:38255/api/v1/models",
                      *           "provider": null,
-                     *           "started_at": "2026-12-07T12:24:28.958Z",
-                     *           "finished_at": "2026-12-07T12:24:28.982Z",
+                     *           "started_at": "2026-12-07T13:04:33.401Z",
+                     *           "finished_at": "2026-12-07T13:04:33.45Z",
                      *           "status": "ok",
                      *           "attempts": 1,
                      *           "http_status": 200,
                      *           "bytes": 1280659,
                      *           "sha256": "40a65a1fa9836bf82527ed994b5a7ff2345809feff6428cfb88710c3fe8ad27b",
                      *           "payload_kept": true,
-                     *           "observed_at": "2026-12-07T12:24:27.07Z",
+                     *           "observed_at": "2026-12-07T13:04:29.634Z",
                      *           "rows_read": 549,
                      *           "quotes": 0,
                      *           "accepted": 0,
@@ -10744,17 +10950,17 @@ export interface operations {
                      *           "source": "contract-feed",
                      *           "importer": "openrouter",
                      *           "trigger": "manual",
-                     *           "url": "http://127.0.0.1:32847/api/v1/models",
+                     *           "url": "http://127.0.0.1:38255/api/v1/models",
                      *           "provider": null,
-                     *           "started_at": "2026-12-07T12:24:28.918Z",
-                     *           "finished_at": "2026-12-07T12:24:28.945Z",
+                     *           "started_at": "2026-12-07T13:04:33.343Z",
+                     *           "finished_at": "2026-12-07T13:04:33.385Z",
                      *           "status": "ok",
                      *           "attempts": 1,
                      *           "http_status": 200,
                      *           "bytes": 1280659,
                      *           "sha256": "40a65a1fa9836bf82527ed994b5a7ff2345809feff6428cfb88710c3fe8ad27b",
                      *           "payload_kept": true,
-                     *           "observed_at": "2026-12-07T12:24:27.07Z",
+                     *           "observed_at": "2026-12-07T13:04:29.634Z",
                      *           "rows_read": 549,
                      *           "quotes": 0,
                      *           "accepted": 0,
@@ -10809,7 +11015,7 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "querystring/limit: Too small: expected number to be >=1",
                      *       "instance": "/v1/sources/contract-feed/runs",
-                     *       "request_id": "2Oe5etf4-7l",
+                     *       "request_id": "3HN8BeC_-7m",
                      *       "errors": [
                      *         {
                      *           "path": "querystring/limit",
@@ -10923,7 +11129,7 @@ export interface operations {
                      *           "engines": "v2",
                      *           "reason": "second newer Anthropic flagship generation: Claude 3.7 (2025-02-24) after Claude 3.5; superseded by cheaper newer Sonnets, then Opus 4 at $15/$75",
                      *           "changed_by": "migration 0069",
-                     *           "changed_at": "2026-12-07T11:39:40.901Z"
+                     *           "changed_at": "2026-12-07T13:00:54.782Z"
                      *         },
                      *         {
                      *           "product": "anthropic/claude-3.5-sonnet",
@@ -10932,7 +11138,7 @@ export interface operations {
                      *           "engines": "v2",
                      *           "reason": "second newer Anthropic flagship generation: Claude 4 (2025-05-22) after Claude 3.7; superseded at $3/$15 by Claude Sonnet 4",
                      *           "changed_by": "migration 0069",
-                     *           "changed_at": "2026-12-07T11:39:40.901Z"
+                     *           "changed_at": "2026-12-07T13:00:54.782Z"
                      *         }
                      *       ],
                      *       "next_cursor": null
@@ -10981,7 +11187,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "The API key is unknown or revoked",
                      *       "instance": "/v1/tiers",
-                     *       "request_id": "2Oe5etf4-59"
+                     *       "request_id": "3HN8BeC_-5a"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -11049,7 +11255,7 @@ export interface operations {
                      *       "engines": "v2",
                      *       "reason": "superseded at $2.50/$10 by GPT-5",
                      *       "changed_by": "ops@example.com",
-                     *       "changed_at": "2026-12-07T12:24:28.527Z"
+                     *       "changed_at": "2026-12-07T13:04:32.673Z"
                      *     }
                      */
                     "application/json": components["schemas"]["DatedTier"];
@@ -11083,7 +11289,7 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "An API key is required: send Authorization: Bearer <key>",
                      *       "instance": "/v1/tiers/openai%2Fgpt-4o/2026-10-20",
-                     *       "request_id": "2Oe5etf4-5b"
+                     *       "request_id": "3HN8BeC_-5c"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
