@@ -3,16 +3,16 @@ import { test } from 'node:test'
 import { sql } from 'kysely'
 import { admin, buildTestApp } from './helpers/app.ts'
 
-// GET /v1/tiers: the dated tier table as data (migration 0069 and any row added later), by product then day.
+// GET /v1/tiers: the dated tier table as data (migrations 0069 and 0071 and any row added later), by product then day.
 test('GET /v1/tiers lists the dated tier table; product and on narrow it; bad input is a 400 naming the field', async (t) => {
   const app = await buildTestApp(t)
   const all = await app.inject('/v1/tiers')
   assert.equal(all.statusCode, 200, all.body)
   const rows = all.json().data as { product: string, effective_from: string, tier: string, engines: string, reason: string, changed_by: string }[]
-  assert.equal(rows.length, 15)
+  assert.equal(rows.length, 46)
   assert.deepEqual(rows.slice(0, 3).map((r) => [r.product, r.effective_from, r.tier]),
     [['anthropic/claude-3-opus', '2025-02-24', 'retired'], ['anthropic/claude-3.5-sonnet', '2025-05-22', 'retired'], ['anthropic/claude-3.7-sonnet', '2025-08-05', 'retired']])
-  assert.ok(rows.every((r) => r.engines === 'v2' && r.changed_by === 'migration 0069' && r.reason.length > 0))
+  assert.ok(rows.every((r) => r.engines === 'v2' && ['migration 0069', 'migration 0071'].includes(r.changed_by) && r.reason.length > 0))
 
   const gpt4o = (await app.inject('/v1/tiers?product=openai/gpt-4o')).json().data
   assert.deepEqual(gpt4o.map((r: Record<string, string>) => [r.effective_from, r.tier]), [['2025-04-14', 'mid']])
@@ -39,26 +39,27 @@ test('GET /v1/tiers lists the dated tier table; product and on narrow it; bad in
 
 test('PUT /v1/tiers/{product}/{effective_from}: admin only, a new dated row (201), never an edit (409), the body checked by field', async (t) => {
   const app = await buildTestApp(t)
-  const url = '/v1/tiers/openai%2Fgpt-4.1/2026-04-14'
-  const body = { tier: 'mid', reason: 'second newer OpenAI flagship generation: GPT-5.2 after GPT-5; stays on sale at $2/$8', changed_by: 'ops@example.com' }
+  // openai/gpt-5.5 has no seeded row (it stays frontier: docs/methodology.md)
+  const url = '/v1/tiers/openai%2Fgpt-5.5/2026-12-14'
+  const body = { tier: 'mid', reason: 'test: second newer OpenAI flagship generation after GPT-5.5; stays on sale at $5/$30', changed_by: 'ops@example.com' }
   assert.equal((await app.inject({ method: 'PUT', url, payload: body })).statusCode, 401)
   const created = await app.inject({ method: 'PUT', url, headers: admin, payload: body })
   assert.equal(created.statusCode, 201, created.body)
   const row = created.json()
-  assert.deepEqual({ ...row, changed_at: undefined }, { product: 'openai/gpt-4.1', effective_from: '2026-04-14', tier: 'mid', engines: 'v2', reason: body.reason, changed_by: 'ops@example.com', changed_at: undefined })
-  assert.deepEqual((await app.inject('/v1/tiers?product=openai/gpt-4.1')).json().data, [row])
+  assert.deepEqual({ ...row, changed_at: undefined }, { product: 'openai/gpt-5.5', effective_from: '2026-12-14', tier: 'mid', engines: 'v2', reason: body.reason, changed_by: 'ops@example.com', changed_at: undefined })
+  assert.deepEqual((await app.inject('/v1/tiers?product=openai/gpt-5.5')).json().data, [row])
   const again = await app.inject({ method: 'PUT', url, headers: admin, payload: { ...body, tier: 'retired' } })
   assert.equal(again.statusCode, 409)
   assert.match(again.json().detail, /never edited/)
-  assert.equal((await app.inject('/v1/tiers?product=openai/gpt-4.1')).json().data[0].tier, 'mid', 'the 409 changed nothing')
+  assert.equal((await app.inject('/v1/tiers?product=openai/gpt-5.5')).json().data[0].tier, 'mid', 'the 409 changed nothing')
   for (const [payload, field] of [[{ ...body, tier: 'huge' }, 'tier'], [{ ...body, reason: ' ' }, 'reason'], [{ ...body, extra: 1 }, 'extra']] as const) {
-    const bad = await app.inject({ method: 'PUT', url: '/v1/tiers/openai%2Fgpt-4.1/2026-05-01', headers: admin, payload })
+    const bad = await app.inject({ method: 'PUT', url: '/v1/tiers/openai%2Fgpt-5.5/2026-12-15', headers: admin, payload })
     assert.equal(bad.statusCode, 400, JSON.stringify(payload))
     assert.match(bad.json().detail, new RegExp(field))
   }
-  assert.equal((await app.inject({ method: 'PUT', url: '/v1/tiers/openai%2Fgpt-4.1/2026-02-30', headers: admin, payload: body })).statusCode, 400)
-  const both = await app.inject({ method: 'PUT', url: '/v1/tiers/openai%2Fgpt-4.1/2026-06-01', headers: admin, payload: { ...body, tier: 'retired', engines: 'v1 and v2' } })
+  assert.equal((await app.inject({ method: 'PUT', url: '/v1/tiers/openai%2Fgpt-5.5/2026-02-30', headers: admin, payload: body })).statusCode, 400)
+  const both = await app.inject({ method: 'PUT', url: '/v1/tiers/openai%2Fgpt-5.5/2026-12-16', headers: admin, payload: { ...body, tier: 'retired', engines: 'v1 and v2' } })
   assert.equal(both.json().engines, 'v1 and v2')
-  const { rows } = await sql<{ v2_only: boolean }>`select v2_only from model_tiers where product = 'openai/gpt-4.1' order by effective_from`.execute(app.db)
+  const { rows } = await sql<{ v2_only: boolean }>`select v2_only from model_tiers where product = 'openai/gpt-5.5' order by effective_from`.execute(app.db)
   assert.deepEqual(rows.map((r) => r.v2_only), [true, false])
 })
