@@ -1104,6 +1104,9 @@ export interface components {
              */
             reason: string;
         };
+        BasketList: {
+            data: components["schemas"]["Basket"][];
+        };
         BasketMonth: {
             average: number | null;
             base_average: number | null;
@@ -1119,6 +1122,9 @@ export interface components {
             /** @description ok days in the month within the range */
             n_days: number;
             n_failed: number;
+        };
+        BasketMonthList: {
+            data: components["schemas"]["BasketMonth"][];
         };
         BasketValue: {
             code: string;
@@ -1156,6 +1162,11 @@ export interface components {
             value: number | null;
             /** @description the basket version in force that day */
             version: number | null;
+        };
+        BasketValueList: {
+            data: components["schemas"]["BasketValue"][];
+            /** @description with compare: the budget view of the months in the range */
+            months?: components["schemas"]["BasketMonth"][];
         };
         BasketVersion: {
             base_date: string | null;
@@ -2788,9 +2799,7 @@ export interface operations {
                      *       ]
                      *     }
                      */
-                    "application/json": {
-                        data: components["schemas"]["Basket"][];
-                    };
+                    "application/json": components["schemas"]["BasketList"];
                 };
             };
             /** @description Not Modified: the ETag in If-None-Match is current */
@@ -3308,9 +3317,7 @@ export interface operations {
                      *       ]
                      *     }
                      */
-                    "application/json": {
-                        data: components["schemas"]["BasketMonth"][];
-                    };
+                    "application/json": components["schemas"]["BasketMonthList"];
                 };
             };
             /** @description Not Modified: the ETag in If-None-Match is current */
@@ -3674,11 +3681,7 @@ export interface operations {
                      *       ]
                      *     }
                      */
-                    "application/json": {
-                        data: components["schemas"]["BasketValue"][];
-                        /** @description with compare: the budget view of the months in the range */
-                        months?: components["schemas"]["BasketMonth"][];
-                    };
+                    "application/json": components["schemas"]["BasketValueList"];
                 };
             };
             /** @description Not Modified: the ETag in If-None-Match is current */
