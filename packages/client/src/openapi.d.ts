@@ -1053,7 +1053,7 @@ export interface components {
             unit: "points" | "USD";
             versions: components["schemas"]["BasketVersion"][];
         };
-        BasketBodyInput: {
+        BasketBody: {
             /**
              * Format: date
              * @description percent mode, first version only: the base day (default effective_from)
@@ -1609,7 +1609,7 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
-        IndexDefinitionBodyInput: {
+        IndexDefinitionBody: {
             /** @default  */
             description: string;
             /**
@@ -2436,7 +2436,7 @@ export interface components {
             updated_at: string;
             url: string;
         };
-        SourceBodyInput: {
+        SourceBody: {
             /** @default true */
             enabled: boolean;
             /**
@@ -3046,7 +3046,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["BasketBodyInput"];
+                "application/json": components["schemas"]["BasketBody"];
             };
         };
         responses: {
@@ -5386,7 +5386,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["IndexDefinitionBodyInput"];
+                "application/json": components["schemas"]["IndexDefinitionBody"];
             };
         };
         responses: {
@@ -10175,7 +10175,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["SourceBodyInput"];
+                "application/json": components["schemas"]["SourceBody"];
             };
         };
         responses: {
