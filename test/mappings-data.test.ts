@@ -137,7 +137,7 @@ test('DELETE: a rule removed is logged with its last value, who and why, and the
 
   const del = await app.inject({ method: 'DELETE', url: url + q, headers: admin })
   assert.equal(del.statusCode, 200, del.body)
-  assert.deepEqual({ ...del.json(), id: undefined, changed_at: undefined }, {
+  assert.deepEqual({ ...del.json<Record<string, unknown>>(), id: undefined, changed_at: undefined }, {
     id: undefined,
     changed_at: undefined,
     kind: 'model_rule',

@@ -28,6 +28,15 @@ const RangeQuery = z.object({
   if (q.from && q.to && Date.parse(q.to) - Date.parse(q.from) >= BASKET_MAX_DAYS * 86_400_000) ctx.addIssue({ code: 'custom', path: ['to'], message: `the range is longer than ${BASKET_MAX_DAYS} days` })
 })
 
+// The answers' lists are named schemas (generators name their types after them: swagger-typescript-api
+// otherwise gives an anonymous inline type nobody can import).
+const BasketList = z.object({ data: z.array(Basket) }).meta({ id: 'BasketList' })
+const BasketValueList = z.object({
+  data: z.array(BasketValue),
+  months: z.array(BasketMonth).optional().meta({ description: 'with compare: the budget view of the months in the range' }),
+}).meta({ id: 'BasketValueList' })
+const BasketMonthList = z.object({ data: z.array(BasketMonth) }).meta({ id: 'BasketMonthList' })
+
 const Compare = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month YYYY-MM').optional()
   .meta({ description: 'the base month of the budget view: each month\'s average beside its change against this month, and its min and max', example: '2026-10' })
 
@@ -56,7 +65,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
   })
 
   app.get('/v1/baskets', {
-    schema: { operationId: 'listBaskets', summary: 'Every basket with its versions', tags, response: { 200: z.object({ data: z.array(Basket) }), ...problemResponses(400, 401) } },
+    schema: { operationId: 'listBaskets', summary: 'Every basket with its versions', tags, response: { 200: BasketList, ...problemResponses(400, 401) } },
   }, async () => ({ data: await listBaskets(db) }))
 
   app.get('/v1/baskets/:code', {
@@ -76,7 +85,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
       params: Params,
       querystring: RangeQuery.safeExtend({ compare: Compare }),
       response: {
-        200: z.object({ data: z.array(BasketValue), months: z.array(BasketMonth).optional().meta({ description: 'with compare: the budget view of the months in the range' }) }),
+        200: BasketValueList,
         ...problemResponses(400, 401, 403, 404),
       },
     },
@@ -131,7 +140,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
       tags,
       params: Params,
       querystring: RangeQuery.safeExtend({ compare: Compare }),
-      response: { 200: z.object({ data: z.array(BasketMonth) }), ...problemResponses(400, 401, 403, 404) },
+      response: { 200: BasketMonthList, ...problemResponses(400, 401, 403, 404) },
     },
   }, async (req) => ({ data: await findBasketMonths(db, { ...await range(req.params.code, req.query), compare: req.query.compare }) }))
 }

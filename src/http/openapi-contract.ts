@@ -139,7 +139,8 @@ function addExamples (doc: Json): void {
 /**
  * The zod provider emits `FooInput` beside `Foo` for every registered schema. A schema nothing refers
  * to is dropped; one that differs only in allowing unknown properties (zod strips them from a body) is
- * merged into `Foo`: one schema where input and output are the same shape.
+ * merged into `Foo`: one schema where input and output are the same shape. A `FooInput` without a `Foo`
+ * (a request body nothing answers with) is renamed `Foo`, so generated clients name it as the code does.
  */
 function mergeInputTwins (doc: Json): void {
   const schemas: Record<string, Json> = doc.components.schemas
@@ -151,8 +152,15 @@ function mergeInputTwins (doc: Json): void {
       if (!elsewhere.includes(ref)) { delete schemas[name]; changed = true; continue }
       if (!name.endsWith('Input')) continue
       const twin = name.slice(0, -5)
-      if (!schemas[twin] || !isDeepStrictEqual(lenient(schemas[name]), lenient(schemas[twin]))) continue
-      delete schemas[name]
+      if (schemas[twin]) {
+        if (!isDeepStrictEqual(lenient(schemas[name]), lenient(schemas[twin]))) continue
+        delete schemas[name]
+      } else {
+        // an input nothing answers with (a request body only): its own name, without the suffix, in its place
+        const entries = Object.entries(schemas)
+        for (const key of Object.keys(schemas)) delete schemas[key]
+        for (const [key, value] of entries) schemas[key === name ? twin : key] = value
+      }
       replaceRefs(doc, `#/components/schemas/${name}`, `#/components/schemas/${twin}`)
       changed = true
     }

@@ -1059,7 +1059,7 @@ export interface components {
             unit: "points" | "USD";
             versions: components["schemas"]["BasketVersion"][];
         };
-        BasketBodyInput: {
+        BasketBody: {
             /**
              * Format: date
              * @description percent mode, first version only: the base day (default effective_from)
@@ -1110,6 +1110,9 @@ export interface components {
              */
             reason: string;
         };
+        BasketList: {
+            data: components["schemas"]["Basket"][];
+        };
         BasketMonth: {
             average: number | null;
             base_average: number | null;
@@ -1125,6 +1128,9 @@ export interface components {
             /** @description ok days in the month within the range */
             n_days: number;
             n_failed: number;
+        };
+        BasketMonthList: {
+            data: components["schemas"]["BasketMonth"][];
         };
         BasketValue: {
             code: string;
@@ -1162,6 +1168,11 @@ export interface components {
             value: number | null;
             /** @description the basket version in force that day */
             version: number | null;
+        };
+        BasketValueList: {
+            data: components["schemas"]["BasketValue"][];
+            /** @description with compare: the budget view of the months in the range */
+            months?: components["schemas"]["BasketMonth"][];
         };
         BasketVersion: {
             base_date: string | null;
@@ -1604,7 +1615,7 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
-        IndexDefinitionBodyInput: {
+        IndexDefinitionBody: {
             /** @default  */
             description: string;
             /**
@@ -2431,7 +2442,7 @@ export interface components {
             updated_at: string;
             url: string;
         };
-        SourceBodyInput: {
+        SourceBody: {
             /** @default true */
             enabled: boolean;
             /**
@@ -2794,9 +2805,7 @@ export interface operations {
                      *       ]
                      *     }
                      */
-                    "application/json": {
-                        data: components["schemas"]["Basket"][];
-                    };
+                    "application/json": components["schemas"]["BasketList"];
                 };
             };
             /** @description Not Modified: the ETag in If-None-Match is current */
@@ -3043,7 +3052,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["BasketBodyInput"];
+                "application/json": components["schemas"]["BasketBody"];
             };
         };
         responses: {
@@ -3314,9 +3323,7 @@ export interface operations {
                      *       ]
                      *     }
                      */
-                    "application/json": {
-                        data: components["schemas"]["BasketMonth"][];
-                    };
+                    "application/json": components["schemas"]["BasketMonthList"];
                 };
             };
             /** @description Not Modified: the ETag in If-None-Match is current */
@@ -3680,11 +3687,7 @@ export interface operations {
                      *       ]
                      *     }
                      */
-                    "application/json": {
-                        data: components["schemas"]["BasketValue"][];
-                        /** @description with compare: the budget view of the months in the range */
-                        months?: components["schemas"]["BasketMonth"][];
-                    };
+                    "application/json": components["schemas"]["BasketValueList"];
                 };
             };
             /** @description Not Modified: the ETag in If-None-Match is current */
@@ -5389,7 +5392,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["IndexDefinitionBodyInput"];
+                "application/json": components["schemas"]["IndexDefinitionBody"];
             };
         };
         responses: {
@@ -10378,7 +10381,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["SourceBodyInput"];
+                "application/json": components["schemas"]["SourceBody"];
             };
         };
         responses: {
