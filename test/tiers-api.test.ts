@@ -62,4 +62,14 @@ test('PUT /v1/tiers/{product}/{effective_from}: admin only, a new dated row (201
   assert.equal(both.json().engines, 'v1 and v2')
   const { rows } = await sql<{ v2_only: boolean }>`select v2_only from model_tiers where product = 'openai/gpt-5.5' order by effective_from`.execute(app.db)
   assert.deepEqual(rows.map((r) => r.v2_only), [true, false])
+  // the slash unencoded (generators that do not encode path parameters): the same operation, admin only
+  const plain = '/v1/tiers/openai/gpt-5.5/2026-12-17'
+  assert.equal((await app.inject({ method: 'PUT', url: plain, payload: body })).statusCode, 401)
+  const split = await app.inject({ method: 'PUT', url: plain, headers: admin, payload: { ...body, tier: 'retired' } })
+  assert.equal(split.statusCode, 201, split.body)
+  assert.deepEqual([split.json().product, split.json().effective_from, split.json().tier], ['openai/gpt-5.5', '2026-12-17', 'retired'])
+  assert.equal((await app.inject({ method: 'PUT', url: plain, headers: admin, payload: body })).statusCode, 409)
+  const badCode = await app.inject({ method: 'PUT', url: '/v1/tiers/OpenAI/GPT 5/2026-12-17', headers: admin, payload: body })
+  assert.equal(badCode.statusCode, 400)
+  assert.match(badCode.json().detail, /product/)
 })

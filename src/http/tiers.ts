@@ -1,11 +1,11 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { sql } from 'kysely'
 import { z } from 'zod'
 import type { Config } from '../config.ts'
 import { ProductCode } from '../domain/catalog.ts'
 import { DayText, problemResponses, TimestampText } from '../domain/contracts.ts'
-import { Conflict } from '../domain/errors.ts'
+import { BadRequest, Conflict } from '../domain/errors.ts'
 import { cacheControl, conditionalGet } from './http-cache.ts'
 import { DateParam } from './read-params.ts'
 
@@ -83,9 +83,20 @@ export default async function tierRoutes (fastify: FastifyInstance, { config }: 
       body: DatedTierBody,
       response: { 201: DatedTier, ...problemResponses(400, 401, 403, 409, 415) },
     },
-  }, async (req, reply) => {
-    const { product, effective_from: from } = req.params
-    const b = req.body
+  }, (req, reply) => putTier(req.params.product, req.params.effective_from, req.body, reply))
+
+  // The same with the product's slash unencoded (/v1/tiers/openai/gpt-4o/2026-01-01), as generators that
+  // do not encode path parameters send it (docs/api.md); not in the document.
+  app.put('/v1/tiers/:org/:model/:effective_from', {
+    config: { access: 'admin' as const },
+    schema: { hide: true, params: z.object({ org: z.string(), model: z.string(), effective_from: DateParam }), body: DatedTierBody },
+  }, (req, reply) => {
+    const code = ProductCode.safeParse(`${req.params.org}/${req.params.model}`)
+    if (!code.success) throw new BadRequest(`params/product: ${code.error.issues[0]!.message}`)
+    return putTier(code.data, req.params.effective_from, req.body, reply)
+  })
+
+  async function putTier (product: string, from: string, b: z.output<typeof DatedTierBody>, reply: FastifyReply) {
     const { rows } = await sql<{ product: string }>`
       insert into model_tiers (product, effective_from, tier, reason, changed_by, v2_only)
       values (${product}, ${from}::date, ${b.tier}, ${b.reason}, ${b.changed_by}, ${b.engines !== 'v1 and v2'})
@@ -93,5 +104,5 @@ export default async function tierRoutes (fastify: FastifyInstance, { config }: 
     if (!rows.length) throw new Conflict(`${product} already has a tier row from ${from}: a dated decision is never edited; add a row from a later day`)
     const { rows: [row] } = await sql<z.output<typeof DatedTier>>`${SELECT} where t.product = ${product} and t.effective_from = ${from}::date`.execute(fastify.db)
     return reply.code(201).send(row!)
-  })
+  }
 }
