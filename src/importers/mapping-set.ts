@@ -12,7 +12,7 @@ export type MappingKind = typeof MAPPING_KINDS[number]
 
 export interface MappingSet extends ModelRules {
   providers: Record<string, ProviderSpec>
-  /** source (litellm, genai-prices, llm-prices, skypilot) → its provider name → CPX slug */
+  /** source (litellm, genai-prices, llm-prices, skypilot, gpu-observations) → its provider name → CPX slug */
   sourceProviders: Record<string, Record<string, string>>
   gpuProducts: Record<string, ProductSpec>
   instanceTypes: Array<[RegExp, string]>
