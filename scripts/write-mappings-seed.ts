@@ -1,9 +1,11 @@
-// Writes migrations/0066_mappings_seed.sql from the code tables (src/importers/mappings.ts, models.ts):
-// the seed of the `mappings` table. test/mappings-data.test.ts checks the committed file equals what this
-// writes, so the two cannot drift. Once 0066 is applied a change is made through the API or `cpx mappings`.
+// Writes migrations/0066_mappings_seed.sql and the later seeds (0073) from the code tables
+// (src/importers/mappings.ts, models.ts): the seed of the `mappings` table. test/mappings-data.test.ts checks
+// the committed files equal what this writes, so they cannot drift. Once a seed is applied a change is made
+// through the API or `cpx mappings`; a new code-table row goes into a new seed migration (mapping-seed.ts LATER).
 import { writeFileSync } from 'node:fs'
-import { mappingsSeedSql } from '../src/importers/mapping-seed.ts'
+import { mappingsSeedFiles } from '../src/importers/mapping-seed.ts'
 
-const FILE = 'migrations/0066_mappings_seed.sql'
-writeFileSync(FILE, mappingsSeedSql())
-process.stdout.write(`wrote ${FILE}\n`)
+for (const [name, text] of Object.entries(mappingsSeedFiles())) {
+  writeFileSync(`migrations/${name}`, text)
+  process.stdout.write(`wrote migrations/${name}\n`)
+}

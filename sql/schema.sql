@@ -220,7 +220,7 @@ create table mappings (
   updated_by text default 'seed'::text not null,
   updated_at timestamp with time zone default now() not null,
   constraint mappings_key_check CHECK (((length(key) >= 1) AND (length(key) <= 200))),
-  constraint mappings_kind_check CHECK ((kind = ANY (ARRAY['provider'::text, 'source_provider'::text, 'gpu_product'::text, 'instance_type'::text, 'vast_gpu'::text, 'model_rule'::text, 'exclusion'::text]))),
+  constraint mappings_kind_check CHECK ((kind = ANY (ARRAY['provider'::text, 'source_provider'::text, 'gpu_product'::text, 'instance_type'::text, 'vast_gpu'::text, 'model_rule'::text, 'exclusion'::text, 'source_gpu'::text]))),
   constraint mappings_pkey PRIMARY KEY (kind, key),
   constraint mappings_value_check CHECK ((jsonb_typeof(value) = 'object'::text))
 );

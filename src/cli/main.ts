@@ -24,7 +24,7 @@ Commands:
   quotes load FILE [--rejects F]   bulk-load quotes (JSON, NDJSON or CSV) in batches of 10,000;
                                 bad rows go to FILE.rejected.<ext> with their reasons
   import <source> [--file PATH | --url URL] [--observed-at T] [--dry-run]
-                                import public prices (openrouter, litellm, genai-prices, llm-prices, skypilot, vast, csv)
+                                import public prices (openrouter, litellm, genai-prices, llm-prices, skypilot, vast, gpu-observations, csv)
   import <source> --git-history CLONE [--path FILE|FOLDER] [--since D]
                                 every committed version of a price file, one run per commit
   sources list|show|set|enable|disable|remove|runs   the collected sources (cpx sources for details)

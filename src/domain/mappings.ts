@@ -36,16 +36,21 @@ export const MAPPING_VALUES: Record<MappingKind, z.ZodType<Record<string, unknow
     open_weights: z.boolean(),
   }),
   exclusion: z.strictObject({ match: pattern }),
+  source_gpu: z.strictObject({
+    product: z.string().regex(GPU_CODE, 'must be a GPU product code such as h100-sxm'),
+    sku: pattern.optional().meta({ description: 'only rows whose lower-cased sku matches this pattern (a refinement: key SOURCE:NAME#LABEL)' }),
+  }),
 }
 
 const KEYS: Record<MappingKind, [RegExp, string]> = {
   provider: [SLUG, 'must be a provider slug such as lambda'],
-  source_provider: [/^(litellm|genai-prices|llm-prices|skypilot):[^\s/]{1,100}$/, 'must be SOURCE:NAME with SOURCE one of litellm, genai-prices, llm-prices, skypilot, such as litellm:gemini'],
+  source_provider: [/^(litellm|genai-prices|llm-prices|skypilot|gpu-observations):[^\s/]{1,100}$/, 'must be SOURCE:NAME with SOURCE one of litellm, genai-prices, llm-prices, skypilot, gpu-observations, such as litellm:gemini'],
   gpu_product: [GPU_CODE, 'must be a GPU product code such as h100-sxm'],
   instance_type: [/^[a-z0-9][a-z0-9._-]{0,99}$/, 'must be a rule name: lower-case letters, digits, dots, hyphens, underscores'],
   vast_gpu: [/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}$/, 'must be a Vast gpu_name such as H100 SXM'],
   model_rule: [/^[a-z0-9][a-z0-9._-]{0,99}$/, 'must be a rule name: lower-case letters, digits, dots, hyphens, underscores'],
   exclusion: [/^[a-z][a-z0-9_]{0,62}$/, 'must be a reason: lower-case letters, digits and underscores, such as fine_tuned'],
+  source_gpu: [/^gpu-observations:[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}(#[a-z0-9-]{1,30})?$/, 'must be SOURCE:NAME or SOURCE:NAME#LABEL with SOURCE gpu-observations, such as gpu-observations:H100'],
 }
 
 /** Which other mapping a value names, so that a rule never points at nothing. */
@@ -53,6 +58,7 @@ const REFERS: Partial<Record<MappingKind, [string, MappingKind]>> = {
   source_provider: ['provider', 'provider'],
   instance_type: ['product', 'gpu_product'],
   vast_gpu: ['product', 'gpu_product'],
+  source_gpu: ['product', 'gpu_product'],
 }
 
 export const Mapping = z.object({

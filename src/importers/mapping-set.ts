@@ -1,22 +1,24 @@
 import type { Kysely } from 'kysely'
 import type { Schema } from '../db/schema.ts'
-import { GPU_PRODUCTS, INSTANCE_TYPES, PROVIDERS, SOURCE_PROVIDERS, VAST_GPUS, type ProductSpec, type ProviderKind, type ProviderSpec } from './mappings.ts'
+import { GPU_PRODUCTS, INSTANCE_TYPES, PROVIDERS, SOURCE_GPUS, SOURCE_PROVIDERS, VAST_GPUS, type ProductSpec, type ProviderKind, type ProviderSpec } from './mappings.ts'
 import { EXCLUSIONS, MODELS, type ExclusionRule, type ModelRule, type ModelRules, type ModelTier } from './models.ts'
 
 // Mappings as data (docs/importers.md): the rules of mappings.ts and models.ts live in the `mappings`
 // table (0065), seeded from those code tables (0066, written by scripts/write-mappings-seed.ts). An
 // import loads them once (loadMappings) into the same in-memory shapes, so parsing stays synchronous.
 
-export const MAPPING_KINDS = ['provider', 'source_provider', 'gpu_product', 'instance_type', 'vast_gpu', 'model_rule', 'exclusion'] as const
+export const MAPPING_KINDS = ['provider', 'source_provider', 'gpu_product', 'instance_type', 'vast_gpu', 'model_rule', 'exclusion', 'source_gpu'] as const
 export type MappingKind = typeof MAPPING_KINDS[number]
 
 export interface MappingSet extends ModelRules {
   providers: Record<string, ProviderSpec>
-  /** source (litellm, genai-prices, llm-prices, skypilot) → its provider name → CPX slug */
+  /** source (litellm, genai-prices, llm-prices, skypilot, gpu-observations) → its provider name → CPX slug */
   sourceProviders: Record<string, Record<string, string>>
   gpuProducts: Record<string, ProductSpec>
   instanceTypes: Array<[RegExp, string]>
   vastGpus: Record<string, string>
+  /** `SOURCE:NAME` or `SOURCE:NAME#LABEL` → GPU product, optionally only for skus matching a pattern; first match wins */
+  sourceGpus: Array<[string, { product: string, sku?: RegExp }]>
 }
 
 /** The code tables as a set: what a parse uses when no database gave it one (and the seed's source). */
@@ -26,6 +28,7 @@ export const CODE_MAPPINGS: MappingSet = {
   gpuProducts: GPU_PRODUCTS,
   instanceTypes: INSTANCE_TYPES,
   vastGpus: VAST_GPUS,
+  sourceGpus: SOURCE_GPUS,
   models: MODELS,
   exclusions: EXCLUSIONS,
 }
@@ -65,6 +68,7 @@ export function seedRows (set: MappingSet = CODE_MAPPINGS): MappingRow[] {
   add('model_rule', numbered(set.models, (r) => `${r.lab}.${r.family}.${r.tier}`).map(([key, r]) =>
     [key, { match: pattern(r.match), lab: r.lab, family: r.family, tier: r.tier, open_weights: r.open }]))
   add('exclusion', set.exclusions.map((e) => [e.reason, { match: pattern(e.match) }]))
+  add('source_gpu', set.sourceGpus.map(([key, g]) => [key, { product: g.product, ...(g.sku ? { sku: pattern(g.sku) } : {}) }]))
   return rows
 }
 
@@ -95,7 +99,20 @@ export function mappingSetOf (rows: MappingRow[]): MappingSet {
       match: new RegExp(str(r.value, 'match')), lab: str(r.value, 'lab'), family: str(r.value, 'family'), tier: r.value.tier as ModelTier, open: r.value.open_weights === true,
     })),
     exclusions: of('exclusion').map((r): ExclusionRule => ({ match: new RegExp(str(r.value, 'match')), reason: r.key })),
+    sourceGpus: of('source_gpu').map((r) => [r.key, { product: str(r.value, 'product'), ...(r.value.sku ? { sku: new RegExp(str(r.value, 'sku')) } : {}) }]),
   }
+}
+
+/** A source's GPU name (and sku) → GPU product code by the source_gpu rules, or undefined (unmapped). */
+export function sourceGpuProduct (set: MappingSet, source: string, name: string, sku: string): string | undefined {
+  const lower = sku.toLowerCase()
+  for (const [key, rule] of set.sourceGpus) {
+    const at = key.indexOf(':')
+    const hash = key.indexOf('#', at)
+    if (key.slice(0, at) !== source || key.slice(at + 1, hash < 0 ? undefined : hash) !== name) continue
+    if (!rule.sku || rule.sku.test(lower)) return rule.product
+  }
+  return undefined
 }
 
 /** The database's mappings, read once for a run. */

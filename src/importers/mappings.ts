@@ -48,10 +48,13 @@ export const PROVIDERS: Record<string, ProviderSpec> = Object.fromEntries([
   p('hyperbolic', 'Hyperbolic', 'inference_host', 'https://hyperbolic.xyz'),
   p('sambanova', 'SambaNova Cloud', 'inference_host', 'https://sambanova.ai'),
   p('baseten', 'Baseten', 'inference_host', 'https://www.baseten.co'),
+  // RunPod's Community Cloud is a marketplace of third-party hosts; its Secure Cloud (runpod) is a neocloud.
+  // One slug has one kind, so the two are two providers (seeded by 0073, after the others).
+  p('runpod-community', 'RunPod Community Cloud', 'marketplace', 'https://www.runpod.io'),
 ].map((x) => [x.slug, x]))
 
 /** Each source's own provider names → CPX slugs. A name not listed is reported unmapped. */
-export const SOURCE_PROVIDERS: Record<'litellm' | 'genai-prices' | 'llm-prices' | 'skypilot', Record<string, string>> = {
+export const SOURCE_PROVIDERS: Record<'litellm' | 'genai-prices' | 'llm-prices' | 'skypilot' | 'gpu-observations', Record<string, string>> = {
   litellm: {
     openai: 'openai',
     anthropic: 'anthropic',
@@ -130,6 +133,16 @@ export const SOURCE_PROVIDERS: Record<'litellm' | 'genai-prices' | 'llm-prices' 
     vast: 'vast',
     coreweave: 'coreweave'
   },
+  // gpu-observations: the file's `source` column; `NAME@SEGMENT` (the row's segment column) wins over NAME.
+  // The provider's kind must be the row's segment, else the row is skipped (never pooled across kinds).
+  'gpu-observations': {
+    aws: 'aws',
+    azure: 'azure',
+    lambda: 'lambda',
+    runpod: 'runpod',
+    'runpod@marketplace': 'runpod-community',
+    vast: 'vast',
+  },
 }
 
 export const GPU_PRODUCTS: Record<string, ProductSpec> = Object.fromEntries(([
@@ -169,6 +182,26 @@ export const VAST_GPUS: Record<string, string> = {
   'A100 PCIE': 'a100-pcie',
   B200: 'b200-sxm',
 }
+
+/**
+ * GPU names of sources that name the GPU model in a column of their own (gpu-observations' gpu_model) →
+ * GPU product, per source: `SOURCE:NAME`, or `SOURCE:NAME#LABEL` with a `sku` pattern (tested against the
+ * lower-cased sku) that refines NAME; in order, the first whose name is the row's and whose pattern (if
+ * any) matches wins. The file's A100-40GB holds Lambda's PCIe cards beside the SXM ones; its
+ * A100-80GB-PCIe has no CPX product (a100-pcie is the 40 GB card), so it is reported unmapped.
+ */
+export const SOURCE_GPUS: Array<[string, { product: string, sku?: RegExp }]> = [
+  ['gpu-observations:H100#pcie', { product: 'h100-pcie', sku: /pcie/ }],
+  ['gpu-observations:H100', { product: 'h100-sxm' }],
+  ['gpu-observations:H100-PCIe', { product: 'h100-pcie' }],
+  ['gpu-observations:H100-NVL', { product: 'h100-nvl' }],
+  ['gpu-observations:H200#nvl', { product: 'h200-nvl', sku: /nvl/ }],
+  ['gpu-observations:H200', { product: 'h200-sxm' }],
+  ['gpu-observations:A100-40GB#pcie', { product: 'a100-pcie', sku: /pcie/ }],
+  ['gpu-observations:A100-40GB', { product: 'a100-sxm' }],
+  ['gpu-observations:A100-80GB', { product: 'a100-80gb-sxm' }],
+  ['gpu-observations:B200', { product: 'b200-sxm' }],
+]
 
 /** Cloud region names → CPX region, by prefix. Unknown prefixes give no region (the quote stays global). */
 export function regionOf (name: string): 'us' | 'eu' | 'apac' | 'cn' | 'other' | undefined {

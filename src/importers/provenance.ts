@@ -67,7 +67,7 @@ export function parsePayload (importer: string, bytes: Buffer, opts: { observedA
     return source.parse(bytes.toString('utf8'), { observedAt: opts.observedAt, provider: opts.provider ?? undefined, fileName: opts.url ?? undefined, mappings: opts.mappings })
   } catch (err) {
     const e = err as Error
-    if (e instanceof SyntaxError) throw new RunFailure('malformed', `malformed ${importer === 'skypilot' || importer === 'csv' ? 'CSV' : 'JSON'}: ${e.message}`)
+    if (e instanceof SyntaxError) throw new RunFailure('malformed', `malformed ${['skypilot', 'csv', 'gpu-observations'].includes(importer) ? 'CSV' : 'JSON'}: ${e.message}`)
     if (/^(Invalid|Quote|Invalid Record|Invalid Closing)/.test(e.message) || (e as { code?: string }).code?.startsWith('CSV_')) throw new RunFailure('malformed', `malformed CSV: ${e.message}`)
     throw new RunFailure('schema_change', `the payload is not in the ${importer} format: ${e.message}`)
   }

@@ -1,6 +1,7 @@
 import type { ImportBatch } from './batch.ts'
 import { parseQuotesCsv } from './csv.ts'
 import { parseGenaiPrices } from './genai-prices.ts'
+import { parseGpuObservations } from './gpu-observations.ts'
 import { LITELLM_URL, parseLiteLLM } from './litellm.ts'
 import { parseLlmPrices } from './llm-prices.ts'
 import { OPENROUTER_URL, parseOpenRouter } from './openrouter.ts'
@@ -33,5 +34,6 @@ export const SOURCES: Record<string, Source> = {
   'llm-prices': { parse: parseLlmPrices, folder: true },
   skypilot: { parse: parseSkypilot },
   vast: { parse: parseVast },
+  'gpu-observations': { parse: parseGpuObservations },
   csv: { parse: parseQuotesCsv },
 }

@@ -2456,7 +2456,7 @@ export interface components {
                 [key: string]: string;
             };
             /** @enum {string} */
-            importer: "openrouter" | "litellm" | "genai-prices" | "llm-prices" | "skypilot" | "vast" | "csv";
+            importer: "openrouter" | "litellm" | "genai-prices" | "llm-prices" | "skypilot" | "vast" | "gpu-observations" | "csv";
             /** @default 3600 */
             interval_seconds: number;
             /** @default 67108864 */
@@ -7285,7 +7285,7 @@ export interface operations {
     listMappings: {
         parameters: {
             query?: {
-                kind?: "provider" | "source_provider" | "gpu_product" | "instance_type" | "vast_gpu" | "model_rule" | "exclusion";
+                kind?: "provider" | "source_provider" | "gpu_product" | "instance_type" | "vast_gpu" | "model_rule" | "exclusion" | "source_gpu";
             };
             header?: {
                 /** @description an ETag from an earlier answer: 304 Not Modified while it is current */
@@ -7436,7 +7436,7 @@ export interface operations {
             };
             path: {
                 key: string;
-                kind: "provider" | "source_provider" | "gpu_product" | "instance_type" | "vast_gpu" | "model_rule" | "exclusion";
+                kind: "provider" | "source_provider" | "gpu_product" | "instance_type" | "vast_gpu" | "model_rule" | "exclusion" | "source_gpu";
             };
             cookie?: never;
         };
@@ -7586,7 +7586,7 @@ export interface operations {
             header?: never;
             path: {
                 key: string;
-                kind: "provider" | "source_provider" | "gpu_product" | "instance_type" | "vast_gpu" | "model_rule" | "exclusion";
+                kind: "provider" | "source_provider" | "gpu_product" | "instance_type" | "vast_gpu" | "model_rule" | "exclusion" | "source_gpu";
             };
             cookie?: never;
         };
@@ -7777,7 +7777,7 @@ export interface operations {
             header?: never;
             path: {
                 key: string;
-                kind: "provider" | "source_provider" | "gpu_product" | "instance_type" | "vast_gpu" | "model_rule" | "exclusion";
+                kind: "provider" | "source_provider" | "gpu_product" | "instance_type" | "vast_gpu" | "model_rule" | "exclusion" | "source_gpu";
             };
             cookie?: never;
         };
@@ -7954,7 +7954,7 @@ export interface operations {
             query?: {
                 cursor?: string;
                 key?: string;
-                kind?: "provider" | "source_provider" | "gpu_product" | "instance_type" | "vast_gpu" | "model_rule" | "exclusion";
+                kind?: "provider" | "source_provider" | "gpu_product" | "instance_type" | "vast_gpu" | "model_rule" | "exclusion" | "source_gpu";
                 limit?: number;
             };
             header?: {
