@@ -1,8 +1,13 @@
 // CPU time per request of each public read route against a bare Fastify route sending the same bytes
 // and content type, in the same process (app.inject: no sockets, so only the framework and our code).
 // Wall-clock throughput on a shared machine is noise; process.cpuUsage of N requests is not much of it.
-//   npx tsx bench/cpu-per-request.ts [--n 4000]   (ONLY=<route name> for one route)
+//   npx tsx bench/cpu-per-request.ts [--n 4000] [--http]   (ONLY=<route name> for one route)
+// --http: both listen on a port and the requests come over real keep-alive sockets from autocannon in its own
+// process (bench/load-worker.ts, `amount` requests on 10 connections): this process's CPU then is the servers'
+// alone, as in `npm run bench`, which `app.inject` (light-my-request parsing every header in this process) is not.
 import Fastify from 'fastify'
+import { fork } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 import { buildApp, logOptions } from '../src/app.ts'
 import { loadConfig } from '../src/config.ts'
 import { connect } from '../src/db/connect.ts'
@@ -11,6 +16,7 @@ import { insertFixings } from '../test/helpers/read-fixings.ts'
 
 const nAt = process.argv.indexOf('--n')
 const n = nAt < 0 ? 4000 : Number(process.argv[nAt + 1]) // (indexOf -1 + 1 would read argv[0], the node binary: NaN)
+const http = process.argv.includes('--http')
 const ROUNDS = 5
 const CODE = 'H100-SXM-OD'
 const config = loadConfig({ LOG_LEVEL: 'silent', ADMIN_API_KEY: 'bench-admin-key-0123456789abcdef', DEMO_DATA: 'false', SCHEDULER: 'false', RATE_LIMIT_MAX: '1000000000' }, { memory: true })
@@ -28,6 +34,18 @@ bare.get<{ Params: { name: string } }>('/body/:name', (req, reply) => {
   return reply.type(b.type).send(b.body)
 })
 await bare.ready()
+const cpxBase = http ? await app.listen({ port: 0, host: '127.0.0.1' }) : ''
+const bareBase = http ? await bare.listen({ port: 0, host: '127.0.0.1' }) : ''
+const worker = http ? fork(fileURLToPath(new URL('./load-worker.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }) : undefined
+/** `amount` requests of `url` from the load generator's process, 10 connections. */
+const fetchMany = (url: string, amount: number) => new Promise<void>((resolve, reject) => {
+  worker!.once('message', (m: { result?: { non2xx: number, errors: number }, error?: string }) => {
+    if (!m.result) reject(new Error(m.error))
+    else if (m.result.non2xx || m.result.errors) reject(new Error(`${url}: ${m.result.non2xx} non-2xx, ${m.result.errors} errors`))
+    else resolve()
+  })
+  worker!.send({ url, connections: 10, amount })
+})
 
 const last = days.at(-1)!
 const only = process.env.ONLY
@@ -52,6 +70,14 @@ async function round (inject: () => Promise<unknown>): Promise<number> {
   return (u.user + u.system) / n
 }
 
+/** CPU µs per request of `amount` requests over HTTP (the client's CPU is its own process's). */
+async function httpRound (url: string): Promise<number> {
+  const t = process.cpuUsage()
+  await fetchMany(url, n)
+  const u = process.cpuUsage(t)
+  return (u.user + u.system) / n
+}
+
 /** Rounds of CPX and of the bare route alternate, so that both see the same load on a shared machine. */
 async function cpuPerRequest (cpx: () => Promise<unknown>, bare: () => Promise<unknown>): Promise<[number, number]> {
   for (let i = 0; i < 200; i++) { await cpx(); await bare() } // warm: caches filled, code optimised
@@ -65,8 +91,15 @@ for (const [name, url] of routes) {
   const first = await app.inject(url)
   if (first.statusCode !== 200) throw new Error(`${url}: ${first.statusCode} ${first.body}`)
   bodies.set(name, { type: String(first.headers['content-type']), body: first.rawPayload })
-  const [cpx, b] = await cpuPerRequest(() => app.inject(url), () => bare.inject(`/body/${encodeURIComponent(name)}`))
+  const bareUrl = `/body/${encodeURIComponent(name)}`
+  let cpx: number, b: number
+  if (http) {
+    await fetchMany(cpxBase + url, 2000); await fetchMany(bareBase + bareUrl, 2000) // warm
+    cpx = Infinity; b = Infinity
+    for (let r = 0; r < ROUNDS; r++) { cpx = Math.min(cpx, await httpRound(cpxBase + url)); b = Math.min(b, await httpRound(bareBase + bareUrl)) }
+  } else [cpx, b] = await cpuPerRequest(() => app.inject(url), () => bare.inject(bareUrl))
   console.log(`| ${name} | ${cpx.toFixed(1)} | ${b.toFixed(1)} | ${(b / cpx).toFixed(2)}× |`)
 }
+worker?.kill()
 await app.close()
 await bare.close()

@@ -19,9 +19,28 @@ declare module 'fastify' {
     cpxRoute: { url: string | undefined, config: FastifyContextConfig } | null
     /** a key was presented: the request is counted by auth once the key is verified (or fails) */
     cpxKeyPending: boolean
+    /** a GET of a read-cache route: the common headers are left to the read cache's hook (`commonHeaders`) */
+    cpxHeadersDeferred: boolean
   }
-  interface FastifyInstance { rateLimit: RateLimit }
+  interface FastifyInstance { rateLimit: RateLimit, hitPath: HitPath }
+  /** set by the read cache (onRoute) on the GET routes it answers from memory */
+  interface FastifyContextConfig { cpxHitPath?: true }
 }
+
+/**
+ * What the read cache's hit path needs from this plugin (docs/performance.md, "One header block"): on a GET of
+ * a cached route the request hook below leaves the headers every answer carries to the read cache's hook, which
+ * sends them from the cached entry's header block on a hit and sets them here on a miss.
+ */
+export interface HitPath {
+  /** the request id, the security headers, Vary and CORS's headers, as the request hook sets them on any other route (once) */
+  commonHeaders: (req: FastifyRequest, reply: FastifyReply) => void
+  /** the Access-Control-Allow-Origin a cross-origin read of this request gets, if any (its Expose-Headers is `CORS_EXPOSED`) */
+  allowOrigin: (req: FastifyRequest) => string | undefined
+}
+
+/** The response headers a browser's script may read (CORS). */
+export const CORS_EXPOSED = 'ETag, RateLimit, RateLimit-Policy, Retry-After, X-Request-Id'
 
 /**
  * The counts auth makes for a request that presents a key (docs/security.md, "Limits and their defaults"): each
@@ -157,6 +176,7 @@ export default fp(async (app, { config }: { config: Config }) => {
   // Every route's effective body limit is recorded for docs and for the test that proves each one answers 413.
   app.decorateRequest('cpxRoute', null)
   app.decorateRequest('cpxKeyPending', false)
+  app.decorateRequest('cpxHeadersDeferred', false)
   const bodyLimits = new Map<string, number>()
   app.decorate('bodyLimits', bodyLimits)
   const routeList: RouteInfo[] = []
@@ -175,7 +195,7 @@ export default fp(async (app, { config }: { config: Config }) => {
   // headers either.
   // A plain OPTIONS (no Origin, or no Access-Control-Request-Method: LibreOffice opening a CSV URL, curl)
   // is not a preflight: it is answered 204 with the methods of the URL in Allow (RFC 9110 §9.3.7), or 404.
-  const exposed = 'ETag, RateLimit, RateLimit-Policy, Retry-After, X-Request-Id'
+  const exposed = CORS_EXPOSED
   await app.register(async (preflights) => {
     preflights.addHook('onRequest', (req, reply, done) => {
       if (req.headers.origin && req.headers['access-control-request-method'] && origins !== false) return done()
@@ -233,17 +253,11 @@ export default fp(async (app, { config }: { config: Config }) => {
   // Swagger UI, the embeddable widget); the CORS headers of a read; load shedding; the rate limit.
   app.addHook('onRequest', (req, reply, done) => {
     if (metrics) metrics.inFlight++
-    reply.header('x-request-id', req.id).headers(SECURITY_HEADERS)
     const route = routeOf(req)
-    if (origins !== false && req.method !== 'OPTIONS') { // preflights: @fastify/cors above
-      // Only a browser's cross-origin request carries Origin, and only it needs the CORS headers: the
-      // answer varies on Origin, so shared caches keep the two apart.
-      reply.header('vary', 'Origin')
-      const origin = req.headers.origin
-      if (origin && (origins === '*' || origins.includes(origin)) && route.config.cors !== false) {
-        reply.header('access-control-allow-origin', origins === '*' ? '*' : origin).header('access-control-expose-headers', exposed)
-      }
-    }
+    // A GET of a read-cache route: its hook (the last before the handler) sets these, or sends them in one block on a
+    // hit; a refusal before it gets them from the onError hook below (or here, before the refusals of this hook).
+    if (route.config.cpxHitPath === true && req.method === 'GET') req.cpxHeadersDeferred = true
+    else setCommonHeaders(req, reply, route.config)
     // Probes must keep answering under load and abuse, or the orchestrator kills a healthy process; the
     // metrics scrape too is never shed (it is how an operator sees the overload) but it is rate limited.
     const probe = PROBES.has(route.url ?? '')
@@ -259,6 +273,42 @@ export default fp(async (app, { config }: { config: Config }) => {
     if (presentedKey(req) !== undefined) { req.cpxKeyPending = true; return done() } // counted by auth, once verified
     done(count('ip:' + req.ip, reply))
   })
+  // Any error answer of a request whose common headers were deferred (refused by this hook, auth, shutdown, or
+  // failed in its route) gets them before the error handler answers: every answer carries them.
+  app.addHook('onError', (req, reply, _err, done) => {
+    if (req.cpxHeadersDeferred) commonHeaders(req, reply)
+    done()
+  })
+
+  /** The request id, the security headers, and for a read Vary and CORS's headers. */
+  function setCommonHeaders (req: FastifyRequest, reply: FastifyReply, routeConfig: FastifyContextConfig): void {
+    reply.header('x-request-id', req.id).headers(SECURITY_HEADERS)
+    if (origins !== false && req.method !== 'OPTIONS') { // preflights: @fastify/cors above
+      // Only a browser's cross-origin request carries Origin, and only it needs the CORS headers: the
+      // answer varies on Origin, so shared caches keep the two apart.
+      reply.header('vary', 'Origin')
+      const origin = req.headers.origin
+      if (origin && (origins === '*' || origins.includes(origin)) && routeConfig.cors !== false) {
+        reply.header('access-control-allow-origin', origins === '*' ? '*' : origin).header('access-control-expose-headers', exposed)
+      }
+    }
+  }
+
+  /** The deferred common headers of a read-cache route's GET, set once (a miss, or a refusal before the cache's hook). */
+  function commonHeaders (req: FastifyRequest, reply: FastifyReply): void {
+    if (!req.cpxHeadersDeferred) return
+    req.cpxHeadersDeferred = false
+    setCommonHeaders(req, reply, routeOf(req).config)
+  }
+
+  app.decorate('hitPath', {
+    commonHeaders,
+    allowOrigin: (req) => {
+      const origin = req.headers.origin
+      if (origins === false || !origin || !(origins === '*' || origins.includes(origin)) || routeOf(req).config.cors === false) return undefined
+      return origins === '*' ? '*' : origin
+    },
+  } satisfies HitPath)
 
   /** Counts one request in `bucket`, sets its RateLimit headers: the refusal once it is over the limit. */
   function count (bucket: string, reply: FastifyReply): Error | undefined {
