@@ -197,6 +197,16 @@ export function enc (v: unknown): string {
   try { return encodeURIComponent(s) } catch { return [...s].map((c) => /[\ud800-\udfff]/.test(c) ? '%ED%A0%80' : encodeURIComponent(c)).join('') }
 }
 
+/**
+ * One path segment: `enc(v)`, but never empty, `.` or `..`. Every URL parser (RFC 3986 §5.2.4, and
+ * light-my-request's) removes dot segments before the request is sent, so `/v1/products/.` reaches the
+ * server as `/v1/products/`, another operation; no client can send such a parameter.
+ */
+export function segment (v: unknown): string {
+  const e = enc(v)
+  return e === '' || e === '.' || e === '..' ? 'x' : e
+}
+
 /** One RFC 4180 cell: a non-string as its JSON, quoted when it holds a quote, comma or line break. */
 export function csvCell (v: unknown): string {
   const s = typeof v === 'string' ? v : JSON.stringify(v) ?? ''
@@ -244,7 +254,7 @@ function requestArb (arbs: SchemaArbitraries, path: string, method: string, op: 
     accept: fc.constantFrom(...ACCEPT),
     ifNoneMatch: fc.option(fc.oneof(fc.constant('*'), nastyString.filter((s) => /^[\x20-\x7e]*$/.test(s))), { freq: 5 }),
   }).map(({ path: pathValues, query, raw, body: b, auth, accept, ifNoneMatch }) => {
-    const url = path.replace(/\{(\w+)\}/g, (_m, name: string) => enc(pathValues[name]) || 'x')
+    const url = path.replace(/\{(\w+)\}/g, (_m, name: string) => segment(pathValues[name]))
     const strange = query[query.length - 1] as Array<[string, unknown]>
     const all = [...(query.slice(0, -1) as Array<[string, unknown] | null>).filter((q): q is [string, unknown] => q !== null), ...strange]
     const qs = all.map(([k, v]) => raw ? `${k}=${String(typeof v === 'string' ? v : JSON.stringify(v)).replace(/[#&\s]/g, '')}` : `${enc(k)}=${enc(v)}`).join('&')
