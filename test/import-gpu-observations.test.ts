@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict'
 import { existsSync, readFileSync } from 'node:fs'
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { test } from 'node:test'
 import { parse as parseCsv } from 'csv-parse/sync'
 import { unmappedNames } from '../src/domain/mappings.ts'
@@ -10,6 +8,7 @@ import { startRun, storePayload } from '../src/importers/provenance.ts'
 import { SOURCES } from '../src/importers/sources.ts'
 import { collectNow } from '../src/scheduler/collector.ts'
 import { admin, buildTestApp } from './helpers/app.ts'
+import { serveFixture } from './helpers/http.ts'
 
 // The gpu-observations importer (docs/importers.md): a small fixture of its own, then the real sample in
 // ../shared/data (read in place, never copied; skipped where absent). Both databases.
@@ -136,10 +135,8 @@ test('mappings: source_gpu rules are data (the API checks the value and the key)
 test('a collector source may name the gpu-observations importer', async (t) => {
   const app = await buildTestApp(t)
   await app.database.db.updateTable('sources').set({ enabled: false }).execute()
-  const server = createServer((_req, res) => { res.writeHead(200, { 'content-type': 'text/csv' }).end(FIXTURE) })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())))
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/observations.csv`
+  const feed = await serveFixture(t, (_req, res) => { res.writeHead(200, { 'content-type': 'text/csv' }).end(FIXTURE) })
+  const url = `${feed}/observations.csv`
   const bad = await app.inject({ method: 'PUT', url: '/v1/sources/gpu-obs', headers: admin, payload: { importer: 'gpu-obs', url } })
   assert.equal(bad.statusCode, 400)
   assert.match(bad.body, /gpu-observations/)
