@@ -146,6 +146,20 @@ test('a collector source may name the gpu-observations importer', async (t) => {
   assert.deepEqual([result?.status, result?.accepted], ['ok', 8], result?.error)
 })
 
+test('parse: usd_per_gpu_hour is checked in exact decimals, a tie rounded either way, half a unit past it refused', () => {
+  const row = (usdPerHour: string, gpus: number, usdPerGpuHour: string) =>
+    `2026-11-02,2026-11-02T07:00:00Z,lambda,Lambda,neocloud,on_demand,H100,gpu_${gpus}x_h100_sxm_80gb,global,Global,${gpus},${usdPerHour},${usdPerGpuHour},1`
+  const b = parse([HEADER,
+    row('3.7407', 2, '1.8704'), // 1.87035 rounded up (a row of the real sample): 3.7407 / 2 - 1.8704 is 0.0000500000000001 in floats
+    row('3.1749', 2, '1.5874'), // 1.58745 rounded down (the real sample too)
+    row('16.00044', 8, '2.0001'), // 2.000055 → 2.0001
+    row('16.00044', 8, '2.0000'), // 0.000055 off: no rounding of 2.000055 (the float check allowed 0.00006)
+    row('10', 3, '3.3334'), // 3.33333… → 3.3333, not 3.3334
+  ].join('\n'))
+  assert.deepEqual(b.quotes.map((q) => [q.price, q.gpus_per_instance]), [['3.7407', 2], ['3.1749', 2], ['16.00044', 8]])
+  assert.deepEqual(b.skipped, { gpu_price_disagrees: 2 })
+})
+
 // ---- the real sample ----------------------------------------------------------------------------------
 
 const SAMPLE = '../shared/data/gpu-observations/observations_2026-10-01_A100_H100_H200_rows.csv'
