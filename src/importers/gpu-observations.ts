@@ -57,17 +57,8 @@ export function parseGpuObservations (text: string, opts: ParseOptions): ImportB
     if (!Number.isInteger(gpus) || gpus < 1) { batch.skip('no_gpu_count'); continue }
     const perGpu = priceText(row.usd_per_gpu_hour)
     if ('price' in perGpu && !roundsTo(price.price, gpus, perGpu.price)) { batch.skip('gpu_price_disagrees'); continue }
-    batch.add({
-      provider: provider.slug,
-      product: product.code,
-      segment,
-      price: price.price,
-      currency: 'USD',
-      unit: 'instance_hour',
-      gpus_per_instance: gpus,
-      region: regionOf(row.region ?? '') ?? GEO[(row.geo ?? '').toUpperCase()],
-      observed_at: utcText(row.collected_at!),
-    }, provider, product, 'same_price_same_region')
+    const region = regionOf(row.region ?? '') ?? GEO[(row.geo ?? '').toUpperCase()]
+    batch.addInstanceHour({ provider, product, segment, price: price.price, gpus, region, observed_at: utcText(row.collected_at!) }, 'same_price_same_region')
   }
   return batch
 }
