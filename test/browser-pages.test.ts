@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict'
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
@@ -9,6 +7,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core'
 import { formatValue } from '../src/web/format.ts'
 import { buildTestApp } from './helpers/app.ts'
 import { curveBasketApp, GPU } from './helpers/curve-basket-fixture.ts'
+import { listenApp, serveFixture } from './helpers/http.ts'
 import { CODE, demoDatabase } from './helpers/web-fixture.ts'
 
 // The pages in a real browser: Debian's Chromium driven by playwright-core (no browser download). It
@@ -53,14 +52,12 @@ test('index page, catalog and widget in headless Chromium at 1280 and 375 px', {
   // A "dashboard" on another local origin frames the widget: allowed as http://127.0.0.1:<port>, refused
   // as http://localhost:<port> (same server, another origin). Both local: Chromium blocks public→local frames.
   let embedSrc = ''
-  const dashboard = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' })
+  const dashboard = await serveFixture(t, (_req, res) => res.writeHead(200, { 'content-type': 'text/html' })
     .end(`<!doctype html><title>dashboard</title><iframe src="${embedSrc}" width="440" height="170" title="CPX ${CODE}"></iframe>`))
-  await new Promise<void>((resolve) => dashboard.listen(0, '127.0.0.1', resolve))
-  t.after(() => { dashboard.closeAllConnections(); dashboard.close() })
-  const dashboardPort = (dashboard.address() as AddressInfo).port
+  const dashboardPort = new URL(dashboard).port
   const database = await demoDatabase(t)
-  const app = await buildTestApp(t, { database, env: { EMBED_ORIGINS: `http://127.0.0.1:${dashboardPort}` } })
-  const base = await app.listen({ port: 0, host: '127.0.0.1' })
+  const app = await buildTestApp(t, { database, env: { EMBED_ORIGINS: dashboard } })
+  const base = await listenApp(app)
   embedSrc = `${base}/embed/${CODE}`
   const latest = (await app.inject(`/v1/indices/${CODE}/latest`)).json()
   const history = (await app.inject(`/v1/indices/${CODE}/values`)).json().data as { status: string }[]
@@ -122,7 +119,7 @@ test('GPU term-curve page and basket page in headless Chromium at 1280 and 375 p
   mkdirSync(ARTIFACTS, { recursive: true })
   const context = await launch(t)
   const app = await curveBasketApp(t)
-  const base = await app.listen({ port: 0, host: '127.0.0.1' })
+  const base = await listenApp(app)
   const page = await context.newPage()
   for (const width of [1280, 375]) {
     await page.setViewportSize({ width, height: 900 })

@@ -4,6 +4,7 @@ import { parse } from 'csv-parse/sync'
 import createClient from 'openapi-fetch'
 import type { paths } from '../packages/client/src/openapi.d.ts'
 import { buildTestApp } from './helpers/app.ts'
+import { listenApp } from './helpers/http.ts'
 import { days, insertFixings } from './helpers/read-fixings.ts'
 
 // The generated typed client (openapi-typescript types + openapi-fetch) against a listening server:
@@ -21,7 +22,7 @@ test('typed client: latest, history pages, one day with constituents, averages, 
     published_at: `${date}T23:59:00Z`,
     constituents: [{ provider: 'openai', product: 'openai/gpt-5.5', value: '12.5', segments: { input: '5', output: '30' }, quote_ids: [i + 1, i + 100] }],
   })))
-  const address = await app.listen({ port: 0, host: '127.0.0.1' })
+  const address = await listenApp(app)
   const client = createClient<paths>({ baseUrl: address })
 
   const latest = await client.GET('/v1/indices/{code}/latest', { params: { path: { code: CODE } } })

@@ -2,8 +2,6 @@ import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test, type TestContext } from 'node:test'
@@ -17,6 +15,7 @@ import { readSourceBytes } from '../src/importers/read-source.ts'
 import { collectNow, runDueSources, startCollector } from '../src/scheduler/collector.ts'
 import { admin, buildTestApp } from './helpers/app.ts'
 import { onServer, testDatabase } from './helpers/db.ts'
+import { serveFixture } from './helpers/http.ts'
 
 // Collectors against a local fixture server that replays the real public payloads in ../shared/data
 // (read in place, never copied) and injects each fault of issue #18. Both databases.
@@ -45,23 +44,19 @@ function faulty (body: Buffer, fault: Fault): Buffer {
 
 async function fixtureServer (t: TestContext) {
   const state = { fault: 'none' as Fault, hits: 0 }
-  const hanging: ServerResponse[] = []
   const routes: Record<string, { body: Buffer, type: string }> = {
     '/api/v1/models': { body: OPENROUTER, type: 'application/json' },
     '/litellm/model_prices_and_context_window.json': { body: LITELLM, type: 'application/json' },
     '/catalogs/v8/lambda/vms.csv': { body: SKYPILOT, type: 'text/csv' },
   }
-  const server = createServer((req, res) => {
+  const base = await serveFixture(t, (req, res) => {
     state.hits++
     const route = routes[req.url ?? '']
     if (!route) { res.writeHead(404).end(); return }
     if (state.fault === '500') { res.writeHead(500).end('{"error":"upstream"}'); return }
-    if (state.fault === 'timeout') { hanging.push(res); return } // never answers
+    if (state.fault === 'timeout') return // never answers (serveFixture's close ends the socket)
     res.writeHead(200, { 'content-type': route.type }).end(faulty(route.body, state.fault))
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.after(() => new Promise<void>((resolve) => { for (const r of hanging) r.destroy(); server.closeAllConnections(); server.close(() => resolve()) }))
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   return { state, base }
 }
 

@@ -9,6 +9,7 @@ import { connect } from '../src/db/connect.ts'
 import { listMigrations, listSqlFiles, migrate } from '../src/db/migrate.ts'
 import { buildTestApp, testConfig } from './helpers/app.ts'
 import { createServerDatabase, onServer, testDatabase } from './helpers/db.ts'
+import { listenApp } from './helpers/http.ts'
 
 test('migrations apply once; applying them again is a no-op', async (t) => {
   const database = await testDatabase(t)
@@ -116,9 +117,8 @@ test('graceful close finishes an in-flight request before the server stops', asy
   let release!: () => void
   const gate = new Promise<void>((resolve) => { release = resolve })
   app.get('/slow-test-route', { config: { access: 'public' } }, async () => { await gate; return { done: true } })
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  const { port } = app.server.address() as { port: number }
-  const inflight = fetch(`http://127.0.0.1:${port}/slow-test-route`)
+  const base = await listenApp(app)
+  const inflight = fetch(`${base}/slow-test-route`)
   await new Promise((resolve) => setTimeout(resolve, 100))
   const closed = app.close()
   setTimeout(release, 200)

@@ -6,6 +6,7 @@ import { test } from 'node:test'
 import { pathToFileURL } from 'node:url'
 import { createClient as generate } from '@hey-api/openapi-ts'
 import { ADMIN_KEY, buildTestApp } from './helpers/app.ts'
+import { listenApp } from './helpers/http.ts'
 import { days, insertFixings } from './helpers/read-fixings.ts'
 
 // A client from another generator, @hey-api/openapi-ts (fetch client + SDK), generated from the committed
@@ -26,7 +27,7 @@ test('@hey-api/openapi-ts client: indices, latest, history, a day, a typed 404, 
   const app = await buildTestApp(t)
   const dates = days('2026-09-01', 30)
   await insertFixings(app.database, dates.map((date, i) => ({ code: CODE, date, value: (2.5 + i / 100).toFixed(6), published_at: `${date}T23:59:00Z` })))
-  const address = await app.listen({ port: 0, host: '127.0.0.1' })
+  const address = await listenApp(app)
   const sdk = await import(pathToFileURL(join(dir, 'sdk.gen.ts')).href) as Record<string, Op>
   const { client } = await import(pathToFileURL(join(dir, 'client.gen.ts')).href) as { client: { setConfig: (c: Record<string, unknown>) => void } }
   client.setConfig({ baseUrl: address })

@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict'
 import { existsSync, readFileSync } from 'node:fs'
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { test } from 'node:test'
 import { parse as parseCsv } from 'csv-parse/sync'
 import { unmappedNames } from '../src/domain/mappings.ts'
@@ -10,6 +8,7 @@ import { startRun, storePayload } from '../src/importers/provenance.ts'
 import { SOURCES } from '../src/importers/sources.ts'
 import { collectNow } from '../src/scheduler/collector.ts'
 import { admin, buildTestApp } from './helpers/app.ts'
+import { serveFixture } from './helpers/http.ts'
 
 // The gpu-observations importer (docs/importers.md): a small fixture of its own, then the real sample in
 // ../shared/data (read in place, never copied; skipped where absent). Both databases.
@@ -136,10 +135,8 @@ test('mappings: source_gpu rules are data (the API checks the value and the key)
 test('a collector source may name the gpu-observations importer', async (t) => {
   const app = await buildTestApp(t)
   await app.database.db.updateTable('sources').set({ enabled: false }).execute()
-  const server = createServer((_req, res) => { res.writeHead(200, { 'content-type': 'text/csv' }).end(FIXTURE) })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())))
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/observations.csv`
+  const feed = await serveFixture(t, (_req, res) => { res.writeHead(200, { 'content-type': 'text/csv' }).end(FIXTURE) })
+  const url = `${feed}/observations.csv`
   const bad = await app.inject({ method: 'PUT', url: '/v1/sources/gpu-obs', headers: admin, payload: { importer: 'gpu-obs', url } })
   assert.equal(bad.statusCode, 400)
   assert.match(bad.body, /gpu-observations/)
@@ -147,6 +144,20 @@ test('a collector source may name the gpu-observations importer', async (t) => {
   assert.equal(put.statusCode, 201, put.body)
   const [result] = await collectNow(app.database, ['gpu-obs'], { now: () => new Date('2026-12-01T12:00:00Z') })
   assert.deepEqual([result?.status, result?.accepted], ['ok', 8], result?.error)
+})
+
+test('parse: usd_per_gpu_hour is checked in exact decimals, a tie rounded either way, half a unit past it refused', () => {
+  const row = (usdPerHour: string, gpus: number, usdPerGpuHour: string) =>
+    `2026-11-02,2026-11-02T07:00:00Z,lambda,Lambda,neocloud,on_demand,H100,gpu_${gpus}x_h100_sxm_80gb,global,Global,${gpus},${usdPerHour},${usdPerGpuHour},1`
+  const b = parse([HEADER,
+    row('3.7407', 2, '1.8704'), // 1.87035 rounded up (a row of the real sample): 3.7407 / 2 - 1.8704 is 0.0000500000000001 in floats
+    row('3.1749', 2, '1.5874'), // 1.58745 rounded down (the real sample too)
+    row('16.00044', 8, '2.0001'), // 2.000055 → 2.0001
+    row('16.00044', 8, '2.0000'), // 0.000055 off: no rounding of 2.000055 (the float check allowed 0.00006)
+    row('10', 3, '3.3334'), // 3.33333… → 3.3333, not 3.3334
+  ].join('\n'))
+  assert.deepEqual(b.quotes.map((q) => [q.price, q.gpus_per_instance]), [['3.7407', 2], ['3.1749', 2], ['16.00044', 8]])
+  assert.deepEqual(b.skipped, { gpu_price_disagrees: 2 })
 })
 
 // ---- the real sample ----------------------------------------------------------------------------------

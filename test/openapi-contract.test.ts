@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { test } from 'node:test'
 import { compileErrors, validate } from '@readme/openapi-parser'
 import { renderClientTypes } from '../scripts/client-types.ts'
@@ -14,6 +12,7 @@ import { admin, buildTestApp } from './helpers/app.ts'
 import { contractValidator } from './helpers/openapi-validator.ts'
 import { demoDatabase } from './helpers/web-fixture.ts'
 import { testDatabase } from './helpers/db.ts'
+import { serveFixture } from './helpers/http.ts'
 
 // The contract as generated from the routes: a valid OpenAPI 3.1 document (checked by a standard
 // validator), every operation described, and the committed typed client in step with it.
@@ -199,10 +198,8 @@ test('openapi responses: real requests to every operation, every status, header 
   const json = { 'content-type': 'application/json' }
   // A source on a local feed (the real OpenRouter sample, ../shared/data) and one run of it, so that the
   // source, run, payload and quote routes have something to answer: SAMPLE's name, id and sha256.
-  const feed = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(readFileSync(OPENROUTER_SAMPLE)))
-  await new Promise<void>((resolve) => feed.listen(0, '127.0.0.1', resolve))
-  t.after(() => feed.close())
-  index.feed_url = `http://127.0.0.1:${(feed.address() as AddressInfo).port}/api/v1/models`
+  const feed = await serveFixture(t, (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(readFileSync(OPENROUTER_SAMPLE)))
+  index.feed_url = `${feed}/api/v1/models`
   for (const name of ['contract-feed', 'contract-doomed']) {
     const put = await app.inject({ method: 'PUT', url: `/v1/sources/${name}`, headers: { ...admin, ...json }, payload: validBody('putSource', index) })
     assert.ok(put.statusCode < 300, put.body)

@@ -1,27 +1,19 @@
 import assert from 'node:assert/strict'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { test, type TestContext } from 'node:test'
 import { buildApp } from '../src/app.ts'
 import { SYNC_MS } from '../src/plugins/shared-limits.ts'
 import { testConfig } from './helpers/app.ts'
 import { testDatabase } from './helpers/db.ts'
+import { freePort } from './helpers/http.ts'
 
 // Rate limits shared through Redis (REDIS_URL): two instances admit one limit between them, within the
 // bound of docs/security.md; with Redis gone they keep serving (per-process limits, a metric says so)
 // and share again once it is back. The Redis is this test's own child process, never the machine's.
 
 const MAX = 40
-
-async function freePort (): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => { const { port } = s.address() as { port: number }; s.close(() => resolve(port)) })
-  })
-}
 
 async function startRedis (t: Pick<TestContext, 'after'>, port: number): Promise<ChildProcess> {
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] })

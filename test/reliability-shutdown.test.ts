@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
-import { createServer, type AddressInfo } from 'node:net'
 import { test } from 'node:test'
 import { sql } from 'kysely'
 import { SHUTDOWN_GRACE_MS } from '../src/server.ts'
 import { ADMIN_KEY } from './helpers/app.ts'
 import { onServer, testDatabase } from './helpers/db.ts'
+import { freePort } from './helpers/http.ts'
 import { gpuQuote, PROVIDERS } from './helpers/reliability-fixtures.ts'
 
 // SIGTERM to a real server process (node --import tsx src/main.ts) while it ingests and while it
@@ -14,14 +14,6 @@ import { gpuQuote, PROVIDERS } from './helpers/reliability-fixtures.ts'
 const skip = !onServer && 'needs TEST_DATABASE_URL (a real process needs a database of its own)'
 const auth = { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' }
 const EXIT_BOUND_MS = SHUTDOWN_GRACE_MS + 5_000
-
-async function freePort (): Promise<number> {
-  const s = createServer()
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve))
-  const port = (s.address() as AddressInfo).port
-  await new Promise((resolve) => s.close(resolve))
-  return port
-}
 
 async function startServer (url: string): Promise<{ child: ChildProcess, base: string, exited: Promise<{ code: number | null, signal: string | null, at: number }> }> {
   const port = await freePort()

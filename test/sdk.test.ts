@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { CpxClient, CpxProblem, parseCsv, retryAfterMs } from '../packages/client/src/index.ts'
 import { ADMIN_KEY, buildTestApp } from './helpers/app.ts'
+import { listenApp } from './helpers/http.ts'
 import { days, insertFixings } from './helpers/read-fixings.ts'
 
 // The official SDK (packages/client) against a listening server (app.listen on port 0): real HTTP,
@@ -31,7 +32,7 @@ test('SDK: indices, latest, a year of history with for-await, a day with constit
     published_at: `${date}T23:59:00Z`,
     constituents: [{ provider: 'lambda', product: 'h100-sxm', value: '2.49', segments: {}, quote_ids: [i + 1] }],
   })))
-  const address = await app.listen({ port: 0, host: '127.0.0.1' })
+  const address = await listenApp(app)
   const rec = recordingFetch()
   const cpx = new CpxClient({ baseUrl: address, fetch: rec.fetch })
 
@@ -79,7 +80,7 @@ test('SDK: indices, latest, a year of history with for-await, a day with constit
 
 test('SDK: a write without a key is a typed 401, with the key it is stored', async (t) => {
   const app = await buildTestApp(t)
-  const address = await app.listen({ port: 0, host: '127.0.0.1' })
+  const address = await listenApp(app)
   const body = { name: 'Example Cloud', kind: 'neocloud' as const, website: 'https://cloud.example.com' }
 
   const anonymous = await new CpxClient({ baseUrl: address }).putProvider('example-cloud', body).then(() => undefined, (e: unknown) => e)
@@ -96,7 +97,7 @@ test('SDK: a write without a key is a typed 401, with the key it is stored', asy
 
 test('SDK: a 429 is retried after its Retry-After, and given up when Retry-After is longer than maxDelayMs', async (t) => {
   const app = await buildTestApp(t, { env: { RATE_LIMIT_MAX: '2', RATE_LIMIT_WINDOW: '1 s' } })
-  const address = await app.listen({ port: 0, host: '127.0.0.1' })
+  const address = await listenApp(app)
   const rec = recordingFetch()
   const cpx = new CpxClient({ baseUrl: address, fetch: rec.fetch, cacheSize: 0 })
   for (let i = 0; i < 3; i++) await cpx.listIndices()

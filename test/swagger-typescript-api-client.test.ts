@@ -7,6 +7,7 @@ import { test } from 'node:test'
 import { pathToFileURL } from 'node:url'
 import { promisify } from 'node:util'
 import { ADMIN_KEY, buildTestApp } from './helpers/app.ts'
+import { listenApp } from './helpers/http.ts'
 import { days, insertFixings } from './helpers/read-fixings.ts'
 
 // A client from a third generator, swagger-typescript-api (one `Api` class over its own fetch
@@ -125,7 +126,7 @@ test('swagger-typescript-api client: indices, latest, a year of history, a day w
     published_at: `${date}T23:59:00Z`,
     constituents: [{ provider: 'lambda', product: 'h100-sxm', value: '2.49', segments: {}, quote_ids: [i + 1] }],
   })))
-  const address = await app.listen({ port: 0, host: '127.0.0.1' })
+  const address = await listenApp(app)
   const { main } = await import(pathToFileURL(join(dir, 'program.ts')).href) as { main: (baseUrl: string, key: string) => Promise<Record<string, any>> }
   const r = await main(address, ADMIN_KEY)
 

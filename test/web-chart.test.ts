@@ -6,6 +6,7 @@ import type { paths } from '../packages/client/src/openapi.d.ts'
 import { renderChart, renderSparkline, type ChartPoint } from '../src/web/chart-svg.ts'
 import { change, direction, formatChange } from '../src/web/format.ts'
 import { buildTestApp } from './helpers/app.ts'
+import { listenApp } from './helpers/http.ts'
 import { CODE, demoDatabase, FIRST, REVISED_DAY } from './helpers/web-fixture.ts'
 
 // GET /v1/indices/{code}/chart.svg and the SVG renderer: well-formed XML, one vertex per published day,
@@ -118,7 +119,7 @@ test('chart.svg refuses bad parameters with a problem naming the parameter, and 
 
 test('the typed client (docs/embedding.md): the chart as SVG text, a bad width as a typed problem', async (t) => {
   const app = await buildTestApp(t)
-  const cpx = createClient<paths>({ baseUrl: await app.listen({ port: 0, host: '127.0.0.1' }) })
+  const cpx = createClient<paths>({ baseUrl: await listenApp(app) })
   const chart = await cpx.GET('/v1/indices/{code}/chart.svg', { params: { path: { code: CODE }, query: { from: '2026-10-01', to: '2026-10-31', width: 1200 } }, parseAs: 'text' })
   assert.equal(chart.response.status, 200)
   assert.equal(XMLValidator.validate(chart.data!), true)

@@ -16,6 +16,17 @@ export interface QuoteRow {
   source: string
 }
 
+/** One GPU instance's USD price per hour, as the GPU importers (SkyPilot, Vast.ai, gpu-observations) read it. */
+interface InstanceHour {
+  provider: ProviderSpec
+  product: ProductSpec
+  segment: QuoteRow['segment']
+  price: string
+  gpus: number
+  region: QuoteRow['region']
+  observed_at: string
+}
+
 /**
  * What a parser makes of one source file: the quotes, the providers and products they need, and an
  * account of everything it did not turn into a quote (skipped by reason, unmapped by source name).
@@ -71,6 +82,21 @@ export class ImportBatch {
         observed_at: at.observed_at,
       }, at.provider, at.product)
     }
+  }
+
+  /** A USD price of a GPU instance per hour with its GPU count: the database divides (price ÷ GPUs). */
+  addInstanceHour (at: InstanceHour, duplicateReason: string) {
+    this.add({
+      provider: at.provider.slug,
+      product: at.product.code,
+      segment: at.segment,
+      price: at.price,
+      currency: 'USD',
+      unit: 'instance_hour',
+      gpus_per_instance: at.gpus,
+      region: at.region,
+      observed_at: at.observed_at,
+    }, at.provider, at.product, duplicateReason)
   }
 }
 

@@ -56,19 +56,25 @@ export function parseGpuObservations (text: string, opts: ParseOptions): ImportB
     const gpus = /^\d+$/.test(row.gpu_count ?? '') ? Number(row.gpu_count) : NaN
     if (!Number.isInteger(gpus) || gpus < 1) { batch.skip('no_gpu_count'); continue }
     const perGpu = priceText(row.usd_per_gpu_hour)
-    // the file rounds usd_per_gpu_hour to 4 decimals: the two must agree to that rounding
-    if ('price' in perGpu && Math.abs(Number(price.price) / gpus - Number(perGpu.price)) > 0.00006) { batch.skip('gpu_price_disagrees'); continue }
-    batch.add({
-      provider: provider.slug,
-      product: product.code,
-      segment,
-      price: price.price,
-      currency: 'USD',
-      unit: 'instance_hour',
-      gpus_per_instance: gpus,
-      region: regionOf(row.region ?? '') ?? GEO[(row.geo ?? '').toUpperCase()],
-      observed_at: utcText(row.collected_at!),
-    }, provider, product, 'same_price_same_region')
+    if ('price' in perGpu && !roundsTo(price.price, gpus, perGpu.price)) { batch.skip('gpu_price_disagrees'); continue }
+    const region = regionOf(row.region ?? '') ?? GEO[(row.geo ?? '').toUpperCase()]
+    batch.addInstanceHour({ provider, product, segment, price: price.price, gpus, region, observed_at: utcText(row.collected_at!) }, 'same_price_same_region')
   }
   return batch
+}
+
+/**
+ * The file rounds usd_per_gpu_hour to 4 decimals: `perGpu` must be a rounding of `instance` ÷ `gpus` to
+ * 4 decimals, |instance ÷ gpus − perGpu| ≤ 0.00005, in whole units of the texts' finest decimal (no
+ * float). At a tie (…5 in the 5th decimal) either neighbour is one: the real sample rounds ties both ways
+ * (26.3444 ÷ 8 = 3.29305 → 3.2931, 120.934 ÷ 8 = 15.11675 → 15.1167), and in floats 3.7407 ÷ 2 − 1.8704
+ * comes out just above 0.00005.
+ */
+function roundsTo (instance: string, gpus: number, perGpu: string): boolean {
+  const places = (text: string) => text.split('.')[1]?.length ?? 0
+  const scale = Math.max(5, places(instance), places(perGpu))
+  const units = (text: string) => BigInt(text.replace('.', '') + '0'.repeat(scale - places(text)))
+  const diff = units(instance) - BigInt(gpus) * units(perGpu)
+  const half = BigInt(gpus) * 5n * 10n ** BigInt(scale - 5) // gpus × 0.00005, in those units
+  return diff <= half && -diff <= half
 }

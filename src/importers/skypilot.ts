@@ -47,17 +47,8 @@ export function parseSkypilot (text: string, opts: ParseOptions): ImportBatch {
         const gpus = Number(row.AcceleratorCount)
         if (!('price' in price)) { batch.skip(price.reason); continue }
         if (!Number.isInteger(gpus) || gpus < 1) { batch.skip('no_gpu_count'); continue }
-        batch.add({
-          provider: slug,
-          product: product.code,
-          segment,
-          price: price.price,
-          currency: 'USD',
-          unit: 'instance_hour',
-          gpus_per_instance: gpus,
-          region: oneprice ? undefined : regionOf(row.Region ?? ''),
-          observed_at: opts.observedAt,
-        }, provider, product, 'same_price_other_region')
+        const region = oneprice ? undefined : regionOf(row.Region ?? '')
+        batch.addInstanceHour({ provider, product, segment, price: price.price, gpus, region, observed_at: opts.observedAt }, 'same_price_other_region')
       }
     }
   }

@@ -36,17 +36,9 @@ export function parseVast (text: string, opts: ParseOptions): ImportBatch {
     const gpus = offer.num_gpus
     if (!Number.isInteger(gpus) || gpus! < 1) { batch.skip('no_gpu_count'); continue }
     const country = offer.geolocation?.split(',').at(-1)?.trim().toUpperCase() ?? ''
-    batch.add({
-      provider: provider.slug,
-      product: product.code,
-      segment: fileBid || offer.is_bid ? 'spot' : 'on_demand',
-      price: price.price,
-      currency: 'USD',
-      unit: 'instance_hour',
-      gpus_per_instance: gpus,
-      region: COUNTRY[country] ?? (country ? 'other' : undefined),
-      observed_at: opts.observedAt,
-    }, provider, product, 'same_offer_price')
+    const segment = fileBid || offer.is_bid ? 'spot' : 'on_demand'
+    const region = COUNTRY[country] ?? (country ? 'other' : undefined)
+    batch.addInstanceHour({ provider, product, segment, price: price.price, gpus: gpus!, region, observed_at: opts.observedAt }, 'same_offer_price')
   }
   return batch
 }

@@ -1,20 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { createServer } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { TestContext } from 'node:test'
+import { freePort } from './http.ts'
 
 // Real CPX processes (`node --import tsx src/main.ts`) listening on their own ports: what a load balancer
 // sees. Stopped (SIGTERM, then SIGKILL) after the test.
 
 export interface Instance { url: string, pid: number, stderr: () => string }
-
-async function freePort (): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => { const { port } = s.address() as { port: number }; s.close(() => resolve(port)) })
-  })
-}
 
 export async function startInstance (t: Pick<TestContext, 'after'>, env: Record<string, string>): Promise<Instance> {
   const port = await freePort()

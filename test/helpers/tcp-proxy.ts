@@ -1,4 +1,5 @@
-import { createServer, connect as tcpConnect, type AddressInfo, type Socket } from 'node:net'
+import { createServer, connect as tcpConnect, type Socket } from 'node:net'
+import { listenLocal } from './http.ts'
 
 /**
  * A TCP proxy between the app's pool and Postgres that a test can break:
@@ -36,8 +37,7 @@ export async function startTcpProxy (target: { host: string, port: number }): Pr
     client.on('data', (d) => { if (mode === 'up') upstream.write(d) })
     upstream.on('data', (d) => { if (mode === 'up') client.write(d) })
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const port = (server.address() as AddressInfo).port
+  const port = await listenLocal(server)
 
   const proxy: TcpProxy = {
     port,
