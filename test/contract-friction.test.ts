@@ -51,6 +51,38 @@ test('document: servers relative (or PUBLIC_URL), dates typed by format, no ±2^
   assert.deepEqual(served.servers.map((x: Json) => x.url), ['https://cpx.example.com'])
 })
 
+test('document: no type lists (3.0 generators read them as nothing), no escaped slashes in patterns, every day and timestamp typed by its format', async (t) => {
+  const doc = JSON.parse(await renderOpenApi(await testDatabase(t)))
+  const lists: string[] = []
+  const undated: string[] = []
+  const slashes: string[] = []
+  const formats = (p: Json): string[] => [p.format, ...(p.anyOf ?? []).map((b: Json) => b.format)].filter(Boolean)
+  const visit = (n: Json, where: string): void => {
+    if (Array.isArray(n)) { n.forEach((x, i) => visit(x, `${where}/${i}`)); return }
+    if (!n || typeof n !== 'object') return
+    if (Array.isArray(n.type)) lists.push(`${where}: ${JSON.stringify(n.type)}`)
+    if (typeof n.pattern === 'string' && n.pattern.includes('\\/')) slashes.push(`${where}: ${n.pattern}`)
+    for (const [name, p] of Object.entries<Json>(n.properties ?? {})) {
+      const want = /_at$/.test(name) ? 'date-time' : /^(date|from|to|through|effective_from)$|_(date|day)$/.test(name) ? 'date' : undefined
+      if (want && !formats(p).includes(want)) undated.push(`${where}/${name}: ${want}`)
+    }
+    for (const [k, v] of Object.entries(n)) if (k !== 'example' && k !== 'examples') visit(v, `${where}/${k}`)
+  }
+  visit(doc, '#')
+  assert.deepEqual(lists, [], '`type: [a, b]` in the document: @openapi-codegen/typescript types it void, openapi2typescript stops')
+  assert.deepEqual(undated, [])
+  assert.deepEqual(slashes, [], 'a pattern with `\\/`: openapi-zod-client writes it into a regex literal, which it ends')
+  const product = doc.paths['/v1/products/{code}'].get.parameters.find((p: Json) => p.name === 'code').schema.pattern
+  assert.ok(new RegExp(product).test('openai/gpt-4o'), product)
+  const s = doc.components.schemas
+  assert.deepEqual(s.Fixing.properties.value, { description: s.Fixing.properties.value.description, anyOf: [{ type: 'number' }, { type: 'null' }] })
+  assert.deepEqual(s.FixingPage.properties.next_cursor.anyOf, [{ type: 'string' }, { type: 'null' }])
+  assert.deepEqual(s.BasketBody.properties.base_value.anyOf, [{ type: 'string' }, { type: 'number' }])
+  assert.deepEqual(s.BasketVersion.properties.base_date.anyOf, [{ type: 'string', format: 'date' }, { type: 'null' }])
+  assert.equal(s.BasketVersion.properties.changed_at.format, 'date-time')
+  assert.equal(s.ComputeReport.properties.from.format, 'date')
+})
+
 test('CSV: the catalog with every current value, /latest, and the whole history in one file', async (t) => {
   const app = await buildTestApp(t, { env: { RATE_LIMIT_MAX: '1000000' } })
   const dates = days('2023-01-01', 1200)

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely'
 import { z } from 'zod'
 import type { Schema } from '../db/schema.ts'
-import { IsoDate } from './contracts.ts'
+import { DayText, IsoDate, TimestampText } from './contracts.ts'
 import { Unprocessable, withErrors, type FieldError } from './errors.ts'
 
 // Basket definitions (docs/methodology.md "Baskets"): every PUT stores a new version; nothing is changed
@@ -37,12 +37,12 @@ export type BasketInput = z.output<typeof BasketBody>
 
 export const BasketVersion = z.object({
   version: z.number().int(),
-  effective_from: z.string(),
+  effective_from: DayText,
   mode: z.enum(['percent', 'quantity']),
   base_value: z.string().nullable().meta({ description: 'null on a chain-linked version (methodology §B3)' }),
-  base_date: z.string().nullable(),
+  base_date: DayText.nullable(),
   changed_by: z.string(),
-  changed_at: z.string(),
+  changed_at: TimestampText,
   reason: z.string(),
   components: z.array(z.object({ code: z.string(), kind: z.enum(['index', 'basket']), amount: z.string(), unit: z.string().nullable() })),
 }).meta({ id: 'BasketVersion' })

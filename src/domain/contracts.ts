@@ -3,6 +3,12 @@ import { instantBoundsReason, parseDate, parseTimestamp, utcText, type Parsed } 
 
 // Cross-cutting contract pieces. Resource schemas live beside their domain (quotes.ts, fixings.ts…).
 
+// Dates and times as the service sends them (already checked when stored): typed for generators by their format.
+/** A UTC day, YYYY-MM-DD. */
+export const DayText = z.string().meta({ format: 'date' })
+/** An RFC 3339 timestamp in UTC with milliseconds, 2026-11-03T00:15:02.318Z. */
+export const TimestampText = z.string().meta({ format: 'date-time' })
+
 export const FieldErrorSchema = z.object({
   path: z.string().meta({ example: 'quotes/3/price' }),
   reason: z.string().meta({ example: 'must be a decimal greater than 0' }),
@@ -18,10 +24,10 @@ export const Problem = z.object({
   request_id: z.string().meta({ example: 'req-1a' }),
   errors: z.array(FieldErrorSchema).optional(),
   committed: z.object({
-    from: z.string(),
+    from: DayText,
     indices: z.array(z.object({
       code: z.string(),
-      through: z.string().nullable().meta({ description: 'the last day committed (from..through stay published); null: none' }),
+      through: DayText.nullable().meta({ description: 'the last day committed (from..through stay published); null: none' }),
       days: z.number().int(),
       published: z.number().int(),
       revised: z.number().int(),
@@ -74,12 +80,6 @@ export const Rfc3339 = z.string()
   .regex(/^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/, 'must be an RFC 3339 timestamp with an offset, for example 2026-11-02T12:00:00Z')
   .superRefine(calendarCheck(parseTimestamp))
   .meta({ format: 'date-time', example: '2026-11-02T12:00:00Z' })
-
-// Dates and times as the service sends them (already checked when stored): typed for generators by their format.
-/** A UTC day, YYYY-MM-DD. */
-export const DayText = z.string().meta({ format: 'date' })
-/** An RFC 3339 timestamp in UTC with milliseconds, 2026-11-03T00:15:02.318Z. */
-export const TimestampText = z.string().meta({ format: 'date-time' })
 
 /** A timestamp parameter handed to Postgres: checked as Rfc3339, then rewritten as UTC text (utcText). */
 export const UtcInstant = Rfc3339.overwrite(utcText)

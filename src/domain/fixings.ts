@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely'
 import { z } from 'zod'
 import type { Database } from '../db/connect.ts'
 import type { Schema } from '../db/schema.ts'
-import { IsoDate } from './contracts.ts'
+import { DayText, IsoDate } from './contracts.ts'
 import { BadRequest, IndexNotFound, withErrors } from './errors.ts'
 
 // Computing and publishing fixings. Every figure comes from SQL (sql/functions/cpx_compute_fixings.sql,
@@ -34,8 +34,8 @@ export const IndexComputeReport = z.object({
 }).meta({ id: 'IndexComputeReport' })
 
 export const ComputeReport = z.object({
-  from: z.string(),
-  to: z.string(),
+  from: DayText,
+  to: DayText,
   indices: z.array(IndexComputeReport),
   ms: z.number().meta({ description: 'wall time of the computation' }),
 }).meta({ id: 'ComputeReport' })

@@ -73,6 +73,8 @@ export function documentTransform (config: Pick<Config, 'PUBLIC_URL'>): SwaggerT
     addExamples(doc)
     mergeInputTwins(doc)
     dropSafeIntegerBounds(doc)
+    typeListsAsAnyOf(doc)
+    plainSlashes(doc)
     return doc
   }
 }
@@ -188,4 +190,51 @@ function dropSafeIntegerBounds (node: Json): void {
   if (node.minimum === -Number.MAX_SAFE_INTEGER) delete node.minimum
   if (node.maximum === Number.MAX_SAFE_INTEGER) delete node.maximum
   for (const v of Object.values(node)) dropSafeIntegerBounds(v)
+}
+
+// The keywords that apply to one JSON type only: they go with that type's branch.
+const TYPE_KEYWORDS: Record<string, string[]> = {
+  string: ['format', 'pattern', 'minLength', 'maxLength', 'contentMediaType', 'contentEncoding'],
+  number: ['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf'],
+  array: ['items', 'prefixItems', 'minItems', 'maxItems', 'uniqueItems', 'contains'],
+  object: ['properties', 'required', 'additionalProperties', 'propertyNames', 'patternProperties', 'minProperties', 'maxProperties'],
+}
+TYPE_KEYWORDS.integer = TYPE_KEYWORDS.number!
+const VALUES = new Set(['example', 'examples', 'default', 'const', 'enum'])
+
+/**
+ * zod writes `.nullable()` on a scalar, and a union of scalars, as a list of types (`type: ["number",
+ * "null"]`): valid 3.1, but generators written for 3.0 read it as nothing (`@openapi-codegen/typescript`
+ * types `value` as `void`; openapi2typescript stops with "Unknown type found: string,number"). The same
+ * schema as `anyOf`, one type a branch, as zod already writes a nullable `$ref`; annotations stay outside.
+ */
+function typeListsAsAnyOf (node: Json): void {
+  if (Array.isArray(node)) { for (const n of node) typeListsAsAnyOf(n); return }
+  if (!node || typeof node !== 'object') return
+  for (const [k, v] of Object.entries(node)) if (!VALUES.has(k)) typeListsAsAnyOf(v) // data, not schemas
+  if (!Array.isArray(node.type) || node.anyOf || node.oneOf) return
+  const types: string[] = node.type
+  delete node.type
+  const branches = types.map((t) => {
+    const branch: Json = { type: t }
+    for (const k of TYPE_KEYWORDS[t] ?? []) if (k in node) branch[k] = node[k]
+    if (node.enum) branch.enum = node.enum.filter((v: unknown) => jsonType(v) === t || (t === 'number' && jsonType(v) === 'integer'))
+    return branch
+  })
+  for (const t of types) for (const k of TYPE_KEYWORDS[t] ?? []) delete node[k]
+  delete node.enum
+  node.anyOf = branches.filter((b) => b.enum?.length !== 0)
+}
+
+const jsonType = (v: unknown) => v === null ? 'null' : Array.isArray(v) ? 'array' : Number.isInteger(v) ? 'integer' : typeof v
+
+/**
+ * A RegExp's `source` escapes `/` as `\/`, which a pattern does not need (ECMA-262 outside a literal);
+ * openapi-zod-client writes it into a regex literal as `\\/`, where the `/` ends the literal: its output does not parse.
+ */
+function plainSlashes (node: Json): void {
+  if (Array.isArray(node)) { for (const n of node) plainSlashes(n); return }
+  if (!node || typeof node !== 'object') return
+  if (typeof node.pattern === 'string') node.pattern = node.pattern.replace(/(?<!\\)((?:\\\\)*)\\\//g, '$1/')
+  for (const [k, v] of Object.entries(node)) if (!VALUES.has(k)) plainSlashes(v)
 }

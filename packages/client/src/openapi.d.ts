@@ -1178,6 +1178,7 @@ export interface components {
             base_date: string | null;
             /** @description null on a chain-linked version (methodology §B3) */
             base_value: string | null;
+            /** Format: date-time */
             changed_at: string;
             changed_by: string;
             components: {
@@ -1187,6 +1188,7 @@ export interface components {
                 kind: "index" | "basket";
                 unit: string | null;
             }[];
+            /** Format: date */
             effective_from: string;
             /** @enum {string} */
             mode: "percent" | "quantity";
@@ -1194,10 +1196,12 @@ export interface components {
             version: number;
         };
         ComputeReport: {
+            /** Format: date */
             from: string;
             indices: components["schemas"]["IndexComputeReport"][];
             /** @description wall time of the computation */
             ms: number;
+            /** Format: date */
             to: string;
         };
         ComputeRequest: {
@@ -2094,6 +2098,7 @@ export interface components {
         Problem: {
             /** @description POST /v1/indices/compute cut off part-way: per index, the days already committed, which stay published; a retry of the whole range is safe */
             committed?: {
+                /** Format: date */
                 from: string;
                 indices: {
                     code: string;
