@@ -176,20 +176,27 @@ function lenient (node: Json): Json {
   return Object.fromEntries(Object.entries(node).filter(([k, v]) => !(k === 'additionalProperties' && v === false)).map(([k, v]) => [k, lenient(v)]))
 }
 
-function replaceRefs (node: Json, from: string, to: string): void {
-  if (Array.isArray(node)) { for (const n of node) replaceRefs(n, from, to); return }
+// Keys whose values are data (examples, defaults, enumerations), not schemas: a walk over schemas skips them.
+const VALUES = new Set(['example', 'examples', 'default', 'const', 'enum'])
+
+/** Calls `visit` on every object of the document, its children first; data (`VALUES`) is not entered. */
+function eachNode (node: Json, visit: (n: Json) => void): void {
+  if (Array.isArray(node)) { for (const n of node) eachNode(n, visit); return }
   if (!node || typeof node !== 'object') return
-  if (node.$ref === from) node.$ref = to
-  for (const v of Object.values(node)) replaceRefs(v, from, to)
+  for (const [k, v] of Object.entries(node)) if (!VALUES.has(k)) eachNode(v, visit)
+  visit(node)
+}
+
+function replaceRefs (doc: Json, from: string, to: string): void {
+  eachNode(doc, (node) => { if (node.$ref === from) node.$ref = to })
 }
 
 /** zod's `.int()` says ±(2^53 − 1): not a range of the API, and generators turn it into noise. */
-function dropSafeIntegerBounds (node: Json): void {
-  if (Array.isArray(node)) { for (const n of node) dropSafeIntegerBounds(n); return }
-  if (!node || typeof node !== 'object') return
-  if (node.minimum === -Number.MAX_SAFE_INTEGER) delete node.minimum
-  if (node.maximum === Number.MAX_SAFE_INTEGER) delete node.maximum
-  for (const v of Object.values(node)) dropSafeIntegerBounds(v)
+function dropSafeIntegerBounds (doc: Json): void {
+  eachNode(doc, (node) => {
+    if (node.minimum === -Number.MAX_SAFE_INTEGER) delete node.minimum
+    if (node.maximum === Number.MAX_SAFE_INTEGER) delete node.maximum
+  })
 }
 
 // The keywords that apply to one JSON type only: they go with that type's branch.
@@ -200,7 +207,6 @@ const TYPE_KEYWORDS: Record<string, string[]> = {
   object: ['properties', 'required', 'additionalProperties', 'propertyNames', 'patternProperties', 'minProperties', 'maxProperties'],
 }
 TYPE_KEYWORDS.integer = TYPE_KEYWORDS.number!
-const VALUES = new Set(['example', 'examples', 'default', 'const', 'enum'])
 
 /**
  * zod writes `.nullable()` on a scalar, and a union of scalars, as a list of types (`type: ["number",
@@ -208,10 +214,11 @@ const VALUES = new Set(['example', 'examples', 'default', 'const', 'enum'])
  * types `value` as `void`; openapi2typescript stops with "Unknown type found: string,number"). The same
  * schema as `anyOf`, one type a branch, as zod already writes a nullable `$ref`; annotations stay outside.
  */
-function typeListsAsAnyOf (node: Json): void {
-  if (Array.isArray(node)) { for (const n of node) typeListsAsAnyOf(n); return }
-  if (!node || typeof node !== 'object') return
-  for (const [k, v] of Object.entries(node)) if (!VALUES.has(k)) typeListsAsAnyOf(v) // data, not schemas
+function typeListsAsAnyOf (doc: Json): void {
+  eachNode(doc, typeListAsAnyOf)
+}
+
+function typeListAsAnyOf (node: Json): void {
   if (!Array.isArray(node.type) || node.anyOf || node.oneOf) return
   const types: string[] = node.type
   delete node.type
@@ -232,9 +239,6 @@ const jsonType = (v: unknown) => v === null ? 'null' : Array.isArray(v) ? 'array
  * A RegExp's `source` escapes `/` as `\/`, which a pattern does not need (ECMA-262 outside a literal);
  * openapi-zod-client writes it into a regex literal as `\\/`, where the `/` ends the literal: its output does not parse.
  */
-function plainSlashes (node: Json): void {
-  if (Array.isArray(node)) { for (const n of node) plainSlashes(n); return }
-  if (!node || typeof node !== 'object') return
-  if (typeof node.pattern === 'string') node.pattern = node.pattern.replace(/(?<!\\)((?:\\\\)*)\\\//g, '$1/')
-  for (const [k, v] of Object.entries(node)) if (!VALUES.has(k)) plainSlashes(v)
+function plainSlashes (doc: Json): void {
+  eachNode(doc, (node) => { if (typeof node.pattern === 'string') node.pattern = node.pattern.replace(/(?<!\\)((?:\\\\)*)\\\//g, '$1/') })
 }

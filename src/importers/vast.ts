@@ -34,11 +34,11 @@ export function parseVast (text: string, opts: ParseOptions): ImportBatch {
     const price = priceText(offer.dph_base)
     if (!('price' in price)) { batch.skip(price.reason); continue }
     const gpus = offer.num_gpus
-    if (!Number.isInteger(gpus) || gpus! < 1) { batch.skip('no_gpu_count'); continue }
+    if (typeof gpus !== 'number' || !Number.isInteger(gpus) || gpus < 1) { batch.skip('no_gpu_count'); continue }
     const country = offer.geolocation?.split(',').at(-1)?.trim().toUpperCase() ?? ''
     const segment = fileBid || offer.is_bid ? 'spot' : 'on_demand'
     const region = COUNTRY[country] ?? (country ? 'other' : undefined)
-    batch.addInstanceHour({ provider, product, segment, price: price.price, gpus: gpus!, region, observed_at: opts.observedAt }, 'same_offer_price')
+    batch.addInstanceHour({ provider, product, segment, price: price.price, gpus, region, observed_at: opts.observedAt }, 'same_offer_price')
   }
   return batch
 }
