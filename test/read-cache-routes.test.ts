@@ -5,6 +5,7 @@ import { test } from 'node:test'
 import { sql } from 'kysely'
 import { admin, buildTestApp } from './helpers/app.ts'
 import { insertFixings } from './helpers/read-fixings.ts'
+import { CACHED_ROUTES } from '../src/plugins/read-cache.ts'
 
 // The answer cache of the read routes (src/plugins/read-cache.ts): each answer is kept as sent after the
 // first request, so a row written without an announcement is not seen; an announcement of its index (or,
@@ -12,7 +13,7 @@ import { insertFixings } from './helpers/read-fixings.ts'
 
 const CODE = 'H100-SXM-OD'
 const ROUTES = [
-  '/v1/indices', `/v1/indices/${CODE}`, `/v1/indices/${CODE}/values/2026-09-02`, `/v1/indices/${CODE}/values/2026-09-02/revisions`,
+  '/v1/indices', `/v1/indices/${CODE}`, `/v1/indices/${CODE}/latest`, `/v1/indices/${CODE}/latest.csv`, `/v1/indices/${CODE}/values/2026-09-02`, `/v1/indices/${CODE}/values/2026-09-02/revisions`,
   `/v1/indices/${CODE}/averages?period=month`, `/v1/indices/${CODE}/averages.csv?period=month`, '/v1/revisions',
   `/v1/indices/${CODE}/chart.svg?from=2026-09-01&to=2026-09-30`, '/', `/indices/${CODE}`, `/embed/${CODE}`,
 ]
@@ -33,6 +34,11 @@ async function eventually (check: () => Promise<boolean>, ms = 3000): Promise<vo
 }
 
 test('every cached read route serves its first answer until a fixing of its index is announced', async (t) => {
+  // every route template on the hit path is exercised below
+  for (const template of CACHED_ROUTES) {
+    const path = new RegExp('^' + template.replace(/\./g, '\\.').replace(/:[a-z]+/g, '[^/]+') + '$')
+    assert.ok(ROUTES.some((url) => path.test(url.split('?')[0]!)), `${template} is not among ROUTES`)
+  }
   const app = await buildTestApp(t)
   await insertFixings(app.database, [
     { code: CODE, date: '2026-09-01', value: '2.9', published_at: '2026-09-02T00:15:00Z' },

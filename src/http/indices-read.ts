@@ -8,10 +8,10 @@ import { assertIndexExists, findAverages, findConstituents, findFixing, findFixi
 import { AverageList, Fixing, FixingPage, Period, RevisionList } from '../domain/fixing-reads.ts'
 import { getIndexDetail, IndexDetail, IndexList, listIndices } from '../domain/index-reads.ts'
 import { SourceHealth, sourceHealthOfFixing } from '../domain/sources.ts'
-import { FixingsCache, LatestCache, type CachedBody } from '../plugins/latest-cache.ts'
+import { FixingsCache } from '../plugins/fixings-cache.ts'
 import { csvDisposition, CSV_TYPE, toCsv, wantsCsv } from './csv.ts'
 import { cursorCodec, type CursorCodec } from './cursor.ts'
-import { cacheControl, conditionalGet, etagOfBody, etagOfHash, isFresh } from './http-cache.ts'
+import { cacheControl, conditionalGet, etagOfBody, etagOfHash } from './http-cache.ts'
 import { AsOf, CsvText, DateParam, DEFAULT_HISTORY_PAGE, HistoryQuery, IndexCodeParam, MAX_HISTORY_PAGE, rangeOrdered } from './read-params.ts'
 
 const tags = ['indices']
@@ -48,66 +48,55 @@ export default async function indicesReadRoutes (fastify: FastifyInstance, { con
   const cc = cacheControl(config.READ_API_KEY_REQUIRED)
   const db = fastify.readDb // a replica when DATABASE_READ_URL is set (src/db/read-replica.ts)
   const cursors = cursorCodec(fastify.db, 'history')
-  const latest = new LatestCache(async (code) => {
-    const f = await findLatestFixing(db, code)
-    if (!f) return undefined
-    // whether its feeds are all stale changes with time, not with a publication: the cache's TTL bounds it
-    const health = await sourceHealthOfFixing(db, f.id)
-    return { body: JSON.stringify({ ...withoutId(f), source_health: health }), etag: etagOfHash(health?.all_stale ? `${f.hash}-stale` : f.hash) }
-  })
-  await latest.listen(fastify.database)
-  fastify.addHook('onClose', () => latest.close())
   // Pages of history as sent (JSON or CSV), dropped with the index's other entries when a fixing of it
   // is published: a year of history is one map lookup, not a query (docs/performance.md).
   const pages = new FixingsCache<HistoryAnswer>({ maxEntries: 1000, maxWeight: 64 * 1024 * 1024, weigh: (page) => page.body.length })
   await pages.listen(fastify.database)
   fastify.addHook('onClose', () => pages.close())
 
-  // The hot route lives outside the hooked scope below: it sends the cached JSON text and ETag as they are.
-  // Its CSV is an operation of its own (…/latest.csv), so that a generated client types /latest as a Fixing.
-  const latestRoute = (csv: boolean) => (req: FastifyRequest<{ Params: { code: string } }>, reply: FastifyReply) => {
-    // A hit is answered synchronously: no promise, and no closure made per request (peek never loads).
-    const { code } = req.params
-    const hit = latest.peek(code) ?? latest.get(code)
-    return hit instanceof Promise ? hit.then((h) => sendLatest(code, req.headers['if-none-match'], reply, h, csv)) : sendLatest(code, req.headers['if-none-match'], reply, hit, csv)
-  }
-  const typed = fastify.withTypeProvider<ZodTypeProvider>()
-  typed.get('/v1/indices/:code/latest', {
-    schema: {
-      operationId: 'getLatestFixing',
-      summary: 'The current value of an index: its newest fixing',
-      description: 'Served from an in-process cache that every published fixing invalidates (LISTEN/NOTIFY). ETag = the fixing hash. As CSV: GET /v1/indices/{code}/latest.csv.',
-      tags,
-      params: Params,
-      querystring: z.object({ format: JsonOnly('/v1/indices/{code}/latest.csv') }),
-      response: { 200: LatestFixing, ...problemResponses(400, 401, 404) },
-    },
-  }, latestRoute(false))
-  typed.get('/v1/indices/:code/latest.csv', {
-    schema: {
-      operationId: 'getLatestFixingCsv',
-      summary: 'The current value of an index as a one-row CSV (the columns of /values)',
-      tags,
-      params: Params,
-      response: { 200: { description: 'the newest fixing', content: { 'text/csv': { schema: CsvText } } }, ...problemResponses(400, 401, 404) },
-    },
-  }, latestRoute(true))
-
-  function sendLatest (code: string, ifNoneMatch: string | undefined, reply: FastifyReply, hit: CachedBody | undefined, csv: boolean): Promise<void> | undefined {
-    if (!hit) {
-      return assertIndexExists(db, code).then(() => { throw new FixingNotFound(`No fixing has been published for ${code} yet`) })
-    }
-    // The CSV is another representation of the same fixing: its own ETag.
-    const etag = csv ? hit.etag.slice(0, -1) + '-csv"' : hit.etag
-    reply.header('etag', etag).header('cache-control', cc)
-    if (isFresh(ifNoneMatch, etag)) reply.code(304).send()
-    else if (csv) reply.type(CSV_TYPE).header('content-disposition', csvDisposition(`${code}-latest`)).send(toCsv(FIXING_COLUMNS, [JSON.parse(hit.body)]))
-    else reply.type(JSON_TYPE).send(hit.body)
-  }
-
   await fastify.register(async (scope) => {
     scope.addHook('onSend', conditionalGet(cc))
     const app = scope.withTypeProvider<ZodTypeProvider>()
+
+    // The current value: on the read cache's hit path (plugins/read-cache.ts) like the other small reads, so a hit is
+    // one map lookup and one write. Its answer also says whether the feeds behind it have all gone stale, which
+    // changes with time and not with a publication: the cache entry's 60 s lifetime bounds how late that shows.
+    // Its CSV is an operation of its own (…/latest.csv), so that a generated client types /latest as a Fixing.
+    const latestRoute = (csv: boolean) => async (req: FastifyRequest<{ Params: { code: string } }>, reply: FastifyReply) => {
+      const { code } = req.params
+      const f = await findLatestFixing(db, code)
+      if (!f) {
+        await assertIndexExists(db, code)
+        throw new FixingNotFound(`No fixing has been published for ${code} yet`)
+      }
+      const health = await sourceHealthOfFixing(db, f.id)
+      const fixing = { ...withoutId(f), source_health: health }
+      // ETag = the fixing hash (with -stale once its feeds all are); the CSV is another representation of it: its own ETag.
+      const etag = etagOfHash(health?.all_stale ? `${f.hash}-stale` : f.hash)
+      if (!csv) return reply.header('etag', etag).type(JSON_TYPE).send(JSON.stringify(fixing) as never)
+      return reply.header('etag', etag.slice(0, -1) + '-csv"').type(CSV_TYPE).header('content-disposition', csvDisposition(`${code}-latest`))
+        .send(toCsv(FIXING_COLUMNS, [fixing]) as never)
+    }
+    app.get('/v1/indices/:code/latest', {
+      schema: {
+        operationId: 'getLatestFixing',
+        summary: 'The current value of an index: its newest fixing',
+        description: 'Served from an in-process cache that every published fixing invalidates (LISTEN/NOTIFY). ETag = the fixing hash. As CSV: GET /v1/indices/{code}/latest.csv.',
+        tags,
+        params: Params,
+        querystring: z.object({ format: JsonOnly('/v1/indices/{code}/latest.csv') }),
+        response: { 200: LatestFixing, ...problemResponses(400, 401, 404) },
+      },
+    }, latestRoute(false))
+    app.get('/v1/indices/:code/latest.csv', {
+      schema: {
+        operationId: 'getLatestFixingCsv',
+        summary: 'The current value of an index as a one-row CSV (the columns of /values)',
+        tags,
+        params: Params,
+        response: { 200: { description: 'the newest fixing', content: { 'text/csv': { schema: CsvText } } }, ...problemResponses(400, 401, 404) },
+      },
+    }, latestRoute(true))
 
     app.get('/v1/indices', {
       schema: {

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from '../config.ts'
-import { FixingsCache } from './latest-cache.ts'
+import { FixingsCache } from './fixings-cache.ts'
 import { isFresh } from '../http/http-cache.ts'
 import { CORS_EXPOSED } from './limits.ts'
 
@@ -9,11 +9,11 @@ import { CORS_EXPOSED } from './limits.ts'
 // "Read caches"): the first request for a parameter set runs the route, the next ones are a map lookup.
 // Entries of one index are dropped when a fixing, a revision or a definition of it is announced on cpx_fixings
 // (LISTEN/NOTIFY: by whichever process wrote it); entries about every index (the catalog, the register, the
-// home page) on any announcement. History pages and latest have their own caches (indices-read.ts).
+// home page) on any announcement. History pages have their own cache (indices-read.ts).
 
-/** Route templates served from this cache; the history (`/values`) and latest routes are not among them. */
+/** Route templates served from this cache; the history (`/values`) routes are not among them (their own cache). */
 export const CACHED_ROUTES = new Set([
-  '/v1/indices', '/v1/indices/:code', '/v1/indices/:code/values/:date', '/v1/indices/:code/values/:date/revisions',
+  '/v1/indices', '/v1/indices/:code/latest', '/v1/indices/:code/latest.csv', '/v1/indices/:code', '/v1/indices/:code/values/:date', '/v1/indices/:code/values/:date/revisions',
   '/v1/indices/:code/averages', '/v1/indices/:code/averages.csv', '/v1/revisions', '/v1/indices/:code/chart.svg', '/', '/indices/:code', '/embed/:code',
 ])
 

@@ -1,9 +1,6 @@
 import type { Database } from '../db/connect.ts'
 import { FIXINGS_CHANNEL } from '../domain/fixings.ts'
 
-/** A serialized answer ready to send: the text and its ETag. */
-export interface CachedBody { body: string, etag: string }
-
 // A safety net, not the mechanism: NOTIFY invalidates at once; the TTL bounds staleness if a
 // notification is ever lost (the listening connection dropped and came back).
 const TTL_MS = 60_000
@@ -121,21 +118,6 @@ export class FixingsCache<T> {
     this.loading.set(k, p)
     return p
   }
-}
-
-/** The latest fixing of each index, as sent by GET /v1/indices/{code}/latest. */
-export class LatestCache {
-  private readonly cache = new FixingsCache<CachedBody>()
-
-  constructor (private readonly load: (code: string) => Promise<CachedBody | undefined>) {}
-
-  /** A cached answer, without loading (and without a closure made per call). */
-  peek (code: string): CachedBody | undefined { return this.cache.peek(code, 'latest') }
-
-  listen (database: Database): Promise<void> { return this.cache.listen(database) }
-  close (): Promise<void> { return this.cache.close() }
-  invalidate (code?: string): void { this.cache.invalidate(code) }
-  get (code: string): CachedBody | undefined | Promise<CachedBody | undefined> { return this.cache.get(code, 'latest', () => this.load(code)) }
 }
 
 function codeOf (payload: string): string | undefined {
