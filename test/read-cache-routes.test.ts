@@ -13,7 +13,8 @@ import { CACHED_ROUTES } from '../src/plugins/read-cache.ts'
 
 const CODE = 'H100-SXM-OD'
 const ROUTES = [
-  '/v1/indices', `/v1/indices/${CODE}`, `/v1/indices/${CODE}/latest`, `/v1/indices/${CODE}/latest.csv`, `/v1/indices/${CODE}/values/2026-09-02`, `/v1/indices/${CODE}/values/2026-09-02/revisions`,
+  '/v1/indices', `/v1/indices/${CODE}`, `/v1/indices/${CODE}/latest`, `/v1/indices/${CODE}/latest.csv`,
+  `/v1/indices/${CODE}/values?from=2026-09-01&to=2026-09-30`, `/v1/indices/${CODE}/values.csv?from=2026-09-01`, `/v1/indices/${CODE}/values?limit=1`, `/v1/indices/${CODE}/values/2026-09-02`, `/v1/indices/${CODE}/values/2026-09-02/revisions`,
   `/v1/indices/${CODE}/averages?period=month`, `/v1/indices/${CODE}/averages.csv?period=month`, '/v1/revisions',
   `/v1/indices/${CODE}/chart.svg?from=2026-09-01&to=2026-09-30`, '/', `/indices/${CODE}`, `/embed/${CODE}`,
 ]

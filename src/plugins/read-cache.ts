@@ -9,11 +9,12 @@ import { CORS_EXPOSED } from './limits.ts'
 // "Read caches"): the first request for a parameter set runs the route, the next ones are a map lookup.
 // Entries of one index are dropped when a fixing, a revision or a definition of it is announced on cpx_fixings
 // (LISTEN/NOTIFY: by whichever process wrote it); entries about every index (the catalog, the register, the
-// home page) on any announcement. History pages have their own cache (indices-read.ts).
+// home page) on any announcement. History pages also have their own cache behind this one (indices-read.ts), keyed by
+// their validated parameters, so that the same page asked with another URL is not queried again.
 
-/** Route templates served from this cache; the history (`/values`) routes are not among them (their own cache). */
+/** Route templates served from this cache (history pages also keep their own cache behind it, keyed by validated parameters). */
 export const CACHED_ROUTES = new Set([
-  '/v1/indices', '/v1/indices/:code/latest', '/v1/indices/:code/latest.csv', '/v1/indices/:code', '/v1/indices/:code/values/:date', '/v1/indices/:code/values/:date/revisions',
+  '/v1/indices', '/v1/indices/:code/latest', '/v1/indices/:code/latest.csv', '/v1/indices/:code/values', '/v1/indices/:code/values.csv', '/v1/indices/:code', '/v1/indices/:code/values/:date', '/v1/indices/:code/values/:date/revisions',
   '/v1/indices/:code/averages', '/v1/indices/:code/averages.csv', '/v1/revisions', '/v1/indices/:code/chart.svg', '/', '/indices/:code', '/embed/:code',
 ])
 
@@ -79,7 +80,8 @@ export default fp(async (app, { config }: { config: Config }) => {
   app.addHook('onRoute', (route) => {
     if (!CACHED_ROUTES.has(route.url) || ![route.method].flat().includes('GET')) return
     // whether the route validates its query (else only api_key may shape the answer), and whether it negotiates
-    const how = { query: Boolean(route.schema?.querystring), negotiated: route.url.endsWith('/averages') }
+    // (Accept: text/csv on the JSON operations of averages and history is a 301 to their CSV operation)
+    const how = { query: Boolean(route.schema?.querystring), negotiated: route.url.endsWith('/averages') || route.url.endsWith('/values') }
     // the route's own onRequest hook runs after the global ones (limits, auth): a hit skips preParsing, preValidation and the handler's setup
     route.onRequest = [...[route.onRequest ?? []].flat(), answerFromCache(route.url, how)]
     route.config = { ...route.config, cpxHitPath: true } // limits.ts leaves the common headers of its GETs to answerFromCache
