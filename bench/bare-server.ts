@@ -12,9 +12,10 @@ const body = fixingExample
 
 const app = Fastify({ logger: logOptions(config) })
 app.get('/bare', async () => body)
-const bodies = new Map<string, { type: string, body: string }>()
+// Kept as the bytes to send (a Buffer), as CPX's read cache keeps its answers: neither side encodes text per request.
+const bodies = new Map<string, { type: string, body: Buffer }>()
 app.put<{ Params: { name: string }, Body: { type: string, body: string } }>('/body/:name', { bodyLimit: 64 * 1024 * 1024 }, async (req) => {
-  bodies.set(req.params.name, req.body)
+  bodies.set(req.params.name, { type: req.body.type, body: Buffer.from(req.body.body) })
   return { stored: req.body.body.length }
 })
 app.get<{ Params: { name: string } }>('/body/:name', (req, reply) => {
