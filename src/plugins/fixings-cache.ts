@@ -16,8 +16,8 @@ export interface CacheLimits<T> {
 }
 
 /**
- * The in-process cache of answers built from published fixings (DESIGN §5 "hot reads"): each index's
- * latest fixing, and pages of its history. Fixings are only ever added, and every addition is
+ * The in-process cache of answers built from published fixings (DESIGN §5 "hot reads"): the read cache's
+ * answers as sent (plugins/read-cache.ts) and pages of history behind it. Fixings are only ever added, and every addition is
  * announced on channel cpx_fixings with the index code — LISTEN/NOTIFY on a server database, so every
  * instance drops its copies; PGlite delivers the same notification in process — so an index's
  * entries stay exact until that announcement drops them all.
