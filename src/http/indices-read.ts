@@ -72,9 +72,9 @@ export default async function indicesReadRoutes (fastify: FastifyInstance, { con
       const health = await sourceHealthOfFixing(db, f.id)
       const fixing = { ...withoutId(f), source_health: health }
       // ETag = the fixing hash (with -stale once its feeds all are); the CSV is another representation of it: its own ETag.
-      const etag = etagOfHash(health?.all_stale ? `${f.hash}-stale` : f.hash)
-      if (!csv) return reply.header('etag', etag).type(JSON_TYPE).send(JSON.stringify(fixing) as never)
-      return reply.header('etag', etag.slice(0, -1) + '-csv"').type(CSV_TYPE).header('content-disposition', csvDisposition(`${code}-latest`))
+      const tag = health?.all_stale ? `${f.hash}-stale` : f.hash
+      if (!csv) return reply.header('etag', etagOfHash(tag)).type(JSON_TYPE).send(JSON.stringify(fixing) as never)
+      return reply.header('etag', etagOfHash(`${tag}-csv`)).type(CSV_TYPE).header('content-disposition', csvDisposition(`${code}-latest`))
         .send(toCsv(FIXING_COLUMNS, [fixing]) as never)
     }
     app.get('/v1/indices/:code/latest', {
